@@ -1,0 +1,54 @@
+"""Settings, read once from the environment (and an optional `.env` file)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_PATH = Path("data") / "diplomacy.db"
+
+
+class Settings(BaseSettings):
+    """Every setting the service reads; the README lists them."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///./{DEFAULT_SQLITE_PATH.as_posix()}",
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `diplo serve` binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `diplo serve` binds to.")
+    workers: int = Field(default=1, ge=1, description="uvicorn worker processes.")
+    seed_on_start: bool = Field(
+        default=True, description="`diplo serve` loads the seed when the database is empty."
+    )
+    db_pool_size: int = Field(default=5, ge=1, description="Connections kept per worker.")
+    db_connect_timeout: int = Field(
+        default=5, ge=1, description="Seconds to wait for a database connection."
+    )
+    cors_origins: list[str] = Field(
+        default=["*"], description='Origins allowed to read from a browser (JSON list, e.g. ["*"]).'
+    )
+    log_level: str = Field(default="info", description="uvicorn log level.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalize_driver(cls, value: str) -> str:
+        # People paste the URL their hosting gives them; make it use the driver we ship.
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        if not value.startswith(("sqlite://", "postgresql+psycopg://")):
+            raise ValueError("DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,49 @@
+"""Countries endpoints: the ISO 3166-1 list."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+
+from app.countries.models import CountryRead
+from app.countries.service import COUNTRY_LIST, get_country
+from app.db import ConnectionDep
+from app.errors import ERROR_RESPONSES
+from app.listing import ListQuery, Page, fetch_page
+from app.routes import json_response, page_response
+
+router = APIRouter(prefix="/v1/countries", tags=["countries"])
+
+
+@router.get(
+    "",
+    summary="List countries",
+    operation_id="list_countries",
+    responses={200: {"model": Page[CountryRead]}, **ERROR_RESPONSES},
+)
+async def list_countries(
+    request: Request, connection: ConnectionDep, query: Annotated[ListQuery, Query()]
+) -> Response:
+    """Every ISO 3166-1 country. Sorts: code (default), name, alpha3."""
+    return page_response(request, fetch_page(connection, COUNTRY_LIST, query))
+
+
+@router.get(
+    "/{code}",
+    summary="Get one country",
+    operation_id="get_country",
+    responses={200: {"model": CountryRead}, **ERROR_RESPONSES},
+)
+async def read_country(
+    connection: ConnectionDep,
+    code: Annotated[
+        str,
+        Path(
+            max_length=16,
+            description="ISO 3166-1 alpha-2 or alpha-3 code, any case.",
+            examples=["ru", "RUS"],
+        ),
+    ],
+) -> Response:
+    """One country by its alpha-2 or alpha-3 code, in any case."""
+    return json_response(get_country(connection, code))

@@ -1,0 +1,93 @@
+"""Countries: ISO codes in, alpha-2 out; the country table kept in step with pycountry."""
+
+from typing import Annotated, Any
+
+import pycountry
+from pydantic import AfterValidator
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.countries.models import Country
+from app.errors import NotFound
+from app.listing import ListSpec, Row
+
+country_table = Country.__table__  # type: ignore[attr-defined]
+
+
+def lookup(code: str) -> Any | None:
+    """The pycountry entry for an alpha-2 or alpha-3 code in any case, or None."""
+    code = code.strip().upper()
+    if len(code) == 2:
+        return pycountry.countries.get(alpha_2=code)
+    if len(code) == 3:
+        return pycountry.countries.get(alpha_3=code)
+    return None
+
+
+def normalize_country(code: str) -> str:
+    """Alpha-2 for an alpha-2 or alpha-3 code; ValueError naming the code otherwise."""
+    entry = lookup(code)
+    if entry is None:
+        raise ValueError(f"'{code}' is not an ISO 3166-1 alpha-2 or alpha-3 country code")
+    alpha2: str = entry.alpha_2
+    return alpha2
+
+
+CountryCode = Annotated[str, AfterValidator(normalize_country)]
+"""A country field: accepts alpha-2 or alpha-3 in any case, holds alpha-2."""
+
+
+def iso_rows() -> list[dict[str, Any]]:
+    return [
+        {
+            "code": entry.alpha_2,
+            "alpha3": entry.alpha_3,
+            "numeric": entry.numeric,
+            "name": entry.name,
+            "official_name": getattr(entry, "official_name", None),
+        }
+        for entry in pycountry.countries
+    ]
+
+
+def sync_countries(connection: Connection) -> int:
+    """Upsert every ISO 3166-1 entry; returns how many there are."""
+    rows = iso_rows()
+    dialect = connection.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(country_table).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=["code"],
+        set_={
+            name: statement.excluded[name]
+            for name in ("alpha3", "numeric", "name", "official_name")
+        },
+    )
+    connection.execute(statement)
+    return len(rows)
+
+
+def country_exists(connection: Connection, code: str) -> bool:
+    query = select(country_table.c.code).where(country_table.c.code == code)
+    return connection.execute(query).first() is not None
+
+
+c = country_table.c
+COUNTRY_LIST = ListSpec(
+    columns=[c.code, c.alpha3, c.numeric, c.name, c.official_name],
+    id_column=c.code,
+    sorts={"code": c.code, "name": c.name, "alpha3": c.alpha3},
+    default_sort="code",
+)
+
+
+def get_country(connection: Connection, code: str) -> Row:
+    """A country by alpha-2 or alpha-3 code in any case; 404 naming the code otherwise."""
+    entry = lookup(code)
+    row = None
+    if entry is not None:
+        query = COUNTRY_LIST.base_query().where(c.code == entry.alpha_2)
+        row = connection.execute(query).mappings().first()
+    if row is None:
+        raise NotFound(detail=f"No country with ISO 3166-1 code '{code}'.")
+    return dict(row)

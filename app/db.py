@@ -1,0 +1,67 @@
+"""The database: engine per settings, SQLite pragmas, naming convention, sessions."""
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from app.config import Settings
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(settings: Settings) -> Engine:
+    """One engine per process; SQLite gets its pragmas, PostgreSQL a bounded pool."""
+    url = make_url(settings.database_url)
+    if settings.is_sqlite:
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 5},
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": settings.db_connect_timeout},
+    )
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+async def get_connection(request: Request) -> AsyncIterator[Connection]:
+    """A connection for read-only Core queries.
+
+    Reads run in the event loop, not the threadpool: they are short indexed queries, and the
+    threadpool hop would cost more than the query itself (SPEC §7).
+    """
+    with get_engine(request).connect() as connection:
+        yield connection
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session for writes; the only place that commits."""
+    with Session(get_engine(request)) as session:
+        yield session
+        session.commit()
+
+
+ConnectionDep = Annotated[Connection, Depends(get_connection)]
+SessionDep = Annotated[Session, Depends(get_session)]

@@ -1,0 +1,85 @@
+"""Visa disputes: open bilateral quarrels over visas, postings and how missions may work."""
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel
+from sqlalchemy import Index, String
+from sqlmodel import Field, SQLModel
+
+from app.common import CitationRead, citations_field, one_of
+
+
+class DisputeIssue(StrEnum):
+    visas = "visas"
+    staffing_levels = "staffing_levels"
+    mission_operations = "mission_operations"
+    property = "property"
+    other = "other"
+
+
+class DisputeStatus(StrEnum):
+    open = "open"
+    stalled = "stalled"
+    resolved = "resolved"
+
+
+class DisputeBase(SQLModel):
+    country_a: str = Field(
+        foreign_key="country.code",
+        max_length=2,
+        description="One side (ISO alpha-2).",
+        schema_extra={"examples": ["RU"]},
+    )
+    country_b: str = Field(
+        foreign_key="country.code",
+        max_length=2,
+        description="The other side (ISO alpha-2).",
+        schema_extra={"examples": ["US"]},
+    )
+    title: str = Field(description="What the dispute is about, in a line.")
+    status: DisputeStatus = Field(
+        sa_type=String(16), description="Where it stands.", schema_extra={"examples": ["open"]}
+    )
+    opened_on: dt.date | None = Field(
+        default=None, description="When it began; null when the source does not say."
+    )
+
+
+class VisaDispute(DisputeBase, table=True):
+    __tablename__ = "visa_dispute"
+    __table_args__ = (
+        one_of("status", DisputeStatus),
+        Index(None, "country_a", "country_b"),
+        Index(None, "country_b"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str | None = Field(default=None, unique=True, max_length=200)
+    next_round_planned: bool = False
+    next_round_on: dt.date | None = None
+
+
+class VisaDisputeIssue(SQLModel, table=True):
+    """One of the issues a dispute covers."""
+
+    __tablename__ = "visa_dispute_issue"
+    __table_args__ = (one_of("issue", DisputeIssue),)
+
+    dispute_id: int = Field(foreign_key="visa_dispute.id", primary_key=True)
+    issue: str = Field(max_length=32, primary_key=True)
+
+
+class NextRound(BaseModel):
+    """Whether another round of talks is planned, and when."""
+
+    planned: bool = Field(description="The sides have said they will meet again.")
+    date: dt.date | None = Field(description="The date set for it; null if none was given.")
+
+
+class DisputeRead(DisputeBase):
+    id: int = Field(description="Dispute id.")
+    ref: str | None = Field(description="Stable external reference (seed and imports).")
+    issues: list[DisputeIssue] = Field(description="What the dispute covers.")
+    next_round: NextRound = Field(description="The next round of talks.")
+    citations: list[CitationRead] = citations_field()

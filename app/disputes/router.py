@@ -1,0 +1,34 @@
+"""Visa disputes endpoints."""
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from app.countries.service import CountryCode
+from app.disputes.models import DisputeRead, DisputeStatus
+from app.disputes.service import DISPUTE_LIST
+from app.listing import CommaList, ListQuery
+from app.routes import add_read_routes
+
+router = APIRouter(prefix="/v1/visa-disputes", tags=["visa-disputes"])
+
+
+class DisputeQuery(ListQuery):
+    country_a: CommaList[CountryCode] | None = Field(
+        default=None, description="One side (alpha-2 or alpha-3, comma-separated)."
+    )
+    country_b: CommaList[CountryCode] | None = Field(
+        default=None, description="The other side (alpha-2 or alpha-3, comma-separated)."
+    )
+    status: CommaList[DisputeStatus] | None = Field(default=None, description="Statuses.")
+
+
+add_read_routes(
+    router,
+    spec=DISPUTE_LIST,
+    query_model=DisputeQuery,
+    read_model=DisputeRead,
+    noun="visa dispute",
+    list_doc="Bilateral disputes over visas, staffing levels and mission operations, with the "
+    "next round of talks. Sorts: id, opened_on.",
+    get_doc="One visa dispute, with its issues, next round and citations.",
+)

@@ -1,0 +1,35 @@
+"""Events: read queries."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from app.events.models import Event, EventCountry
+from app.listing import Embed, ListSpec, group_by
+from app.sources.models import RecordType
+from app.sources.service import citations_embed
+
+event_table = Event.__table__  # type: ignore[attr-defined]
+event_country_table = EventCountry.__table__  # type: ignore[attr-defined]
+e = event_table.c
+
+
+def load_countries(connection: Connection, ids: list[Any]) -> Mapping[Any, list[str]]:
+    ec = event_country_table.c
+    rows = connection.execute(
+        select(ec.event_id, ec.country)
+        .where(ec.event_id.in_(ids))
+        .order_by(ec.event_id, ec.country)
+    ).mappings()
+    return group_by(list(rows), "event_id", lambda row: row["country"])
+
+
+EVENT_LIST = ListSpec(
+    columns=[e.id, e.ref, e.date, e.date_precision, e.kind, e.summary],
+    id_column=e.id,
+    sorts={"id": e.id, "date": e.date},
+    default_sort="date",
+    filters={"kind": e.kind},
+    embeds=[Embed("countries", load_countries), citations_embed(RecordType.event)],
+)

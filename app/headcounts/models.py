@@ -1,0 +1,81 @@
+"""Headcounts: how many staff a mission or a sending→host pair has, or may have, on a date."""
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Index, String
+from sqlmodel import Field, SQLModel
+
+from app.common import CitationRead, DatePrecision, citations_field, one_of
+
+
+class StaffCategory(StrEnum):
+    diplomatic = "diplomatic"
+    administrative_technical = "administrative_technical"
+    local = "local"
+    total = "total"
+
+
+class HeadcountKind(StrEnum):
+    actual = "actual"
+    cap = "cap"
+
+
+class HeadcountBase(SQLModel):
+    sending_country: str = Field(
+        foreign_key="country.code",
+        max_length=2,
+        description="The state whose staff are counted (ISO alpha-2).",
+        schema_extra={"examples": ["RU"]},
+    )
+    host_country: str = Field(
+        foreign_key="country.code",
+        max_length=2,
+        description="The state they are posted in (ISO alpha-2).",
+        schema_extra={"examples": ["US"]},
+    )
+    mission_id: int | None = Field(
+        default=None,
+        foreign_key="mission.id",
+        description="The mission counted; null when the count covers the whole pair.",
+    )
+    as_of: dt.date = Field(
+        description="The date the count holds for.", schema_extra={"examples": ["2021-10-12"]}
+    )
+    date_precision: DatePrecision = Field(
+        default=DatePrecision.day, sa_type=String(8), description="How exactly `as_of` is known."
+    )
+    category: StaffCategory = Field(
+        sa_type=String(32),
+        description="Which staff are counted.",
+        schema_extra={"examples": ["diplomatic"]},
+    )
+    kind: HeadcountKind = Field(
+        sa_type=String(8),
+        description="`actual` staff, or a `cap`: an agreed or imposed ceiling.",
+        schema_extra={"examples": ["cap"]},
+    )
+    count: int = Field(ge=0, description="Number of people.", schema_extra={"examples": [455]})
+
+
+class Headcount(HeadcountBase, table=True):
+    __tablename__ = "headcount"
+    __table_args__ = (
+        one_of("date_precision", DatePrecision),
+        one_of("category", StaffCategory),
+        one_of("kind", HeadcountKind),
+        CheckConstraint("count >= 0", name="count_not_negative"),
+        Index(None, "sending_country", "host_country", "as_of"),
+        Index(None, "host_country", "as_of"),
+        Index(None, "as_of"),
+        Index(None, "mission_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str | None = Field(default=None, unique=True, max_length=200)
+
+
+class HeadcountRead(HeadcountBase):
+    id: int = Field(description="Headcount id.")
+    ref: str | None = Field(description="Stable external reference (seed and imports).")
+    citations: list[CitationRead] = citations_field()

@@ -1,0 +1,35 @@
+"""Headcounts: read queries."""
+
+from app.headcounts.models import Headcount
+from app.listing import ListSpec
+from app.sources.models import RecordType
+from app.sources.service import citations_embed
+
+headcount_table = Headcount.__table__  # type: ignore[attr-defined]
+h = headcount_table.c
+
+HEADCOUNT_LIST = ListSpec(
+    columns=[
+        h.id,
+        h.ref,
+        h.sending_country,
+        h.host_country,
+        h.mission_id,
+        h.as_of,
+        h.date_precision,
+        h.category,
+        h.kind,
+        h.count,
+    ],
+    id_column=h.id,
+    sorts={"id": h.id, "as_of": h.as_of, "count": h.count},
+    default_sort="as_of",
+    filters={
+        "sending_country": h.sending_country,
+        "host_country": h.host_country,
+        "mission_id": h.mission_id,
+        "category": h.category,
+        "kind": h.kind,
+    },
+    embeds=[citations_embed(RecordType.headcount)],
+)

@@ -1,0 +1,242 @@
+"""The one list machine: filters, sort, keyset cursor, count, and the list envelope.
+
+Every list endpoint describes itself with a `ListSpec` (which columns, which filters, which
+sorts, which related records to embed) and a query model derived from `ListQuery`; `fetch_page`
+does the rest with one page query, one query per embedded relation and, when asked, one count.
+"""
+
+import base64
+import binascii
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Generic, TypeVar
+
+import orjson
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from sqlalchemy import Column, ColumnElement, Connection, Select, and_, func, or_, select, tuple_
+from sqlalchemy.sql.elements import KeyedColumnElement
+from starlette.datastructures import URL
+
+from app.errors import BadRequest, NotFound
+
+T = TypeVar("T")
+Row = dict[str, Any]
+Loader = Callable[[Connection, list[Any]], Mapping[Any, Any]]
+
+
+def _split_commas(value: Any) -> Any:
+    if value is None:
+        return None
+    items = [value] if isinstance(value, str) else value
+    return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+
+
+CommaList = Annotated[list[T], BeforeValidator(_split_commas)]
+"""A filter that takes several values, comma-separated or repeated: `?stage=proposed,ordered`."""
+
+
+class ListQuery(BaseModel):
+    """Paging parameters every list takes; resources subclass it to add their filters."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    limit: int = Field(
+        default=50, ge=1, le=1000, description="Items per page, 1 to 1000 (above: 422)."
+    )
+    cursor: str | None = Field(
+        default=None,
+        description="Opaque cursor from the previous page's `next_cursor` or `Link` header.",
+    )
+    sort: str | None = Field(
+        default=None,
+        description="Sort field, `-field` for descending; ties are broken by id.",
+    )
+    count: bool = Field(
+        default=False, description="Fill `total` with the number of matching items."
+    )
+
+
+class Page(BaseModel, Generic[T]):
+    """The list envelope."""
+
+    items: list[T] = Field(description="This page's items.")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page."
+    )
+    total: int | None = Field(
+        description="How many items match the filters; null unless `count=true`."
+    )
+
+
+@dataclass(frozen=True)
+class Embed:
+    """A related value added to every item: loaded for a whole page in one query."""
+
+    name: str
+    load: Loader
+    default: Callable[[], Any] = list
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """What a list endpoint serves and how it may be filtered and sorted."""
+
+    columns: Sequence[KeyedColumnElement[Any]]
+    id_column: Column[Any]
+    sorts: Mapping[str, Column[Any]]
+    default_sort: str
+    filters: Mapping[str, Column[Any]] = field(default_factory=dict)
+    where: Sequence[ColumnElement[bool]] = ()
+    embeds: Sequence[Embed] = ()
+    shape: Callable[[Row], Row] | None = None
+
+    def base_query(self) -> Select[Any]:
+        return select(*self.columns).where(*self.where)
+
+
+def _encode_cursor(sort: str, value: Any, last_id: Any) -> str:
+    raw = orjson.dumps([sort, value, last_id], default=str)
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _from_json(column: Column[Any], value: Any) -> Any:
+    """A cursor value back to the column's Python type; ValueError if it cannot be one."""
+    if value is None:
+        if not column.nullable:
+            raise ValueError("null for a column that has no nulls")
+        return None
+    python_type = column.type.python_type
+    if python_type in (dt.date, dt.datetime):
+        return python_type.fromisoformat(value)
+    if isinstance(value, bool) or not isinstance(value, python_type):
+        raise ValueError(f"{value!r} is not a {python_type.__name__}")
+    return value
+
+
+def _decode_cursor(
+    cursor: str, sort: str, column: Column[Any], id_column: Column[Any]
+) -> tuple[Any, Any]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        cursor_sort, value, last_id = orjson.loads(raw)
+        if cursor_sort != sort:
+            raise ValueError("the cursor belongs to another sort order")
+        return _from_json(column, value), _from_json(id_column, last_id)
+    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as error:
+        raise BadRequest(
+            "Invalid cursor",
+            "The cursor is not one this list issued for this sort; start from the first page.",
+        ) from error
+
+
+def _keyset(
+    column: Column[Any], id_column: Column[Any], descending: bool, after: tuple[Any, Any]
+) -> ColumnElement[bool]:
+    value, last_id = after
+    if column is id_column:
+        past_id: ColumnElement[bool] = id_column < last_id if descending else id_column > last_id
+        return past_id
+    if not column.nullable:
+        pair, bound = tuple_(column, id_column), tuple_(value, last_id)
+        return pair < bound if descending else pair > bound
+    # NULLs sort last in both directions.
+    if value is None:
+        return and_(column.is_(None), id_column < last_id if descending else id_column > last_id)
+    beyond = column < value if descending else column > value
+    tie = and_(column == value, id_column < last_id if descending else id_column > last_id)
+    return or_(beyond, tie, column.is_(None))
+
+
+def _filters(spec: ListSpec, query: ListQuery) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    for name, column in spec.filters.items():
+        value = getattr(query, name, None)
+        if value is None:
+            continue
+        if isinstance(value, list):
+            conditions.append(column.in_(value) if len(value) > 1 else column == value[0])
+        else:
+            conditions.append(column == value)
+    return conditions
+
+
+def resolve_sort(spec: ListSpec, sort: str | None) -> tuple[str, Column[Any], bool]:
+    sort = sort or spec.default_sort
+    name = sort.removeprefix("-")
+    if name not in spec.sorts:
+        allowed = ", ".join(sorted(spec.sorts))
+        raise BadRequest(
+            "Unknown sort field",
+            f"Cannot sort by '{name}'. Allowed: {allowed} (prefix '-' for descending).",
+            status=422,
+        )
+    return sort, spec.sorts[name], sort.startswith("-")
+
+
+def fetch_page(connection: Connection, spec: ListSpec, query: ListQuery) -> Page[Row]:
+    """One page of items with their embeds, the cursor of the next page and, if asked, the total."""
+    sort, column, descending = resolve_sort(spec, query.sort)
+    conditions = _filters(spec, query)
+    statement = spec.base_query().where(*conditions)
+    page_statement = statement
+    if query.cursor:
+        after = _decode_cursor(query.cursor, sort, column, spec.id_column)
+        page_statement = page_statement.where(_keyset(column, spec.id_column, descending, after))
+    order = [column.desc() if descending else column.asc()]
+    if column.nullable:
+        order = [order[0].nulls_last()]
+    if column is not spec.id_column:
+        order.append(spec.id_column.desc() if descending else spec.id_column.asc())
+    page_statement = page_statement.order_by(*order).limit(query.limit + 1)
+    rows = [dict(row) for row in connection.execute(page_statement).mappings()]
+    next_cursor = None
+    if len(rows) > query.limit:
+        rows = rows[: query.limit]
+        last = rows[-1]
+        next_cursor = _encode_cursor(sort, last[column.key], last[spec.id_column.key])
+    total = None
+    if query.count:
+        total = connection.execute(
+            select(func.count()).select_from(statement.subquery())
+        ).scalar_one()
+    return Page[Row](
+        items=finish_rows(connection, spec, rows), next_cursor=next_cursor, total=total
+    )
+
+
+def finish_rows(connection: Connection, spec: ListSpec, rows: list[Row]) -> list[Row]:
+    """Adds the embeds to rows (one query per embed for all of them) and shapes them."""
+    if rows and spec.embeds:
+        ids = [row[spec.id_column.key] for row in rows]
+        for embed in spec.embeds:
+            loaded = embed.load(connection, ids)
+            for row in rows:
+                row[embed.name] = loaded.get(row[spec.id_column.key], embed.default())
+    if spec.shape is not None:
+        rows = [spec.shape(row) for row in rows]
+    return rows
+
+
+def next_link(url: URL, next_cursor: str | None) -> str | None:
+    """The RFC 8288 `Link` header value for the next page."""
+    if next_cursor is None:
+        return None
+    return f'<{url.include_query_params(cursor=next_cursor)}>; rel="next"'
+
+
+def group_by(rows: Sequence[Any], key: str, value: Callable[[Any], Any]) -> dict[Any, list[Any]]:
+    """Groups related rows by their parent id, keeping query order."""
+    grouped: dict[Any, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(row[key], []).append(value(row))
+    return grouped
+
+
+def fetch_one(connection: Connection, spec: ListSpec, record_id: Any, noun: str) -> Row:
+    """One record by id, with its embeds; 404 naming it when there is none."""
+    statement = spec.base_query().where(spec.id_column == record_id)
+    row = connection.execute(statement).mappings().first()
+    if row is None:
+        raise NotFound(detail=f"No {noun} with id {record_id}.")
+    return finish_rows(connection, spec, [dict(row)])[0]

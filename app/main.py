@@ -1,0 +1,91 @@
+"""The application factory: routers, error handlers, middleware, lifespan."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from app.config import Settings, get_settings
+from app.countries.router import router as countries_router
+from app.db import make_engine
+from app.disputes.router import router as disputes_router
+from app.errors import install_error_handlers
+from app.events.router import router as events_router
+from app.headcounts.router import router as headcounts_router
+from app.health import router as health_router
+from app.measures.router import expulsions_router
+from app.measures.router import router as measures_router
+from app.missions.router import router as missions_router
+from app.officials.router import router as officials_router
+from app.sources.router import router as sources_router
+from app.talks.router import router as talks_router
+
+DESCRIPTION = """
+Diplomatic-staffing facts — missions, headcounts and caps, expulsions and other measures,
+visa disputes and the talks around them — each tied to a verbatim quote from its source.
+
+* Countries are ISO 3166-1 alpha-2 codes; inputs accept alpha-2 or alpha-3 in any case.
+* Lists return `{items, next_cursor, total}` and a `Link: rel="next"` header; pass
+  `cursor` to page on, `count=true` for `total`, `sort=field` or `sort=-field` to order.
+* Dates are ISO 8601; `date_precision` says how exactly a date is known
+  (`day | week | month | year`; the date is the first day of that span).
+* Errors are RFC 9457 `application/problem+json`.
+"""
+
+TAGS = [
+    {"name": "missions", "description": "Diplomatic posts of one state in another."},
+    {"name": "headcounts", "description": "Staff levels and caps."},
+    {"name": "measures", "description": "Expulsions, closures, caps, restrictions, freezes."},
+    {"name": "expulsions", "description": "The measures of kind `expulsion`."},
+    {"name": "visa-disputes", "description": "Bilateral disputes over visas and postings."},
+    {"name": "talks", "description": "Rounds of talks, participants, verbatim statements."},
+    {"name": "officials", "description": "People acting for a state."},
+    {"name": "events", "description": "Dated context."},
+    {"name": "sources", "description": "Documents the facts come from, with their quotes."},
+    {"name": "countries", "description": "ISO 3166-1 countries."},
+    {"name": "health", "description": "Liveness and readiness probes."},
+]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.engine = make_engine(settings)
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(
+        title="diplomacy-api",
+        version="0.1.0",
+        summary="Diplomatic-staffing data with verbatim provenance.",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "HEAD", "OPTIONS"],
+        allow_headers=["*"],
+        expose_headers=["Link", "ETag"],
+    )
+    for router in (
+        missions_router,
+        headcounts_router,
+        measures_router,
+        expulsions_router,
+        disputes_router,
+        talks_router,
+        officials_router,
+        events_router,
+        sources_router,
+        countries_router,
+        health_router,
+    ):
+        app.include_router(router)
+    return app

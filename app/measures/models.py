@@ -1,0 +1,107 @@
+"""Measures: what one state does or threatens against another's diplomats or missions."""
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String
+from sqlmodel import Field, SQLModel
+
+from app.common import CitationRead, DatePrecision, citations_field, one_of, precision_needs_date
+
+
+class MeasureKind(StrEnum):
+    expulsion = "expulsion"
+    mission_closure = "mission_closure"
+    staff_cap = "staff_cap"
+    visa_restriction = "visa_restriction"
+    freeze = "freeze"
+    other = "other"
+
+
+class MeasureStage(StrEnum):
+    considered = "considered"
+    threatened = "threatened"
+    proposed = "proposed"
+    ordered = "ordered"
+    implemented = "implemented"
+    withdrawn = "withdrawn"
+    lapsed = "lapsed"
+
+
+class MeasureBase(SQLModel):
+    kind: MeasureKind = Field(
+        sa_type=String(32),
+        description="What the measure does.",
+        schema_extra={"examples": ["expulsion"]},
+    )
+    stage: MeasureStage = Field(
+        sa_type=String(16),
+        description="How far it has got.",
+        schema_extra={"examples": ["proposed"]},
+    )
+    actor_country: str = Field(
+        foreign_key="country.code",
+        max_length=2,
+        description="The state taking or threatening it (ISO alpha-2).",
+        schema_extra={"examples": ["US"]},
+    )
+    actor_body: str | None = Field(
+        default=None,
+        description="Which part of that state acts, as the source names it.",
+        schema_extra={"examples": ["U.S. Congress"]},
+    )
+    target_country: str = Field(
+        foreign_key="country.code",
+        max_length=2,
+        description="The state it is aimed at (ISO alpha-2).",
+        schema_extra={"examples": ["RU"]},
+    )
+    diplomats_count: int | None = Field(
+        default=None,
+        ge=0,
+        description="How many diplomats it concerns; null when the source gives no number.",
+        schema_extra={"examples": [300]},
+    )
+    date: dt.date | None = Field(
+        default=None, description="When it was taken or announced; null if the source does not say."
+    )
+    date_precision: DatePrecision | None = Field(
+        default=None, sa_type=String(8), description="How exactly `date` is known."
+    )
+    condition: str | None = Field(
+        default=None,
+        description="The condition it hangs on, if any.",
+        schema_extra={"examples": ["if implemented"]},
+    )
+    summary: str | None = Field(default=None, description="One line on what it is.")
+
+
+class Measure(MeasureBase, table=True):
+    __tablename__ = "measure"
+    __table_args__ = (
+        one_of("kind", MeasureKind),
+        one_of("stage", MeasureStage),
+        one_of("date_precision", DatePrecision),
+        precision_needs_date("date"),
+        CheckConstraint("diplomats_count >= 0", name="diplomats_count_not_negative"),
+        Index(None, "actor_country", "target_country", "date"),
+        Index(None, "target_country", "date"),
+        Index(None, "kind", "stage"),
+        Index(None, "date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str | None = Field(default=None, unique=True, max_length=200)
+    in_response_to: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("measure.id"), nullable=True, index=True),
+    )
+
+
+class MeasureRead(MeasureBase):
+    id: int = Field(description="Measure id.")
+    ref: str | None = Field(description="Stable external reference (seed and imports).")
+    in_response_to: int | None = Field(
+        description="The measure this one answers (`/v1/measures/{id}`), if any."
+    )
+    citations: list[CitationRead] = citations_field()

@@ -1,0 +1,54 @@
+"""Measures and expulsions endpoints."""
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from app.countries.service import CountryCode
+from app.listing import CommaList, ListQuery
+from app.measures.models import MeasureKind, MeasureRead, MeasureStage
+from app.measures.service import EXPULSION_LIST, MEASURE_LIST
+from app.routes import add_read_routes
+
+router = APIRouter(prefix="/v1/measures", tags=["measures"])
+expulsions_router = APIRouter(prefix="/v1/expulsions", tags=["expulsions"])
+
+
+class ExpulsionQuery(ListQuery):
+    stage: CommaList[MeasureStage] | None = Field(
+        default=None, description="Stages, comma-separated: `proposed,ordered`."
+    )
+    actor_country: CommaList[CountryCode] | None = Field(
+        default=None, description="The acting state (alpha-2 or alpha-3, comma-separated)."
+    )
+    target_country: CommaList[CountryCode] | None = Field(
+        default=None, description="The targeted state (alpha-2 or alpha-3, comma-separated)."
+    )
+    in_response_to: CommaList[int] | None = Field(
+        default=None, description="Measures answering these measure ids."
+    )
+
+
+class MeasureQuery(ExpulsionQuery):
+    kind: CommaList[MeasureKind] | None = Field(default=None, description="Kinds of measure.")
+
+
+add_read_routes(
+    router,
+    spec=MEASURE_LIST,
+    query_model=MeasureQuery,
+    read_model=MeasureRead,
+    noun="measure",
+    list_doc="Diplomatic measures (expulsions, closures, caps, visa restrictions, freezes) taken "
+    "or threatened by one state against another. Sorts: id, date, diplomats_count.",
+    get_doc="One measure, with citations.",
+)
+add_read_routes(
+    expulsions_router,
+    spec=EXPULSION_LIST,
+    query_model=ExpulsionQuery,
+    read_model=MeasureRead,
+    noun="expulsion",
+    list_doc="Expulsions of diplomats: the measures of kind `expulsion`, proposals and orders "
+    "alike. Sorts: id, date, diplomats_count.",
+    get_doc="One expulsion (a measure of kind `expulsion`), with citations.",
+)

@@ -1,0 +1,111 @@
+"""Missions: one state's diplomatic post in another, with its status history."""
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import Index, String
+from sqlmodel import Field, SQLModel
+
+from app.common import CitationRead, DatePrecision, citations_field, one_of, precision_needs_date
+
+
+class MissionKind(StrEnum):
+    embassy = "embassy"
+    consulate_general = "consulate_general"
+    consulate = "consulate"
+    permanent_mission = "permanent_mission"
+    interests_section = "interests_section"
+    other = "other"
+
+
+class MissionStatus(StrEnum):
+    operating = "operating"
+    restricted = "restricted"
+    suspended = "suspended"
+    frozen = "frozen"
+    closed = "closed"
+
+
+class MissionBase(SQLModel):
+    sending_country: str = Field(
+        foreign_key="country.code",
+        max_length=2,
+        description="The state whose mission it is (ISO alpha-2).",
+        schema_extra={"examples": ["US"]},
+    )
+    host_country: str = Field(
+        foreign_key="country.code",
+        max_length=2,
+        description="The state it is posted in (ISO alpha-2).",
+        schema_extra={"examples": ["RU"]},
+    )
+    kind: MissionKind = Field(
+        sa_type=String(32),
+        description="What sort of post it is.",
+        schema_extra={"examples": ["embassy"]},
+    )
+    city: str | None = Field(
+        default=None, description="Where it is; null when the source does not say."
+    )
+    status: MissionStatus = Field(
+        sa_type=String(16),
+        description="Its current status.",
+        schema_extra={"examples": ["operating"]},
+    )
+    status_since: dt.date | None = Field(
+        default=None, description="When the current status took effect; null if unknown."
+    )
+
+
+class Mission(MissionBase, table=True):
+    __tablename__ = "mission"
+    __table_args__ = (
+        one_of("kind", MissionKind),
+        one_of("status", MissionStatus),
+        Index(None, "sending_country", "host_country"),
+        Index(None, "host_country"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str | None = Field(default=None, unique=True, max_length=200)
+
+
+class StatusChangeBase(SQLModel):
+    status: MissionStatus = Field(sa_type=String(16), description="The status it took.")
+    effective_on: dt.date | None = Field(
+        default=None, description="When it took effect; null if unknown."
+    )
+    date_precision: DatePrecision | None = Field(
+        default=None, sa_type=String(8), description="How exactly that date is known."
+    )
+
+
+class MissionStatusChange(StatusChangeBase, table=True):
+    """One entry of a mission's status history."""
+
+    __tablename__ = "mission_status"
+    __table_args__ = (
+        one_of("status", MissionStatus),
+        one_of("date_precision", DatePrecision),
+        precision_needs_date("effective_on"),
+        Index(None, "mission_id", "effective_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    mission_id: int = Field(foreign_key="mission.id")
+
+
+class StatusChangeRead(StatusChangeBase):
+    """A status the mission took, and when."""
+
+    id: int = Field(description="Status change id.")
+    citations: list[CitationRead] = citations_field()
+
+
+class MissionRead(MissionBase):
+    id: int = Field(description="Mission id.")
+    ref: str | None = Field(description="Stable external reference (seed and imports).")
+    status_history: list[StatusChangeRead] = Field(
+        description="Every status it has had, newest first."
+    )
+    citations: list[CitationRead] = citations_field()

@@ -1,0 +1,36 @@
+"""Missions endpoints."""
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from app.countries.service import CountryCode
+from app.listing import CommaList, ListQuery
+from app.missions.models import MissionKind, MissionRead, MissionStatus
+from app.missions.service import MISSION_LIST
+from app.routes import add_read_routes
+
+router = APIRouter(prefix="/v1/missions", tags=["missions"])
+
+
+class MissionQuery(ListQuery):
+    sending_country: CommaList[CountryCode] | None = Field(
+        default=None, description="Whose missions (alpha-2 or alpha-3, comma-separated)."
+    )
+    host_country: CommaList[CountryCode] | None = Field(
+        default=None, description="Where they are posted (alpha-2 or alpha-3, comma-separated)."
+    )
+    kind: CommaList[MissionKind] | None = Field(default=None, description="Kinds of post.")
+    status: CommaList[MissionStatus] | None = Field(default=None, description="Current statuses.")
+    city: str | None = Field(default=None, description="The city, exactly.")
+
+
+add_read_routes(
+    router,
+    spec=MISSION_LIST,
+    query_model=MissionQuery,
+    read_model=MissionRead,
+    noun="mission",
+    list_doc="Diplomatic posts of one state in another, with status history and citations. "
+    "Sorts: id, status_since, sending_country, host_country.",
+    get_doc="One mission, with its status history (newest first) and citations.",
+)

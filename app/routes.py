@@ -1,0 +1,77 @@
+"""The read endpoints every resource has, built from its ListSpec: a list and a get-by-id."""
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy import Connection
+
+from app.db import ConnectionDep
+from app.errors import ERROR_RESPONSES
+from app.listing import ListQuery, ListSpec, Page, Row, fetch_one, fetch_page, next_link
+
+MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; a larger one cannot exist
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id.")]
+
+
+def json_response(content: Any, headers: dict[str, str] | None = None) -> Response:
+    """Serializes with orjson: no response_model validation on the read path (SPEC §7)."""
+    return Response(orjson.dumps(content), media_type="application/json", headers=headers)
+
+
+def page_response(request: Request, page: Page[Row]) -> Response:
+    link = next_link(request.url, page.next_cursor)
+    return json_response(
+        {"items": page.items, "next_cursor": page.next_cursor, "total": page.total},
+        headers={"Link": link} if link else None,
+    )
+
+
+def add_read_routes(
+    router: APIRouter,
+    *,
+    spec: ListSpec,
+    query_model: type[ListQuery],
+    read_model: type[BaseModel],
+    noun: str,
+    list_doc: str,
+    get_doc: str,
+    get: Callable[[Connection, int], Row] | None = None,
+    detail_model: type[BaseModel] | None = None,
+) -> None:
+    """Adds `GET ""` (the list) and `GET /{id}` (one record) to a resource's router."""
+    plural = router.tags[0] if router.tags else noun
+
+    async def list_records(
+        request: Request,
+        connection: ConnectionDep,
+        query: Annotated[query_model, Query()],  # type: ignore[valid-type]
+    ) -> Response:
+        return page_response(request, fetch_page(connection, spec, query))
+
+    async def get_record(record_id: RecordId, connection: ConnectionDep) -> Response:
+        if get is not None:
+            return json_response(get(connection, record_id))
+        return json_response(fetch_one(connection, spec, record_id, noun))
+
+    router.add_api_route(
+        "",
+        list_records,
+        methods=["GET"],
+        summary=f"List {plural}",
+        description=list_doc,
+        operation_id=f"list_{str(plural).replace('-', '_')}",
+        responses={200: {"model": Page[read_model]}, **ERROR_RESPONSES},  # type: ignore[valid-type]
+    )
+    router.add_api_route(
+        "/{record_id}",
+        get_record,
+        methods=["GET"],
+        summary=f"Get one {noun}",
+        description=get_doc,
+        operation_id=f"get_{noun.replace(' ', '_')}",
+        responses={200: {"model": detail_model or read_model}, **ERROR_RESPONSES},
+    )

@@ -1,0 +1,83 @@
+"""Sources (documents facts come from) and citations (fact → source, with a verbatim quote)."""
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, Text
+from sqlmodel import Field, SQLModel
+
+from app.common import CitationRead, one_of
+
+
+class RecordType(StrEnum):
+    """The kinds of record a citation can support."""
+
+    official = "official"
+    mission = "mission"
+    mission_status = "mission_status"
+    headcount = "headcount"
+    measure = "measure"
+    visa_dispute = "visa_dispute"
+    talks = "talks"
+    event = "event"
+
+
+class SourceBase(SQLModel):
+    title: str = Field(
+        description="The document's title.",
+        schema_extra={
+            "examples": ["Russia vs U.S: Embassy Rows Unresolved Amidst Diplomatic Stand-Off"]
+        },
+    )
+    publisher: str = Field(description="Who published it.", schema_extra={"examples": ["Reuters"]})
+    published_on: dt.date = Field(
+        description="Publication date.", schema_extra={"examples": ["2021-10-12"]}
+    )
+    url: str | None = Field(
+        default=None, description="Where to read it; null when the source gives none."
+    )
+    attribution: str | None = Field(
+        default=None,
+        description="The credit line as the document prints it.",
+        schema_extra={"examples": ["SOURCE: REUTERS."]},
+    )
+
+
+class Source(SourceBase, table=True):
+    __tablename__ = "source"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str | None = Field(default=None, unique=True, max_length=200)
+
+
+class Citation(SQLModel, table=True):
+    __tablename__ = "citation"
+    __table_args__ = (
+        one_of("record_type", RecordType),
+        Index(None, "record_type", "record_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("source.id"), nullable=False, index=True)
+    )
+    record_type: str = Field(max_length=32)
+    record_id: int
+    quote: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class CitedFact(CitationRead):
+    """A fact a source supports, with the words that support it."""
+
+    record_type: RecordType = Field(description="What kind of record the fact is.")
+    record_id: int = Field(description="The record's id.")
+    url: str = Field(description="The record's path in this API.")
+
+
+class SourceRead(SourceBase):
+    id: int = Field(description="Source id.")
+    ref: str | None = Field(description="Stable external reference (seed and imports).")
+
+
+class SourceDetail(SourceRead):
+    facts: list[CitedFact] = Field(description="Every fact this source supports.")

@@ -1,0 +1,28 @@
+"""Sources endpoints."""
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from app.listing import ListQuery
+from app.routes import add_read_routes
+from app.sources.models import SourceDetail, SourceRead
+from app.sources.service import SOURCE_LIST, get_source
+
+router = APIRouter(prefix="/v1/sources", tags=["sources"])
+
+
+class SourceQuery(ListQuery):
+    publisher: str | None = Field(default=None, description="The publisher, exactly.")
+
+
+add_read_routes(
+    router,
+    spec=SOURCE_LIST,
+    query_model=SourceQuery,
+    read_model=SourceRead,
+    noun="source",
+    list_doc="The documents facts come from. Sorts: id, published_on, title.",
+    get_doc="One source, with every fact it supports (record, quote and link).",
+    get=get_source,
+    detail_model=SourceDetail,
+)

@@ -1,0 +1,98 @@
+"""Sources and the citations that tie every fact to one."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, and_, column, select, table
+
+from app.common import CitationRead
+from app.errors import NotFound
+from app.listing import Embed, ListSpec, Row, group_by
+from app.sources.models import Citation, CitedFact, RecordType, Source
+
+source_table = Source.__table__  # type: ignore[attr-defined]
+citation_table = Citation.__table__  # type: ignore[attr-defined]
+
+# Where each kind of record lives in the API, for links from a source to its facts.
+RECORD_PATHS: dict[RecordType, str] = {
+    RecordType.official: "/v1/officials/{id}",
+    RecordType.mission: "/v1/missions/{id}",
+    RecordType.mission_status: "/v1/missions/{id}",
+    RecordType.headcount: "/v1/headcounts/{id}",
+    RecordType.measure: "/v1/measures/{id}",
+    RecordType.visa_dispute: "/v1/visa-disputes/{id}",
+    RecordType.talks: "/v1/talks/{id}",
+    RecordType.event: "/v1/events/{id}",
+}
+
+__all__ = ["CitationRead", "citations_embed", "load_citations"]
+
+
+def load_citations(
+    connection: Connection, record_type: RecordType, ids: list[Any]
+) -> Mapping[Any, list[dict[str, Any]]]:
+    """Citations of many records of one type, in one query."""
+    c = citation_table.c
+    rows = connection.execute(
+        select(c.record_id, c.source_id, c.quote)
+        .where(c.record_type == record_type.value, c.record_id.in_(ids))
+        .order_by(c.record_id, c.id)
+    ).mappings()
+    return group_by(
+        list(rows), "record_id", lambda row: {"source_id": row["source_id"], "quote": row["quote"]}
+    )
+
+
+def citations_embed(record_type: RecordType) -> Embed:
+    return Embed("citations", lambda connection, ids: load_citations(connection, record_type, ids))
+
+
+# Status changes are shown on their mission's page; a lightweight table clause finds it
+# without importing the missions package.
+_status_change = table("mission_status", column("id"), column("mission_id"))
+
+
+def _facts(connection: Connection, ids: list[Any]) -> Mapping[Any, list[dict[str, Any]]]:
+    c = citation_table.c
+    is_status = c.record_type == RecordType.mission_status.value
+    rows = connection.execute(
+        select(c.source_id, c.record_type, c.record_id, c.quote, _status_change.c.mission_id)
+        .outerjoin(_status_change, and_(is_status, _status_change.c.id == c.record_id))
+        .where(c.source_id.in_(ids))
+        .order_by(c.source_id, c.id)
+    ).mappings()
+    return group_by(list(rows), "source_id", _fact)
+
+
+def _fact(row: Any) -> dict[str, Any]:
+    record_type = RecordType(row["record_type"])
+    page_id = row["mission_id"] if record_type is RecordType.mission_status else row["record_id"]
+    return {
+        "source_id": row["source_id"],
+        "record_type": record_type.value,
+        "record_id": row["record_id"],
+        "quote": row["quote"],
+        "url": RECORD_PATHS[record_type].format(id=page_id),
+    }
+
+
+s = source_table.c
+SOURCE_LIST = ListSpec(
+    columns=[s.id, s.ref, s.title, s.publisher, s.published_on, s.url, s.attribution],
+    id_column=s.id,
+    sorts={"id": s.id, "published_on": s.published_on, "title": s.title},
+    default_sort="id",
+    filters={"publisher": s.publisher},
+)
+
+
+def get_source(connection: Connection, source_id: int) -> Row:
+    row = connection.execute(SOURCE_LIST.base_query().where(s.id == source_id)).mappings().first()
+    if row is None:
+        raise NotFound(detail=f"No source with id {source_id}.")
+    source = dict(row)
+    source["facts"] = _facts(connection, [source_id]).get(source_id, [])
+    return source
+
+
+CitedFact.model_rebuild()

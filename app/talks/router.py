@@ -1,0 +1,33 @@
+"""Talks endpoints."""
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from app.countries.service import CountryCode
+from app.listing import CommaList, ListQuery
+from app.routes import add_read_routes
+from app.talks.models import TalksOutcome, TalksRead
+from app.talks.service import TALKS_LIST
+
+router = APIRouter(prefix="/v1/talks", tags=["talks"])
+
+
+class TalksQuery(ListQuery):
+    dispute_id: CommaList[int] | None = Field(default=None, description="Disputes discussed.")
+    host_country: CommaList[CountryCode] | None = Field(
+        default=None, description="Hosting state (alpha-2 or alpha-3, comma-separated)."
+    )
+    outcome: CommaList[TalksOutcome] | None = Field(default=None, description="Outcomes.")
+    city: str | None = Field(default=None, description="The city, exactly.")
+
+
+add_read_routes(
+    router,
+    spec=TALKS_LIST,
+    query_model=TalksQuery,
+    read_model=TalksRead,
+    noun="talks",
+    list_doc="Rounds of talks and consultations: who took part, what they said verbatim, what "
+    "came of it. Sorts: date (default), id.",
+    get_doc="One round of talks, with participants, statements and citations.",
+)

@@ -1,0 +1,46 @@
+"""Alembic environment: the URL comes from the caller (app.schema) or from the settings."""
+
+from alembic import context
+from sqlalchemy import Connection, text
+
+from app.all_models import metadata
+from app.config import get_settings
+from app.db import make_engine
+
+config = context.config
+# Any number for the lock, as long as it is the same across processes.
+MIGRATION_LOCK = 7_311_2021
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Several containers starting at once must not migrate concurrently.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    settings = get_settings()
+    url = config.attributes.get("database_url") or settings.database_url
+    engine = make_engine(settings.model_copy(update={"database_url": url}))
+    try:
+        with engine.connect() as connection:
+            _run(connection)
+    finally:
+        engine.dispose()
+
+
+if context.is_offline_mode():
+    raise SystemExit("Offline (--sql) migrations are not supported; run against a database.")
+run_migrations_online()
