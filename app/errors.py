@@ -5,7 +5,6 @@ from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
@@ -24,6 +23,9 @@ class FieldError(BaseModel):
     loc: list[str | int] = Field(description="Where: `query`, `path` or `body`, then the field.")
     msg: str = Field(description="What is wrong with it.")
     type: str = Field(description="Machine-readable error kind.")
+    input: str | int | float | bool | None = Field(
+        default=None, description="The value that was refused, when it is a plain value."
+    )
 
 
 class Problem(BaseModel):
@@ -114,33 +116,40 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     title = _phrase(exc.status_code)
     detail = exc.detail if isinstance(exc.detail, str) else title
+    if exc.status_code == 404 and detail == title:
+        detail = f"Nothing at {request.url.path}; the endpoints are listed at /docs."
+    elif exc.status_code == 405:
+        allowed = (exc.headers or {}).get("allow", "")
+        detail = f"{request.method} is not allowed on {request.url.path}; allowed: {allowed}."
     return problem_response(
         request, exc.status_code, title, detail, headers=dict(exc.headers or {})
     )
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    return [
-        {
-            "loc": [str(part) if not isinstance(part, int) else part for part in error["loc"]],
+    errors = []
+    for error in exc.errors():
+        entry: dict[str, Any] = {
+            "loc": [part if isinstance(part, int) else str(part) for part in error["loc"]],
             "msg": error["msg"],
             "type": error["type"],
         }
-        for error in jsonable_encoder(exc.errors())
-    ]
+        if isinstance(error.get("input"), str | int | float | bool):
+            entry["input"] = error["input"]
+        errors.append(entry)
+    return errors
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = _field_errors(exc)
-    fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in errors)
+    detail = "; ".join(
+        f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}"
+        + (f" (got {e['input']!r})" if "input" in e else "")
+        for e in errors[:5]
+    )
     return problem_response(
-        request,
-        422,
-        "Invalid request",
-        f"Invalid input: {fields}.",
-        slug="validation",
-        errors=errors,
+        request, 422, "Invalid request", detail, slug="validation", errors=errors
     )
 
 

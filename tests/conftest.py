@@ -1,0 +1,81 @@
+"""Fixtures: real databases (a SQLite file, and PostgreSQL when TEST_DATABASE_URL is set),
+built by the real migrations and loaded by the real seed command."""
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app.config import Settings
+from app.db import make_engine
+from app.main import create_app
+from app.schema import upgrade
+from app.seed import load_seed
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def pytest_report_header() -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    where = make_url(url).render_as_string(hide_password=True) if url else "not set: skipped"
+    return f"databases: sqlite (temporary files); postgresql {where}"
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    if name == "postgresql" and not os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("TEST_DATABASE_URL is not set")
+    return name
+
+
+NewDatabase = Callable[[], str]
+
+
+@pytest.fixture(scope="session")
+def new_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[NewDatabase]:
+    """Makes empty databases on the backend under test; drops them at the end."""
+    created: list[str] = []
+    admin_url = os.environ.get("TEST_DATABASE_URL", "")
+
+    def make() -> str:
+        if backend == "sqlite":
+            path = tmp_path_factory.mktemp("db") / "test.db"
+            return f"sqlite:///{path}"
+        name = f"diplo_test_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        created.append(name)
+        return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+    yield make
+
+    if created:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            for name in created:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def seeded_url(new_database: NewDatabase) -> str:
+    """A database migrated to head and loaded with the seed, shared by read-only tests."""
+    url = new_database()
+    upgrade(url)
+    engine = make_engine(Settings(database_url=url))
+    load_seed(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def client(seeded_url: str) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(database_url=seeded_url))) as test_client:
+        yield test_client

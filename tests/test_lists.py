@@ -1,0 +1,194 @@
+"""Every list has one envelope and one set of paging rules; every record is readable by id."""
+
+import base64
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from app.countries.models import CountryRead
+from app.disputes.models import DisputeRead
+from app.events.models import EventRead
+from app.headcounts.models import HeadcountRead
+from app.measures.models import MeasureRead
+from app.missions.models import MissionRead
+from app.officials.models import OfficialRead
+from app.sources.models import SourceDetail, SourceRead
+from app.talks.models import TalksRead
+
+# path -> (documented item schema, sort fields the docs promise)
+LISTS: dict[str, tuple[type[BaseModel], list[str]]] = {
+    "/v1/missions": (MissionRead, ["id", "status_since", "sending_country", "host_country"]),
+    "/v1/headcounts": (HeadcountRead, ["as_of", "id", "count"]),
+    "/v1/measures": (MeasureRead, ["id", "date", "diplomats_count"]),
+    "/v1/expulsions": (MeasureRead, ["id", "date", "diplomats_count"]),
+    "/v1/visa-disputes": (DisputeRead, ["id", "opened_on"]),
+    "/v1/talks": (TalksRead, ["date", "id"]),
+    "/v1/officials": (OfficialRead, ["id", "name", "country"]),
+    "/v1/events": (EventRead, ["date", "id"]),
+    "/v1/sources": (SourceRead, ["id", "published_on", "title"]),
+    "/v1/countries": (CountryRead, ["code", "name", "alpha3"]),
+}
+
+
+def _walk(client: TestClient, path: str, **params: Any) -> list[dict[str, Any]]:
+    """Follows `Link: rel=next` from the first page to the last."""
+    items: list[dict[str, Any]] = []
+    url: str | None = path
+    request_params: dict[str, Any] | None = params
+    while url:
+        response = client.get(url, params=request_params)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        items += body["items"]
+        link = response.headers.get("link")
+        assert (link is None) == (body["next_cursor"] is None)
+        url = link.split(";")[0].strip("<>") if link else None
+        request_params = None
+        assert len(items) < 5000, "paging does not end"
+    return items
+
+
+def _key(item: dict[str, Any]) -> Any:
+    return item.get("id", item.get("code"))
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_envelope_and_documented_item_shape(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert set(body) == {"items", "next_cursor", "total"}
+    assert body["total"] is None
+    schema, _ = LISTS[path]
+    for item in body["items"]:
+        schema.model_validate(item)
+        assert set(item) == set(schema.model_fields)
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_count_fills_total(client: TestClient, path: str) -> None:
+    everything = _walk(client, path, limit=1000)
+    body = client.get(path, params={"count": "true", "limit": 1}).json()
+    assert body["total"] == len(everything)
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_get_by_id_matches_the_list(client: TestClient, path: str) -> None:
+    for item in client.get(path, params={"limit": 5}).json()["items"]:
+        one = client.get(f"{path}/{_key(item)}")
+        assert one.status_code == 200
+        body = one.json()
+        assert {k: v for k, v in body.items() if k in item} == item
+    if path == "/v1/sources":
+        SourceDetail.model_validate(client.get("/v1/sources/1").json())
+
+
+@pytest.mark.parametrize(
+    ("path", "sort"), [(path, sort) for path, (_, sorts) in LISTS.items() for sort in sorts]
+)
+@pytest.mark.parametrize("descending", [False, True])
+def test_keyset_pages_cover_the_list_once_in_order(
+    client: TestClient, path: str, sort: str, descending: bool
+) -> None:
+    order = f"-{sort}" if descending else sort
+    limit = 97 if path == "/v1/countries" else 1  # 249 countries: pages of 97, 97, 55
+    paged = _walk(client, path, sort=order, limit=limit)
+    whole = client.get(path, params={"sort": order, "limit": 1000}).json()["items"]
+    assert [_key(i) for i in paged] == [_key(i) for i in whole]
+    assert len({_key(i) for i in paged}) == len(paged)
+    values = [(i[sort] is None, i[sort]) for i in whole]
+    present = [v for null, v in values if not null]
+    assert present == sorted(present, reverse=descending)
+    # Unknown values (null) come last, whichever the direction.
+    assert [null for null, _ in values] == sorted(null for null, _ in values)
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_paging_parameters_are_checked(client: TestClient, path: str) -> None:
+    for params in (
+        {"limit": 0},
+        {"limit": 1001},
+        {"limit": "ten"},
+        {"sort": "nonsense"},
+        {"count": "perhaps"},
+        {"no_such_filter": "x"},
+    ):
+        response = client.get(path, params=params)
+        assert response.status_code == 422, (params, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["status"] == 422
+
+
+def test_unknown_sort_names_the_allowed_fields(client: TestClient) -> None:
+    problem = client.get("/v1/measures", params={"sort": "colour"}).json()
+    assert "colour" in problem["detail"]
+    for field in LISTS["/v1/measures"][1]:
+        assert field in problem["detail"]
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "garbage",
+        "",
+        "%%%",
+        base64.urlsafe_b64encode(b'["id", 1]').decode(),
+        base64.urlsafe_b64encode(b'["date", "2021-13-45", 3]').decode(),
+        base64.urlsafe_b64encode(b'["id", null, {"a": 1}]').decode(),
+        base64.urlsafe_b64encode(b'["date", true, 3]').decode(),
+    ],
+)
+def test_tampered_cursor_is_a_400(client: TestClient, cursor: str) -> None:
+    response = client.get("/v1/measures", params={"cursor": cursor, "sort": "date"})
+    if cursor == "":
+        assert response.status_code == 200  # an empty cursor is the first page
+        return
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_cursor_of_another_sort_is_refused(client: TestClient) -> None:
+    first = client.get("/v1/measures", params={"sort": "date", "limit": 1}).json()
+    response = client.get("/v1/measures", params={"sort": "id", "cursor": first["next_cursor"]})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("path", [p for p in LISTS if p != "/v1/countries"])
+def test_missing_record_is_a_404_problem(client: TestClient, path: str) -> None:
+    for bad_id, status in (("999999", 404), ("0", 422), ("abc", 422), ("9" * 30, 422)):
+        response = client.get(f"{path}/{bad_id}")
+        assert response.status_code == status, (bad_id, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        assert problem["status"] == status
+        if status == 404:
+            assert bad_id in problem["detail"]
+
+
+def test_country_filters_take_alpha2_or_alpha3_any_case(client: TestClient) -> None:
+    expected = client.get("/v1/measures", params={"actor_country": "RU"}).json()["items"]
+    assert expected
+    for spelling in ("ru", "RUS", "rus", "Ru"):
+        assert client.get("/v1/measures", params={"actor_country": spelling}).json()["items"] == (
+            expected
+        )
+    both = client.get("/v1/measures", params={"actor_country": "rus,usa"}).json()["items"]
+    assert len(both) == len(client.get("/v1/measures").json()["items"])
+
+
+def test_unknown_country_in_a_filter_is_a_422_naming_it(client: TestClient) -> None:
+    response = client.get("/v1/missions", params={"host_country": "XX"})
+    assert response.status_code == 422
+    problem = response.json()
+    assert "'XX'" in problem["errors"][0]["msg"]
+    assert problem["errors"][0]["loc"][:2] == ["query", "host_country"]
+
+
+def test_enum_filter_values_are_checked(client: TestClient) -> None:
+    assert client.get("/v1/measures", params={"stage": "proposed,ordered"}).status_code == 200
+    response = client.get("/v1/measures", params={"stage": "proposed,rumoured"})
+    assert response.status_code == 422
+    assert "rumoured" in response.text
