@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from sqlalchemy import Column, ColumnElement, Connection, Select, and_, func, or_, select, tuple_
 from sqlalchemy.sql.elements import KeyedColumnElement
 from starlette.datastructures import URL
@@ -29,7 +29,8 @@ def _split_commas(value: Any) -> Any:
     if value is None:
         return None
     items = [value] if isinstance(value, str) else value
-    return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+    parts = [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+    return parts or None  # `?stage=` filters nothing, as if it were absent
 
 
 CommaList = Annotated[list[T], BeforeValidator(_split_commas)]
@@ -55,6 +56,15 @@ class ListQuery(BaseModel):
     count: bool = Field(
         default=False, description="Fill `total` with the number of matching items."
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL cannot store or compare NUL characters; refuse them before any query.
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and "\x00" in v for v in values):
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class Page(BaseModel, Generic[T]):

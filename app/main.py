@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 from app.config import Settings, get_settings
 from app.countries.router import router as countries_router
@@ -57,7 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         app.state.engine.dispose()
 
-    app = FastAPI(
+    # The docs pages load Swagger UI and ReDoc from the package, not from a CDN.
+    app = FastAPIOffline(
         title="diplomacy-api",
         version="0.1.0",
         summary="Diplomatic-staffing data with verbatim provenance.",

@@ -1,0 +1,126 @@
+"""The service around the data: probes, docs, the OpenAPI contract, the error shape."""
+
+import re
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.main import create_app
+
+PROBLEM_FIELDS = {"type", "title", "status", "detail", "instance"}
+
+
+def test_probes(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ok"}
+
+
+def test_database_down_is_a_503_problem_and_liveness_stays_up() -> None:
+    # A port nothing listens on: the connection is refused at once.
+    settings = Settings(
+        database_url="postgresql+psycopg://postgres@127.0.0.1:9/nowhere", db_connect_timeout=1
+    )
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/healthz").status_code == 200
+        for path in ("/readyz", "/v1/missions", "/v1/expulsions/1", "/v1/countries/RU"):
+            response = client.get(path)
+            assert response.status_code == 503, path
+            assert response.headers["content-type"] == "application/problem+json"
+            assert set(response.json()) >= PROBLEM_FIELDS
+            if path != "/readyz":
+                assert int(response.headers["retry-after"]) > 0
+            assert "Traceback" not in response.text
+            assert "psycopg" not in response.text
+
+
+def test_docs_pages_render_without_a_cdn(client: TestClient) -> None:
+    for page in ("/docs", "/redoc"):
+        response = client.get(page)
+        assert response.status_code == 200
+        assert "text/html" in response.headers["content-type"]
+        assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', response.text)
+        assert assets, page
+        for asset in assets:
+            assert asset.startswith("/"), f"{page} loads {asset} from elsewhere"
+            assert client.get(asset).status_code == 200
+
+
+def _operations(client: TestClient) -> list[tuple[str, str, dict[str, Any]]]:
+    spec = client.get("/openapi.json").json()
+    return [
+        (path, method, operation)
+        for path, methods in spec["paths"].items()
+        for method, operation in methods.items()
+    ]
+
+
+def test_every_operation_is_documented(client: TestClient) -> None:
+    operations = _operations(client)
+    assert len(operations) >= 20
+    for path, method, operation in operations:
+        where = f"{method.upper()} {path}"
+        assert operation.get("summary"), where
+        assert operation.get("description"), where
+        assert operation.get("tags"), where
+        for parameter in operation.get("parameters", []):
+            assert parameter.get("description"), f"{where} ?{parameter['name']}"
+        assert "application/json" in operation["responses"]["200"]["content"], where
+        if path.startswith("/v1/"):
+            for status in ("422", "503"):
+                problem = operation["responses"][status]["content"]
+                assert "application/problem+json" in problem, f"{where} {status}"
+
+
+def test_every_documented_list_parameter_is_accepted(client: TestClient) -> None:
+    """A parameter the docs offer never yields a 500, whatever its value."""
+    for path, _method, operation in _operations(client):
+        if "{" in path or not path.startswith("/v1/"):
+            continue
+        for parameter in operation.get("parameters", []):
+            for value in ("", "x", "1", "-1", "ru", "2021-10-12", "%00", "a" * 300):
+                response = client.get(path, params={parameter["name"]: value})
+                assert response.status_code in (200, 400, 422), (path, parameter["name"], value)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/v1/nothing-here", 404),
+        ("GET", "/v1/missions/424242", 404),
+        ("GET", "/v1/countries/XX", 404),
+        ("GET", "/v1/countries/" + "Q" * 40, 422),
+        ("DELETE", "/v1/missions/1", 405),
+        ("GET", "/v1/missions?limit=5000", 422),
+        ("GET", "/v1/missions?cursor=bm9wZQ", 400),
+    ],
+)
+def test_errors_are_problem_json(client: TestClient, method: str, path: str, status: int) -> None:
+    response = client.request(method, path)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert set(problem) >= PROBLEM_FIELDS
+    assert problem["status"] == status
+    assert problem["type"].startswith("/problems/")
+    assert problem["detail"]
+    if status == 422:
+        assert problem["errors"], problem
+
+
+def test_unknown_country_404_names_the_code(client: TestClient) -> None:
+    assert "'XX'" in client.get("/v1/countries/XX").json()["detail"]
+
+
+def test_countries_accept_alpha2_or_alpha3_in_any_case(client: TestClient) -> None:
+    expected = client.get("/v1/countries/RU").json()
+    assert expected["alpha3"] == "RUS"
+    for spelling in ("ru", "Ru", "RUS", "rus"):
+        assert client.get(f"/v1/countries/{spelling}").json() == expected
+
+
+def test_cors_allows_browser_reads(client: TestClient) -> None:
+    response = client.get("/v1/talks", headers={"Origin": "https://dashboard.example"})
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "link" in response.headers["access-control-expose-headers"].lower()
