@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     db_connect_timeout: int = Field(
         default=5, ge=1, description="Seconds to wait for a database connection."
     )
+    export_batch_size: int = Field(
+        default=2000, ge=1, le=100_000, description="Rows per query when streaming CSV/NDJSON."
+    )
     cors_origins: list[str] = Field(
         default=["*"], description='Origins allowed to read from a browser (JSON list, e.g. ["*"]).'
     )

@@ -10,10 +10,17 @@ import binascii
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import orjson
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import Column, ColumnElement, Connection, Select, and_, func, or_, select, tuple_
 from sqlalchemy.sql.elements import KeyedColumnElement
 from starlette.datastructures import URL
@@ -23,6 +30,8 @@ from app.errors import BadRequest, NotFound
 T = TypeVar("T")
 Row = dict[str, Any]
 Loader = Callable[[Connection, list[Any]], Mapping[Any, Any]]
+FilterFn = Callable[[list[Any]], ColumnElement[bool]]
+"""A filter that is not a plain column match: gets the wanted values, returns the condition."""
 
 
 def _split_commas(value: Any) -> Any:
@@ -56,6 +65,11 @@ class ListQuery(BaseModel):
     count: bool = Field(
         default=False, description="Fill `total` with the number of matching items."
     )
+    format: Literal["json", "csv", "ndjson"] | None = Field(
+        default=None,
+        description="`csv` or `ndjson` stream every matching row (all pages, from `cursor` on; "
+        "`limit` does not apply); also chosen by `Accept: text/csv` or `application/x-ndjson`.",
+    )
 
     @field_validator("*", mode="before")
     @classmethod
@@ -65,6 +79,34 @@ class ListQuery(BaseModel):
         if any(isinstance(v, str) and "\x00" in v for v in values):
             raise ValueError("must not contain NUL characters")
         return value
+
+
+class DatedQuery(ListQuery):
+    """A list whose records have a date: `from` and `to` select a range of it."""
+
+    from_: dt.date | None = Field(
+        default=None, alias="from", description="Only records dated on or after this day."
+    )
+    to: dt.date | None = Field(
+        default=None, description="Only records dated on or before this day."
+    )
+
+    @model_validator(mode="after")
+    def _range_in_order(self) -> "DatedQuery":
+        if self.from_ and self.to and self.from_ > self.to:
+            raise ValueError(f"'from' ({self.from_}) is after 'to' ({self.to})")
+        return self
+
+
+class SearchQuery(BaseModel):
+    """A list whose records have text: `q` searches it."""
+
+    q: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Case-insensitive text search over the record's text fields.",
+    )
 
 
 class Page(BaseModel, Generic[T]):
@@ -96,13 +138,22 @@ class ListSpec:
     id_column: Column[Any]
     sorts: Mapping[str, Column[Any]]
     default_sort: str
-    filters: Mapping[str, Column[Any]] = field(default_factory=dict)
+    filters: Mapping[str, Column[Any] | FilterFn] = field(default_factory=dict)
     where: Sequence[ColumnElement[bool]] = ()
+    date_column: Column[Any] | None = None
+    search_columns: Sequence[Column[Any]] = ()
     embeds: Sequence[Embed] = ()
     shape: Callable[[Row], Row] | None = None
 
     def base_query(self) -> Select[Any]:
         return select(*self.columns).where(*self.where)
+
+    def empty_row(self) -> Row:
+        """A row of nulls with every output field, in output order (CSV headers)."""
+        row: Row = {column.key: None for column in self.columns}
+        for embed in self.embeds:
+            row[embed.name] = embed.default()
+        return self.shape(row) if self.shape else row
 
 
 def _encode_cursor(sort: str, value: Any, last_id: Any) -> str:
@@ -164,10 +215,21 @@ def _filters(spec: ListSpec, query: ListQuery) -> list[ColumnElement[bool]]:
         value = getattr(query, name, None)
         if value is None:
             continue
-        if isinstance(value, list):
+        if not isinstance(column, Column):
+            conditions.append(column(value if isinstance(value, list) else [value]))
+        elif isinstance(value, list):
             conditions.append(column.in_(value) if len(value) > 1 else column == value[0])
         else:
             conditions.append(column == value)
+    if spec.date_column is not None:
+        since, until = getattr(query, "from_", None), getattr(query, "to", None)
+        if since is not None:
+            conditions.append(spec.date_column >= since)
+        if until is not None:
+            conditions.append(spec.date_column <= until)
+    text = getattr(query, "q", None)
+    if text:
+        conditions.append(or_(*(c.icontains(text, autoescape=True) for c in spec.search_columns)))
     return conditions
 
 

@@ -11,7 +11,18 @@ from sqlalchemy import Connection
 
 from app.db import ConnectionDep
 from app.errors import ERROR_RESPONSES
-from app.listing import ListQuery, ListSpec, Page, Row, fetch_one, fetch_page, next_link
+from app.export import export_response, wanted_format
+from app.listing import (
+    DatedQuery,
+    ListQuery,
+    ListSpec,
+    Page,
+    Row,
+    SearchQuery,
+    fetch_one,
+    fetch_page,
+    next_link,
+)
 
 MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; a larger one cannot exist
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id.")]
@@ -30,6 +41,28 @@ def page_response(request: Request, page: Page[Row]) -> Response:
     )
 
 
+def list_response(
+    request: Request, connection: Connection, spec: ListSpec, query: ListQuery, name: str
+) -> Response:
+    """The JSON page, or the whole list as CSV or NDJSON when asked for."""
+    fmt = wanted_format(request, query)
+    if fmt != "json":
+        return export_response(request, spec, query, fmt, name)
+    return page_response(request, fetch_page(connection, spec, query))
+
+
+def list_content(page_model: type[BaseModel]) -> dict[str, Any]:
+    """The documented 200 of a list: the JSON page, or the CSV / NDJSON export."""
+    return {
+        "model": page_model,
+        "description": "A page of items; with `format=csv|ndjson`, every matching item.",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/x-ndjson": {"schema": {"type": "string"}},
+        },
+    }
+
+
 def add_read_routes(
     router: APIRouter,
     *,
@@ -44,13 +77,16 @@ def add_read_routes(
 ) -> None:
     """Adds `GET ""` (the list) and `GET /{id}` (one record) to a resource's router."""
     plural = router.tags[0] if router.tags else noun
+    # The query model offers `from`/`to` and `q` exactly when the spec can honour them.
+    assert issubclass(query_model, DatedQuery) == (spec.date_column is not None), noun
+    assert issubclass(query_model, SearchQuery) == bool(spec.search_columns), noun
 
     async def list_records(
         request: Request,
         connection: ConnectionDep,
         query: Annotated[query_model, Query()],  # type: ignore[valid-type]
     ) -> Response:
-        return page_response(request, fetch_page(connection, spec, query))
+        return list_response(request, connection, spec, query, str(plural))
 
     async def get_record(record_id: RecordId, connection: ConnectionDep) -> Response:
         if get is not None:
@@ -64,7 +100,7 @@ def add_read_routes(
         summary=f"List {plural}",
         description=list_doc,
         operation_id=f"list_{str(plural).replace('-', '_')}",
-        responses={200: {"model": Page[read_model]}, **ERROR_RESPONSES},  # type: ignore[valid-type]
+        responses={200: list_content(Page[read_model]), **ERROR_RESPONSES},  # type: ignore[valid-type]
     )
     router.add_api_route(
         "/{record_id}",

@@ -9,23 +9,27 @@ from app.countries.models import CountryRead
 from app.countries.service import COUNTRY_LIST, get_country
 from app.db import ConnectionDep
 from app.errors import ERROR_RESPONSES
-from app.listing import ListQuery, Page, fetch_page
-from app.routes import json_response, page_response
+from app.listing import ListQuery, Page, SearchQuery
+from app.routes import json_response, list_content, list_response
 
 router = APIRouter(prefix="/v1/countries", tags=["countries"])
+
+
+class CountryQuery(ListQuery, SearchQuery):
+    pass
 
 
 @router.get(
     "",
     summary="List countries",
     operation_id="list_countries",
-    responses={200: {"model": Page[CountryRead]}, **ERROR_RESPONSES},
+    responses={200: list_content(Page[CountryRead]), **ERROR_RESPONSES},
 )
 async def list_countries(
-    request: Request, connection: ConnectionDep, query: Annotated[ListQuery, Query()]
+    request: Request, connection: ConnectionDep, query: Annotated[CountryQuery, Query()]
 ) -> Response:
     """Every ISO 3166-1 country. Sorts: code (default), name, alpha3."""
-    return page_response(request, fetch_page(connection, COUNTRY_LIST, query))
+    return list_response(request, connection, COUNTRY_LIST, query, "countries")
 
 
 @router.get(

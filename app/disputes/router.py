@@ -4,15 +4,18 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from app.countries.service import CountryCode
-from app.disputes.models import DisputeRead, DisputeStatus
+from app.disputes.models import DisputeIssue, DisputeRead, DisputeStatus
 from app.disputes.service import DISPUTE_LIST
-from app.listing import CommaList, ListQuery
+from app.listing import CommaList, DatedQuery, SearchQuery
 from app.routes import add_read_routes
 
 router = APIRouter(prefix="/v1/visa-disputes", tags=["visa-disputes"])
 
 
-class DisputeQuery(ListQuery):
+class DisputeQuery(DatedQuery, SearchQuery):
+    country: CommaList[CountryCode] | None = Field(
+        default=None, description="Either side (alpha-2 or alpha-3, comma-separated)."
+    )
     country_a: CommaList[CountryCode] | None = Field(
         default=None, description="One side (alpha-2 or alpha-3, comma-separated)."
     )
@@ -20,6 +23,9 @@ class DisputeQuery(ListQuery):
         default=None, description="The other side (alpha-2 or alpha-3, comma-separated)."
     )
     status: CommaList[DisputeStatus] | None = Field(default=None, description="Statuses.")
+    issue: CommaList[DisputeIssue] | None = Field(
+        default=None, description="Disputes covering any of these issues."
+    )
 
 
 add_read_routes(

@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select
 
 from app.disputes.models import VisaDispute, VisaDisputeIssue
 from app.listing import Embed, ListSpec, Row, group_by
@@ -43,7 +43,17 @@ DISPUTE_LIST = ListSpec(
     id_column=d.id,
     sorts={"id": d.id, "opened_on": d.opened_on},
     default_sort="id",
-    filters={"country_a": d.country_a, "country_b": d.country_b, "status": d.status},
+    filters={
+        "country": lambda codes: or_(d.country_a.in_(codes), d.country_b.in_(codes)),
+        "country_a": d.country_a,
+        "country_b": d.country_b,
+        "status": d.status,
+        "issue": lambda issues: d.id.in_(
+            select(issue_table.c.dispute_id).where(issue_table.c.issue.in_(issues))
+        ),
+    },
+    date_column=d.opened_on,
+    search_columns=[d.title],
     embeds=[Embed("issues", load_issues), citations_embed(RecordType.visa_dispute)],
     shape=_shape,
 )

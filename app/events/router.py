@@ -3,16 +3,20 @@
 from fastapi import APIRouter
 from pydantic import Field
 
+from app.countries.service import CountryCode
 from app.events.models import EventKind, EventRead
 from app.events.service import EVENT_LIST
-from app.listing import CommaList, ListQuery
+from app.listing import CommaList, DatedQuery, SearchQuery
 from app.routes import add_read_routes
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
 
-class EventQuery(ListQuery):
+class EventQuery(DatedQuery, SearchQuery):
     kind: CommaList[EventKind] | None = Field(default=None, description="Kinds of event.")
+    country: CommaList[CountryCode] | None = Field(
+        default=None, description="Events involving any of these states (alpha-2 or alpha-3)."
+    )
 
 
 add_read_routes(

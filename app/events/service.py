@@ -30,6 +30,13 @@ EVENT_LIST = ListSpec(
     id_column=e.id,
     sorts={"id": e.id, "date": e.date},
     default_sort="date",
-    filters={"kind": e.kind},
+    filters={
+        "kind": e.kind,
+        "country": lambda codes: e.id.in_(
+            select(event_country_table.c.event_id).where(event_country_table.c.country.in_(codes))
+        ),
+    },
+    date_column=e.date,
+    search_columns=[e.summary],
     embeds=[Embed("countries", load_countries), citations_embed(RecordType.event)],
 )

@@ -6,13 +6,13 @@ from pydantic import Field
 from app.countries.service import CountryCode
 from app.headcounts.models import HeadcountKind, HeadcountRead, StaffCategory
 from app.headcounts.service import HEADCOUNT_LIST
-from app.listing import CommaList, ListQuery
+from app.listing import CommaList, DatedQuery
 from app.routes import add_read_routes
 
 router = APIRouter(prefix="/v1/headcounts", tags=["headcounts"])
 
 
-class HeadcountQuery(ListQuery):
+class HeadcountQuery(DatedQuery):
     sending_country: CommaList[CountryCode] | None = Field(
         default=None, description="Whose staff (alpha-2 or alpha-3, comma-separated)."
     )

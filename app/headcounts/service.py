@@ -32,4 +32,5 @@ HEADCOUNT_LIST = ListSpec(
         "kind": h.kind,
     },
     embeds=[citations_embed(RecordType.headcount)],
+    date_column=h.as_of,
 )

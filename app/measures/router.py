@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from app.countries.service import CountryCode
-from app.listing import CommaList, ListQuery
+from app.listing import CommaList, DatedQuery, SearchQuery
 from app.measures.models import MeasureKind, MeasureRead, MeasureStage
 from app.measures.service import EXPULSION_LIST, MEASURE_LIST
 from app.routes import add_read_routes
@@ -13,7 +13,7 @@ router = APIRouter(prefix="/v1/measures", tags=["measures"])
 expulsions_router = APIRouter(prefix="/v1/expulsions", tags=["expulsions"])
 
 
-class ExpulsionQuery(ListQuery):
+class ExpulsionQuery(DatedQuery, SearchQuery):
     stage: CommaList[MeasureStage] | None = Field(
         default=None, description="Stages, comma-separated: `proposed,ordered`."
     )

@@ -37,6 +37,8 @@ MEASURE_LIST = ListSpec(
         "in_response_to": c.in_response_to,
     },
     embeds=[citations_embed(RecordType.measure)],
+    date_column=c.date,
+    search_columns=[c.actor_body, c.condition, c.summary],
 )
 
 EXPULSION_LIST = replace(MEASURE_LIST, where=[c.kind == MeasureKind.expulsion.value])

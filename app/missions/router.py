@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from app.countries.service import CountryCode
-from app.listing import CommaList, ListQuery
+from app.listing import CommaList, DatedQuery, SearchQuery
 from app.missions.models import MissionKind, MissionRead, MissionStatus
 from app.missions.service import MISSION_LIST
 from app.routes import add_read_routes
@@ -12,7 +12,7 @@ from app.routes import add_read_routes
 router = APIRouter(prefix="/v1/missions", tags=["missions"])
 
 
-class MissionQuery(ListQuery):
+class MissionQuery(DatedQuery, SearchQuery):
     sending_country: CommaList[CountryCode] | None = Field(
         default=None, description="Whose missions (alpha-2 or alpha-3, comma-separated)."
     )

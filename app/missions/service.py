@@ -63,4 +63,6 @@ MISSION_LIST = ListSpec(
         "city": m.city,
     },
     embeds=[Embed("status_history", load_status_history), citations_embed(RecordType.mission)],
+    date_column=m.status_since,
+    search_columns=[m.city],
 )

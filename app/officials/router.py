@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from app.countries.service import CountryCode
-from app.listing import CommaList, ListQuery
+from app.listing import CommaList, ListQuery, SearchQuery
 from app.officials.models import OfficialRead
 from app.officials.service import OFFICIAL_LIST
 from app.routes import add_read_routes
@@ -12,7 +12,7 @@ from app.routes import add_read_routes
 router = APIRouter(prefix="/v1/officials", tags=["officials"])
 
 
-class OfficialQuery(ListQuery):
+class OfficialQuery(ListQuery, SearchQuery):
     country: CommaList[CountryCode] | None = Field(
         default=None, description="The state they act for (alpha-2 or alpha-3, comma-separated)."
     )

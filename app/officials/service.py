@@ -15,4 +15,5 @@ OFFICIAL_LIST = ListSpec(
     default_sort="id",
     filters={"country": o.country},
     embeds=[citations_embed(RecordType.official)],
+    search_columns=[o.name, o.title],
 )

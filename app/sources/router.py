@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 from pydantic import Field
 
-from app.listing import ListQuery
+from app.listing import DatedQuery, SearchQuery
 from app.routes import add_read_routes
 from app.sources.models import SourceDetail, SourceRead
 from app.sources.service import SOURCE_LIST, get_source
@@ -11,7 +11,7 @@ from app.sources.service import SOURCE_LIST, get_source
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
 
 
-class SourceQuery(ListQuery):
+class SourceQuery(DatedQuery, SearchQuery):
     publisher: str | None = Field(default=None, description="The publisher, exactly.")
 
 

@@ -83,6 +83,8 @@ SOURCE_LIST = ListSpec(
     sorts={"id": s.id, "published_on": s.published_on, "title": s.title},
     default_sort="id",
     filters={"publisher": s.publisher},
+    date_column=s.published_on,
+    search_columns=[s.title, s.publisher, s.attribution],
 )
 
 

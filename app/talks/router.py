@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from app.countries.service import CountryCode
-from app.listing import CommaList, ListQuery
+from app.listing import CommaList, DatedQuery, SearchQuery
 from app.routes import add_read_routes
 from app.talks.models import TalksOutcome, TalksRead
 from app.talks.service import TALKS_LIST
@@ -12,7 +12,7 @@ from app.talks.service import TALKS_LIST
 router = APIRouter(prefix="/v1/talks", tags=["talks"])
 
 
-class TalksQuery(ListQuery):
+class TalksQuery(DatedQuery, SearchQuery):
     dispute_id: CommaList[int] | None = Field(default=None, description="Disputes discussed.")
     host_country: CommaList[CountryCode] | None = Field(
         default=None, description="Hosting state (alpha-2 or alpha-3, comma-separated)."

@@ -70,4 +70,6 @@ TALKS_LIST = ListSpec(
         Embed("statements", load_statements),
         citations_embed(RecordType.talks),
     ],
+    date_column=t.date,
+    search_columns=[t.city, t.summary],
 )
