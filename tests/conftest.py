@@ -4,6 +4,7 @@ built by the real migrations and loaded by the real seed command."""
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -79,3 +80,17 @@ def seeded_url(new_database: NewDatabase) -> str:
 def client(seeded_url: str) -> Iterator[TestClient]:
     with TestClient(create_app(Settings(database_url=seeded_url))) as test_client:
         yield test_client
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line per database, so the output shows what ran where."""
+    counts: dict[str, dict[str, int]] = {name: {} for name in BACKENDS}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            for name in BACKENDS:
+                if f"[{name}" in report.nodeid or f"-{name}" in report.nodeid:
+                    counts[name][outcome] = counts[name].get(outcome, 0) + 1
+    terminalreporter.write_sep("=", "per database")
+    for name, outcomes in counts.items():
+        summary = ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())) or "nothing ran"
+        terminalreporter.write_line(f"{name}: {summary}")
