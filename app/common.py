@@ -1,10 +1,13 @@
 """Small pieces every resource shares: date precision, enum checks, the citation shape."""
 
 from enum import StrEnum
+from typing import Annotated, Any, cast
 
-from pydantic import BaseModel, ConfigDict, Field
+import pycountry
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, create_model
 from sqlalchemy import CheckConstraint
 from sqlmodel import SQLModel
+from sqlmodel._compat import SQLModelConfig
 
 # Explicit constraint names, so migrations can drop what they create on every backend. Set here
 # because every table module imports this one before defining its tables.
@@ -15,6 +18,29 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def lookup(code: str) -> Any | None:
+    """The pycountry entry for an alpha-2 or alpha-3 code in any case, or None."""
+    code = code.strip().upper()
+    if len(code) == 2:
+        return pycountry.countries.get(alpha_2=code)
+    if len(code) == 3:
+        return pycountry.countries.get(alpha_3=code)
+    return None
+
+
+def normalize_country(code: str) -> str:
+    """Alpha-2 for an alpha-2 or alpha-3 code; ValueError naming the code otherwise."""
+    entry = lookup(code)
+    if entry is None:
+        raise ValueError(f"'{code}' is not an ISO 3166-1 alpha-2 or alpha-3 country code")
+    alpha2: str = entry.alpha_2
+    return alpha2
+
+
+CountryCode = Annotated[str, AfterValidator(normalize_country)]
+"""A country field: accepts alpha-2 or alpha-3 in any case, holds alpha-2."""
 
 
 class DatePrecision(StrEnum):
@@ -58,3 +84,72 @@ def citations_field() -> list[CitationRead]:
         default_factory=list, description="Where this fact comes from: source and verbatim quote."
     )
     return field
+
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; a larger one cannot exist
+Id = Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]
+"""A reference to another record's id in a request body (a JSON number, not `true` or "1")."""
+
+
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("must not be empty or only whitespace")
+    return text
+
+
+class CitationIn(BaseModel):
+    """A citation written with its record."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"source_id": 1, "quote": "talks in Moscow on Tuesday"}},
+    )
+
+    source_id: Id = Field(description="The source quoted (`/v1/sources/{id}`).")
+    quote: Annotated[str, AfterValidator(_not_blank)] = Field(
+        min_length=1, max_length=10_000, description="The source's words, verbatim."
+    )
+
+
+def citations_in() -> list[CitationIn]:
+    """The `citations` field of a record being written: at least one."""
+    field: list[CitationIn] = Field(
+        min_length=1,
+        max_length=100,
+        description="Where the fact comes from: at least one source and verbatim quote.",
+    )
+    return field
+
+
+def ref_field() -> str | None:
+    field: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Your stable reference for the record (unique per resource), for imports.",
+    )
+    return field
+
+
+WRITE_CONFIG = SQLModelConfig(extra="forbid")
+"""Request bodies refuse unknown fields, so a typo is a 422 rather than silently lost."""
+
+
+def partial_model(model: type[BaseModel], name: str) -> type[BaseModel]:
+    """The PATCH body of a resource: every field of its create body, all optional."""
+    fields: dict[str, Any] = {
+        key: (cast(Any, info.annotation) | None, Field(default=None, description=info.description))
+        for key, info in model.model_fields.items()
+    }
+    return create_model(name, __config__=ConfigDict(extra="forbid"), **fields)
+
+
+def check_precision(date_field: str) -> Any:
+    """A model check: `date_precision` needs a date (the database refuses it too)."""
+
+    def check(model: Any) -> Any:
+        if getattr(model, "date_precision", None) and getattr(model, date_field) is None:
+            raise ValueError(f"date_precision is set but {date_field} is null")
+        return model
+
+    return check

@@ -67,6 +67,33 @@ class NotFound(AppError):
     slug = "not-found"
 
 
+class Conflict(AppError):
+    status = 409
+    title = "Conflict"
+    slug = "conflict"
+
+
+class Unprocessable(AppError):
+    """Input that is well-formed but wrong: each bad field is listed, as for request validation."""
+
+    status = 422
+    title = "Invalid request"
+    slug = "validation"
+
+    def __init__(self, errors: list[dict[str, Any]]):
+        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors[:5])
+        super().__init__(detail=detail)
+        self.errors = errors
+
+
+def field_error(
+    field: str | list[str | int], msg: str, kind: str = "value_error"
+) -> dict[str, Any]:
+    """One entry of a 422's `errors`, for a field of the request body."""
+    loc = ["body", *(field if isinstance(field, list) else [field])]
+    return {"loc": loc, "msg": msg, "type": kind}
+
+
 class ServiceUnavailable(AppError):
     status = 503
     title = "Database unavailable"
@@ -108,8 +135,10 @@ def problem_response(
 
 async def _app_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
-    slug = "validation" if exc.status == 422 else exc.slug
-    return problem_response(request, exc.status, exc.title, exc.detail, slug=slug)
+    errors = exc.errors if isinstance(exc, Unprocessable) else None
+    return problem_response(
+        request, exc.status, exc.title, exc.detail, slug=exc.slug, errors=errors
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -181,16 +210,42 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {
-        "model": Problem,
-        "description": description,
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
-    for status, description in {
-        404: "No such record.",
-        422: "Invalid parameters; `errors` lists each one.",
-        503: "The database is unreachable; retry after `Retry-After` seconds.",
-    }.items()
+PROBLEMS: dict[int, str] = {
+    400: "A malformed request, such as a cursor this list did not issue.",
+    404: "No such record.",
+    409: "The change clashes with existing records (a duplicate `ref`, or records that "
+    "reference this one); `detail` names them.",
+    422: "Invalid input; `errors` lists each bad field.",
+    503: "The database is unreachable; retry after `Retry-After` seconds.",
 }
-"""The error responses every endpoint documents."""
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The documented error responses of an endpoint, all problem+json."""
+    return {
+        status: {
+            "model": Problem,
+            "description": PROBLEMS[status],
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
+
+
+def problem_only_openapi(app: FastAPI) -> None:
+    """Errors are documented as `application/problem+json` only, which is what they are."""
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = default_openapi()
+            for methods in schema.get("paths", {}).values():
+                for operation in methods.values():
+                    for status, response in operation.get("responses", {}).items():
+                        content = response.get("content", {})
+                        if status[0] in "45" and PROBLEM_JSON in content:
+                            content.pop("application/json", None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

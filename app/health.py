@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import get_engine
-from app.errors import ERROR_RESPONSES, ServiceUnavailable
+from app.errors import ServiceUnavailable, problems
 
 router = APIRouter(tags=["health"])
 
@@ -27,7 +27,7 @@ async def healthz() -> dict[str, Any]:
     "/readyz",
     summary="Readiness",
     response_model=Health,
-    responses={503: ERROR_RESPONSES[503]},
+    responses=problems(503),
 )
 async def readyz(request: Request) -> dict[str, Any]:
     """The database answers a query; 503 problem+json when it does not."""

@@ -11,7 +11,7 @@ from app.config import Settings, get_settings
 from app.countries.router import router as countries_router
 from app.db import make_engine
 from app.disputes.router import router as disputes_router
-from app.errors import install_error_handlers
+from app.errors import install_error_handlers, problem_only_openapi
 from app.events.router import router as events_router
 from app.headcounts.router import router as headcounts_router
 from app.health import router as health_router
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    problem_only_openapi(app)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -9,8 +9,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import Connection
 
-from app.db import ConnectionDep
-from app.errors import ERROR_RESPONSES
+from app.common import MAX_ID
+from app.db import ConnectionDep, get_engine
+from app.errors import problems
 from app.export import export_response, wanted_format
 from app.listing import (
     DatedQuery,
@@ -23,14 +24,18 @@ from app.listing import (
     fetch_page,
     next_link,
 )
+from app.writing import WriteSpec, create_record, delete_record, update_record
 
-MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; a larger one cannot exist
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id.")]
 
 
-def json_response(content: Any, headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    content: Any, headers: dict[str, str] | None = None, status: int = 200
+) -> Response:
     """Serializes with orjson: no response_model validation on the read path (SPEC §7)."""
-    return Response(orjson.dumps(content), media_type="application/json", headers=headers)
+    return Response(
+        orjson.dumps(content), status_code=status, media_type="application/json", headers=headers
+    )
 
 
 def page_response(request: Request, page: Page[Row]) -> Response:
@@ -100,7 +105,7 @@ def add_read_routes(
         summary=f"List {plural}",
         description=list_doc,
         operation_id=f"list_{str(plural).replace('-', '_')}",
-        responses={200: list_content(Page[read_model]), **ERROR_RESPONSES},  # type: ignore[valid-type]
+        responses={200: list_content(Page[read_model]), **problems(400, 422, 503)},  # type: ignore[valid-type]
     )
     router.add_api_route(
         "/{record_id}",
@@ -109,5 +114,70 @@ def add_read_routes(
         summary=f"Get one {noun}",
         description=get_doc,
         operation_id=f"get_{noun.replace(' ', '_')}",
-        responses={200: {"model": detail_model or read_model}, **ERROR_RESPONSES},
+        responses={200: {"model": detail_model or read_model}, **problems(404, 422, 503)},
+    )
+
+
+def add_write_routes(
+    router: APIRouter,
+    *,
+    spec: WriteSpec,
+    read_model: type[BaseModel],
+    update_model: type[BaseModel],
+) -> None:
+    """Adds `POST ""`, `PATCH /{id}` and `DELETE /{id}`; each write is one transaction."""
+    noun = spec.noun
+    create_model = spec.create_model
+    prefix = router.prefix
+
+    def create(request: Request, payload: create_model) -> Response:  # type: ignore[valid-type]
+        with get_engine(request).begin() as connection:
+            record_id = create_record(connection, spec, payload.model_dump())  # type: ignore[attr-defined]
+            record = spec.read(connection, record_id)
+        return json_response(record, status=201, headers={"Location": f"{prefix}/{record_id}"})
+
+    def change(record_id: RecordId, request: Request, payload: update_model) -> Response:  # type: ignore[valid-type]
+        with get_engine(request).begin() as connection:
+            update_record(connection, spec, record_id, payload.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
+            record = spec.read(connection, record_id)
+        return json_response(record)
+
+    def delete(record_id: RecordId, request: Request) -> Response:
+        with get_engine(request).begin() as connection:
+            delete_record(connection, spec, record_id)
+        return Response(status_code=204)
+
+    operation = noun.replace(" ", "_")
+    router.add_api_route(
+        "",
+        create,
+        methods=["POST"],
+        status_code=201,
+        summary=f"Create a {noun}",
+        operation_id=f"create_{operation}",
+        description=f"Adds a {noun} with its citations. The answer is the stored record; "
+        "`Location` gives its URL. Unknown fields, codes or referenced ids are a 422; a "
+        "duplicate `ref` is a 409.",
+        responses={201: {"model": read_model}, **problems(409, 422, 503)},
+    )
+    router.add_api_route(
+        "/{record_id}",
+        change,
+        methods=["PATCH"],
+        summary=f"Change a {noun}",
+        operation_id=f"update_{operation}",
+        description=f"Changes the fields given (the others stay). The changed {noun} must pass "
+        "every check a new one does; `citations`, when given, replace the old ones.",
+        responses={200: {"model": read_model}, **problems(404, 409, 422, 503)},
+    )
+    router.add_api_route(
+        "/{record_id}",
+        delete,
+        methods=["DELETE"],
+        status_code=204,
+        summary=f"Delete a {noun}",
+        operation_id=f"delete_{operation}",
+        description=f"Deletes the {noun} with its citations and parts. While other records "
+        "point at it, the answer is a 409 naming them, and nothing is deleted.",
+        responses={204: {"description": "Deleted."}, **problems(404, 409, 422, 503)},
     )

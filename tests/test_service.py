@@ -66,7 +66,10 @@ def test_every_operation_is_documented(client: TestClient) -> None:
         assert operation.get("tags"), where
         for parameter in operation.get("parameters", []):
             assert parameter.get("description"), f"{where} ?{parameter['name']}"
-        assert "application/json" in operation["responses"]["200"]["content"], where
+        success = [s for s in operation["responses"] if s.startswith("2")]
+        assert len(success) == 1, where
+        if success[0] != "204":
+            assert "application/json" in operation["responses"][success[0]]["content"], where
         if path.startswith("/v1/"):
             for status in ("422", "503"):
                 problem = operation["responses"][status]["content"]
@@ -91,7 +94,7 @@ def test_every_documented_list_parameter_is_accepted(client: TestClient) -> None
         ("GET", "/v1/missions/424242", 404),
         ("GET", "/v1/countries/XX", 404),
         ("GET", "/v1/countries/" + "Q" * 40, 422),
-        ("DELETE", "/v1/missions/1", 405),
+        ("PUT", "/v1/missions/1", 405),
         ("GET", "/v1/missions?limit=5000", 422),
         ("GET", "/v1/missions?cursor=bm9wZQ", 400),
     ],

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from app.countries.models import CountryRead
 from app.countries.service import COUNTRY_LIST, get_country
 from app.db import ConnectionDep
-from app.errors import ERROR_RESPONSES
+from app.errors import problems
 from app.listing import ListQuery, Page, SearchQuery
 from app.routes import json_response, list_content, list_response
 
@@ -23,7 +23,7 @@ class CountryQuery(ListQuery, SearchQuery):
     "",
     summary="List countries",
     operation_id="list_countries",
-    responses={200: list_content(Page[CountryRead]), **ERROR_RESPONSES},
+    responses={200: list_content(Page[CountryRead]), **problems(400, 422, 503)},
 )
 async def list_countries(
     request: Request, connection: ConnectionDep, query: Annotated[CountryQuery, Query()]
@@ -36,7 +36,7 @@ async def list_countries(
     "/{code}",
     summary="Get one country",
     operation_id="get_country",
-    responses={200: {"model": CountryRead}, **ERROR_RESPONSES},
+    responses={200: {"model": CountryRead}, **problems(404, 422, 503)},
 )
 async def read_country(
     connection: ConnectionDep,

@@ -1,40 +1,19 @@
 """Countries: ISO codes in, alpha-2 out; the country table kept in step with pycountry."""
 
-from typing import Annotated, Any
+from typing import Any
 
 import pycountry
-from pydantic import AfterValidator
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.common import CountryCode, lookup, normalize_country
 from app.countries.models import Country
 from app.errors import NotFound
 from app.listing import ListSpec, Row
 
 country_table = Country.__table__  # type: ignore[attr-defined]
 
-
-def lookup(code: str) -> Any | None:
-    """The pycountry entry for an alpha-2 or alpha-3 code in any case, or None."""
-    code = code.strip().upper()
-    if len(code) == 2:
-        return pycountry.countries.get(alpha_2=code)
-    if len(code) == 3:
-        return pycountry.countries.get(alpha_3=code)
-    return None
-
-
-def normalize_country(code: str) -> str:
-    """Alpha-2 for an alpha-2 or alpha-3 code; ValueError naming the code otherwise."""
-    entry = lookup(code)
-    if entry is None:
-        raise ValueError(f"'{code}' is not an ISO 3166-1 alpha-2 or alpha-3 country code")
-    alpha2: str = entry.alpha_2
-    return alpha2
-
-
-CountryCode = Annotated[str, AfterValidator(normalize_country)]
-"""A country field: accepts alpha-2 or alpha-3 in any case, holds alpha-2."""
+__all__ = ["CountryCode", "lookup", "normalize_country"]
 
 
 def iso_rows() -> list[dict[str, Any]]:

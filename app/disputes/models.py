@@ -3,11 +3,21 @@
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
-from app.common import CitationRead, citations_field, one_of
+from app.common import (
+    WRITE_CONFIG,
+    CitationIn,
+    CitationRead,
+    CountryCode,
+    citations_field,
+    citations_in,
+    one_of,
+    partial_model,
+    ref_field,
+)
 
 
 class DisputeIssue(StrEnum):
@@ -25,15 +35,15 @@ class DisputeStatus(StrEnum):
 
 
 class DisputeBase(SQLModel):
-    country_a: str = Field(
+    country_a: CountryCode = Field(
         foreign_key="country.code",
-        max_length=2,
+        sa_type=String(2),
         description="One side (ISO alpha-2).",
         schema_extra={"examples": ["RU"]},
     )
-    country_b: str = Field(
+    country_b: CountryCode = Field(
         foreign_key="country.code",
-        max_length=2,
+        sa_type=String(2),
         description="The other side (ISO alpha-2).",
         schema_extra={"examples": ["US"]},
     )
@@ -83,3 +93,30 @@ class DisputeRead(DisputeBase):
     issues: list[DisputeIssue] = Field(description="What the dispute covers.")
     next_round: NextRound = Field(description="The next round of talks.")
     citations: list[CitationRead] = citations_field()
+
+
+class DisputeCreate(DisputeBase):
+    model_config = WRITE_CONFIG
+
+    ref: str | None = ref_field()
+    issues: list[DisputeIssue] = Field(
+        min_length=1, max_length=len(DisputeIssue), description="What the dispute covers."
+    )
+    next_round: NextRound = Field(
+        default_factory=lambda: NextRound(planned=False, date=None),
+        description="Whether another round of talks is planned, and when.",
+    )
+    citations: list[CitationIn] = citations_in()
+
+    @model_validator(mode="after")
+    def _two_sides(self) -> "DisputeCreate":
+        if self.country_a == self.country_b:
+            raise ValueError("country_a and country_b must be two different states")
+        if self.next_round.date is not None and not self.next_round.planned:
+            raise ValueError("next_round.date is set but next_round.planned is false")
+        if len(set(self.issues)) != len(self.issues):
+            raise ValueError("issues lists the same issue twice")
+        return self
+
+
+DisputeUpdate = partial_model(DisputeCreate, "DisputeUpdate")

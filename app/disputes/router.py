@@ -4,10 +4,10 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from app.countries.service import CountryCode
-from app.disputes.models import DisputeIssue, DisputeRead, DisputeStatus
-from app.disputes.service import DISPUTE_LIST
+from app.disputes.models import DisputeIssue, DisputeRead, DisputeStatus, DisputeUpdate
+from app.disputes.service import DISPUTE_LIST, DISPUTE_WRITE
 from app.listing import CommaList, DatedQuery, SearchQuery
-from app.routes import add_read_routes
+from app.routes import add_read_routes, add_write_routes
 
 router = APIRouter(prefix="/v1/visa-disputes", tags=["visa-disputes"])
 
@@ -38,3 +38,4 @@ add_read_routes(
     "next round of talks. Sorts: id, opened_on.",
     get_doc="One visa dispute, with its issues, next round and citations.",
 )
+add_write_routes(router, spec=DISPUTE_WRITE, read_model=DisputeRead, update_model=DisputeUpdate)

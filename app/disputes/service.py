@@ -3,12 +3,13 @@
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, column, delete, insert, or_, select, table
 
-from app.disputes.models import VisaDispute, VisaDisputeIssue
-from app.listing import Embed, ListSpec, Row, group_by
+from app.disputes.models import DisputeCreate, VisaDispute, VisaDisputeIssue
+from app.listing import Embed, ListSpec, Row, fetch_one, group_by
 from app.sources.models import RecordType
-from app.sources.service import citations_embed
+from app.sources.service import citations_embed, citations_part
+from app.writing import Part, WriteSpec, pointing_at
 
 dispute_table = VisaDispute.__table__  # type: ignore[attr-defined]
 issue_table = VisaDisputeIssue.__table__  # type: ignore[attr-defined]
@@ -56,4 +57,38 @@ DISPUTE_LIST = ListSpec(
     search_columns=[d.title],
     embeds=[Embed("issues", load_issues), citations_embed(RecordType.visa_dispute)],
     shape=_shape,
+)
+
+_talks = table("talks_round", column("id"), column("dispute_id"))
+
+
+def _write_issues(connection: Connection, dispute_id: int, issues: list[str]) -> None:
+    _delete_issues(connection, dispute_id)
+    connection.execute(
+        insert(issue_table), [{"dispute_id": dispute_id, "issue": issue} for issue in issues]
+    )
+
+
+def _delete_issues(connection: Connection, dispute_id: int) -> None:
+    connection.execute(delete(issue_table).where(issue_table.c.dispute_id == dispute_id))
+
+
+def _to_columns(data: Row) -> Row:
+    next_round = data.pop("next_round", None)
+    if next_round is not None:
+        data["next_round_planned"] = next_round["planned"]
+        data["next_round_on"] = next_round["date"]
+    return data
+
+
+DISPUTE_WRITE = WriteSpec(
+    table=dispute_table,
+    noun="visa dispute",
+    create_model=DisputeCreate,
+    read=lambda connection, record_id: fetch_one(
+        connection, DISPUTE_LIST, record_id, "visa dispute"
+    ),
+    parts=[Part("issues", _write_issues, _delete_issues), citations_part(RecordType.visa_dispute)],
+    dependents=[pointing_at(_talks.c.dispute_id, "/v1/talks/{id}")],
+    to_columns=_to_columns,
 )

@@ -3,10 +3,22 @@
 import datetime as dt
 from enum import StrEnum
 
+from pydantic import model_validator
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
-from app.common import CitationRead, DatePrecision, citations_field, one_of
+from app.common import (
+    WRITE_CONFIG,
+    CitationIn,
+    CitationRead,
+    CountryCode,
+    DatePrecision,
+    citations_field,
+    citations_in,
+    one_of,
+    partial_model,
+    ref_field,
+)
 
 
 class EventKind(StrEnum):
@@ -50,3 +62,21 @@ class EventRead(EventBase):
     ref: str | None = Field(description="Stable external reference (seed and imports).")
     countries: list[str] = Field(description="The states involved (ISO alpha-2).")
     citations: list[CitationRead] = citations_field()
+
+
+class EventCreate(EventBase):
+    model_config = WRITE_CONFIG
+
+    ref: str | None = ref_field()
+    countries: list[CountryCode] = Field(
+        min_length=1, max_length=250, description="The states involved (alpha-2 or alpha-3)."
+    )
+    citations: list[CitationIn] = citations_in()
+
+    @model_validator(mode="after")
+    def _distinct(self) -> "EventCreate":
+        self.countries = sorted(set(self.countries))
+        return self
+
+
+EventUpdate = partial_model(EventCreate, "EventUpdate")

@@ -4,10 +4,10 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from app.countries.service import CountryCode
-from app.events.models import EventKind, EventRead
-from app.events.service import EVENT_LIST
+from app.events.models import EventKind, EventRead, EventUpdate
+from app.events.service import EVENT_LIST, EVENT_WRITE
 from app.listing import CommaList, DatedQuery, SearchQuery
-from app.routes import add_read_routes
+from app.routes import add_read_routes, add_write_routes
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
@@ -28,3 +28,4 @@ add_read_routes(
     list_doc="Dated context: incidents, visits, wider strains. Sorts: date (default), id.",
     get_doc="One event, with the countries involved and citations.",
 )
+add_write_routes(router, spec=EVENT_WRITE, read_model=EventRead, update_model=EventUpdate)

@@ -3,12 +3,13 @@
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, insert, select
 
-from app.events.models import Event, EventCountry
-from app.listing import Embed, ListSpec, group_by
+from app.events.models import Event, EventCountry, EventCreate
+from app.listing import Embed, ListSpec, fetch_one, group_by
 from app.sources.models import RecordType
-from app.sources.service import citations_embed
+from app.sources.service import citations_embed, citations_part
+from app.writing import Part, WriteSpec
 
 event_table = Event.__table__  # type: ignore[attr-defined]
 event_country_table = EventCountry.__table__  # type: ignore[attr-defined]
@@ -39,4 +40,29 @@ EVENT_LIST = ListSpec(
     date_column=e.date,
     search_columns=[e.summary],
     embeds=[Embed("countries", load_countries), citations_embed(RecordType.event)],
+)
+
+
+def _write_countries(connection: Connection, event_id: int, countries: list[str]) -> None:
+    _delete_countries(connection, event_id)
+    connection.execute(
+        insert(event_country_table), [{"event_id": event_id, "country": c} for c in countries]
+    )
+
+
+def _delete_countries(connection: Connection, event_id: int) -> None:
+    connection.execute(
+        delete(event_country_table).where(event_country_table.c.event_id == event_id)
+    )
+
+
+EVENT_WRITE = WriteSpec(
+    table=event_table,
+    noun="event",
+    create_model=EventCreate,
+    read=lambda connection, record_id: fetch_one(connection, EVENT_LIST, record_id, "event"),
+    parts=[
+        Part("countries", _write_countries, _delete_countries),
+        citations_part(RecordType.event),
+    ],
 )

@@ -2,11 +2,25 @@
 
 import datetime as dt
 from enum import StrEnum
+from typing import Annotated
 
+from pydantic import Strict
 from sqlalchemy import CheckConstraint, Index, String
 from sqlmodel import Field, SQLModel
 
-from app.common import CitationRead, DatePrecision, citations_field, one_of
+from app.common import (
+    WRITE_CONFIG,
+    CitationIn,
+    CitationRead,
+    CountryCode,
+    DatePrecision,
+    Id,
+    citations_field,
+    citations_in,
+    one_of,
+    partial_model,
+    ref_field,
+)
 
 
 class StaffCategory(StrEnum):
@@ -22,15 +36,15 @@ class HeadcountKind(StrEnum):
 
 
 class HeadcountBase(SQLModel):
-    sending_country: str = Field(
+    sending_country: CountryCode = Field(
         foreign_key="country.code",
-        max_length=2,
+        sa_type=String(2),
         description="The state whose staff are counted (ISO alpha-2).",
         schema_extra={"examples": ["RU"]},
     )
-    host_country: str = Field(
+    host_country: CountryCode = Field(
         foreign_key="country.code",
-        max_length=2,
+        sa_type=String(2),
         description="The state they are posted in (ISO alpha-2).",
         schema_extra={"examples": ["US"]},
     )
@@ -79,3 +93,17 @@ class HeadcountRead(HeadcountBase):
     id: int = Field(description="Headcount id.")
     ref: str | None = Field(description="Stable external reference (seed and imports).")
     citations: list[CitationRead] = citations_field()
+
+
+class HeadcountCreate(HeadcountBase):
+    model_config = WRITE_CONFIG
+
+    ref: str | None = ref_field()
+    mission_id: Id | None = Field(
+        default=None, description="The mission counted; null when the count covers the whole pair."
+    )
+    count: Annotated[int, Strict()] = Field(ge=0, description="Number of people.")
+    citations: list[CitationIn] = citations_in()
+
+
+HeadcountUpdate = partial_model(HeadcountCreate, "HeadcountUpdate")

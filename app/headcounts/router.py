@@ -4,10 +4,10 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from app.countries.service import CountryCode
-from app.headcounts.models import HeadcountKind, HeadcountRead, StaffCategory
-from app.headcounts.service import HEADCOUNT_LIST
+from app.headcounts.models import HeadcountKind, HeadcountRead, HeadcountUpdate, StaffCategory
+from app.headcounts.service import HEADCOUNT_LIST, HEADCOUNT_WRITE
 from app.listing import CommaList, DatedQuery
-from app.routes import add_read_routes
+from app.routes import add_read_routes, add_write_routes
 
 router = APIRouter(prefix="/v1/headcounts", tags=["headcounts"])
 
@@ -33,4 +33,7 @@ add_read_routes(
     list_doc="Staff levels and caps of missions and country pairs by date. Sorts: as_of (default), "
     "id, count.",
     get_doc="One headcount, with citations.",
+)
+add_write_routes(
+    router, spec=HEADCOUNT_WRITE, read_model=HeadcountRead, update_model=HeadcountUpdate
 )

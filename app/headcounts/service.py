@@ -1,9 +1,12 @@
 """Headcounts: read queries."""
 
-from app.headcounts.models import Headcount
-from app.listing import ListSpec
+from sqlalchemy import column, table
+
+from app.headcounts.models import Headcount, HeadcountCreate
+from app.listing import ListSpec, fetch_one
 from app.sources.models import RecordType
-from app.sources.service import citations_embed
+from app.sources.service import citations_embed, citations_part
+from app.writing import Reference, WriteSpec
 
 headcount_table = Headcount.__table__  # type: ignore[attr-defined]
 h = headcount_table.c
@@ -33,4 +36,17 @@ HEADCOUNT_LIST = ListSpec(
     },
     embeds=[citations_embed(RecordType.headcount)],
     date_column=h.as_of,
+)
+
+_mission = table("mission", column("id"))
+
+HEADCOUNT_WRITE = WriteSpec(
+    table=headcount_table,
+    noun="headcount",
+    create_model=HeadcountCreate,
+    read=lambda connection, record_id: fetch_one(
+        connection, HEADCOUNT_LIST, record_id, "headcount"
+    ),
+    references=[Reference("mission_id", _mission, "mission")],
+    parts=[citations_part(RecordType.headcount)],
 )

@@ -2,11 +2,27 @@
 
 import datetime as dt
 from enum import StrEnum
+from typing import Annotated, Literal
 
+from pydantic import Strict, model_validator
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
-from app.common import CitationRead, DatePrecision, citations_field, one_of, precision_needs_date
+from app.common import (
+    WRITE_CONFIG,
+    CitationIn,
+    CitationRead,
+    CountryCode,
+    DatePrecision,
+    Id,
+    check_precision,
+    citations_field,
+    citations_in,
+    one_of,
+    partial_model,
+    precision_needs_date,
+    ref_field,
+)
 
 
 class MeasureKind(StrEnum):
@@ -39,9 +55,9 @@ class MeasureBase(SQLModel):
         description="How far it has got.",
         schema_extra={"examples": ["proposed"]},
     )
-    actor_country: str = Field(
+    actor_country: CountryCode = Field(
         foreign_key="country.code",
-        max_length=2,
+        sa_type=String(2),
         description="The state taking or threatening it (ISO alpha-2).",
         schema_extra={"examples": ["US"]},
     )
@@ -50,9 +66,9 @@ class MeasureBase(SQLModel):
         description="Which part of that state acts, as the source names it.",
         schema_extra={"examples": ["U.S. Congress"]},
     )
-    target_country: str = Field(
+    target_country: CountryCode = Field(
         foreign_key="country.code",
-        max_length=2,
+        sa_type=String(2),
         description="The state it is aimed at (ISO alpha-2).",
         schema_extra={"examples": ["RU"]},
     )
@@ -105,3 +121,30 @@ class MeasureRead(MeasureBase):
         description="The measure this one answers (`/v1/measures/{id}`), if any."
     )
     citations: list[CitationRead] = citations_field()
+
+
+class MeasureCreate(MeasureBase):
+    model_config = WRITE_CONFIG
+
+    ref: str | None = ref_field()
+    diplomats_count: Annotated[int, Strict()] | None = Field(
+        default=None, ge=0, description="How many diplomats it concerns; null if not stated."
+    )
+    in_response_to: Id | None = Field(
+        default=None, description="The measure this one answers (`/v1/measures/{id}`), if any."
+    )
+    citations: list[CitationIn] = citations_in()
+
+    _precision = model_validator(mode="after")(check_precision("date"))
+
+
+MeasureUpdate = partial_model(MeasureCreate, "MeasureUpdate")
+
+
+class ExpulsionCreate(MeasureCreate):
+    kind: Literal[MeasureKind.expulsion] = Field(
+        default=MeasureKind.expulsion, description="Always `expulsion` here."
+    )
+
+
+ExpulsionUpdate = partial_model(ExpulsionCreate, "ExpulsionUpdate")

@@ -5,9 +5,15 @@ from pydantic import Field
 
 from app.countries.service import CountryCode
 from app.listing import CommaList, DatedQuery, SearchQuery
-from app.measures.models import MeasureKind, MeasureRead, MeasureStage
-from app.measures.service import EXPULSION_LIST, MEASURE_LIST
-from app.routes import add_read_routes
+from app.measures.models import (
+    ExpulsionUpdate,
+    MeasureKind,
+    MeasureRead,
+    MeasureStage,
+    MeasureUpdate,
+)
+from app.measures.service import EXPULSION_LIST, EXPULSION_WRITE, MEASURE_LIST, MEASURE_WRITE
+from app.routes import add_read_routes, add_write_routes
 
 router = APIRouter(prefix="/v1/measures", tags=["measures"])
 expulsions_router = APIRouter(prefix="/v1/expulsions", tags=["expulsions"])
@@ -51,4 +57,8 @@ add_read_routes(
     list_doc="Expulsions of diplomats: the measures of kind `expulsion`, proposals and orders "
     "alike. Sorts: id, date, diplomats_count.",
     get_doc="One expulsion (a measure of kind `expulsion`), with citations.",
+)
+add_write_routes(router, spec=MEASURE_WRITE, read_model=MeasureRead, update_model=MeasureUpdate)
+add_write_routes(
+    expulsions_router, spec=EXPULSION_WRITE, read_model=MeasureRead, update_model=ExpulsionUpdate
 )

@@ -1,11 +1,16 @@
 """Measures: read queries; expulsions are the measures of kind `expulsion`."""
 
 from dataclasses import replace
+from typing import Any
 
-from app.listing import ListSpec
-from app.measures.models import Measure, MeasureKind
+from sqlalchemy import Connection, select
+
+from app.errors import Unprocessable, field_error
+from app.listing import ListSpec, fetch_one
+from app.measures.models import ExpulsionCreate, Measure, MeasureCreate, MeasureKind
 from app.sources.models import RecordType
-from app.sources.service import citations_embed
+from app.sources.service import citations_embed, citations_part
+from app.writing import Reference, WriteSpec, pointing_at
 
 measure_table = Measure.__table__  # type: ignore[attr-defined]
 c = measure_table.c
@@ -42,3 +47,43 @@ MEASURE_LIST = ListSpec(
 )
 
 EXPULSION_LIST = replace(MEASURE_LIST, where=[c.kind == MeasureKind.expulsion.value])
+
+
+def _no_cycle(
+    connection: Connection, measure_id: int, data: dict[str, Any], before: dict[str, Any] | None
+) -> None:
+    """`in_response_to` chains must end: a measure cannot answer itself, even indirectly."""
+    seen, current = {measure_id}, data.get("in_response_to")
+    while current is not None:
+        if current in seen:
+            raise Unprocessable(
+                [
+                    field_error(
+                        "in_response_to", f"would close a loop of responses at measure {current}"
+                    )
+                ]
+            )
+        seen.add(current)
+        current = connection.execute(
+            select(c.in_response_to).where(c.id == current)
+        ).scalar_one_or_none()
+
+
+MEASURE_WRITE = WriteSpec(
+    table=measure_table,
+    noun="measure",
+    create_model=MeasureCreate,
+    read=lambda connection, record_id: fetch_one(connection, MEASURE_LIST, record_id, "measure"),
+    references=[Reference("in_response_to", measure_table, "measure")],
+    parts=[citations_part(RecordType.measure)],
+    dependents=[pointing_at(c.in_response_to, "/v1/measures/{id}")],
+    after_write=_no_cycle,
+)
+EXPULSION_WRITE = replace(
+    MEASURE_WRITE,
+    noun="expulsion",
+    create_model=ExpulsionCreate,
+    read=lambda connection, record_id: fetch_one(
+        connection, EXPULSION_LIST, record_id, "expulsion"
+    ),
+)

@@ -6,7 +6,19 @@ from enum import StrEnum
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
-from app.common import CitationRead, DatePrecision, citations_field, one_of, precision_needs_date
+from app.common import (
+    WRITE_CONFIG,
+    CitationIn,
+    CitationRead,
+    CountryCode,
+    DatePrecision,
+    citations_field,
+    citations_in,
+    one_of,
+    partial_model,
+    precision_needs_date,
+    ref_field,
+)
 
 
 class MissionKind(StrEnum):
@@ -27,15 +39,15 @@ class MissionStatus(StrEnum):
 
 
 class MissionBase(SQLModel):
-    sending_country: str = Field(
+    sending_country: CountryCode = Field(
         foreign_key="country.code",
-        max_length=2,
+        sa_type=String(2),
         description="The state whose mission it is (ISO alpha-2).",
         schema_extra={"examples": ["US"]},
     )
-    host_country: str = Field(
+    host_country: CountryCode = Field(
         foreign_key="country.code",
-        max_length=2,
+        sa_type=String(2),
         description="The state it is posted in (ISO alpha-2).",
         schema_extra={"examples": ["RU"]},
     )
@@ -109,3 +121,22 @@ class MissionRead(MissionBase):
         description="Every status it has had, newest first."
     )
     citations: list[CitationRead] = citations_field()
+
+
+class MissionCreate(MissionBase):
+    model_config = WRITE_CONFIG
+
+    ref: str | None = ref_field()
+    citations: list[CitationIn] = citations_in()
+    status_citations: list[CitationIn] | None = Field(
+        default=None,
+        max_length=100,
+        description="Sources for a change of `status` (required when `status` changes; on "
+        "create, defaults to `citations`). The change is added to the status history.",
+    )
+    status_precision: DatePrecision | None = Field(
+        default=None, description="How exactly `status_since` is known (default: day)."
+    )
+
+
+MissionUpdate = partial_model(MissionCreate, "MissionUpdate")

@@ -5,9 +5,9 @@ from pydantic import Field
 
 from app.countries.service import CountryCode
 from app.listing import CommaList, DatedQuery, SearchQuery
-from app.missions.models import MissionKind, MissionRead, MissionStatus
-from app.missions.service import MISSION_LIST
-from app.routes import add_read_routes
+from app.missions.models import MissionKind, MissionRead, MissionStatus, MissionUpdate
+from app.missions.service import MISSION_LIST, MISSION_WRITE
+from app.routes import add_read_routes, add_write_routes
 
 router = APIRouter(prefix="/v1/missions", tags=["missions"])
 
@@ -34,3 +34,4 @@ add_read_routes(
     "Sorts: id, status_since, sending_country, host_country.",
     get_doc="One mission, with its status history (newest first) and citations.",
 )
+add_write_routes(router, spec=MISSION_WRITE, read_model=MissionRead, update_model=MissionUpdate)

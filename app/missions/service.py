@@ -3,12 +3,14 @@
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, column, delete, insert, select, table
 
-from app.listing import Embed, ListSpec, group_by
-from app.missions.models import Mission, MissionStatusChange
+from app.errors import Unprocessable, field_error
+from app.listing import Embed, ListSpec, fetch_one, group_by
+from app.missions.models import Mission, MissionCreate, MissionStatusChange
 from app.sources.models import RecordType
-from app.sources.service import citations_embed, load_citations
+from app.sources.service import citations_embed, citations_part, load_citations
+from app.writing import WriteSpec, pointing_at
 
 mission_table = Mission.__table__  # type: ignore[attr-defined]
 status_table = MissionStatusChange.__table__  # type: ignore[attr-defined]
@@ -65,4 +67,61 @@ MISSION_LIST = ListSpec(
     embeds=[Embed("status_history", load_status_history), citations_embed(RecordType.mission)],
     date_column=m.status_since,
     search_columns=[m.city],
+)
+
+_headcount = table("headcount", column("id"), column("mission_id"))
+
+
+def _record_status(
+    connection: Connection, mission_id: int, data: dict[str, Any], before: dict[str, Any] | None
+) -> None:
+    """A new mission, or a change of status, adds an entry to the status history."""
+    changed = before is None or (data["status"], data["status_since"]) != (
+        before["status"],
+        before["status_since"],
+    )
+    if not changed:
+        if data.get("status_citations"):
+            raise Unprocessable([field_error("status_citations", "status did not change")])
+        return
+    citations = data.get("status_citations") or (data["citations"] if before is None else None)
+    if not citations:
+        raise Unprocessable(
+            [field_error("status_citations", "a status change needs its source and quote")]
+        )
+    precision = data.get("status_precision") or ("day" if data["status_since"] else None)
+    if data["status_since"] is None and data.get("status_precision"):
+        raise Unprocessable([field_error("status_precision", "status_since is null")])
+    change_id = connection.execute(
+        insert(status_table)
+        .values(
+            mission_id=mission_id,
+            status=data["status"],
+            effective_on=data["status_since"],
+            date_precision=precision,
+        )
+        .returning(status_table.c.id)
+    ).scalar_one()
+    _status_citations.write(connection, change_id, citations)
+
+
+def _delete_history(connection: Connection, mission_id: int) -> None:
+    h = status_table.c
+    ids = list(connection.execute(select(h.id).where(h.mission_id == mission_id)).scalars())
+    for change_id in ids:
+        _status_citations.delete(connection, change_id)
+    connection.execute(delete(status_table).where(h.mission_id == mission_id))
+
+
+_status_citations = citations_part(RecordType.mission_status)
+
+MISSION_WRITE = WriteSpec(
+    table=mission_table,
+    noun="mission",
+    create_model=MissionCreate,
+    read=lambda connection, record_id: fetch_one(connection, MISSION_LIST, record_id, "mission"),
+    parts=[citations_part(RecordType.mission)],
+    dependents=[pointing_at(_headcount.c.mission_id, "/v1/headcounts/{id}")],
+    after_write=_record_status,
+    on_delete=_delete_history,
 )

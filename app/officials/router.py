@@ -5,9 +5,9 @@ from pydantic import Field
 
 from app.countries.service import CountryCode
 from app.listing import CommaList, ListQuery, SearchQuery
-from app.officials.models import OfficialRead
-from app.officials.service import OFFICIAL_LIST
-from app.routes import add_read_routes
+from app.officials.models import OfficialRead, OfficialUpdate
+from app.officials.service import OFFICIAL_LIST, OFFICIAL_WRITE
+from app.routes import add_read_routes, add_write_routes
 
 router = APIRouter(prefix="/v1/officials", tags=["officials"])
 
@@ -28,3 +28,4 @@ add_read_routes(
     "Sorts: id, name, country.",
     get_doc="One official, with citations.",
 )
+add_write_routes(router, spec=OFFICIAL_WRITE, read_model=OfficialRead, update_model=OfficialUpdate)

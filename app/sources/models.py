@@ -2,11 +2,13 @@
 
 import datetime as dt
 from enum import StrEnum
+from typing import Annotated
 
+from pydantic import StringConstraints
 from sqlalchemy import Column, ForeignKey, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
-from app.common import CitationRead, one_of
+from app.common import WRITE_CONFIG, CitationRead, one_of, partial_model, ref_field
 
 
 class RecordType(StrEnum):
@@ -81,3 +83,15 @@ class SourceRead(SourceBase):
 
 class SourceDetail(SourceRead):
     facts: list[CitedFact] = Field(description="Every fact this source supports.")
+
+
+class SourceCreate(SourceBase):
+    model_config = WRITE_CONFIG
+
+    ref: str | None = ref_field()
+    url: Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://\S+$")] | None = (
+        Field(default=None, description="Where to read it (http or https); null if there is none.")
+    )
+
+
+SourceUpdate = partial_model(SourceCreate, "SourceUpdate")

@@ -4,9 +4,9 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from app.listing import DatedQuery, SearchQuery
-from app.routes import add_read_routes
-from app.sources.models import SourceDetail, SourceRead
-from app.sources.service import SOURCE_LIST, get_source
+from app.routes import add_read_routes, add_write_routes
+from app.sources.models import SourceDetail, SourceRead, SourceUpdate
+from app.sources.service import SOURCE_LIST, SOURCE_WRITE, get_source
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
 
@@ -26,3 +26,4 @@ add_read_routes(
     get=get_source,
     detail_model=SourceDetail,
 )
+add_write_routes(router, spec=SOURCE_WRITE, read_model=SourceRead, update_model=SourceUpdate)

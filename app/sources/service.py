@@ -3,12 +3,13 @@
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, and_, column, select, table
+from sqlalchemy import ColumnElement, Connection, and_, column, delete, insert, select, table
 
 from app.common import CitationRead
 from app.errors import NotFound
-from app.listing import Embed, ListSpec, Row, group_by
-from app.sources.models import Citation, CitedFact, RecordType, Source
+from app.listing import Embed, ListSpec, Row, fetch_one, group_by
+from app.sources.models import Citation, CitedFact, RecordType, Source, SourceCreate
+from app.writing import Part, Reference, WriteSpec, pointing_at
 
 source_table = Source.__table__  # type: ignore[attr-defined]
 citation_table = Citation.__table__  # type: ignore[attr-defined]
@@ -88,6 +89,42 @@ SOURCE_LIST = ListSpec(
 )
 
 
+def citations_part(record_type: RecordType) -> Part:
+    """A record's citations, written with it and deleted with it."""
+    c = citation_table.c
+
+    def of_record(record_id: int) -> ColumnElement[bool]:
+        return and_(c.record_type == record_type.value, c.record_id == record_id)
+
+    def write(connection: Connection, record_id: int, citations: list[dict[str, Any]]) -> None:
+        connection.execute(delete(citation_table).where(of_record(record_id)))
+        if citations:
+            connection.execute(
+                insert(citation_table),
+                [
+                    {
+                        "record_type": record_type.value,
+                        "record_id": record_id,
+                        "source_id": citation["source_id"],
+                        "quote": citation["quote"],
+                    }
+                    for citation in citations
+                ],
+            )
+
+    def remove(connection: Connection, record_id: int) -> None:
+        connection.execute(delete(citation_table).where(of_record(record_id)))
+
+    return Part(
+        "citations", write, remove, references=[Reference("source_id", source_table, "source")]
+    )
+
+
+def _facts_citing(connection: Connection, source_id: int) -> list[str]:
+    facts = _facts(connection, [source_id]).get(source_id, [])
+    return sorted({fact["url"] for fact in facts})[:10]
+
+
 def get_source(connection: Connection, source_id: int) -> Row:
     row = connection.execute(SOURCE_LIST.base_query().where(s.id == source_id)).mappings().first()
     if row is None:
@@ -95,6 +132,20 @@ def get_source(connection: Connection, source_id: int) -> Row:
     source = dict(row)
     source["facts"] = _facts(connection, [source_id]).get(source_id, [])
     return source
+
+
+_statement = table("talks_statement", column("id"), column("talks_id"), column("source_id"))
+
+SOURCE_WRITE = WriteSpec(
+    table=source_table,
+    noun="source",
+    create_model=SourceCreate,
+    read=lambda connection, source_id: fetch_one(connection, SOURCE_LIST, source_id, "source"),
+    dependents=[
+        _facts_citing,
+        pointing_at(_statement.c.source_id, "/v1/talks/{id}", id_column="talks_id"),
+    ],
+)
 
 
 CitedFact.model_rebuild()

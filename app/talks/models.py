@@ -3,10 +3,23 @@
 import datetime as dt
 from enum import StrEnum
 
+from pydantic import BaseModel, ConfigDict, model_validator
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
-from app.common import CitationRead, DatePrecision, citations_field, one_of
+from app.common import (
+    WRITE_CONFIG,
+    CitationIn,
+    CitationRead,
+    CountryCode,
+    DatePrecision,
+    Id,
+    citations_field,
+    citations_in,
+    one_of,
+    partial_model,
+    ref_field,
+)
 
 
 class TalksOutcome(StrEnum):
@@ -37,10 +50,10 @@ class TalksBase(SQLModel):
     city: str | None = Field(
         default=None, description="Where.", schema_extra={"examples": ["Moscow"]}
     )
-    host_country: str | None = Field(
+    host_country: CountryCode | None = Field(
         default=None,
         foreign_key="country.code",
-        max_length=2,
+        sa_type=String(2),
         description="The state that hosted them (ISO alpha-2).",
         schema_extra={"examples": ["RU"]},
     )
@@ -112,3 +125,49 @@ class TalksRead(TalksBase):
     participants: list[ParticipantRead] = Field(description="Who took part, for which side.")
     statements: list[StatementRead] = Field(description="What was said, verbatim.")
     citations: list[CitationRead] = citations_field()
+
+
+class ParticipantIn(BaseModel):
+    """An official taking part, and the side they speak for."""
+
+    model_config = ConfigDict(extra="ignore")  # a participant as read carries name and title
+
+    official_id: Id = Field(description="The official (`/v1/officials/{id}`).")
+    side: CountryCode = Field(description="The state they speak for (alpha-2 or alpha-3).")
+
+
+class StatementIn(BaseModel):
+    """Words said at the talks, verbatim from a source."""
+
+    model_config = ConfigDict(extra="ignore")  # a statement as read carries the speaker's name
+
+    official_id: Id | None = Field(default=None, description="Who said it, if known.")
+    kind: StatementKind = Field(description="`direct` quotation or `reported` speech.")
+    quote: str = Field(min_length=1, max_length=10_000, description="The words, verbatim.")
+    source_id: Id = Field(description="The source quoted.")
+
+
+class TalksCreate(TalksBase):
+    model_config = WRITE_CONFIG
+
+    ref: str | None = ref_field()
+    dispute_id: Id | None = Field(
+        default=None, description="The dispute the talks were about, if any."
+    )
+    participants: list[ParticipantIn] = Field(
+        default_factory=list, max_length=200, description="Who took part, for which side."
+    )
+    statements: list[StatementIn] = Field(
+        default_factory=list, max_length=500, description="What was said, verbatim."
+    )
+    citations: list[CitationIn] = citations_in()
+
+    @model_validator(mode="after")
+    def _each_official_once(self) -> "TalksCreate":
+        ids = [p.official_id for p in self.participants]
+        if len(set(ids)) != len(ids):
+            raise ValueError("participants lists the same official twice")
+        return self
+
+
+TalksUpdate = partial_model(TalksCreate, "TalksUpdate")

@@ -5,9 +5,9 @@ from pydantic import Field
 
 from app.countries.service import CountryCode
 from app.listing import CommaList, DatedQuery, SearchQuery
-from app.routes import add_read_routes
-from app.talks.models import TalksOutcome, TalksRead
-from app.talks.service import TALKS_LIST
+from app.routes import add_read_routes, add_write_routes
+from app.talks.models import TalksOutcome, TalksRead, TalksUpdate
+from app.talks.service import TALKS_LIST, TALKS_WRITE
 
 router = APIRouter(prefix="/v1/talks", tags=["talks"])
 
@@ -31,3 +31,4 @@ add_read_routes(
     "came of it. Sorts: date (default), id.",
     get_doc="One round of talks, with participants, statements and citations.",
 )
+add_write_routes(router, spec=TALKS_WRITE, read_model=TalksRead, update_model=TalksUpdate)

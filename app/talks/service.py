@@ -3,13 +3,14 @@
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Table, column, delete, insert, select, table
 
-from app.listing import Embed, ListSpec, group_by
+from app.listing import Embed, ListSpec, fetch_one, group_by
 from app.officials.service import official_table
 from app.sources.models import RecordType
-from app.sources.service import citations_embed
-from app.talks.models import Talks, TalksParticipant, TalksStatement
+from app.sources.service import citations_embed, citations_part
+from app.talks.models import Talks, TalksCreate, TalksParticipant, TalksStatement
+from app.writing import Part, Reference, WriteSpec
 
 talks_table = Talks.__table__  # type: ignore[attr-defined]
 participant_table = TalksParticipant.__table__  # type: ignore[attr-defined]
@@ -72,4 +73,40 @@ TALKS_LIST = ListSpec(
     ],
     date_column=t.date,
     search_columns=[t.city, t.summary],
+)
+
+
+def _replace_rows(table: Table) -> tuple[Any, Any]:
+    """Writes and deletes the rows of `table` that belong to one round of talks."""
+
+    def remove(connection: Connection, talks_id: int) -> None:
+        connection.execute(delete(table).where(table.c.talks_id == talks_id))
+
+    def write(connection: Connection, talks_id: int, rows: list[dict[str, Any]]) -> None:
+        remove(connection, talks_id)
+        if rows:
+            connection.execute(insert(table), [{"talks_id": talks_id, **row} for row in rows])
+
+    return write, remove
+
+
+_dispute = table("visa_dispute", column("id"))
+_source = table("source", column("id"))
+_official = Reference("official_id", official_table, "official")
+
+TALKS_WRITE = WriteSpec(
+    table=talks_table,
+    noun="talks",
+    create_model=TalksCreate,
+    read=lambda connection, record_id: fetch_one(connection, TALKS_LIST, record_id, "talks"),
+    references=[Reference("dispute_id", _dispute, "visa dispute")],
+    parts=[
+        Part("participants", *_replace_rows(participant_table), references=[_official]),
+        Part(
+            "statements",
+            *_replace_rows(statement_table),
+            references=[_official, Reference("source_id", _source, "source")],
+        ),
+        citations_part(RecordType.talks),
+    ],
 )

@@ -1,0 +1,174 @@
+"""The one write machine: create, update (merge, then validate whole) and delete a record with
+its citations and owned parts, in the caller's transaction; clear 404/409/422 otherwise.
+
+Every resource describes itself with a `WriteSpec`; its service calls these functions.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import ColumnClause, Connection, Table, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.expression import TableClause
+
+from app.errors import Conflict, Unprocessable, field_error
+
+Data = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A payload field holding the id of another record that must exist."""
+
+    field: str
+    table: TableClause
+    noun: str
+    column: str = "id"
+
+
+Dependents = Callable[[Connection, int], list[str]]
+"""Finds the records (as API paths) that point at a record: while any exist, it stays."""
+
+
+def pointing_at(column: ColumnClause[Any], path: str, id_column: str = "id") -> Dependents:
+    """Records of `column`'s table whose `column` holds the id; `path` formats their id."""
+    assert column.table is not None
+    owner = column.table.c[id_column]
+
+    def find(connection: Connection, record_id: int) -> list[str]:
+        ids = connection.execute(
+            select(owner).where(column == record_id).order_by(owner).limit(10)
+        ).scalars()
+        return [path.format(id=i) for i in ids]
+
+    return find
+
+
+@dataclass(frozen=True)
+class Part:
+    """Rows owned by the record, written from one payload field and deleted with the record."""
+
+    field: str
+    write: Callable[[Connection, int, Any], None]  # replace the record's rows with the value
+    delete: Callable[[Connection, int], None]
+    references: Sequence[Reference] = ()  # checked in each item of the list
+
+
+@dataclass(frozen=True)
+class WriteSpec:
+    table: Table
+    noun: str
+    create_model: type[BaseModel]
+    read: Callable[[Connection, int], Data]  # the record in its read shape
+    references: Sequence[Reference] = ()
+    parts: Sequence[Part] = ()
+    dependents: Sequence[Dependents] = ()
+    to_columns: Callable[[Data], Data] | None = None  # payload fields -> column values
+    # Runs after a create (before=None) or an update, in the same transaction.
+    after_write: Callable[[Connection, int, Data, Data | None], None] | None = None
+    # Deletes rows the record owns that no payload field writes (a mission's status history).
+    on_delete: Callable[[Connection, int], None] | None = None
+
+
+def _columns(spec: WriteSpec, data: Data) -> Data:
+    values = spec.to_columns(dict(data)) if spec.to_columns else dict(data)
+    return {key: value for key, value in values.items() if key in spec.table.c and key != "id"}
+
+
+def _missing_references(connection: Connection, spec: WriteSpec, data: Data) -> list[Data]:
+    errors: list[Data] = []
+
+    def check(reference: Reference, value: Any, loc: list[str | int]) -> None:
+        if value is None:
+            return
+        column = reference.table.c[reference.column]
+        if connection.execute(select(column).where(column == value)).first() is None:
+            errors.append(field_error(loc, f"no {reference.noun} with id {value}", "not_found"))
+
+    for reference in spec.references:
+        check(reference, data.get(reference.field), [reference.field])
+    for part in spec.parts:
+        for index, item in enumerate(data.get(part.field) or []):
+            for reference in part.references:
+                check(reference, item.get(reference.field), [part.field, index, reference.field])
+    return errors
+
+
+def _validated(spec: WriteSpec, data: Data) -> Data:
+    """The whole record checked by the create schema (also after a PATCH merged into it)."""
+    try:
+        model = spec.create_model.model_validate(data)
+    except ValidationError as error:
+        raise Unprocessable(
+            [field_error([str(p) for p in e["loc"]], e["msg"], e["type"]) for e in error.errors()]
+        ) from error
+    return model.model_dump(mode="python")
+
+
+def _write_parts(connection: Connection, spec: WriteSpec, record_id: int, data: Data) -> None:
+    for part in spec.parts:
+        if part.field in data:
+            part.write(connection, record_id, data[part.field])
+
+
+def _integrity(error: IntegrityError, spec: WriteSpec) -> Conflict:
+    text = str(error.orig).lower()
+    if "unique" in text or "duplicate" in text:
+        return Conflict(detail=f"Another {spec.noun} already has this `ref`.")
+    return Conflict(detail=f"The {spec.noun} conflicts with other records: {error.orig}")
+
+
+def create_record(connection: Connection, spec: WriteSpec, payload: Data) -> int:
+    data = _validated(spec, payload)
+    errors = _missing_references(connection, spec, data)
+    if errors:
+        raise Unprocessable(errors)
+    try:
+        record_id: int = connection.execute(
+            insert(spec.table).values(_columns(spec, data)).returning(spec.table.c.id)
+        ).scalar_one()
+    except IntegrityError as error:
+        raise _integrity(error, spec) from error
+    _write_parts(connection, spec, record_id, data)
+    if spec.after_write:
+        spec.after_write(connection, record_id, data, None)
+    return record_id
+
+
+def update_record(connection: Connection, spec: WriteSpec, record_id: int, patch: Data) -> None:
+    """Applies a partial change: the merged record must pass the same checks as a new one."""
+    before = spec.read(connection, record_id)
+    fields = spec.create_model.model_fields
+    merged = {key: value for key, value in before.items() if key in fields} | patch
+    data = _validated(spec, merged)
+    errors = _missing_references(connection, spec, data)
+    if errors:
+        raise Unprocessable(errors)
+    columns = _columns(spec, data)
+    try:
+        connection.execute(update(spec.table).where(spec.table.c.id == record_id).values(columns))
+    except IntegrityError as error:
+        raise _integrity(error, spec) from error
+    _write_parts(connection, spec, record_id, {k: v for k, v in data.items() if k in patch})
+    if spec.after_write:
+        spec.after_write(connection, record_id, data, before)
+
+
+def delete_record(connection: Connection, spec: WriteSpec, record_id: int) -> None:
+    """Deletes the record and what it owns; 409 naming the records that still point at it."""
+    spec.read(connection, record_id)  # 404 first
+    blockers = list(
+        dict.fromkeys(path for find in spec.dependents for path in find(connection, record_id))
+    )
+    if blockers:
+        raise Conflict(
+            detail=f"{spec.noun.capitalize()} {record_id} is referenced by "
+            f"{', '.join(blockers)}; change or delete those first."
+        )
+    for part in spec.parts:
+        part.delete(connection, record_id)
+    if spec.on_delete:
+        spec.on_delete(connection, record_id)
+    connection.execute(delete(spec.table).where(spec.table.c.id == record_id))
