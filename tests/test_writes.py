@@ -1,0 +1,335 @@
+"""Writing facts through the API: validated, atomic, referentially safe, on both databases."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.db import make_engine
+from app.main import create_app
+from app.schema import upgrade
+from app.seed import load_seed
+from tests.conftest import NewDatabase
+
+CITE = [{"source_id": 1, "quote": "the number of diplomats they can post to each other's capitals"}]
+
+
+@pytest.fixture(scope="module")
+def api(new_database: NewDatabase) -> Iterator[TestClient]:
+    """A seeded database of this module's own, which its tests may change."""
+    url = new_database()
+    upgrade(url)
+    engine = make_engine(Settings(database_url=url))
+    load_seed(engine)
+    engine.dispose()
+    with TestClient(create_app(Settings(database_url=url))) as client:
+        yield client
+
+
+def new(resource: str, **changes: Any) -> dict[str, Any]:
+    """A valid body for each resource, with `changes` applied."""
+    bodies: dict[str, dict[str, Any]] = {
+        "missions": {
+            "sending_country": "RU",
+            "host_country": "US",
+            "kind": "consulate_general",
+            "city": "Seattle",
+            "status": "operating",
+            "citations": CITE,
+        },
+        "headcounts": {
+            "sending_country": "RU",
+            "host_country": "US",
+            "as_of": "2021-10-12",
+            "category": "diplomatic",
+            "kind": "cap",
+            "count": 455,
+            "citations": CITE,
+        },
+        "measures": {
+            "kind": "staff_cap",
+            "stage": "proposed",
+            "actor_country": "US",
+            "target_country": "RU",
+            "citations": CITE,
+        },
+        "expulsions": {
+            "stage": "ordered",
+            "actor_country": "RU",
+            "target_country": "US",
+            "diplomats_count": 10,
+            "date": "2021-10-20",
+            "date_precision": "day",
+            "citations": CITE,
+        },
+        "visa-disputes": {
+            "country_a": "RU",
+            "country_b": "GB",
+            "title": "Visa row",
+            "status": "open",
+            "issues": ["visas"],
+            "citations": CITE,
+        },
+        "talks": {
+            "date": "2021-11-01",
+            "outcome": "unknown",
+            "city": "Geneva",
+            "host_country": "CH",
+            "citations": CITE,
+        },
+        "officials": {
+            "name": "A. Diplomat",
+            "country": "GB",
+            "title": "Ambassador",
+            "citations": CITE,
+        },
+        "events": {
+            "date": "2021-10-13",
+            "kind": "other",
+            "summary": "Something happened.",
+            "countries": ["RU"],
+            "citations": CITE,
+        },
+        "sources": {"title": "A report", "publisher": "Wire", "published_on": "2021-10-13"},
+    }
+    return {**bodies[resource], **changes}
+
+
+def total(api: TestClient, kind: str) -> int:
+    count: int = api.get(f"/v1/{kind}", params={"count": "true", "limit": 1}).json()["total"]
+    return count
+
+
+def create(api: TestClient, resource: str, **changes: Any) -> dict[str, Any]:
+    response = api.post(f"/v1/{resource}", json=new(resource, **changes))
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+KINDS = [
+    "missions",
+    "headcounts",
+    "measures",
+    "expulsions",
+    "visa-disputes",
+    "talks",
+    "officials",
+    "events",
+    "sources",
+]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_create_read_update_delete(api: TestClient, kind: str) -> None:
+    before = total(api, kind)
+    created = api.post(f"/v1/{kind}", json=new(kind))
+    assert created.status_code == 201, created.text
+    record = created.json()
+    assert created.headers["location"] == f"/v1/{kind}/{record['id']}"
+    assert (
+        api.get(created.headers["location"]).json() | record
+        == api.get(created.headers["location"]).json()
+    )
+    assert total(api, kind) == before + 1
+    if "citations" in record:
+        assert record["citations"] == CITE
+
+    changed = api.patch(f"/v1/{kind}/{record['id']}", json={"ref": f"{kind}-renamed"})
+    assert changed.status_code == 200, changed.text
+    assert changed.json() == {**record, "ref": f"{kind}-renamed"}
+
+    assert api.delete(f"/v1/{kind}/{record['id']}").status_code == 204
+    assert api.get(f"/v1/{kind}/{record['id']}").status_code == 404
+    assert api.delete(f"/v1/{kind}/{record['id']}").status_code == 404
+    assert total(api, kind) == before
+
+
+@pytest.mark.parametrize(
+    ("kind", "changes", "bad_fields"),
+    [
+        ("missions", {"sending_country": "XX", "kind": "palace"}, ["sending_country", "kind"]),
+        ("missions", {"status": "rumoured", "citations": []}, ["status", "citations"]),
+        ("headcounts", {"count": -1, "category": "spies"}, ["count", "category"]),
+        ("headcounts", {"count": True}, ["count"]),
+        ("headcounts", {"mission_id": 424242}, ["mission_id"]),
+        ("measures", {"date_precision": "week"}, []),  # precision without a date
+        ("measures", {"in_response_to": 424242}, ["in_response_to"]),
+        (
+            "measures",
+            {"citations": [{"source_id": 424242, "quote": "x"}]},
+            ["citations.0.source_id"],
+        ),
+        ("measures", {"citations": [{"source_id": 1, "quote": "   "}]}, ["citations.0.quote"]),
+        ("expulsions", {"kind": "freeze"}, ["kind"]),
+        ("visa-disputes", {"country_b": "RU"}, []),  # both sides the same state
+        ("visa-disputes", {"issues": ["weather"]}, ["issues.0"]),
+        ("talks", {"dispute_id": 424242}, ["dispute_id"]),
+        (
+            "talks",
+            {"statements": [{"kind": "direct", "quote": "q", "source_id": 424242}]},
+            ["statements.0.source_id"],
+        ),
+        ("officials", {"colour": "blue"}, ["colour"]),
+        ("events", {"countries": []}, ["countries"]),
+        ("sources", {"url": "javascript:alert(1)"}, ["url"]),
+    ],
+)
+def test_bad_input_is_a_422_per_field_and_writes_nothing(
+    api: TestClient, kind: str, changes: dict[str, Any], bad_fields: list[str]
+) -> None:
+    before = total(api, kind)
+    response = api.post(f"/v1/{kind}", json=new(kind, **changes))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    reported = {".".join(str(p) for p in e["loc"][1:]) for e in problem["errors"]}
+    assert set(bad_fields) <= reported, problem
+    assert all(e["loc"][0] == "body" for e in problem["errors"])
+    assert total(api, kind) == before
+
+
+def test_duplicate_ref_is_a_409(api: TestClient) -> None:
+    create(api, "officials", ref="dup-official")
+    before = total(api, "officials")
+    response = api.post("/v1/officials", json=new("officials", ref="dup-official"))
+    assert response.status_code == 409
+    assert response.headers["content-type"] == "application/problem+json"
+    assert total(api, "officials") == before
+
+
+def test_deleting_a_referenced_record_is_a_409_naming_the_referrers(api: TestClient) -> None:
+    mission = create(api, "missions")
+    headcount = create(api, "headcounts", mission_id=mission["id"])
+    response = api.delete(f"/v1/missions/{mission['id']}")
+    assert response.status_code == 409
+    assert f"/v1/headcounts/{headcount['id']}" in response.json()["detail"]
+    assert api.get(f"/v1/missions/{mission['id']}").json() == mission
+    # Once nothing points at it, it goes, and so do its citations.
+    assert api.delete(f"/v1/headcounts/{headcount['id']}").status_code == 204
+    assert api.delete(f"/v1/missions/{mission['id']}").status_code == 204
+    facts = api.get("/v1/sources/1").json()["facts"]
+    assert f"/v1/missions/{mission['id']}" not in {fact["url"] for fact in facts}
+
+
+def test_the_seed_source_cannot_be_deleted_from_under_its_facts(api: TestClient) -> None:
+    response = api.delete("/v1/sources/1")
+    assert response.status_code == 409
+    assert "/v1/talks/" in response.json()["detail"]
+    assert api.get("/v1/sources/1").status_code == 200
+
+
+def test_patch_changes_only_what_it_names_and_checks_the_result(api: TestClient) -> None:
+    measure = create(api, "measures", date="2021-10-01", date_precision="month")
+    changed = api.patch(f"/v1/measures/{measure['id']}", json={"stage": "ordered"}).json()
+    assert changed == {**measure, "stage": "ordered"}
+    # Clearing the date while the precision stays would leave a precision without a date.
+    response = api.patch(f"/v1/measures/{measure['id']}", json={"date": None})
+    assert response.status_code == 422
+    assert api.get(f"/v1/measures/{measure['id']}").json() == changed
+    assert api.patch(f"/v1/measures/{measure['id']}", json={"kind": None}).status_code == 422
+    assert api.patch("/v1/measures/424242", json={"stage": "ordered"}).status_code == 404
+
+
+def test_responses_cannot_loop(api: TestClient) -> None:
+    first = create(api, "measures")
+    second = create(api, "measures", in_response_to=first["id"])
+    response = api.patch(f"/v1/measures/{first['id']}", json={"in_response_to": second["id"]})
+    assert response.status_code == 422
+    assert api.get(f"/v1/measures/{first['id']}").json()["in_response_to"] is None
+    selfish = api.patch(f"/v1/measures/{first['id']}", json={"in_response_to": first["id"]})
+    assert selfish.status_code == 422
+
+
+def test_status_change_appends_to_history_newest_first(api: TestClient) -> None:
+    mission = create(api, "missions", status_since="2020-01-01")
+    assert [h["status"] for h in mission["status_history"]] == ["operating"]
+    path = f"/v1/missions/{mission['id']}"
+    # A status change without its source fails whole: the mission keeps its status.
+    refused = api.patch(path, json={"status": "frozen", "status_since": "2021-11-01"})
+    assert refused.status_code == 422
+    assert api.get(path).json() == mission
+
+    quote = [{"source_id": 1, "quote": "diplomatic missions being frozen"}]
+    frozen = api.patch(
+        path,
+        json={
+            "status": "frozen",
+            "status_since": "2021-11-01",
+            "status_precision": "month",
+            "status_citations": quote,
+        },
+    )
+    assert frozen.status_code == 200, frozen.text
+    history = frozen.json()["status_history"]
+    assert [(h["status"], h["effective_on"], h["date_precision"]) for h in history] == [
+        ("frozen", "2021-11-01", "month"),
+        ("operating", "2020-01-01", "day"),
+    ]
+    assert history[0]["citations"] == quote
+    assert frozen.json()["citations"] == mission["citations"]
+
+
+def test_expulsions_are_measures_of_kind_expulsion(api: TestClient) -> None:
+    expulsion = create(api, "expulsions")
+    assert expulsion["kind"] == "expulsion"
+    assert api.get(f"/v1/measures/{expulsion['id']}").json() == expulsion
+    other = create(api, "measures")
+    assert api.get(f"/v1/expulsions/{other['id']}").status_code == 404
+    assert api.patch(f"/v1/expulsions/{other['id']}", json={"stage": "ordered"}).status_code == 404
+    assert api.patch(f"/v1/expulsions/{expulsion['id']}", json={"kind": "freeze"}).status_code == (
+        422
+    )
+
+
+def test_talks_with_participants_and_statements(api: TestClient) -> None:
+    official = create(api, "officials")
+    talks = create(
+        api,
+        "talks",
+        participants=[{"official_id": official["id"], "side": "GBR"}],
+        statements=[
+            {"official_id": official["id"], "kind": "direct", "quote": "Hello", "source_id": 1}
+        ],
+    )
+    assert talks["participants"] == [
+        {
+            "official_id": official["id"],
+            "name": official["name"],
+            "title": official["title"],
+            "side": "GB",
+        }
+    ]
+    assert talks["statements"][0]["speaker"] == official["name"]
+    response = api.delete(f"/v1/officials/{official['id']}")
+    assert response.status_code == 409
+    assert f"/v1/talks/{talks['id']}" in response.json()["detail"]
+    # Replacing the participants is one PATCH; the statements stay.
+    changed = api.patch(f"/v1/talks/{talks['id']}", json={"participants": []}).json()
+    assert changed["participants"] == []
+    assert changed["statements"] == talks["statements"]
+
+
+def test_dispute_issues_and_next_round(api: TestClient) -> None:
+    dispute = create(api, "visa-disputes", issues=["visas", "property"])
+    assert sorted(dispute["issues"]) == ["property", "visas"]
+    assert dispute["next_round"] == {"planned": False, "date": None}
+    changed = api.patch(
+        f"/v1/visa-disputes/{dispute['id']}",
+        json={"next_round": {"planned": True, "date": "2021-12-01"}},
+    )
+    assert changed.json()["next_round"] == {"planned": True, "date": "2021-12-01"}
+    dated_but_unplanned = api.patch(
+        f"/v1/visa-disputes/{dispute['id']}",
+        json={"next_round": {"planned": False, "date": "2021-12-01"}},
+    )
+    assert dated_but_unplanned.status_code == 422
+
+
+@pytest.mark.parametrize("body", ["not json", "[1, 2", "", "null", "[]", '"text"'])
+def test_bodies_that_are_not_an_object_are_refused(api: TestClient, body: str) -> None:
+    response = api.post("/v1/events", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code in (400, 422)
+    assert response.headers["content-type"] == "application/problem+json"
