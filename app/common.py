@@ -131,8 +131,18 @@ def ref_field() -> str | None:
     return field
 
 
-WRITE_CONFIG = SQLModelConfig(extra="forbid")
-"""Request bodies refuse unknown fields, so a typo is a 422 rather than silently lost."""
+def write_config(example: dict[str, Any]) -> SQLModelConfig:
+    """A request body's config: unknown fields are refused, so a typo is a 422 rather than
+    silently lost; the example shows in the docs."""
+    return SQLModelConfig(extra="forbid", json_schema_extra={"examples": [example]})
+
+
+def read_config(example: dict[str, Any]) -> SQLModelConfig:
+    """A response schema's config: the example shows in the docs."""
+    return SQLModelConfig(json_schema_extra={"examples": [example]})
+
+
+CITATION_EXAMPLE = {"source_id": 1, "quote": "talks in Moscow on Tuesday"}
 
 
 def partial_model(model: type[BaseModel], name: str) -> type[BaseModel]:

@@ -127,3 +127,49 @@ def test_cors_allows_browser_reads(client: TestClient) -> None:
     response = client.get("/v1/talks", headers={"Origin": "https://dashboard.example"})
     assert response.headers["access-control-allow-origin"] == "*"
     assert "link" in response.headers["access-control-expose-headers"].lower()
+
+
+def test_every_route_answers_errors_as_problem_json(client: TestClient) -> None:
+    """Walks the OpenAPI document and provokes an error on every operation."""
+    checked = 0
+    for path, method, _operation in _operations(client):
+        if not path.startswith("/v1/"):
+            continue
+        concrete = path.replace("{record_id}", "999999").replace("{code}", "QQ")
+        if method == "get" and "{" not in path:
+            response, expected = client.get(concrete, params={"limit": 0}), 422
+        elif method == "post":
+            response, expected = client.post(concrete, json={}), 422
+        elif method == "patch":
+            response, expected = client.patch(concrete, json={}), 404
+        else:
+            response, expected = client.request(method.upper(), concrete), 404
+        assert response.status_code == expected, (method, path, response.text)
+        assert response.headers["content-type"] == "application/problem+json", (method, path)
+        assert set(response.json()) >= PROBLEM_FIELDS
+        checked += 1
+    assert checked >= 40
+
+
+def test_bodies_and_records_carry_examples(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+
+    def resolve(schema: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in schema:
+            schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
+        if "items" in schema.get("properties", {}):  # a list page: look at its items
+            return resolve(schema["properties"]["items"]["items"])
+        return schema
+
+    for path, method, operation in _operations(client):
+        if not path.startswith("/v1/"):
+            continue
+        if "requestBody" in operation:
+            body = operation["requestBody"]["content"]["application/json"]["schema"]
+            if method == "post":
+                assert resolve(body).get("examples"), f"{method} {path} request"
+        for status, response in operation["responses"].items():
+            if status in ("200", "201") and "application/json" in response.get("content", {}):
+                schema = resolve(response["content"]["application/json"]["schema"])
+                assert schema.get("examples"), f"{method} {path} {status}"

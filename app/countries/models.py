@@ -2,7 +2,7 @@
 
 from sqlmodel import Field, SQLModel
 
-import app.common  # noqa: F401  (the naming convention, before any table)
+from app.common import read_config  # also sets the naming convention, before any table
 
 
 class CountryBase(SQLModel):
@@ -36,4 +36,12 @@ class Country(CountryBase, table=True):
 
 
 class CountryRead(CountryBase):
-    pass
+    model_config = read_config(
+        {
+            "code": "RU",
+            "alpha3": "RUS",
+            "numeric": "643",
+            "name": "Russian Federation",
+            "official_name": None,
+        }
+    )

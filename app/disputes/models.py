@@ -2,13 +2,13 @@
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, model_validator
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
 from app.common import (
-    WRITE_CONFIG,
     CitationIn,
     CitationRead,
     CountryCode,
@@ -16,8 +16,23 @@ from app.common import (
     citations_in,
     one_of,
     partial_model,
+    read_config,
     ref_field,
+    write_config,
 )
+
+EXAMPLE: dict[str, Any] = {
+    "ref": "ru-us-embassy-row",
+    "country_a": "RU",
+    "country_b": "US",
+    "title": "Functioning of the Russian and U.S. embassies",
+    "status": "open",
+    "opened_on": None,
+    "issues": ["visas", "staffing_levels", "mission_operations"],
+    "next_round": {"planned": True, "date": None},
+    "citations": [{"source_id": 1, "quote": "would hold new consultations"}],
+}
+READ_EXAMPLE: dict[str, Any] = {"id": 1, **EXAMPLE}
 
 
 class DisputeIssue(StrEnum):
@@ -88,6 +103,8 @@ class NextRound(BaseModel):
 
 
 class DisputeRead(DisputeBase):
+    model_config = read_config(READ_EXAMPLE)
+
     id: int = Field(description="Dispute id.")
     ref: str | None = Field(description="Stable external reference (seed and imports).")
     issues: list[DisputeIssue] = Field(description="What the dispute covers.")
@@ -96,7 +113,7 @@ class DisputeRead(DisputeBase):
 
 
 class DisputeCreate(DisputeBase):
-    model_config = WRITE_CONFIG
+    model_config = write_config(EXAMPLE)
 
     ref: str | None = ref_field()
     issues: list[DisputeIssue] = Field(

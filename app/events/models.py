@@ -2,13 +2,13 @@
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
 from pydantic import model_validator
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
 from app.common import (
-    WRITE_CONFIG,
     CitationIn,
     CitationRead,
     CountryCode,
@@ -17,8 +17,21 @@ from app.common import (
     citations_in,
     one_of,
     partial_model,
+    read_config,
     ref_field,
+    write_config,
 )
+
+EXAMPLE: dict[str, Any] = {
+    "ref": "nemtsov-memorial-ransacked",
+    "date": "2021-10-11",
+    "date_precision": "day",
+    "kind": "incident",
+    "countries": ["RU"],
+    "summary": "Nationalists ransacked a memorial to Boris Nemtsov in central Moscow.",
+    "citations": [{"source_id": 1, "quote": "ransacked a makeshift memorial"}],
+}
+READ_EXAMPLE: dict[str, Any] = {"id": 1, **EXAMPLE}
 
 
 class EventKind(StrEnum):
@@ -58,6 +71,8 @@ class EventCountry(SQLModel, table=True):
 
 
 class EventRead(EventBase):
+    model_config = read_config(READ_EXAMPLE)
+
     id: int = Field(description="Event id.")
     ref: str | None = Field(description="Stable external reference (seed and imports).")
     countries: list[str] = Field(description="The states involved (ISO alpha-2).")
@@ -65,7 +80,7 @@ class EventRead(EventBase):
 
 
 class EventCreate(EventBase):
-    model_config = WRITE_CONFIG
+    model_config = write_config(EXAMPLE)
 
     ref: str | None = ref_field()
     countries: list[CountryCode] = Field(

@@ -2,14 +2,13 @@
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Strict
 from sqlalchemy import CheckConstraint, Index, String
 from sqlmodel import Field, SQLModel
 
 from app.common import (
-    WRITE_CONFIG,
     CitationIn,
     CitationRead,
     CountryCode,
@@ -19,8 +18,24 @@ from app.common import (
     citations_in,
     one_of,
     partial_model,
+    read_config,
     ref_field,
+    write_config,
 )
+
+EXAMPLE: dict[str, Any] = {
+    "ref": "ru-us-diplomatic-cap-2021",
+    "sending_country": "RU",
+    "host_country": "US",
+    "mission_id": None,
+    "as_of": "2021-10-12",
+    "date_precision": "day",
+    "category": "diplomatic",
+    "kind": "cap",
+    "count": 455,
+    "citations": [{"source_id": 1, "quote": "a cap of 455 diplomats"}],
+}
+READ_EXAMPLE: dict[str, Any] = {"id": 1, **EXAMPLE}
 
 
 class StaffCategory(StrEnum):
@@ -90,13 +105,15 @@ class Headcount(HeadcountBase, table=True):
 
 
 class HeadcountRead(HeadcountBase):
+    model_config = read_config(READ_EXAMPLE)
+
     id: int = Field(description="Headcount id.")
     ref: str | None = Field(description="Stable external reference (seed and imports).")
     citations: list[CitationRead] = citations_field()
 
 
 class HeadcountCreate(HeadcountBase):
-    model_config = WRITE_CONFIG
+    model_config = write_config(EXAMPLE)
 
     ref: str | None = ref_field()
     mission_id: Id | None = Field(

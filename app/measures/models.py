@@ -2,14 +2,13 @@
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Strict, model_validator
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
 from app.common import (
-    WRITE_CONFIG,
     CitationIn,
     CitationRead,
     CountryCode,
@@ -21,8 +20,29 @@ from app.common import (
     one_of,
     partial_model,
     precision_needs_date,
+    read_config,
     ref_field,
+    write_config,
 )
+
+EXAMPLE: dict[str, Any] = {
+    "ref": "us-congress-proposal-expel-300-russian-diplomats",
+    "kind": "expulsion",
+    "stage": "proposed",
+    "actor_country": "US",
+    "actor_body": "U.S. Congress",
+    "target_country": "RU",
+    "diplomats_count": 300,
+    "date": None,
+    "date_precision": None,
+    "in_response_to": None,
+    "condition": None,
+    "summary": "A U.S. congressional proposal to expel 300 Russian diplomats.",
+    "citations": [
+        {"source_id": 1, "quote": "a U.S. congressional proposal to expel 300 Russian diplomats"}
+    ],
+}
+READ_EXAMPLE: dict[str, Any] = {"id": 1, **EXAMPLE}
 
 
 class MeasureKind(StrEnum):
@@ -115,6 +135,8 @@ class Measure(MeasureBase, table=True):
 
 
 class MeasureRead(MeasureBase):
+    model_config = read_config(READ_EXAMPLE)
+
     id: int = Field(description="Measure id.")
     ref: str | None = Field(description="Stable external reference (seed and imports).")
     in_response_to: int | None = Field(
@@ -124,7 +146,7 @@ class MeasureRead(MeasureBase):
 
 
 class MeasureCreate(MeasureBase):
-    model_config = WRITE_CONFIG
+    model_config = write_config(EXAMPLE)
 
     ref: str | None = ref_field()
     diplomats_count: Annotated[int, Strict()] | None = Field(

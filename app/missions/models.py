@@ -2,12 +2,12 @@
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
 from app.common import (
-    WRITE_CONFIG,
     CitationIn,
     CitationRead,
     CountryCode,
@@ -17,8 +17,34 @@ from app.common import (
     one_of,
     partial_model,
     precision_needs_date,
+    read_config,
     ref_field,
+    write_config,
 )
+
+EXAMPLE: dict[str, Any] = {
+    "ref": "us-embassy-in-russia",
+    "sending_country": "US",
+    "host_country": "RU",
+    "kind": "embassy",
+    "city": None,
+    "status": "operating",
+    "status_since": None,
+    "citations": [{"source_id": 1, "quote": "the functioning of their embassies"}],
+}
+READ_EXAMPLE: dict[str, Any] = {
+    "id": 1,
+    **EXAMPLE,
+    "status_history": [
+        {
+            "id": 1,
+            "status": "operating",
+            "effective_on": None,
+            "date_precision": None,
+            "citations": EXAMPLE["citations"],
+        }
+    ],
+}
 
 
 class MissionKind(StrEnum):
@@ -115,6 +141,8 @@ class StatusChangeRead(StatusChangeBase):
 
 
 class MissionRead(MissionBase):
+    model_config = read_config(READ_EXAMPLE)
+
     id: int = Field(description="Mission id.")
     ref: str | None = Field(description="Stable external reference (seed and imports).")
     status_history: list[StatusChangeRead] = Field(
@@ -124,7 +152,7 @@ class MissionRead(MissionBase):
 
 
 class MissionCreate(MissionBase):
-    model_config = WRITE_CONFIG
+    model_config = write_config(EXAMPLE)
 
     ref: str | None = ref_field()
     citations: list[CitationIn] = citations_in()

@@ -1,18 +1,32 @@
 """Officials: people acting for a state, with the title the source gives them."""
 
+from typing import Any
+
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from app.common import (
-    WRITE_CONFIG,
     CitationIn,
     CitationRead,
     CountryCode,
     citations_field,
     citations_in,
     partial_model,
+    read_config,
     ref_field,
+    write_config,
 )
+
+EXAMPLE: dict[str, Any] = {
+    "ref": "sergei-ryabkov",
+    "name": "Sergei Ryabkov",
+    "country": "RU",
+    "title": "Deputy Foreign Minister",
+    "citations": [
+        {"source_id": 1, "quote": "Russia's Deputy Foreign Minister Sergei Ryabkov said"}
+    ],
+}
+READ_EXAMPLE: dict[str, Any] = {"id": 1, **EXAMPLE}
 
 
 class OfficialBase(SQLModel):
@@ -39,13 +53,15 @@ class Official(OfficialBase, table=True):
 
 
 class OfficialRead(OfficialBase):
+    model_config = read_config(READ_EXAMPLE)
+
     id: int = Field(description="Official id.")
     ref: str | None = Field(description="Stable external reference (seed and imports).")
     citations: list[CitationRead] = citations_field()
 
 
 class OfficialCreate(OfficialBase):
-    model_config = WRITE_CONFIG
+    model_config = write_config(EXAMPLE)
 
     ref: str | None = ref_field()
     citations: list[CitationIn] = citations_in()

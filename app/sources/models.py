@@ -2,13 +2,23 @@
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import StringConstraints
 from sqlalchemy import Column, ForeignKey, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
-from app.common import WRITE_CONFIG, CitationRead, one_of, partial_model, ref_field
+from app.common import CitationRead, one_of, partial_model, read_config, ref_field, write_config
+
+EXAMPLE: dict[str, Any] = {
+    "ref": "reuters-2021-10-12-embassy-rows",
+    "title": "Russia vs U.S: Embassy Rows Unresolved Amidst Diplomatic Stand-Off",
+    "publisher": "Reuters",
+    "published_on": "2021-10-12",
+    "url": None,
+    "attribution": "SOURCE: REUTERS.",
+}
+READ_EXAMPLE: dict[str, Any] = {"id": 1, **EXAMPLE}
 
 
 class RecordType(StrEnum):
@@ -77,6 +87,8 @@ class CitedFact(CitationRead):
 
 
 class SourceRead(SourceBase):
+    model_config = read_config(READ_EXAMPLE)
+
     id: int = Field(description="Source id.")
     ref: str | None = Field(description="Stable external reference (seed and imports).")
 
@@ -86,7 +98,7 @@ class SourceDetail(SourceRead):
 
 
 class SourceCreate(SourceBase):
-    model_config = WRITE_CONFIG
+    model_config = write_config(EXAMPLE)
 
     ref: str | None = ref_field()
     url: Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://\S+$")] | None = (

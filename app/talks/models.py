@@ -2,13 +2,13 @@
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.common import (
-    WRITE_CONFIG,
     CitationIn,
     CitationRead,
     CountryCode,
@@ -18,8 +18,50 @@ from app.common import (
     citations_in,
     one_of,
     partial_model,
+    read_config,
     ref_field,
+    write_config,
 )
+
+EXAMPLE: dict[str, Any] = {
+    "ref": "moscow-talks-2021-10-12",
+    "dispute_id": 1,
+    "date": "2021-10-12",
+    "date_precision": "day",
+    "city": "Moscow",
+    "host_country": "RU",
+    "outcome": "no_progress",
+    "summary": "No major progress on the functioning of the embassies.",
+    "participants": [{"official_id": 1, "side": "RU"}, {"official_id": 2, "side": "US"}],
+    "statements": [
+        {
+            "official_id": 1,
+            "kind": "direct",
+            "source_id": 1,
+            "quote": "I cannot say that we have achieved great progress",
+        }
+    ],
+    "citations": [{"source_id": 1, "quote": "talks in Moscow on Tuesday"}],
+}
+READ_EXAMPLE: dict[str, Any] = {
+    "id": 1,
+    **EXAMPLE,
+    "participants": [
+        {
+            "official_id": 1,
+            "name": "Sergei Ryabkov",
+            "title": "Deputy Foreign Minister",
+            "side": "RU",
+        },
+        {
+            "official_id": 2,
+            "name": "Victoria Nuland",
+            "title": "Under Secretary of State",
+            "side": "US",
+        },
+    ],
+    "statements": [{**EXAMPLE["statements"][0], "speaker": "Sergei Ryabkov"}],
+}
 
 
 class TalksOutcome(StrEnum):
@@ -120,6 +162,8 @@ class StatementRead(SQLModel):
 
 
 class TalksRead(TalksBase):
+    model_config = read_config(READ_EXAMPLE)
+
     id: int = Field(description="Talks id.")
     ref: str | None = Field(description="Stable external reference (seed and imports).")
     participants: list[ParticipantRead] = Field(description="Who took part, for which side.")
@@ -148,7 +192,7 @@ class StatementIn(BaseModel):
 
 
 class TalksCreate(TalksBase):
-    model_config = WRITE_CONFIG
+    model_config = write_config(EXAMPLE)
 
     ref: str | None = ref_field()
     dispute_id: Id | None = Field(
