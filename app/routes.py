@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import Connection
 
 from app.common import MAX_ID
-from app.db import ConnectionDep, get_engine
+from app.db import ConnectionDep, get_engine, write_transaction
 from app.errors import problems
 from app.export import export_response, wanted_format
 from app.listing import (
@@ -131,19 +131,19 @@ def add_write_routes(
     prefix = router.prefix
 
     def create(request: Request, payload: create_model) -> Response:  # type: ignore[valid-type]
-        with get_engine(request).begin() as connection:
+        with write_transaction(get_engine(request)) as connection:
             record_id = create_record(connection, spec, payload.model_dump())  # type: ignore[attr-defined]
             record = spec.read(connection, record_id)
         return json_response(record, status=201, headers={"Location": f"{prefix}/{record_id}"})
 
     def change(record_id: RecordId, request: Request, payload: update_model) -> Response:  # type: ignore[valid-type]
-        with get_engine(request).begin() as connection:
+        with write_transaction(get_engine(request)) as connection:
             update_record(connection, spec, record_id, payload.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
             record = spec.read(connection, record_id)
         return json_response(record)
 
     def delete(record_id: RecordId, request: Request) -> Response:
-        with get_engine(request).begin() as connection:
+        with write_transaction(get_engine(request)) as connection:
             delete_record(connection, spec, record_id)
         return Response(status_code=204)
 

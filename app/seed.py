@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, Table, and_, delete, insert, select, 
 from sqlmodel import SQLModel
 
 from app.countries.service import sync_countries
+from app.db import write_transaction
 from app.disputes.models import DisputeBase, VisaDispute, VisaDisputeIssue
 from app.events.models import Event, EventBase, EventCountry
 from app.headcounts.models import Headcount, HeadcountBase
@@ -297,14 +298,14 @@ def load_seed(engine: Engine, directory: Path = SEED_DIR) -> SeedReport:
     Refuses a file with a quote that is not in its source text.
     """
     report = SeedReport()
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         sync_countries(connection)
     for path in seed_files(directory):
         document, text = read_seed_file(path)
         missing = missing_quotes(document, text)
         if missing:
             raise SeedError(f"{path.name}: quotes not found in the source text: {missing}")
-        with engine.begin() as connection:
+        with write_transaction(engine) as connection:
             _Loader(connection, report).load(document)
         report.files += 1
     return report

@@ -79,7 +79,8 @@ def _statements(client: TestClient, path: str, **params: Any) -> tuple[int, dict
     seen: list[str] = []
 
     def count(*args: Any) -> None:
-        seen.append(args[2])
+        if args[2].lstrip().upper().startswith("SELECT"):  # not BEGIN and the like
+            seen.append(args[2])
 
     event.listen(engine, "before_cursor_execute", count)
     try:
