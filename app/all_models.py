@@ -2,6 +2,8 @@
 
 from sqlmodel import SQLModel
 
+from app.audit import Change
+from app.auth import ApiKey
 from app.countries.models import Country
 from app.disputes.models import VisaDispute, VisaDisputeIssue
 from app.events.models import Event, EventCountry
@@ -14,7 +16,15 @@ from app.talks.models import Talks, TalksParticipant, TalksStatement
 
 metadata = SQLModel.metadata
 
+# Ids are never reused, on SQLite as on PostgreSQL: a deleted record's id stays its own, so its
+# history and a restore cannot mix with a newer record's (SQLite's AUTOINCREMENT).
+for _table in metadata.tables.values():
+    if "id" in _table.c and _table.c.id.primary_key:
+        _table.dialect_options["sqlite"]["autoincrement"] = True
+
 __all__ = [
+    "ApiKey",
+    "Change",
     "Citation",
     "Country",
     "Event",

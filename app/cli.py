@@ -4,15 +4,21 @@ import typer
 import uvicorn
 
 from app import schema
+from app.auth import Scope, create_key, list_keys, revoke_key
 from app.config import get_settings
-from app.db import make_engine
+from app.db import make_engine, write_transaction
+from app.errors import AppError, NotFound
+from app.registry import WRITE_SPECS
 from app.seed import database_is_empty, load_seed
+from app.writing import restore_record
 
 cli = typer.Typer(
     help="diplomacy-api: diplomatic-staffing data with verbatim provenance.", no_args_is_help=True
 )
 db_cli = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+keys_cli = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+cli.add_typer(keys_cli, name="keys")
 
 
 @cli.command()
@@ -70,6 +76,75 @@ def seed() -> None:
         f"Seed: {report.files} source(s); {report.inserted} rows inserted, "
         f"{report.updated} updated, {report.deleted} deleted."
     )
+
+
+@keys_cli.command("create")
+def keys_create(
+    name: str = typer.Option(..., help="What the key is for."),
+    scope: list[Scope] = typer.Option(..., help="read, write or admin; repeat for several."),
+) -> None:
+    """Make a key and print it once; only its hash is stored."""
+    engine = make_engine(get_settings())
+    try:
+        with write_transaction(engine) as connection:
+            created = create_key(connection, name, scope)
+    finally:
+        engine.dispose()
+    typer.echo(f"Key {created['id']} ({name}, scopes: {', '.join(created['scopes'])}):")
+    typer.echo(created["key"])
+    typer.echo("Keep it now: it cannot be shown again.", err=True)
+
+
+@keys_cli.command("list")
+def keys_list() -> None:
+    """List keys: id, name, scopes, created, revoked. No secrets."""
+    engine = make_engine(get_settings())
+    try:
+        with engine.connect() as connection:
+            keys = list_keys(connection)
+    finally:
+        engine.dispose()
+    for key in keys:
+        state = f"revoked {key['revoked_at']:%Y-%m-%d %H:%M}" if key["revoked_at"] else "active"
+        scopes = ",".join(key["scopes"])
+        typer.echo(f"{key['id']}\t{key['name']}\t{scopes}\t{key['created_at']:%Y-%m-%d}\t{state}")
+
+
+@keys_cli.command("revoke")
+def keys_revoke(key_id: int = typer.Argument(..., help="The key's id (from `keys list`).")) -> None:
+    """Revoke a key at once."""
+    engine = make_engine(get_settings())
+    try:
+        with write_transaction(engine) as connection:
+            revoke_key(connection, key_id)
+    except NotFound as error:
+        typer.echo(error.detail, err=True)
+        raise typer.Exit(1) from error
+    finally:
+        engine.dispose()
+    typer.echo(f"Key {key_id} revoked.")
+
+
+@cli.command()
+def restore(
+    resource: str = typer.Argument(..., help="As in the URL: missions, visa-disputes, …"),
+    record_id: int = typer.Argument(..., help="The deleted record's id."),
+) -> None:
+    """Bring a deleted record back from its history, with its id."""
+    specs = {spec.resource: spec for spec in WRITE_SPECS}
+    if resource not in specs:
+        typer.echo(f"Unknown resource '{resource}'. One of: {', '.join(sorted(specs))}", err=True)
+        raise typer.Exit(2)
+    engine = make_engine(get_settings())
+    try:
+        with write_transaction(engine) as connection:
+            restore_record(connection, specs[resource], record_id)
+    except AppError as error:
+        typer.echo(error.detail, err=True)
+        raise typer.Exit(1) from error
+    finally:
+        engine.dispose()
+    typer.echo(f"Restored /v1/{resource}/{record_id}.")
 
 
 def main() -> None:

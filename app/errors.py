@@ -48,11 +48,19 @@ class AppError(Exception):
     title = "Internal Server Error"
     slug = "internal"
 
-    def __init__(self, title: str | None = None, detail: str = "", *, status: int | None = None):
+    def __init__(
+        self,
+        title: str | None = None,
+        detail: str = "",
+        *,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(detail)
         self.title = title or self.title
         self.detail = detail
         self.status = status or self.status
+        self.headers = headers
 
 
 class BadRequest(AppError):
@@ -71,6 +79,12 @@ class Conflict(AppError):
     status = 409
     title = "Conflict"
     slug = "conflict"
+
+
+class PreconditionFailed(AppError):
+    status = 412
+    title = "Precondition Failed"
+    slug = "precondition-failed"
 
 
 class Unprocessable(AppError):
@@ -212,9 +226,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
 PROBLEMS: dict[int, str] = {
     400: "A malformed request, such as a cursor this list did not issue.",
+    401: "No API key, or an unknown or revoked one (see `WWW-Authenticate`).",
+    403: "The API key lacks the scope this needs.",
     404: "No such record.",
     409: "The change clashes with existing records (a duplicate `ref`, or records that "
     "reference this one); `detail` names them.",
+    412: "`If-Match` names a version the record no longer has: reread it and retry.",
     422: "Invalid input; `errors` lists each bad field.",
     503: "The database is unreachable; retry after `Retry-After` seconds.",
 }

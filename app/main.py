@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
+from app.changes.router import router as changes_router
 from app.config import Settings, get_settings
 from app.countries.router import router as countries_router
 from app.db import make_engine
@@ -15,6 +16,7 @@ from app.errors import install_error_handlers, problem_only_openapi
 from app.events.router import router as events_router
 from app.headcounts.router import router as headcounts_router
 from app.health import router as health_router
+from app.keys.router import router as keys_router
 from app.measures.router import expulsions_router
 from app.measures.router import router as measures_router
 from app.missions.router import router as missions_router
@@ -45,6 +47,8 @@ TAGS = [
     {"name": "events", "description": "Dated context."},
     {"name": "sources", "description": "Documents the facts come from, with their quotes."},
     {"name": "countries", "description": "ISO 3166-1 countries."},
+    {"name": "changes", "description": "Every change, in order, for incremental sync."},
+    {"name": "keys", "description": "API keys (admin)."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
@@ -88,6 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events_router,
         sources_router,
         countries_router,
+        changes_router,
+        keys_router,
         health_router,
     ):
         app.include_router(router)

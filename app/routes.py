@@ -1,4 +1,5 @@
-"""The read endpoints every resource has, built from its ListSpec: a list and a get-by-id."""
+"""The read endpoints every resource has, built from its ListSpec: a list and a get-by-id,
+both answering conditional requests (ETag / If-None-Match)."""
 
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -9,8 +10,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import Connection
 
+from app.caching import conditional_list, conditional_record
 from app.common import MAX_ID
-from app.db import ConnectionDep, get_engine, write_transaction
+from app.db import ConnectionDep
 from app.errors import problems
 from app.export import export_response, wanted_format
 from app.listing import (
@@ -24,7 +26,7 @@ from app.listing import (
     fetch_page,
     next_link,
 )
-from app.writing import WriteSpec, create_record, delete_record, update_record
+from app.writing import record_etag
 
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id.")]
 
@@ -49,11 +51,23 @@ def page_response(request: Request, page: Page[Row]) -> Response:
 def list_response(
     request: Request, connection: Connection, spec: ListSpec, query: ListQuery, name: str
 ) -> Response:
-    """The JSON page, or the whole list as CSV or NDJSON when asked for."""
+    """The JSON page, or the whole list as CSV or NDJSON when asked for; 304 if unchanged."""
     fmt = wanted_format(request, query)
-    if fmt != "json":
-        return export_response(request, spec, query, fmt, name)
-    return page_response(request, fetch_page(connection, spec, query))
+
+    def build() -> Response:
+        if fmt != "json":
+            return export_response(request, spec, query, fmt, name)
+        return page_response(request, fetch_page(connection, spec, query))
+
+    return conditional_list(connection, request, fmt, build)
+
+
+def record_response(request: Request, record: Row, status: int = 200, **headers: str) -> Response:
+    """One record with its ETag; 304 when the client already has this version."""
+    etag = record_etag(record)
+    if status != 200:
+        return json_response(record, headers={"ETag": etag, **headers}, status=status)
+    return conditional_record(request, etag, lambda: json_response(record, headers=headers))
 
 
 def list_content(page_model: type[BaseModel]) -> dict[str, Any]:
@@ -93,10 +107,11 @@ def add_read_routes(
     ) -> Response:
         return list_response(request, connection, spec, query, str(plural))
 
-    async def get_record(record_id: RecordId, connection: ConnectionDep) -> Response:
-        if get is not None:
-            return json_response(get(connection, record_id))
-        return json_response(fetch_one(connection, spec, record_id, noun))
+    async def get_record(
+        request: Request, record_id: RecordId, connection: ConnectionDep
+    ) -> Response:
+        record = get(connection, record_id) if get else fetch_one(connection, spec, record_id, noun)
+        return record_response(request, record)
 
     router.add_api_route(
         "",
@@ -115,69 +130,4 @@ def add_read_routes(
         description=get_doc,
         operation_id=f"get_{noun.replace(' ', '_')}",
         responses={200: {"model": detail_model or read_model}, **problems(404, 422, 503)},
-    )
-
-
-def add_write_routes(
-    router: APIRouter,
-    *,
-    spec: WriteSpec,
-    read_model: type[BaseModel],
-    update_model: type[BaseModel],
-) -> None:
-    """Adds `POST ""`, `PATCH /{id}` and `DELETE /{id}`; each write is one transaction."""
-    noun = spec.noun
-    create_model = spec.create_model
-    prefix = router.prefix
-
-    def create(request: Request, payload: create_model) -> Response:  # type: ignore[valid-type]
-        with write_transaction(get_engine(request)) as connection:
-            record_id = create_record(connection, spec, payload.model_dump())  # type: ignore[attr-defined]
-            record = spec.read(connection, record_id)
-        return json_response(record, status=201, headers={"Location": f"{prefix}/{record_id}"})
-
-    def change(record_id: RecordId, request: Request, payload: update_model) -> Response:  # type: ignore[valid-type]
-        with write_transaction(get_engine(request)) as connection:
-            update_record(connection, spec, record_id, payload.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
-            record = spec.read(connection, record_id)
-        return json_response(record)
-
-    def delete(record_id: RecordId, request: Request) -> Response:
-        with write_transaction(get_engine(request)) as connection:
-            delete_record(connection, spec, record_id)
-        return Response(status_code=204)
-
-    operation = noun.replace(" ", "_")
-    router.add_api_route(
-        "",
-        create,
-        methods=["POST"],
-        status_code=201,
-        summary=f"Create a {noun}",
-        operation_id=f"create_{operation}",
-        description=f"Adds a {noun} with its citations. The answer is the stored record; "
-        "`Location` gives its URL. Unknown fields, codes or referenced ids are a 422; a "
-        "duplicate `ref` is a 409.",
-        responses={201: {"model": read_model}, **problems(409, 422, 503)},
-    )
-    router.add_api_route(
-        "/{record_id}",
-        change,
-        methods=["PATCH"],
-        summary=f"Change a {noun}",
-        operation_id=f"update_{operation}",
-        description=f"Changes the fields given (the others stay). The changed {noun} must pass "
-        "every check a new one does; `citations`, when given, replace the old ones.",
-        responses={200: {"model": read_model}, **problems(404, 409, 422, 503)},
-    )
-    router.add_api_route(
-        "/{record_id}",
-        delete,
-        methods=["DELETE"],
-        status_code=204,
-        summary=f"Delete a {noun}",
-        operation_id=f"delete_{operation}",
-        description=f"Deletes the {noun} with its citations and parts. While other records "
-        "point at it, the answer is a 409 naming them, and nothing is deleted.",
-        responses={204: {"description": "Deleted."}, **problems(404, 409, 422, 503)},
     )

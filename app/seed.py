@@ -14,6 +14,7 @@ import yaml
 from sqlalchemy import Connection, Engine, Table, and_, delete, insert, select, update
 from sqlmodel import SQLModel
 
+from app.audit import Action, record_change
 from app.countries.service import sync_countries
 from app.db import write_transaction
 from app.disputes.models import DisputeBase, VisaDispute, VisaDisputeIssue
@@ -22,6 +23,7 @@ from app.headcounts.models import Headcount, HeadcountBase
 from app.measures.models import Measure, MeasureBase
 from app.missions.models import Mission, MissionBase, MissionStatusChange, StatusChangeBase
 from app.officials.models import Official, OfficialBase
+from app.registry import BY_TABLE
 from app.sources.models import Citation, RecordType, Source, SourceBase
 from app.talks.models import StatementKind, Talks, TalksBase, TalksParticipant, TalksStatement
 
@@ -90,6 +92,8 @@ class _Loader:
         self.report = report
         self.source_id = 0
         self.ids: dict[tuple[str, str], int] = {}
+        # Each record's state before this run, to log what the run changed.
+        self.touched: dict[tuple[str, int], dict[str, Any] | None] = {}
 
     def id_of(self, table: Table, ref: str | None) -> int | None:
         if ref is None:
@@ -101,11 +105,15 @@ class _Loader:
 
     def upsert(self, table: Table, ref: str, values: dict[str, Any]) -> int:
         row = self.connection.execute(select(table).where(table.c.ref == ref)).mappings().first()
+        spec = BY_TABLE[table.name]
+        if row is not None:
+            self.touched[(table.name, row["id"])] = spec.read(self.connection, row["id"])
         if row is None:
             record_id: int = self.connection.execute(
                 insert(table).values(ref=ref, **values).returning(table.c.id)
             ).scalar_one()
             self.report.inserted += 1
+            self.touched[(table.name, record_id)] = None
         else:
             record_id = row["id"]
             changed = {key: value for key, value in values.items() if row[key] != value}
@@ -210,6 +218,17 @@ class _Loader:
                 key=("country",),
             )
 
+    def log_changes(self) -> None:
+        """Logs every record the run created or changed, like any other write."""
+        for (table_name, record_id), before in self.touched.items():
+            spec = BY_TABLE[table_name]
+            after = spec.read(self.connection, record_id)
+            if after != before:
+                action = Action.create if before is None else Action.update
+                record_change(
+                    self.connection, spec.resource, record_id, action, None, before, after
+                )
+
     def mission(self, data: dict[str, Any]) -> None:
         mission_id = self.record(
             Mission, MissionBase, RecordType.mission, data, drop=("status_history",)
@@ -306,7 +325,9 @@ def load_seed(engine: Engine, directory: Path = SEED_DIR) -> SeedReport:
         if missing:
             raise SeedError(f"{path.name}: quotes not found in the source text: {missing}")
         with write_transaction(engine) as connection:
-            _Loader(connection, report).load(document)
+            loader = _Loader(connection, report)
+            loader.load(document)
+            loader.log_changes()
         report.files += 1
     return report
 

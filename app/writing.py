@@ -4,16 +4,19 @@ its citations and owned parts, in the caller's transaction; clear 404/409/422 ot
 Every resource describes itself with a `WriteSpec`; its service calls these functions.
 """
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import ColumnClause, Connection, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import TableClause
 
-from app.errors import Conflict, Unprocessable, field_error
+from app.audit import Action, last_snapshot, record_change
+from app.errors import Conflict, NotFound, PreconditionFailed, Unprocessable, field_error
 
 Data = dict[str, Any]
 
@@ -59,6 +62,7 @@ class Part:
 @dataclass(frozen=True)
 class WriteSpec:
     table: Table
+    resource: str  # as in the URL, e.g. "visa-disputes"; the change log's name for it
     noun: str
     create_model: type[BaseModel]
     read: Callable[[Connection, int], Data]  # the record in its read shape
@@ -120,26 +124,69 @@ def _integrity(error: IntegrityError, spec: WriteSpec) -> Conflict:
     return Conflict(detail=f"The {spec.noun} conflicts with other records: {error.orig}")
 
 
-def create_record(connection: Connection, spec: WriteSpec, payload: Data) -> int:
+def record_etag(record: Data) -> str:
+    """A record's strong ETag: it changes exactly when the record as served changes."""
+    return '"' + hashlib.sha256(orjson.dumps(record)).hexdigest()[:24] + '"'
+
+
+def _lock(connection: Connection, spec: WriteSpec, record_id: int, if_match: str | None) -> Data:
+    """The record as it is now, locked against concurrent writers until the commit (SQLite's
+    BEGIN IMMEDIATE already serializes them); 412 if it is not the version the client saw."""
+    connection.execute(
+        select(spec.table.c.id).where(spec.table.c.id == record_id).with_for_update()
+    )
+    before = spec.read(connection, record_id)
+    if if_match is not None and if_match.strip() != "*":
+        tags = {tag.strip() for tag in if_match.split(",")}
+        if record_etag(before) not in tags:
+            raise PreconditionFailed(
+                detail=f"The {spec.noun} changed since you read it (its ETag is now "
+                f"{record_etag(before)}); read it again and reapply your change."
+            )
+    return before
+
+
+def create_record(
+    connection: Connection,
+    spec: WriteSpec,
+    payload: Data,
+    *,
+    actor: int | None = None,
+    record_id: int | None = None,
+) -> int:
+    """Adds a record (with the given id when restoring one) and logs the change."""
     data = _validated(spec, payload)
     errors = _missing_references(connection, spec, data)
     if errors:
         raise Unprocessable(errors)
+    values = _columns(spec, data) | ({"id": record_id} if record_id is not None else {})
     try:
-        record_id: int = connection.execute(
-            insert(spec.table).values(_columns(spec, data)).returning(spec.table.c.id)
+        new_id: int = connection.execute(
+            insert(spec.table).values(values).returning(spec.table.c.id)
         ).scalar_one()
     except IntegrityError as error:
         raise _integrity(error, spec) from error
-    _write_parts(connection, spec, record_id, data)
+    _write_parts(connection, spec, new_id, data)
     if spec.after_write:
-        spec.after_write(connection, record_id, data, None)
-    return record_id
+        spec.after_write(connection, new_id, data, None)
+    action = Action.create if record_id is None else Action.restore
+    after = spec.read(connection, new_id)
+    record_change(connection, spec.resource, new_id, action, actor, None, after)
+    return new_id
 
 
-def update_record(connection: Connection, spec: WriteSpec, record_id: int, patch: Data) -> None:
-    """Applies a partial change: the merged record must pass the same checks as a new one."""
-    before = spec.read(connection, record_id)
+def update_record(
+    connection: Connection,
+    spec: WriteSpec,
+    record_id: int,
+    patch: Data,
+    *,
+    actor: int | None = None,
+    if_match: str | None = None,
+) -> Data:
+    """Applies a partial change: the merged record must pass the same checks as a new one.
+    Returns the record as it now is."""
+    before = _lock(connection, spec, record_id, if_match)
     fields = spec.create_model.model_fields
     merged = {key: value for key, value in before.items() if key in fields} | patch
     data = _validated(spec, merged)
@@ -154,11 +201,22 @@ def update_record(connection: Connection, spec: WriteSpec, record_id: int, patch
     _write_parts(connection, spec, record_id, {k: v for k, v in data.items() if k in patch})
     if spec.after_write:
         spec.after_write(connection, record_id, data, before)
+    after = spec.read(connection, record_id)
+    if after != before:
+        record_change(connection, spec.resource, record_id, Action.update, actor, before, after)
+    return after
 
 
-def delete_record(connection: Connection, spec: WriteSpec, record_id: int) -> None:
+def delete_record(
+    connection: Connection,
+    spec: WriteSpec,
+    record_id: int,
+    *,
+    actor: int | None = None,
+    if_match: str | None = None,
+) -> None:
     """Deletes the record and what it owns; 409 naming the records that still point at it."""
-    spec.read(connection, record_id)  # 404 first
+    before = _lock(connection, spec, record_id, if_match)
     blockers = list(
         dict.fromkeys(path for find in spec.dependents for path in find(connection, record_id))
     )
@@ -172,3 +230,19 @@ def delete_record(connection: Connection, spec: WriteSpec, record_id: int) -> No
     if spec.on_delete:
         spec.on_delete(connection, record_id)
     connection.execute(delete(spec.table).where(spec.table.c.id == record_id))
+    record_change(connection, spec.resource, record_id, Action.delete, actor, before, None)
+
+
+def restore_record(
+    connection: Connection, spec: WriteSpec, record_id: int, *, actor: int | None = None
+) -> Data:
+    """Brings a deleted record back, same id, from the snapshot its deletion logged."""
+    last = last_snapshot(connection, spec.resource, record_id)
+    if last is None:
+        raise NotFound(detail=f"No {spec.noun} with id {record_id} was ever recorded.")
+    if last["action"] != Action.delete:
+        raise Conflict(detail=f"{spec.noun.capitalize()} {record_id} is not deleted.")
+    fields = spec.create_model.model_fields
+    payload = {key: value for key, value in last["before"].items() if key in fields}
+    create_record(connection, spec, payload, actor=actor, record_id=record_id)
+    return spec.read(connection, record_id)

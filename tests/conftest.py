@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from app.auth import Scope, create_key
 from app.config import Settings
-from app.db import make_engine
+from app.db import make_engine, write_transaction
 from app.main import create_app
 from app.schema import upgrade
 from app.seed import load_seed
@@ -94,3 +95,18 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     for name, outcomes in counts.items():
         summary = ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())) or "nothing ran"
         terminalreporter.write_line(f"{name}: {summary}")
+
+
+def make_key(url: str, *scopes: str) -> dict[str, str]:
+    """An API key made the way `diplo keys create` makes one; returns its request header."""
+    engine = make_engine(Settings(database_url=url))
+    with write_transaction(engine) as connection:
+        created = create_key(connection, f"test-{'-'.join(scopes)}", [Scope(s) for s in scopes])
+    engine.dispose()
+    return {"Authorization": f"Bearer {created['key']}"}
+
+
+@pytest.fixture(scope="session")
+def admin(seeded_url: str) -> dict[str, str]:
+    """Headers carrying an admin key for the shared seeded database."""
+    return make_key(seeded_url, "admin")

@@ -11,7 +11,7 @@ from app.db import make_engine
 from app.main import create_app
 from app.schema import upgrade
 from app.seed import load_seed
-from tests.conftest import NewDatabase
+from tests.conftest import NewDatabase, make_key
 
 CITE = [{"source_id": 1, "quote": "the number of diplomats they can post to each other's capitals"}]
 
@@ -24,7 +24,9 @@ def api(new_database: NewDatabase) -> Iterator[TestClient]:
     engine = make_engine(Settings(database_url=url))
     load_seed(engine)
     engine.dispose()
-    with TestClient(create_app(Settings(database_url=url))) as client:
+    with TestClient(
+        create_app(Settings(database_url=url)), headers=make_key(url, "write")
+    ) as client:
         yield client
 
 

@@ -83,6 +83,7 @@ def _to_columns(data: Row) -> Row:
 
 DISPUTE_WRITE = WriteSpec(
     table=dispute_table,
+    resource="visa-disputes",
     noun="visa dispute",
     create_model=DisputeCreate,
     read=lambda connection, record_id: fetch_one(

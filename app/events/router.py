@@ -7,7 +7,8 @@ from app.countries.service import CountryCode
 from app.events.models import EventKind, EventRead, EventUpdate
 from app.events.service import EVENT_LIST, EVENT_WRITE
 from app.listing import CommaList, DatedQuery, SearchQuery
-from app.routes import add_read_routes, add_write_routes
+from app.routes import add_read_routes
+from app.write_routes import add_write_routes
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 

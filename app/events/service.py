@@ -58,6 +58,7 @@ def _delete_countries(connection: Connection, event_id: int) -> None:
 
 EVENT_WRITE = WriteSpec(
     table=event_table,
+    resource="events",
     noun="event",
     create_model=EventCreate,
     read=lambda connection, record_id: fetch_one(connection, EVENT_LIST, record_id, "event"),

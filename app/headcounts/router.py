@@ -7,7 +7,8 @@ from app.countries.service import CountryCode
 from app.headcounts.models import HeadcountKind, HeadcountRead, HeadcountUpdate, StaffCategory
 from app.headcounts.service import HEADCOUNT_LIST, HEADCOUNT_WRITE
 from app.listing import CommaList, DatedQuery
-from app.routes import add_read_routes, add_write_routes
+from app.routes import add_read_routes
+from app.write_routes import add_write_routes
 
 router = APIRouter(prefix="/v1/headcounts", tags=["headcounts"])
 

@@ -42,6 +42,7 @@ _mission = table("mission", column("id"))
 
 HEADCOUNT_WRITE = WriteSpec(
     table=headcount_table,
+    resource="headcounts",
     noun="headcount",
     create_model=HeadcountCreate,
     read=lambda connection, record_id: fetch_one(

@@ -13,7 +13,8 @@ from app.measures.models import (
     MeasureUpdate,
 )
 from app.measures.service import EXPULSION_LIST, EXPULSION_WRITE, MEASURE_LIST, MEASURE_WRITE
-from app.routes import add_read_routes, add_write_routes
+from app.routes import add_read_routes
+from app.write_routes import add_write_routes
 
 router = APIRouter(prefix="/v1/measures", tags=["measures"])
 expulsions_router = APIRouter(prefix="/v1/expulsions", tags=["expulsions"])

@@ -71,6 +71,7 @@ def _no_cycle(
 
 MEASURE_WRITE = WriteSpec(
     table=measure_table,
+    resource="measures",
     noun="measure",
     create_model=MeasureCreate,
     read=lambda connection, record_id: fetch_one(connection, MEASURE_LIST, record_id, "measure"),

@@ -7,7 +7,8 @@ from app.countries.service import CountryCode
 from app.listing import CommaList, DatedQuery, SearchQuery
 from app.missions.models import MissionKind, MissionRead, MissionStatus, MissionUpdate
 from app.missions.service import MISSION_LIST, MISSION_WRITE
-from app.routes import add_read_routes, add_write_routes
+from app.routes import add_read_routes
+from app.write_routes import add_write_routes
 
 router = APIRouter(prefix="/v1/missions", tags=["missions"])
 

@@ -117,6 +117,7 @@ _status_citations = citations_part(RecordType.mission_status)
 
 MISSION_WRITE = WriteSpec(
     table=mission_table,
+    resource="missions",
     noun="mission",
     create_model=MissionCreate,
     read=lambda connection, record_id: fetch_one(connection, MISSION_LIST, record_id, "mission"),

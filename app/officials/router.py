@@ -7,7 +7,8 @@ from app.countries.service import CountryCode
 from app.listing import CommaList, ListQuery, SearchQuery
 from app.officials.models import OfficialRead, OfficialUpdate
 from app.officials.service import OFFICIAL_LIST, OFFICIAL_WRITE
-from app.routes import add_read_routes, add_write_routes
+from app.routes import add_read_routes
+from app.write_routes import add_write_routes
 
 router = APIRouter(prefix="/v1/officials", tags=["officials"])
 

@@ -27,6 +27,7 @@ _statement = table("talks_statement", column("talks_id"), column("official_id"))
 
 OFFICIAL_WRITE = WriteSpec(
     table=official_table,
+    resource="officials",
     noun="official",
     create_model=OfficialCreate,
     read=lambda connection, record_id: fetch_one(connection, OFFICIAL_LIST, record_id, "official"),

@@ -4,9 +4,10 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from app.listing import DatedQuery, SearchQuery
-from app.routes import add_read_routes, add_write_routes
+from app.routes import add_read_routes
 from app.sources.models import SourceDetail, SourceRead, SourceUpdate
 from app.sources.service import SOURCE_LIST, SOURCE_WRITE, get_source
+from app.write_routes import add_write_routes
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
 

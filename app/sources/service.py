@@ -138,6 +138,7 @@ _statement = table("talks_statement", column("id"), column("talks_id"), column("
 
 SOURCE_WRITE = WriteSpec(
     table=source_table,
+    resource="sources",
     noun="source",
     create_model=SourceCreate,
     read=lambda connection, source_id: fetch_one(connection, SOURCE_LIST, source_id, "source"),

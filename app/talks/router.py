@@ -5,9 +5,10 @@ from pydantic import Field
 
 from app.countries.service import CountryCode
 from app.listing import CommaList, DatedQuery, SearchQuery
-from app.routes import add_read_routes, add_write_routes
+from app.routes import add_read_routes
 from app.talks.models import TalksOutcome, TalksRead, TalksUpdate
 from app.talks.service import TALKS_LIST, TALKS_WRITE
+from app.write_routes import add_write_routes
 
 router = APIRouter(prefix="/v1/talks", tags=["talks"])
 

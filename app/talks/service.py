@@ -96,6 +96,7 @@ _official = Reference("official_id", official_table, "official")
 
 TALKS_WRITE = WriteSpec(
     table=talks_table,
+    resource="talks",
     noun="talks",
     create_model=TalksCreate,
     read=lambda connection, record_id: fetch_one(connection, TALKS_LIST, record_id, "talks"),

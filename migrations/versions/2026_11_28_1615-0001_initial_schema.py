@@ -46,6 +46,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_event")),
         sa.UniqueConstraint("ref", name=op.f("uq_event_ref")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_event_date"), ["date"], unique=False)
@@ -61,6 +62,7 @@ def upgrade() -> None:
         sa.Column("ref", sa.String(length=200), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_source")),
         sa.UniqueConstraint("ref", name=op.f("uq_source_ref")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "citation",
@@ -77,6 +79,7 @@ def upgrade() -> None:
             ["source_id"], ["source.id"], name=op.f("fk_citation_source_id_source")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_citation")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("citation", schema=None) as batch_op:
         batch_op.create_index(
@@ -146,6 +149,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_measure")),
         sa.UniqueConstraint("ref", name=op.f("uq_measure_ref")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("measure", schema=None) as batch_op:
         batch_op.create_index(
@@ -188,6 +192,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mission")),
         sa.UniqueConstraint("ref", name=op.f("uq_mission_ref")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("mission", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_mission_host_country"), ["host_country"], unique=False)
@@ -209,6 +214,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_official")),
         sa.UniqueConstraint("ref", name=op.f("uq_official_ref")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("official", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_official_country"), ["country"], unique=False)
@@ -235,6 +241,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_visa_dispute")),
         sa.UniqueConstraint("ref", name=op.f("uq_visa_dispute_ref")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("visa_dispute", schema=None) as batch_op:
         batch_op.create_index(
@@ -277,6 +284,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_headcount")),
         sa.UniqueConstraint("ref", name=op.f("uq_headcount_ref")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("headcount", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_headcount_as_of"), ["as_of"], unique=False)
@@ -313,6 +321,7 @@ def upgrade() -> None:
             ["mission_id"], ["mission.id"], name=op.f("fk_mission_status_mission_id_mission")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mission_status")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("mission_status", schema=None) as batch_op:
         batch_op.create_index(
@@ -348,6 +357,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_talks_round")),
         sa.UniqueConstraint("ref", name=op.f("uq_talks_round_ref")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("talks_round", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_talks_round_date"), ["date"], unique=False)
@@ -411,6 +421,7 @@ def upgrade() -> None:
             ["talks_id"], ["talks_round.id"], name=op.f("fk_talks_statement_talks_id_talks_round")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_talks_statement")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("talks_statement", schema=None) as batch_op:
         batch_op.create_index(

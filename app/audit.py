@@ -1,0 +1,138 @@
+"""The change log: every create, update, delete and restore, with who, when and what.
+
+Written by the write machine in the same transaction as the change itself, so a change and
+its record stand or fall together. Its ids order all changes: they are the `/v1/changes`
+feed's positions and the list ETags' version counter.
+"""
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+import orjson
+from sqlalchemy import JSON, Column, Connection, DateTime, ForeignKey, Index, Integer, func, select
+from sqlmodel import Field, SQLModel
+
+from app.common import one_of, read_config
+
+
+class Action(StrEnum):
+    create = "create"
+    update = "update"
+    delete = "delete"
+    restore = "restore"
+
+
+class Change(SQLModel, table=True):
+    __tablename__ = "change"
+    __table_args__ = (one_of("action", Action), Index(None, "resource", "record_id", "id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    resource: str = Field(max_length=32)
+    record_id: int
+    action: str = Field(max_length=16)
+    key_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("api_key.id"), nullable=True)
+    )
+    at: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    before: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class ChangeRead(SQLModel):
+    """One change of one record."""
+
+    model_config = read_config(
+        {
+            "id": 7,
+            "resource": "missions",
+            "record_id": 1,
+            "action": "update",
+            "key_id": 2,
+            "at": "2026-11-28T16:00:00Z",
+            "url": "/v1/missions/1",
+            "changed": ["status"],
+            "before": {"status": "operating"},
+            "after": {"status": "frozen"},
+        }
+    )
+
+    id: int = Field(description="Position in the change feed (`/v1/changes?since=`).")
+    resource: str = Field(description="The resource, as in its URL.")
+    record_id: int = Field(description="The record's id.")
+    action: Action = Field(description="What happened.")
+    key_id: int | None = Field(description="The API key that did it; null for the CLI or seed.")
+    at: dt.datetime = Field(description="When (UTC).")
+    url: str = Field(description="The record's URL.")
+    changed: list[str] = Field(description="The fields whose values changed.")
+    before: dict[str, Any] | None = Field(description="The changed fields before; null on create.")
+    after: dict[str, Any] | None = Field(description="The changed fields after; null on delete.")
+
+
+change_table = Change.__table__  # type: ignore[attr-defined]
+ch = change_table.c
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready (dates to ISO strings), as a client would see it."""
+    return orjson.loads(orjson.dumps(value)) if value is not None else None
+
+
+def record_change(
+    connection: Connection,
+    resource: str,
+    record_id: int,
+    action: Action,
+    key_id: int | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """Stores whole before and after snapshots (a delete can then be undone from its entry)."""
+    connection.execute(
+        change_table.insert().values(
+            resource=resource,
+            record_id=record_id,
+            action=action.value,
+            key_id=key_id,
+            at=dt.datetime.now(dt.UTC),
+            before=_plain(before),
+            after=_plain(after),
+        )
+    )
+
+
+def version(connection: Connection) -> int:
+    """A number that grows with every change: the newest change's id."""
+    return int(connection.execute(select(func.max(ch.id))).scalar() or 0)
+
+
+def present(row: Any) -> dict[str, Any]:
+    """A change as the API shows it: only the fields that changed, before and after."""
+    before, after = row["before"] or {}, row["after"] or {}
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    return {
+        "id": row["id"],
+        "resource": row["resource"],
+        "record_id": row["record_id"],
+        "action": row["action"],
+        "key_id": row["key_id"],
+        "at": row["at"],
+        "url": f"/v1/{row['resource']}/{row['record_id']}",
+        "changed": changed,
+        "before": {k: before.get(k) for k in changed} if row["before"] is not None else None,
+        "after": {k: after.get(k) for k in changed} if row["after"] is not None else None,
+    }
+
+
+def last_snapshot(connection: Connection, resource: str, record_id: int) -> Any:
+    """The newest change of a record, whole snapshots included; None if it never had one."""
+    return (
+        connection.execute(
+            select(change_table)
+            .where(ch.resource == resource, ch.record_id == record_id)
+            .order_by(ch.id.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )

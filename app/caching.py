@@ -1,0 +1,54 @@
+"""ETags and conditional requests.
+
+A record's ETag is a hash of the record as served, so it changes exactly when the record does.
+A list's ETag is the change log's newest id: every write adds a change, so an unchanged number
+means an unchanged list, and a 304 costs one indexed `max(id)` instead of the list query.
+"""
+
+from collections.abc import Callable
+
+from fastapi import Request, Response
+from sqlalchemy import Connection
+
+from app.audit import version
+
+API_VERSION = "1"  # bump when the JSON of an unchanged record would change
+
+
+def _matches(request: Request, etag: str) -> bool:
+    header = request.headers.get("if-none-match")
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    weak = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == weak for tag in header.split(","))
+
+
+def not_modified(etag: str) -> Response:
+    return Response(status_code=304, headers={"ETag": etag})
+
+
+def list_etag(connection: Connection, request: Request, variant: str) -> str:
+    return f'W/"{API_VERSION}-{version(connection)}-{variant}"'
+
+
+def conditional_list(
+    connection: Connection, request: Request, variant: str, build: Callable[[], Response]
+) -> Response:
+    """304 when the client has the current version; otherwise the list, with its ETag."""
+    etag = list_etag(connection, request, variant)
+    if _matches(request, etag):
+        return not_modified(etag)
+    response = build()
+    response.headers["ETag"] = etag
+    response.headers["Vary"] = "Accept, Origin"
+    return response
+
+
+def conditional_record(request: Request, etag: str, build: Callable[[], Response]) -> Response:
+    if _matches(request, etag):
+        return not_modified(etag)
+    response = build()
+    response.headers["ETag"] = etag
+    return response

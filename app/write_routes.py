@@ -1,0 +1,165 @@
+"""The write endpoints every resource has, built from its WriteSpec: create, change, delete,
+history and restore. Writes need an API key with the `write` scope; each is one transaction,
+logged in the change history; `If-Match` guards against lost updates."""
+
+from dataclasses import replace
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from app.audit import ChangeRead, ch, change_table, present
+from app.auth import AdminPrincipal, Credentials, Scope, WritePrincipal, authorize
+from app.db import ConnectionDep, get_engine, write_transaction
+from app.errors import NotFound, problems
+from app.listing import ListQuery, ListSpec, Page, fetch_page
+from app.routes import RecordId, page_response, record_response
+from app.writing import WriteSpec, create_record, delete_record, restore_record, update_record
+
+IfMatch = Annotated[
+    str | None,
+    Header(description="The ETag you read; if the record changed since, the answer is 412."),
+]
+
+HISTORY = ListSpec(
+    columns=list(change_table.c),
+    id_column=ch.id,
+    sorts={"id": ch.id},
+    default_sort="-id",
+    shape=present,
+)
+
+
+class HistoryQuery(ListQuery):
+    pass
+
+
+def add_write_routes(
+    router: APIRouter,
+    *,
+    spec: WriteSpec,
+    read_model: type[BaseModel],
+    update_model: type[BaseModel],
+) -> None:
+    """Adds `POST ""`, `PATCH /{id}`, `DELETE /{id}`, `GET /{id}/history` and
+    `POST /{id}/restore` to a resource's router."""
+    noun, prefix, create_model = spec.noun, router.prefix, spec.create_model
+
+    def create(request: Request, payload: create_model, who: WritePrincipal) -> Response:  # type: ignore[valid-type]
+        data = payload.model_dump()  # type: ignore[attr-defined]
+        with write_transaction(get_engine(request)) as connection:
+            record_id = create_record(connection, spec, data, actor=who.key_id)
+            record = spec.read(connection, record_id)
+        return record_response(request, record, 201, Location=f"{prefix}/{record_id}")
+
+    def change(
+        record_id: RecordId,
+        request: Request,
+        payload: update_model,  # type: ignore[valid-type]
+        who: WritePrincipal,
+        if_match: IfMatch = None,
+    ) -> Response:
+        patch = payload.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+        with write_transaction(get_engine(request)) as connection:
+            record = update_record(
+                connection, spec, record_id, patch, actor=who.key_id, if_match=if_match
+            )
+        return record_response(request, record)
+
+    def delete(
+        record_id: RecordId, request: Request, who: WritePrincipal, if_match: IfMatch = None
+    ) -> Response:
+        with write_transaction(get_engine(request)) as connection:
+            delete_record(connection, spec, record_id, actor=who.key_id, if_match=if_match)
+        return Response(status_code=204)
+
+    def history(
+        record_id: RecordId,
+        request: Request,
+        connection: ConnectionDep,
+        query: Annotated[HistoryQuery, Query()],
+        credentials: Credentials,
+    ) -> Response:
+        try:
+            spec.read(connection, record_id)
+        except NotFound:
+            # A deleted record's history (and the values it had) is for admins only.
+            authorize(request, credentials, Scope.admin)
+        where = [ch.resource == spec.resource, ch.record_id == record_id]
+        page = fetch_page(connection, replace(HISTORY, where=where), query)
+        if not page.items and query.cursor is None:
+            raise NotFound(detail=f"No {noun} with id {record_id} was ever recorded.")
+        return page_response(request, page)
+
+    def restore(record_id: RecordId, request: Request, who: AdminPrincipal) -> Response:
+        with write_transaction(get_engine(request)) as connection:
+            record = restore_record(connection, spec, record_id, actor=who.key_id)
+        return record_response(request, record, 201, Location=f"{prefix}/{record_id}")
+
+    operation = noun.replace(" ", "_")
+    routes: list[tuple[str, Any, str, int, str, str, dict[int | str, Any]]] = [
+        (
+            "",
+            create,
+            "POST",
+            201,
+            f"Create a {noun}",
+            f"Adds a {noun} with its citations (`write` scope). The answer is the stored record "
+            "with its `ETag`; `Location` gives its URL. Unknown fields, codes or referenced ids "
+            "are a 422; a duplicate `ref` is a 409.",
+            {201: {"model": read_model}, **problems(401, 403, 409, 422, 503)},
+        ),
+        (
+            "/{record_id}",
+            change,
+            "PATCH",
+            200,
+            f"Change a {noun}",
+            f"Changes the fields given (`write` scope); the others stay. The changed {noun} must "
+            "pass every check a new one does; `citations`, when given, replace the old ones. "
+            "Send `If-Match` with the ETag you read: if someone changed it since, 412.",
+            {200: {"model": read_model}, **problems(401, 403, 404, 409, 412, 422, 503)},
+        ),
+        (
+            "/{record_id}",
+            delete,
+            "DELETE",
+            204,
+            f"Delete a {noun}",
+            f"Deletes the {noun} with its citations and parts (`write` scope). While other "
+            "records point at it, the answer is a 409 naming them. `If-Match` as for PATCH.",
+            {204: {"description": "Deleted."}, **problems(401, 403, 404, 409, 412, 422, 503)},
+        ),
+        (
+            "/{record_id}/history",
+            history,
+            "GET",
+            200,
+            f"History of a {noun}",
+            f"Every change of the {noun}, newest first: who (key id), when, and the changed "
+            "fields before and after. A deleted record's history needs the `admin` scope.",
+            {200: {"model": Page[ChangeRead]}, **problems(400, 401, 403, 404, 422, 503)},
+        ),
+        (
+            "/{record_id}/restore",
+            restore,
+            "POST",
+            201,
+            f"Restore a deleted {noun}",
+            f"Brings a deleted {noun} back, with its id, from its history (`admin` scope).",
+            {201: {"model": read_model}, **problems(401, 403, 404, 409, 422, 503)},
+        ),
+    ]
+    for path, endpoint, method, status, summary, description, responses in routes:
+        verb = endpoint.__name__
+        router.add_api_route(
+            path,
+            endpoint,
+            methods=[method],
+            status_code=status,
+            summary=summary,
+            description=description,
+            responses=responses,
+            operation_id=f"{verb}_{operation}" if verb != "change" else f"update_{operation}",
+        )
