@@ -151,7 +151,13 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
     errors = exc.errors if isinstance(exc, Unprocessable) else None
     return problem_response(
-        request, exc.status, exc.title, exc.detail, slug=exc.slug, errors=errors
+        request,
+        exc.status,
+        exc.title,
+        exc.detail,
+        slug=exc.slug,
+        errors=errors,
+        headers=exc.headers,
     )
 
 

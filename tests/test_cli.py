@@ -80,3 +80,36 @@ def test_db_commands_and_seed_twice(new_database: NewDatabase) -> None:
     assert "0 rows inserted, 0 updated, 0 deleted" in second
     assert "base" in _diplo(url, "db", "downgrade")
     assert "head" in _diplo(url, "db", "upgrade")
+
+
+def test_keys_from_the_cli(new_database: NewDatabase) -> None:
+    url = new_database()
+    _diplo(url, "db", "upgrade")
+    created = _diplo(url, "keys", "create", "--name", "ci-editor", "--scope", "write")
+    key = created.strip().splitlines()[-1]
+    assert key.startswith("dk_")
+    listed = _diplo(url, "keys", "list")
+    assert "ci-editor" in listed
+    assert "write" in listed
+    assert "active" in listed
+    assert key not in listed
+    key_id = listed.split()[0]
+    assert "revoked" in _diplo(url, "keys", "revoke", key_id)
+    assert "revoked" in _diplo(url, "keys", "list")
+
+
+def test_restore_from_the_cli(new_database: NewDatabase) -> None:
+    from fastapi.testclient import TestClient
+
+    from app.config import Settings
+    from app.main import create_app
+    from tests.conftest import make_key
+
+    url = new_database()
+    _diplo(url, "db", "upgrade")
+    _diplo(url, "seed")
+    with TestClient(create_app(Settings(database_url=url)), headers=make_key(url, "write")) as api:
+        event = api.get("/v1/events").json()["items"][0]
+        assert api.delete(f"/v1/events/{event['id']}").status_code == 204
+        assert "Restored" in _diplo(url, "restore", "events", str(event["id"]))
+        assert api.get(f"/v1/events/{event['id']}").json() == event
