@@ -88,16 +88,31 @@ def record_change(
     after: dict[str, Any] | None,
 ) -> None:
     """Stores whole before and after snapshots (a delete can then be undone from its entry)."""
+    record_changes(connection, [(resource, record_id, action, key_id, before, after)])
+
+
+ChangeEntry = tuple[str, int, Action, int | None, dict[str, Any] | None, dict[str, Any] | None]
+
+
+def record_changes(connection: Connection, entries: list[ChangeEntry]) -> None:
+    """Logs many changes with one statement."""
+    if not entries:
+        return
+    at = dt.datetime.now(dt.UTC)
     connection.execute(
-        change_table.insert().values(
-            resource=resource,
-            record_id=record_id,
-            action=action.value,
-            key_id=key_id,
-            at=dt.datetime.now(dt.UTC),
-            before=_plain(before),
-            after=_plain(after),
-        )
+        change_table.insert(),
+        [
+            {
+                "resource": resource,
+                "record_id": record_id,
+                "action": action.value,
+                "key_id": key_id,
+                "at": at,
+                "before": _plain(before),
+                "after": _plain(after),
+            }
+            for resource, record_id, action, key_id, before, after in entries
+        ],
     )
 
 

@@ -1,5 +1,7 @@
 """`diplo`: serve the API, migrate the database, load the seed."""
 
+from pathlib import Path
+
 import typer
 import uvicorn
 
@@ -7,10 +9,11 @@ from app import schema
 from app.auth import Scope, create_key, list_keys, revoke_key
 from app.config import get_settings
 from app.db import make_engine, write_transaction
-from app.errors import AppError, NotFound
+from app.errors import AppError, NotFound, Unprocessable
+from app.importing import format_of, import_rows, parse
 from app.registry import WRITE_SPECS
 from app.seed import database_is_empty, load_seed
-from app.writing import restore_record
+from app.writing import WriteSpec, restore_record
 
 cli = typer.Typer(
     help="diplomacy-api: diplomatic-staffing data with verbatim provenance.", no_args_is_help=True
@@ -131,20 +134,56 @@ def restore(
     record_id: int = typer.Argument(..., help="The deleted record's id."),
 ) -> None:
     """Bring a deleted record back from its history, with its id."""
-    specs = {spec.resource: spec for spec in WRITE_SPECS}
-    if resource not in specs:
-        typer.echo(f"Unknown resource '{resource}'. One of: {', '.join(sorted(specs))}", err=True)
-        raise typer.Exit(2)
+    spec = _write_spec(resource)
     engine = make_engine(get_settings())
     try:
         with write_transaction(engine) as connection:
-            restore_record(connection, specs[resource], record_id)
+            restore_record(connection, spec, record_id)
     except AppError as error:
         typer.echo(error.detail, err=True)
         raise typer.Exit(1) from error
     finally:
         engine.dispose()
     typer.echo(f"Restored /v1/{resource}/{record_id}.")
+
+
+@cli.command("import")
+def import_file(
+    resource: str = typer.Argument(..., help="As in the URL: missions, visa-disputes, …"),
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSON, NDJSON or CSV."),
+    dry_run: bool = typer.Option(False, help="Check every row; write nothing."),
+) -> None:
+    """Import a file of records, all or nothing (the same rules as POST …/import)."""
+    spec = _write_spec(resource)
+    engine = make_engine(get_settings())
+    try:
+        rows = parse(path.read_bytes(), format_of("", path.name), spec.create_model)
+        with write_transaction(engine) as connection:
+            report = import_rows(connection, spec, rows, dry_run=dry_run)
+    except Unprocessable as error:
+        typer.echo(error.detail, err=True)
+        for problem in error.errors:
+            field = ".".join(str(part) for part in problem["loc"][2:])
+            typer.echo(f"  row {problem['row']}: {field}: {problem['msg']}", err=True)
+        raise typer.Exit(1) from error
+    except AppError as error:
+        typer.echo(error.detail, err=True)
+        raise typer.Exit(1) from error
+    finally:
+        engine.dispose()
+    verb = "would be" if dry_run else "were"
+    typer.echo(
+        f"{report.rows} rows: {report.created} {verb} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged."
+    )
+
+
+def _write_spec(resource: str) -> WriteSpec:
+    specs = {spec.resource: spec for spec in WRITE_SPECS}
+    if resource not in specs:
+        typer.echo(f"Unknown resource '{resource}'. One of: {', '.join(sorted(specs))}", err=True)
+        raise typer.Exit(2)
+    return specs[resource]
 
 
 def main() -> None:

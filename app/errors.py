@@ -237,6 +237,7 @@ PROBLEMS: dict[int, str] = {
     404: "No such record.",
     409: "The change clashes with existing records (a duplicate `ref`, or records that "
     "reference this one); `detail` names them.",
+    415: "The body's `Content-Type` is not one this endpoint reads.",
     412: "`If-Match` names a version the record no longer has: reread it and retry.",
     422: "Invalid input; `errors` lists each bad field.",
     503: "The database is unreachable; retry after `Retry-After` seconds.",

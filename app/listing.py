@@ -312,3 +312,14 @@ def fetch_one(connection: Connection, spec: ListSpec, record_id: Any, noun: str)
     if row is None:
         raise NotFound(detail=f"No {noun} with id {record_id}.")
     return finish_rows(connection, spec, [dict(row)])[0]
+
+
+def fetch_many(connection: Connection, spec: ListSpec, ids: Sequence[Any]) -> dict[Any, Row]:
+    """Records by id, with their embeds: a few queries per thousand records."""
+    found: dict[Any, Row] = {}
+    for start in range(0, len(ids), 1000):
+        batch = list(ids[start : start + 1000])
+        rows = connection.execute(spec.base_query().where(spec.id_column.in_(batch))).mappings()
+        for row in finish_rows(connection, spec, [dict(r) for r in rows]):
+            found[row[spec.id_column.key]] = row
+    return found

@@ -2,19 +2,21 @@
 history and restore. Writes need an API key with the `write` scope; each is one transaction,
 logged in the change history; `If-Match` guards against lost updates."""
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.audit import ChangeRead, ch, change_table, present
 from app.auth import AdminPrincipal, Credentials, Scope, WritePrincipal, authorize
 from app.db import ConnectionDep, get_engine, write_transaction
 from app.errors import NotFound, problems
+from app.importing import ImportReport, format_of, import_rows, parse
 from app.listing import ListQuery, ListSpec, Page, fetch_page
-from app.routes import RecordId, page_response, record_response
+from app.routes import RecordId, json_response, page_response, record_response
 from app.writing import WriteSpec, create_record, delete_record, restore_record, update_record
 
 IfMatch = Annotated[
@@ -33,6 +35,22 @@ HISTORY = ListSpec(
 
 class HistoryQuery(ListQuery):
     pass
+
+
+class ImportResult(BaseModel):
+    """What an import did (or, with `dry_run`, would do)."""
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [{"dry_run": False, "rows": 3, "created": 2, "updated": 1, "unchanged": 0}]
+        }
+    }
+
+    dry_run: bool = Field(description="True when nothing was written.")
+    rows: int = Field(description="Records in the file.")
+    created: int = Field(description="New records.")
+    updated: int = Field(description="Existing records (matched by `ref`) that changed.")
+    unchanged: int = Field(description="Existing records the file left as they were.")
 
 
 def add_write_routes(
@@ -92,6 +110,24 @@ def add_write_routes(
             raise NotFound(detail=f"No {noun} with id {record_id} was ever recorded.")
         return page_response(request, page)
 
+    async def import_file(
+        request: Request,
+        who: WritePrincipal,
+        dry_run: Annotated[
+            bool, Query(description="Check every row and report what would change; write nothing.")
+        ] = False,
+    ) -> Response:
+        fmt = format_of(request.headers.get("content-type", ""))
+        content = await request.body()
+
+        def run() -> ImportReport:
+            rows = parse(content, fmt, spec.create_model)
+            with write_transaction(get_engine(request)) as connection:
+                return import_rows(connection, spec, rows, actor=who.key_id, dry_run=dry_run)
+
+        report = await run_in_threadpool(run)
+        return json_response(asdict(report))
+
     def restore(record_id: RecordId, request: Request, who: AdminPrincipal) -> Response:
         with write_transaction(get_engine(request)) as connection:
             record = restore_record(connection, spec, record_id, actor=who.key_id)
@@ -130,6 +166,19 @@ def add_write_routes(
             f"Deletes the {noun} with its citations and parts (`write` scope). While other "
             "records point at it, the answer is a 409 naming them. `If-Match` as for PATCH.",
             {204: {"description": "Deleted."}, **problems(401, 403, 404, 409, 412, 422, 503)},
+        ),
+        (
+            "/import",
+            import_file,
+            "POST",
+            200,
+            f"Import {noun} records",
+            f"Takes a whole file of {noun} records (`write` scope): a JSON array, NDJSON or CSV "
+            "(the columns the CSV export writes), by `Content-Type`. All or nothing: one bad "
+            "row rejects the file with a 422 listing every bad row (row number, field, reason). "
+            "Rows whose `ref` exists update that record, or change nothing if equal, so a "
+            "second import of the same file changes nothing.",
+            {200: {"model": ImportResult}, **problems(400, 401, 403, 409, 415, 422, 503)},
         ),
         (
             "/{record_id}/history",

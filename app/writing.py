@@ -5,7 +5,7 @@ Every resource describes itself with a `WriteSpec`; its service calls these func
 """
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +15,9 @@ from sqlalchemy import ColumnClause, Connection, Table, delete, insert, select, 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import TableClause
 
-from app.audit import Action, last_snapshot, record_change
+from app.audit import Action, last_snapshot, record_change, record_changes
 from app.errors import Conflict, NotFound, PreconditionFailed, Unprocessable, field_error
+from app.listing import ListSpec, fetch_many
 
 Data = dict[str, Any]
 
@@ -57,6 +58,8 @@ class Part:
     write: Callable[[Connection, int, Any], None]  # replace the record's rows with the value
     delete: Callable[[Connection, int], None]
     references: Sequence[Reference] = ()  # checked in each item of the list
+    # Writes the parts of many new records in one statement (bulk imports); optional.
+    add_many: Callable[[Connection, list[tuple[int, Any]]], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class WriteSpec:
     noun: str
     create_model: type[BaseModel]
     read: Callable[[Connection, int], Data]  # the record in its read shape
+    listing: ListSpec  # how its records are listed: many read at once (imports)
     references: Sequence[Reference] = ()
     parts: Sequence[Part] = ()
     dependents: Sequence[Dependents] = ()
@@ -81,26 +85,40 @@ def _columns(spec: WriteSpec, data: Data) -> Data:
     return {key: value for key, value in values.items() if key in spec.table.c and key != "id"}
 
 
-def _missing_references(connection: Connection, spec: WriteSpec, data: Data) -> list[Data]:
-    errors: list[Data] = []
+KnownIds = dict[tuple[str, str], set[Any]]
+"""Ids known to exist, by (table, column): a bulk import checks references in one query each."""
 
-    def check(reference: Reference, value: Any, loc: list[str | int]) -> None:
-        if value is None:
-            return
-        column = reference.table.c[reference.column]
-        if connection.execute(select(column).where(column == value)).first() is None:
-            errors.append(field_error(loc, f"no {reference.noun} with id {value}", "not_found"))
 
+def references_in(spec: WriteSpec, data: Data) -> Iterator[tuple[Reference, Any, list[str | int]]]:
+    """Every reference a record makes: which, to what value, from where in the record."""
     for reference in spec.references:
-        check(reference, data.get(reference.field), [reference.field])
+        yield reference, data.get(reference.field), [reference.field]
     for part in spec.parts:
         for index, item in enumerate(data.get(part.field) or []):
             for reference in part.references:
-                check(reference, item.get(reference.field), [part.field, index, reference.field])
+                yield reference, item.get(reference.field), [part.field, index, reference.field]
+
+
+def _missing_references(
+    connection: Connection, spec: WriteSpec, data: Data, known: KnownIds | None = None
+) -> list[Data]:
+    errors: list[Data] = []
+    for reference, value, loc in references_in(spec, data):
+        if value is None:
+            continue
+        column = reference.table.c[reference.column]
+        ids = (known or {}).get((reference.table.name, reference.column))
+        exists = (
+            value in ids
+            if ids is not None
+            else connection.execute(select(column).where(column == value)).first() is not None
+        )
+        if not exists:
+            errors.append(field_error(loc, f"no {reference.noun} with id {value}", "not_found"))
     return errors
 
 
-def _validated(spec: WriteSpec, data: Data) -> Data:
+def validated(spec: WriteSpec, data: Data) -> Data:
     """The whole record checked by the create schema (also after a PATCH merged into it)."""
     try:
         model = spec.create_model.model_validate(data)
@@ -153,10 +171,13 @@ def create_record(
     *,
     actor: int | None = None,
     record_id: int | None = None,
+    known: KnownIds | None = None,
+    log: bool = True,
 ) -> int:
-    """Adds a record (with the given id when restoring one) and logs the change."""
-    data = _validated(spec, payload)
-    errors = _missing_references(connection, spec, data)
+    """Adds a record (with the given id when restoring one) and logs the change (unless the
+    caller logs many at once: `log=False`)."""
+    data = validated(spec, payload)
+    errors = _missing_references(connection, spec, data, known)
     if errors:
         raise Unprocessable(errors)
     values = _columns(spec, data) | ({"id": record_id} if record_id is not None else {})
@@ -169,10 +190,40 @@ def create_record(
     _write_parts(connection, spec, new_id, data)
     if spec.after_write:
         spec.after_write(connection, new_id, data, None)
-    action = Action.create if record_id is None else Action.restore
-    after = spec.read(connection, new_id)
-    record_change(connection, spec.resource, new_id, action, actor, None, after)
+    if log:
+        action = Action.create if record_id is None else Action.restore
+        after = spec.read(connection, new_id)
+        record_change(connection, spec.resource, new_id, action, actor, None, after)
     return new_id
+
+
+def create_records(
+    connection: Connection, spec: WriteSpec, rows: list[Data], *, actor: int | None = None
+) -> list[int]:
+    """Adds many checked records (see `validated`, references checked by the caller) with a
+    few statements per kind of row rather than a few per record, and logs them."""
+    if not rows:
+        return []
+    statement = insert(spec.table).returning(spec.table.c.id, sort_by_parameter_order=True)
+    try:
+        ids = list(connection.execute(statement, [_columns(spec, d) for d in rows]).scalars())
+    except IntegrityError as error:
+        raise _integrity(error, spec) from error
+    for part in spec.parts:
+        values = [(i, d[part.field]) for i, d in zip(ids, rows, strict=True) if part.field in d]
+        if part.add_many is not None:
+            part.add_many(connection, values)
+        else:
+            for record_id, value in values:
+                part.write(connection, record_id, value)
+    if spec.after_write:
+        for record_id, data in zip(ids, rows, strict=True):
+            spec.after_write(connection, record_id, data, None)
+    after = fetch_many(connection, spec.listing, ids)
+    record_changes(
+        connection, [(spec.resource, i, Action.create, actor, None, after[i]) for i in ids]
+    )
+    return ids
 
 
 def update_record(
@@ -189,7 +240,7 @@ def update_record(
     before = _lock(connection, spec, record_id, if_match)
     fields = spec.create_model.model_fields
     merged = {key: value for key, value in before.items() if key in fields} | patch
-    data = _validated(spec, merged)
+    data = validated(spec, merged)
     errors = _missing_references(connection, spec, data)
     if errors:
         raise Unprocessable(errors)

@@ -142,6 +142,8 @@ def test_every_route_answers_errors_as_problem_json(
         concrete = path.replace("{record_id}", "999999").replace("{code}", "QQ")
         if method == "get" and "{" not in path:
             response, expected = client.get(concrete, params={"limit": 0}, headers=admin), 422
+        elif path.endswith("/import"):
+            response, expected = client.post(concrete, json={}, headers=admin), 400
         elif method == "post" and not path.endswith("/restore"):
             response, expected = client.post(concrete, json={}, headers=admin), 422
         elif method == "patch":

@@ -86,6 +86,7 @@ DISPUTE_WRITE = WriteSpec(
     resource="visa-disputes",
     noun="visa dispute",
     create_model=DisputeCreate,
+    listing=DISPUTE_LIST,
     read=lambda connection, record_id: fetch_one(
         connection, DISPUTE_LIST, record_id, "visa dispute"
     ),

@@ -61,6 +61,7 @@ EVENT_WRITE = WriteSpec(
     resource="events",
     noun="event",
     create_model=EventCreate,
+    listing=EVENT_LIST,
     read=lambda connection, record_id: fetch_one(connection, EVENT_LIST, record_id, "event"),
     parts=[
         Part("countries", _write_countries, _delete_countries),

@@ -45,6 +45,7 @@ HEADCOUNT_WRITE = WriteSpec(
     resource="headcounts",
     noun="headcount",
     create_model=HeadcountCreate,
+    listing=HEADCOUNT_LIST,
     read=lambda connection, record_id: fetch_one(
         connection, HEADCOUNT_LIST, record_id, "headcount"
     ),

@@ -74,6 +74,7 @@ MEASURE_WRITE = WriteSpec(
     resource="measures",
     noun="measure",
     create_model=MeasureCreate,
+    listing=MEASURE_LIST,
     read=lambda connection, record_id: fetch_one(connection, MEASURE_LIST, record_id, "measure"),
     references=[Reference("in_response_to", measure_table, "measure")],
     parts=[citations_part(RecordType.measure)],
@@ -84,6 +85,7 @@ EXPULSION_WRITE = replace(
     MEASURE_WRITE,
     noun="expulsion",
     create_model=ExpulsionCreate,
+    listing=EXPULSION_LIST,
     read=lambda connection, record_id: fetch_one(
         connection, EXPULSION_LIST, record_id, "expulsion"
     ),

@@ -120,6 +120,7 @@ MISSION_WRITE = WriteSpec(
     resource="missions",
     noun="mission",
     create_model=MissionCreate,
+    listing=MISSION_LIST,
     read=lambda connection, record_id: fetch_one(connection, MISSION_LIST, record_id, "mission"),
     parts=[citations_part(RecordType.mission)],
     dependents=[pointing_at(_headcount.c.mission_id, "/v1/headcounts/{id}")],

@@ -30,6 +30,7 @@ OFFICIAL_WRITE = WriteSpec(
     resource="officials",
     noun="official",
     create_model=OfficialCreate,
+    listing=OFFICIAL_LIST,
     read=lambda connection, record_id: fetch_one(connection, OFFICIAL_LIST, record_id, "official"),
     parts=[citations_part(RecordType.official)],
     dependents=[

@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, column, delete, insert, select, table
+from sqlalchemy import Connection, and_, column, delete, insert, select, table
 
 from app.common import CitationRead
 from app.errors import NotFound
@@ -93,31 +93,33 @@ def citations_part(record_type: RecordType) -> Part:
     """A record's citations, written with it and deleted with it."""
     c = citation_table.c
 
-    def of_record(record_id: int) -> ColumnElement[bool]:
-        return and_(c.record_type == record_type.value, c.record_id == record_id)
+    def remove(connection: Connection, record_id: int) -> None:
+        connection.execute(
+            delete(citation_table).where(
+                c.record_type == record_type.value, c.record_id == record_id
+            )
+        )
+
+    def add_many(connection: Connection, values: list[tuple[int, list[dict[str, Any]]]]) -> None:
+        rows = [
+            {
+                "record_type": record_type.value,
+                "record_id": record_id,
+                "source_id": citation["source_id"],
+                "quote": citation["quote"],
+            }
+            for record_id, citations in values
+            for citation in citations
+        ]
+        if rows:
+            connection.execute(insert(citation_table), rows)
 
     def write(connection: Connection, record_id: int, citations: list[dict[str, Any]]) -> None:
-        connection.execute(delete(citation_table).where(of_record(record_id)))
-        if citations:
-            connection.execute(
-                insert(citation_table),
-                [
-                    {
-                        "record_type": record_type.value,
-                        "record_id": record_id,
-                        "source_id": citation["source_id"],
-                        "quote": citation["quote"],
-                    }
-                    for citation in citations
-                ],
-            )
+        remove(connection, record_id)
+        add_many(connection, [(record_id, citations)])
 
-    def remove(connection: Connection, record_id: int) -> None:
-        connection.execute(delete(citation_table).where(of_record(record_id)))
-
-    return Part(
-        "citations", write, remove, references=[Reference("source_id", source_table, "source")]
-    )
+    source_exists = Reference("source_id", source_table, "source")
+    return Part("citations", write, remove, references=[source_exists], add_many=add_many)
 
 
 def _facts_citing(connection: Connection, source_id: int) -> list[str]:
@@ -141,6 +143,7 @@ SOURCE_WRITE = WriteSpec(
     resource="sources",
     noun="source",
     create_model=SourceCreate,
+    listing=SOURCE_LIST,
     read=lambda connection, source_id: fetch_one(connection, SOURCE_LIST, source_id, "source"),
     dependents=[
         _facts_citing,

@@ -99,6 +99,7 @@ TALKS_WRITE = WriteSpec(
     resource="talks",
     noun="talks",
     create_model=TalksCreate,
+    listing=TALKS_LIST,
     read=lambda connection, record_id: fetch_one(connection, TALKS_LIST, record_id, "talks"),
     references=[Reference("dispute_id", _dispute, "visa dispute")],
     parts=[

@@ -1,0 +1,234 @@
+"""Bulk import: a whole file of records in one all-or-nothing step.
+
+JSON (an array), NDJSON or CSV (the columns the CSV export writes, so export → import
+round-trips). Every row is checked before anything is written; one bad row rejects the file
+with a report of every bad row. Rows are matched to existing records by `ref`, so importing
+the same file twice changes nothing.
+"""
+
+import csv
+import io
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from pydantic import BaseModel
+from sqlalchemy import Connection, select
+
+from app.errors import BadRequest, Unprocessable
+from app.listing import fetch_many
+from app.writing import (
+    KnownIds,
+    WriteSpec,
+    create_records,
+    references_in,
+    update_record,
+    validated,
+)
+
+MAX_REPORTED = 1000
+FORMATS = {
+    "application/json": "json",
+    "application/x-ndjson": "ndjson",
+    "application/ndjson": "ndjson",
+    "text/csv": "csv",
+}
+
+
+@dataclass
+class ImportReport:
+    dry_run: bool
+    rows: int
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def format_of(content_type: str, filename: str = "") -> str:
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type in FORMATS:
+        return FORMATS[media_type]
+    for ext, fmt in (
+        (".csv", "csv"),
+        (".ndjson", "ndjson"),
+        (".jsonl", "ndjson"),
+        (".json", "json"),
+    ):
+        if filename.endswith(ext):
+            return fmt
+    raise BadRequest(
+        "Unsupported import format",
+        "Send JSON (an array), NDJSON or CSV, with Content-Type application/json, "
+        "application/x-ndjson or text/csv.",
+        status=415,
+    )
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    """The types a field may hold, without `None` and `Annotated` wrappers."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return [t for arg in typing.get_args(annotation) for t in _unwrap(arg)]
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    return [] if annotation is type(None) else [annotation]
+
+
+def _cell(cell: str, annotation: Any) -> Any:
+    """A CSV cell as the field's type wants it: CSV has only strings."""
+    for kind in _unwrap(annotation):
+        if typing.get_origin(kind) is list:
+            if cell.startswith("["):
+                return orjson.loads(cell)
+            return [part.strip() for part in cell.split(";") if part.strip()]
+        if kind is int and cell.lstrip("-").isdigit():
+            return int(cell)
+        if kind is bool and cell in ("true", "false"):
+            return cell == "true"
+    return cell
+
+
+def _csv_rows(text: str, model: type[BaseModel]) -> list[dict[str, Any]]:
+    """CSV records back into nested rows: `a.b` columns into objects, JSON cells into lists."""
+    rows = []
+    for record in csv.DictReader(io.StringIO(text)):
+        row: dict[str, Any] = {}
+        for column, cell in record.items():
+            if column is None:
+                raise BadRequest("Invalid CSV", "A row has more cells than the header.")
+            value: Any = None if cell in ("", None) else cell
+            outer, _, inner = column.partition(".")
+            field = model.model_fields.get(outer)
+            if value is not None and field is not None and not inner:
+                value = _cell(cell, field.annotation)
+            elif value in ("true", "false"):  # inside a nested object (next_round.planned)
+                value = value == "true"
+            if inner:
+                row.setdefault(outer, {})[inner] = value
+            else:
+                row[column] = value
+        rows.append(row)
+    return rows
+
+
+def parse(content: bytes, fmt: str, model: type[BaseModel]) -> list[dict[str, Any]]:
+    """The file's records as rows; 400 when the file cannot be read at all."""
+    try:
+        if fmt == "csv":
+            return _csv_rows(content.decode("utf-8-sig"), model)
+        if fmt == "ndjson":
+            rows = [orjson.loads(line) for line in content.splitlines() if line.strip()]
+        else:
+            rows = orjson.loads(content)
+    except (UnicodeDecodeError, orjson.JSONDecodeError, csv.Error) as error:
+        raise BadRequest(
+            "Unreadable import file", f"The {fmt} could not be read: {error}"
+        ) from error
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise BadRequest("Invalid import file", "The file must hold a list of JSON objects.")
+    return rows
+
+
+def _error(row: int, loc: list[Any], msg: str, kind: str) -> dict[str, Any]:
+    return {"row": row, "loc": ["row", row, *loc], "msg": msg, "type": kind}
+
+
+def _read_only(spec: WriteSpec) -> set[str]:
+    """Columns an export writes that an import does not take (ids, derived parts)."""
+    read_fields = {column.key for column in spec.listing.columns}
+    read_fields |= {embed.name for embed in spec.listing.embeds}
+    read_fields |= set(spec.listing.empty_row())
+    return read_fields - set(spec.create_model.model_fields)
+
+
+def import_rows(
+    connection: Connection,
+    spec: WriteSpec,
+    rows: list[dict[str, Any]],
+    *,
+    actor: int | None = None,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Checks every row, then (unless a dry run) writes them all; 422 listing every bad row."""
+    errors: list[dict[str, Any]] = []
+    checked: list[tuple[int, dict[str, Any]]] = []
+    read_only = _read_only(spec)
+    refs: dict[str, int] = {}
+    for number, raw in enumerate(rows, start=1):
+        row = {key: value for key, value in raw.items() if key not in read_only}
+        try:
+            data = validated(spec, row)
+        except Unprocessable as invalid:
+            errors += [_error(number, e["loc"][1:], e["msg"], e["type"]) for e in invalid.errors]
+            continue
+        if data.get("ref") is not None:
+            if data["ref"] in refs:
+                errors.append(
+                    _error(number, ["ref"], f"same ref as row {refs[data['ref']]}", "duplicate")
+                )
+                continue
+            refs[data["ref"]] = number
+        checked.append((number, data))
+
+    known = _known_ids(connection, spec, [data for _, data in checked])
+    for number, data in checked:
+        for reference, value, loc in references_in(spec, data):
+            if value is not None and value not in known[(reference.table.name, reference.column)]:
+                errors.append(
+                    _error(number, loc, f"no {reference.noun} with id {value}", "not_found")
+                )
+    if errors:
+        rejected = Unprocessable(errors[:MAX_REPORTED])
+        rejected.detail = (
+            f"{len({e['row'] for e in errors})} of {len(rows)} rows are invalid; nothing was "
+            "imported. `errors` lists each problem with its row number."
+        )
+        raise rejected
+
+    table = spec.table
+    existing: dict[str, int] = {}
+    ordered_refs = sorted(refs)
+    for start in range(0, len(ordered_refs), 1000):
+        batch = ordered_refs[start : start + 1000]
+        query = select(table.c.ref, table.c.id).where(table.c.ref.in_(batch))
+        existing |= {row.ref: row.id for row in connection.execute(query)}
+    current = fetch_many(connection, spec.listing, list(existing.values()))
+    fields = spec.create_model.model_fields
+    report = ImportReport(dry_run=dry_run, rows=len(rows))
+    new: list[dict[str, Any]] = []
+    for _, data in checked:
+        record_id = existing.get(data["ref"]) if data.get("ref") else None
+        if record_id is None:
+            new.append(data)
+            continue
+        before = validated(spec, {k: v for k, v in current[record_id].items() if k in fields})
+        if before == data:
+            report.unchanged += 1
+            continue
+        report.updated += 1
+        if not dry_run:
+            update_record(connection, spec, record_id, data, actor=actor)
+    report.created = len(new)
+    if not dry_run:
+        create_records(connection, spec, new, actor=actor)
+    return report
+
+
+def _known_ids(connection: Connection, spec: WriteSpec, rows: list[dict[str, Any]]) -> KnownIds:
+    """Which referenced ids exist: one query per kind of reference, not one per row."""
+    wanted: dict[tuple[str, str], tuple[Any, set[Any]]] = {}
+    for data in rows:
+        for reference, value, _ in references_in(spec, data):
+            key = (reference.table.name, reference.column)
+            wanted.setdefault(key, (reference.table.c[reference.column], set()))[1].add(value)
+    known: KnownIds = {}
+    for key, (column, values) in wanted.items():
+        values.discard(None)
+        found: set[Any] = set()
+        ordered = sorted(values)
+        for start in range(0, len(ordered), 1000):
+            batch = ordered[start : start + 1000]
+            found |= set(connection.execute(select(column).where(column.in_(batch))).scalars())
+        known[key] = found
+    return known
