@@ -163,3 +163,8 @@ def check_precision(date_field: str) -> Any:
         return model
 
     return check
+
+
+def with_article(noun: str) -> str:
+    """'an expulsion', 'a mission', 'a round of talks': for docs and messages."""
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import Connection
 
 from app.caching import conditional_list, conditional_record
-from app.common import MAX_ID
+from app.common import MAX_ID, with_article
 from app.db import ConnectionDep
 from app.errors import problems
 from app.export import export_response, wanted_format
@@ -126,7 +126,7 @@ def add_read_routes(
         "/{record_id}",
         get_record,
         methods=["GET"],
-        summary=f"Get one {noun}",
+        summary=f"Get {with_article(noun)}",
         description=get_doc,
         operation_id=f"get_{noun.replace(' ', '_')}",
         responses={200: {"model": detail_model or read_model}, **problems(404, 422, 503)},

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from app.audit import ChangeRead, ch, change_table, present
 from app.auth import AdminPrincipal, Credentials, Scope, WritePrincipal, authorize
+from app.common import with_article
 from app.db import ConnectionDep, get_engine, write_transaction
 from app.errors import NotFound, problems
 from app.importing import ImportReport, format_of, import_rows, parse
@@ -63,6 +64,8 @@ def add_write_routes(
     """Adds `POST ""`, `PATCH /{id}`, `DELETE /{id}`, `GET /{id}/history` and
     `POST /{id}/restore` to a resource's router."""
     noun, prefix, create_model = spec.noun, router.prefix, spec.create_model
+    a_noun = with_article(noun)
+    plural = prefix.rsplit("/", 1)[-1]
 
     def create(request: Request, payload: create_model, who: WritePrincipal) -> Response:  # type: ignore[valid-type]
         data = payload.model_dump()  # type: ignore[attr-defined]
@@ -140,8 +143,8 @@ def add_write_routes(
             create,
             "POST",
             201,
-            f"Create a {noun}",
-            f"Adds a {noun} with its citations (`write` scope). The answer is the stored record "
+            f"Create {a_noun}",
+            f"Adds {a_noun} with its citations (`write` scope). The answer is the stored record "
             "with its `ETag`; `Location` gives its URL. Unknown fields, codes or referenced ids "
             "are a 422; a duplicate `ref` is a 409.",
             {201: {"model": read_model}, **problems(401, 403, 409, 422, 503)},
@@ -151,7 +154,7 @@ def add_write_routes(
             change,
             "PATCH",
             200,
-            f"Change a {noun}",
+            f"Change {a_noun}",
             f"Changes the fields given (`write` scope); the others stay. The changed {noun} must "
             "pass every check a new one does; `citations`, when given, replace the old ones. "
             "Send `If-Match` with the ETag you read: if someone changed it since, 412.",
@@ -162,7 +165,7 @@ def add_write_routes(
             delete,
             "DELETE",
             204,
-            f"Delete a {noun}",
+            f"Delete {a_noun}",
             f"Deletes the {noun} with its citations and parts (`write` scope). While other "
             "records point at it, the answer is a 409 naming them. `If-Match` as for PATCH.",
             {204: {"description": "Deleted."}, **problems(401, 403, 404, 409, 412, 422, 503)},
@@ -172,7 +175,7 @@ def add_write_routes(
             import_file,
             "POST",
             200,
-            f"Import {noun} records",
+            f"Import {plural}",
             f"Takes a whole file of {noun} records (`write` scope): a JSON array, NDJSON or CSV "
             "(the columns the CSV export writes), by `Content-Type`. All or nothing: one bad "
             "row rejects the file with a 422 listing every bad row (row number, field, reason). "
@@ -185,7 +188,7 @@ def add_write_routes(
             history,
             "GET",
             200,
-            f"History of a {noun}",
+            f"History of {a_noun}",
             f"Every change of the {noun}, newest first: who (key id), when, and the changed "
             "fields before and after. A deleted record's history needs the `admin` scope.",
             {200: {"model": Page[ChangeRead]}, **problems(400, 401, 403, 404, 422, 503)},
@@ -201,7 +204,9 @@ def add_write_routes(
         ),
     ]
     for path, endpoint, method, status, summary, description, responses in routes:
-        verb = endpoint.__name__
+        verb = {"change": "update", "import_file": "import"}.get(
+            endpoint.__name__, endpoint.__name__
+        )
         router.add_api_route(
             path,
             endpoint,
@@ -210,5 +215,5 @@ def add_write_routes(
             summary=summary,
             description=description,
             responses=responses,
-            operation_id=f"{verb}_{operation}" if verb != "change" else f"update_{operation}",
+            operation_id=f"{verb}_{operation}",
         )

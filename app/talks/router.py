@@ -27,7 +27,7 @@ add_read_routes(
     spec=TALKS_LIST,
     query_model=TalksQuery,
     read_model=TalksRead,
-    noun="talks",
+    noun="round of talks",
     list_doc="Rounds of talks and consultations: who took part, what they said verbatim, what "
     "came of it. Sorts: date (default), id.",
     get_doc="One round of talks, with participants, statements and citations.",

@@ -97,10 +97,12 @@ _official = Reference("official_id", official_table, "official")
 TALKS_WRITE = WriteSpec(
     table=talks_table,
     resource="talks",
-    noun="talks",
+    noun="round of talks",
     create_model=TalksCreate,
     listing=TALKS_LIST,
-    read=lambda connection, record_id: fetch_one(connection, TALKS_LIST, record_id, "talks"),
+    read=lambda connection, record_id: fetch_one(
+        connection, TALKS_LIST, record_id, "round of talks"
+    ),
     references=[Reference("dispute_id", _dispute, "visa dispute")],
     parts=[
         Part("participants", *_replace_rows(participant_table), references=[_official]),
