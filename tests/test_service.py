@@ -1,6 +1,7 @@
 """The service around the data: probes, docs, the OpenAPI contract, the error shape."""
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -179,3 +180,28 @@ def test_bodies_and_records_carry_examples(client: TestClient) -> None:
             if status in ("200", "201") and "application/json" in response.get("content", {}):
                 schema = resolve(response["content"]["application/json"]["schema"])
                 assert schema.get("examples"), f"{method} {path} {status}"
+
+
+def test_the_readme_examples_answer(client: TestClient) -> None:
+    """Every GET the README shows works on the seed, so the README stays true."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    checked = 0
+    for line in readme.splitlines():
+        for url in re.findall(r"curl (?:-H '[^']*' )?'localhost:8000(/[^']*)'", line):
+            expected = 404 if "404 on the seed" in line else 200
+            response = client.get(url)
+            assert response.status_code == expected, (url, response.text[:200])
+            checked += 1
+    assert checked > 20
+
+
+def test_docker_and_make_run_take_the_same_steps() -> None:
+    root = Path(__file__).parent.parent
+    dockerfile = (root / "Dockerfile").read_text()
+    makefile = (root / "Makefile").read_text()
+    assert "pip install -c constraints.txt -e ." in dockerfile
+    assert "install -c constraints.txt -e ." in makefile
+    assert 'CMD ["diplo", "serve"]' in dockerfile
+    assert "$(BIN)/diplo serve" in makefile
+    assert "HEALTHCHECK" in dockerfile
+    assert "USER diplo" in dockerfile
