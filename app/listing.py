@@ -21,8 +21,22 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from sqlalchemy import Column, ColumnElement, Connection, Select, and_, func, or_, select, tuple_
-from sqlalchemy.sql.elements import KeyedColumnElement
+from sqlalchemy import (
+    ARRAY,
+    Column,
+    ColumnElement,
+    Connection,
+    Result,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.sql.elements import BindParameter, KeyedColumnElement
 from starlette.datastructures import URL
 
 from app.errors import BadRequest, NotFound
@@ -261,7 +275,7 @@ def fetch_page(connection: Connection, spec: ListSpec, query: ListQuery) -> Page
     if column is not spec.id_column:
         order.append(spec.id_column.desc() if descending else spec.id_column.asc())
     page_statement = page_statement.order_by(*order).limit(query.limit + 1)
-    rows = [dict(row) for row in connection.execute(page_statement).mappings()]
+    rows = dict_rows(connection.execute(page_statement))
     next_cursor = None
     if len(rows) > query.limit:
         rows = rows[: query.limit]
@@ -297,6 +311,25 @@ def next_link(url: URL, next_cursor: str | None) -> str | None:
     return f'<{url.include_query_params(cursor=next_cursor)}>; rel="next"'
 
 
+def among(
+    connection: Connection, column: Column[Any], values: Sequence[Any]
+) -> ColumnElement[bool]:
+    """`column IN values` with one bound parameter however many values there are: SQLAlchemy
+    re-renders an expanding IN on every execution, which costs more than the query (SPEC §7)."""
+    if connection.dialect.name == "postgresql":
+        return column == func.any(bindparam("among", list(values), type_=ARRAY(column.type)))
+    as_json: BindParameter[str] = bindparam(
+        "among", orjson.dumps(list(values), default=str).decode()
+    )
+    return column.in_(select(literal_column("value")).select_from(func.json_each(as_json)))
+
+
+def dict_rows(result: Result[Any]) -> list[Row]:
+    """Result rows as plain dicts; much cheaper than `.mappings()` on the hot path."""
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
+
+
 def group_by(rows: Sequence[Any], key: str, value: Callable[[Any], Any]) -> dict[Any, list[Any]]:
     """Groups related rows by their parent id, keeping query order."""
     grouped: dict[Any, list[Any]] = {}
@@ -319,7 +352,7 @@ def fetch_many(connection: Connection, spec: ListSpec, ids: Sequence[Any]) -> di
     found: dict[Any, Row] = {}
     for start in range(0, len(ids), 1000):
         batch = list(ids[start : start + 1000])
-        rows = connection.execute(spec.base_query().where(spec.id_column.in_(batch))).mappings()
-        for row in finish_rows(connection, spec, [dict(r) for r in rows]):
+        rows = dict_rows(connection.execute(spec.base_query().where(spec.id_column.in_(batch))))
+        for row in finish_rows(connection, spec, rows):
             found[row[spec.id_column.key]] = row
     return found

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Connection, column, delete, insert, or_, select, table
 
 from app.disputes.models import DisputeCreate, VisaDispute, VisaDisputeIssue
-from app.listing import Embed, ListSpec, Row, fetch_one, group_by
+from app.listing import Embed, ListSpec, Row, among, dict_rows, fetch_one, group_by
 from app.sources.models import RecordType
 from app.sources.service import citations_embed, citations_part
 from app.writing import Part, WriteSpec, pointing_at
@@ -18,10 +18,14 @@ d = dispute_table.c
 
 def load_issues(connection: Connection, ids: list[Any]) -> Mapping[Any, list[str]]:
     i = issue_table.c
-    rows = connection.execute(
-        select(i.dispute_id, i.issue).where(i.dispute_id.in_(ids)).order_by(i.dispute_id, i.issue)
-    ).mappings()
-    return group_by(list(rows), "dispute_id", lambda row: row["issue"])
+    rows = dict_rows(
+        connection.execute(
+            select(i.dispute_id, i.issue)
+            .where(among(connection, i.dispute_id, ids))
+            .order_by(i.dispute_id, i.issue)
+        )
+    )
+    return group_by(rows, "dispute_id", lambda row: row["issue"])
 
 
 def _shape(row: Row) -> Row:

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select
 
 from app.events.models import Event, EventCountry, EventCreate
-from app.listing import Embed, ListSpec, fetch_one, group_by
+from app.listing import Embed, ListSpec, among, dict_rows, fetch_one, group_by
 from app.sources.models import RecordType
 from app.sources.service import citations_embed, citations_part
 from app.writing import Part, WriteSpec
@@ -18,12 +18,14 @@ e = event_table.c
 
 def load_countries(connection: Connection, ids: list[Any]) -> Mapping[Any, list[str]]:
     ec = event_country_table.c
-    rows = connection.execute(
-        select(ec.event_id, ec.country)
-        .where(ec.event_id.in_(ids))
-        .order_by(ec.event_id, ec.country)
-    ).mappings()
-    return group_by(list(rows), "event_id", lambda row: row["country"])
+    rows = dict_rows(
+        connection.execute(
+            select(ec.event_id, ec.country)
+            .where(among(connection, ec.event_id, ids))
+            .order_by(ec.event_id, ec.country)
+        )
+    )
+    return group_by(rows, "event_id", lambda row: row["country"])
 
 
 EVENT_LIST = ListSpec(

@@ -27,4 +27,4 @@ add_read_routes(
     get=get_source,
     detail_model=SourceDetail,
 )
-add_write_routes(router, spec=SOURCE_WRITE, read_model=SourceRead, update_model=SourceUpdate)
+add_write_routes(router, spec=SOURCE_WRITE, read_model=SourceDetail, update_model=SourceUpdate)

@@ -7,7 +7,7 @@ from sqlalchemy import Connection, and_, column, delete, insert, select, table
 
 from app.common import CitationRead
 from app.errors import NotFound
-from app.listing import Embed, ListSpec, Row, fetch_one, group_by
+from app.listing import Embed, ListSpec, Row, among, dict_rows, group_by
 from app.sources.models import Citation, CitedFact, RecordType, Source, SourceCreate
 from app.writing import Part, Reference, WriteSpec, pointing_at
 
@@ -34,14 +34,15 @@ def load_citations(
 ) -> Mapping[Any, list[dict[str, Any]]]:
     """Citations of many records of one type, in one query."""
     c = citation_table.c
-    rows = connection.execute(
+    grouped: dict[Any, list[dict[str, Any]]] = {}
+    # Plain tuples: this runs for every list page, for every kind of record.
+    for record_id, source_id, quote in connection.execute(
         select(c.record_id, c.source_id, c.quote)
-        .where(c.record_type == record_type.value, c.record_id.in_(ids))
+        .where(c.record_type == record_type.value, among(connection, c.record_id, ids))
         .order_by(c.record_id, c.id)
-    ).mappings()
-    return group_by(
-        list(rows), "record_id", lambda row: {"source_id": row["source_id"], "quote": row["quote"]}
-    )
+    ):
+        grouped.setdefault(record_id, []).append({"source_id": source_id, "quote": quote})
+    return grouped
 
 
 def citations_embed(record_type: RecordType) -> Embed:
@@ -56,13 +57,15 @@ _status_change = table("mission_status", column("id"), column("mission_id"))
 def _facts(connection: Connection, ids: list[Any]) -> Mapping[Any, list[dict[str, Any]]]:
     c = citation_table.c
     is_status = c.record_type == RecordType.mission_status.value
-    rows = connection.execute(
-        select(c.source_id, c.record_type, c.record_id, c.quote, _status_change.c.mission_id)
-        .outerjoin(_status_change, and_(is_status, _status_change.c.id == c.record_id))
-        .where(c.source_id.in_(ids))
-        .order_by(c.source_id, c.id)
-    ).mappings()
-    return group_by(list(rows), "source_id", _fact)
+    rows = dict_rows(
+        connection.execute(
+            select(c.source_id, c.record_type, c.record_id, c.quote, _status_change.c.mission_id)
+            .outerjoin(_status_change, and_(is_status, _status_change.c.id == c.record_id))
+            .where(among(connection, c.source_id, ids))
+            .order_by(c.source_id, c.id)
+        )
+    )
+    return group_by(rows, "source_id", _fact)
 
 
 def _fact(row: Any) -> dict[str, Any]:
@@ -144,7 +147,7 @@ SOURCE_WRITE = WriteSpec(
     noun="source",
     create_model=SourceCreate,
     listing=SOURCE_LIST,
-    read=lambda connection, source_id: fetch_one(connection, SOURCE_LIST, source_id, "source"),
+    read=lambda connection, source_id: get_source(connection, source_id),
     dependents=[
         _facts_citing,
         pointing_at(_statement.c.source_id, "/v1/talks/{id}", id_column="talks_id"),

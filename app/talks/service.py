@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, column, delete, insert, select, table
 
-from app.listing import Embed, ListSpec, fetch_one, group_by
+from app.listing import Embed, ListSpec, among, dict_rows, fetch_one, group_by
 from app.officials.service import official_table
 from app.sources.models import RecordType
 from app.sources.service import citations_embed, citations_part
@@ -21,12 +21,14 @@ o = official_table.c
 
 def load_participants(connection: Connection, ids: list[Any]) -> Mapping[Any, list[dict[str, Any]]]:
     p = participant_table.c
-    rows = connection.execute(
-        select(p.talks_id, p.official_id, o.name, o.title, p.side)
-        .join(official_table, o.id == p.official_id)
-        .where(p.talks_id.in_(ids))
-        .order_by(p.talks_id, p.side, o.name)
-    ).mappings()
+    rows = dict_rows(
+        connection.execute(
+            select(p.talks_id, p.official_id, o.name, o.title, p.side)
+            .join(official_table, o.id == p.official_id)
+            .where(among(connection, p.talks_id, ids))
+            .order_by(p.talks_id, p.side, o.name)
+        )
+    )
     return group_by(
         list(rows), "talks_id", lambda row: {k: v for k, v in row.items() if k != "talks_id"}
     )
@@ -34,12 +36,14 @@ def load_participants(connection: Connection, ids: list[Any]) -> Mapping[Any, li
 
 def load_statements(connection: Connection, ids: list[Any]) -> Mapping[Any, list[dict[str, Any]]]:
     s = statement_table.c
-    rows = connection.execute(
-        select(s.talks_id, s.official_id, o.name.label("speaker"), s.kind, s.quote, s.source_id)
-        .outerjoin(official_table, o.id == s.official_id)
-        .where(s.talks_id.in_(ids))
-        .order_by(s.talks_id, s.id)
-    ).mappings()
+    rows = dict_rows(
+        connection.execute(
+            select(s.talks_id, s.official_id, o.name.label("speaker"), s.kind, s.quote, s.source_id)
+            .outerjoin(official_table, o.id == s.official_id)
+            .where(among(connection, s.talks_id, ids))
+            .order_by(s.talks_id, s.id)
+        )
+    )
     return group_by(
         list(rows), "talks_id", lambda row: {k: v for k, v in row.items() if k != "talks_id"}
     )
