@@ -10,6 +10,7 @@ import binascii
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import orjson
@@ -26,6 +27,7 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Connection,
+    Integer,
     Result,
     Select,
     and_,
@@ -44,8 +46,9 @@ from app.errors import BadRequest, NotFound
 T = TypeVar("T")
 Row = dict[str, Any]
 Loader = Callable[[Connection, list[Any]], Mapping[Any, Any]]
-FilterFn = Callable[[list[Any]], ColumnElement[bool]]
-"""A filter that is not a plain column match: gets the wanted values, returns the condition."""
+FilterFn = Callable[[Callable[[ColumnElement[Any]], ColumnElement[bool]]], ColumnElement[bool]]
+"""A filter that is not a plain column match: given `isin(column)` (the column holds one of
+the wanted values), it returns the condition."""
 
 
 def _split_commas(value: Any) -> Any:
@@ -158,6 +161,11 @@ class ListSpec:
     search_columns: Sequence[Column[Any]] = ()
     embeds: Sequence[Embed] = ()
     shape: Callable[[Row], Row] | None = None
+    # Statements built for this list, by shape: built once, then only executed.
+    # (init=False: a spec made with `replace` gets its own cache.)
+    statements: dict[tuple[Any, ...], Select[Any]] = field(
+        default_factory=dict, compare=False, repr=False, init=False
+    )
 
     def base_query(self) -> Select[Any]:
         return select(*self.columns).where(*self.where)
@@ -206,45 +214,100 @@ def _decode_cursor(
 
 
 def _keyset(
-    column: Column[Any], id_column: Column[Any], descending: bool, after: tuple[Any, Any]
+    column: Column[Any], id_column: Column[Any], descending: bool, value_is_null: bool
 ) -> ColumnElement[bool]:
-    value, last_id = after
+    """Rows after the cursor's (value, id), as bound parameters `after_value`, `after_id`."""
+    last_id = bindparam("after_id", type_=id_column.type)
+    past_id = id_column < last_id if descending else id_column > last_id
     if column is id_column:
-        past_id: ColumnElement[bool] = id_column < last_id if descending else id_column > last_id
         return past_id
+    value = bindparam("after_value", type_=column.type)
     if not column.nullable:
         pair, bound = tuple_(column, id_column), tuple_(value, last_id)
         return pair < bound if descending else pair > bound
     # NULLs sort last in both directions.
-    if value is None:
-        return and_(column.is_(None), id_column < last_id if descending else id_column > last_id)
+    if value_is_null:
+        return and_(column.is_(None), past_id)
     beyond = column < value if descending else column > value
-    tie = and_(column == value, id_column < last_id if descending else id_column > last_id)
-    return or_(beyond, tie, column.is_(None))
+    return or_(beyond, and_(column == value, past_id), column.is_(None))
 
 
-def _filters(spec: ListSpec, query: ListQuery) -> list[ColumnElement[bool]]:
+def is_in(column: ColumnElement[Any], name: str, dialect: str) -> ColumnElement[bool]:
+    """`column` is one of the values bound to `name`, whatever their number: one parameter,
+    so the statement is built and compiled once (an expanding IN is re-rendered on every run,
+    which costs more than the query: SPEC §7). Bind the values with `bound_list`."""
+    if dialect == "postgresql":
+        return column == func.any(bindparam(name, type_=ARRAY(column.type)))
+    values: Select[Any] = select(literal_column("value")).select_from(
+        func.json_each(bindparam(name))
+    )
+    return column.in_(values)
+
+
+def bound_list(connection: Connection, values: Sequence[Any]) -> Any:
+    """The value of an `is_in` parameter: an array for PostgreSQL, JSON text for SQLite."""
+    if connection.dialect.name == "postgresql":
+        return list(values)
+    return orjson.dumps(list(values), default=str).decode()
+
+
+def prepared(build: Callable[[str], Select[Any]]) -> Callable[[Connection], Select[Any]]:
+    """A statement built once per database dialect, then only executed."""
+    built: dict[str, Select[Any]] = {}
+
+    def get(connection: Connection) -> Select[Any]:
+        dialect = connection.dialect.name
+        if dialect not in built:
+            built[dialect] = build(dialect)
+        return built[dialect]
+
+    return get
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
+
+
+def _filtered(
+    spec: ListSpec, query: ListQuery, connection: Connection
+) -> tuple[tuple[Any, ...], list[ColumnElement[bool]], dict[str, Any]]:
+    """The filter conditions with bound parameters, their shape (the statement cache key) and
+    the values to bind."""
+    dialect = connection.dialect.name
+    shape: list[Any] = []
     conditions: list[ColumnElement[bool]] = []
+    params: dict[str, Any] = {}
     for name, column in spec.filters.items():
         value = getattr(query, name, None)
         if value is None:
             continue
-        if not isinstance(column, Column):
-            conditions.append(column(value if isinstance(value, list) else [value]))
-        elif isinstance(value, list):
-            conditions.append(column.in_(value) if len(value) > 1 else column == value[0])
+        values = value if isinstance(value, list) else [value]
+        if isinstance(column, Column) and len(values) == 1:
+            # One value, the usual case: a plain equality, which every index serves.
+            shape.append((name, 1))
+            params[name] = values[0]
+            conditions.append(column == bindparam(name, type_=column.type))
+            continue
+        shape.append((name, "many"))
+        params[name] = bound_list(connection, values)
+        if isinstance(column, Column):
+            conditions.append(is_in(column, name, dialect))
         else:
-            conditions.append(column == value)
+            conditions.append(column(partial(is_in, name=name, dialect=dialect)))
     if spec.date_column is not None:
-        since, until = getattr(query, "from_", None), getattr(query, "to", None)
-        if since is not None:
-            conditions.append(spec.date_column >= since)
-        if until is not None:
-            conditions.append(spec.date_column <= until)
+        for name, compare in (("from_", spec.date_column.__ge__), ("to", spec.date_column.__le__)):
+            if getattr(query, name, None) is not None:
+                shape.append(name)
+                params[name] = getattr(query, name)
+                conditions.append(compare(bindparam(name, type_=spec.date_column.type)))
     text = getattr(query, "q", None)
     if text:
-        conditions.append(or_(*(c.icontains(text, autoescape=True) for c in spec.search_columns)))
-    return conditions
+        shape.append("q")
+        params["q"] = _like(text)
+        pattern: BindParameter[str] = bindparam("q")
+        conditions.append(or_(*(c.ilike(pattern, escape="/") for c in spec.search_columns)))
+    return tuple(shape), conditions, params
 
 
 def resolve_sort(spec: ListSpec, sort: str | None) -> tuple[str, Column[Any], bool]:
@@ -261,21 +324,33 @@ def resolve_sort(spec: ListSpec, sort: str | None) -> tuple[str, Column[Any], bo
 
 
 def fetch_page(connection: Connection, spec: ListSpec, query: ListQuery) -> Page[Row]:
-    """One page of items with their embeds, the cursor of the next page and, if asked, the total."""
+    """One page of items with their embeds, the cursor of the next page and, if asked, the total.
+
+    Statements are cached by their shape (which filters, which sort, whether a cursor), so a
+    request binds values to a statement built and compiled before."""
     sort, column, descending = resolve_sort(spec, query.sort)
-    conditions = _filters(spec, query)
-    statement = spec.base_query().where(*conditions)
-    page_statement = statement
+    dialect = connection.dialect.name
+    shape, conditions, params = _filtered(spec, query, connection)
+    after: tuple[Any, Any] | None = None
     if query.cursor:
         after = _decode_cursor(query.cursor, sort, column, spec.id_column)
-        page_statement = page_statement.where(_keyset(column, spec.id_column, descending, after))
-    order = [column.desc() if descending else column.asc()]
-    if column.nullable:
-        order = [order[0].nulls_last()]
-    if column is not spec.id_column:
-        order.append(spec.id_column.desc() if descending else spec.id_column.asc())
-    page_statement = page_statement.order_by(*order).limit(query.limit + 1)
-    rows = dict_rows(connection.execute(page_statement))
+        params["after_value"], params["after_id"] = after
+    key = ("page", dialect, sort, shape, after is not None, after is not None and after[0] is None)
+    statement = spec.statements.get(key)
+    if statement is None:
+        statement = spec.base_query().where(*conditions)
+        if after is not None:
+            statement = statement.where(
+                _keyset(column, spec.id_column, descending, after[0] is None)
+            )
+        order = [column.desc() if descending else column.asc()]
+        if column.nullable:
+            order = [order[0].nulls_last()]
+        if column is not spec.id_column:
+            order.append(spec.id_column.desc() if descending else spec.id_column.asc())
+        statement = statement.order_by(*order).limit(bindparam("limit", type_=Integer))
+        spec.statements[key] = statement
+    rows = dict_rows(connection.execute(statement, {**params, "limit": query.limit + 1}))
     next_cursor = None
     if len(rows) > query.limit:
         rows = rows[: query.limit]
@@ -283,9 +358,14 @@ def fetch_page(connection: Connection, spec: ListSpec, query: ListQuery) -> Page
         next_cursor = _encode_cursor(sort, last[column.key], last[spec.id_column.key])
     total = None
     if query.count:
-        total = connection.execute(
-            select(func.count()).select_from(statement.subquery())
-        ).scalar_one()
+        count_key = ("count", dialect, shape)
+        counter = spec.statements.get(count_key)
+        if counter is None:
+            filtered = spec.base_query().where(*conditions)
+            counter = spec.statements[count_key] = select(func.count()).select_from(
+                filtered.subquery()
+            )
+        total = connection.execute(counter, params).scalar_one()
     return Page[Row](
         items=finish_rows(connection, spec, rows), next_cursor=next_cursor, total=total
     )
@@ -311,19 +391,6 @@ def next_link(url: URL, next_cursor: str | None) -> str | None:
     return f'<{url.include_query_params(cursor=next_cursor)}>; rel="next"'
 
 
-def among(
-    connection: Connection, column: Column[Any], values: Sequence[Any]
-) -> ColumnElement[bool]:
-    """`column IN values` with one bound parameter however many values there are: SQLAlchemy
-    re-renders an expanding IN on every execution, which costs more than the query (SPEC §7)."""
-    if connection.dialect.name == "postgresql":
-        return column == func.any(bindparam("among", list(values), type_=ARRAY(column.type)))
-    as_json: BindParameter[str] = bindparam(
-        "among", orjson.dumps(list(values), default=str).decode()
-    )
-    return column.in_(select(literal_column("value")).select_from(func.json_each(as_json)))
-
-
 def dict_rows(result: Result[Any]) -> list[Row]:
     """Result rows as plain dicts; much cheaper than `.mappings()` on the hot path."""
     keys = list(result.keys())
@@ -340,11 +407,15 @@ def group_by(rows: Sequence[Any], key: str, value: Callable[[Any], Any]) -> dict
 
 def fetch_one(connection: Connection, spec: ListSpec, record_id: Any, noun: str) -> Row:
     """One record by id, with its embeds; 404 naming it when there is none."""
-    statement = spec.base_query().where(spec.id_column == record_id)
-    row = connection.execute(statement).mappings().first()
-    if row is None:
+    statement = spec.statements.get(("one",))
+    if statement is None:
+        statement = spec.statements[("one",)] = spec.base_query().where(
+            spec.id_column == bindparam("record_id", type_=spec.id_column.type)
+        )
+    rows = dict_rows(connection.execute(statement, {"record_id": record_id}))
+    if not rows:
         raise NotFound(detail=f"No {noun} with id {record_id}.")
-    return finish_rows(connection, spec, [dict(row)])[0]
+    return finish_rows(connection, spec, rows)[0]
 
 
 def fetch_many(connection: Connection, spec: ListSpec, ids: Sequence[Any]) -> dict[Any, Row]:
@@ -352,7 +423,21 @@ def fetch_many(connection: Connection, spec: ListSpec, ids: Sequence[Any]) -> di
     found: dict[Any, Row] = {}
     for start in range(0, len(ids), 1000):
         batch = list(ids[start : start + 1000])
-        rows = dict_rows(connection.execute(spec.base_query().where(spec.id_column.in_(batch))))
+        statement = spec.statements.get(("many", connection.dialect.name))
+        if statement is None:
+            statement = spec.statements[("many", connection.dialect.name)] = (
+                spec.base_query().where(is_in(spec.id_column, "ids", connection.dialect.name))
+            )
+        rows = dict_rows(connection.execute(statement, {"ids": bound_list(connection, batch)}))
         for row in finish_rows(connection, spec, rows):
             found[row[spec.id_column.key]] = row
     return found
+
+
+def related_rows(
+    connection: Connection, statement: Callable[[Connection], Select[Any]], ids: Sequence[Any]
+) -> list[Row]:
+    """Runs a prepared embed query (`is_in(…, "ids", …)`) for a page's ids."""
+    return dict_rows(
+        connection.execute(statement(connection), {"ids": bound_list(connection, ids)})
+    )

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Connection, column, delete, insert, or_, select, table
 
 from app.disputes.models import DisputeCreate, VisaDispute, VisaDisputeIssue
-from app.listing import Embed, ListSpec, Row, among, dict_rows, fetch_one, group_by
+from app.listing import Embed, ListSpec, Row, fetch_one, group_by, is_in, prepared, related_rows
 from app.sources.models import RecordType
 from app.sources.service import citations_embed, citations_part
 from app.writing import Part, WriteSpec, pointing_at
@@ -16,16 +16,18 @@ issue_table = VisaDisputeIssue.__table__  # type: ignore[attr-defined]
 d = dispute_table.c
 
 
-def load_issues(connection: Connection, ids: list[Any]) -> Mapping[Any, list[str]]:
-    i = issue_table.c
-    rows = dict_rows(
-        connection.execute(
-            select(i.dispute_id, i.issue)
-            .where(among(connection, i.dispute_id, ids))
-            .order_by(i.dispute_id, i.issue)
-        )
+i = issue_table.c
+_ISSUES = prepared(
+    lambda dialect: (
+        select(i.dispute_id, i.issue)
+        .where(is_in(i.dispute_id, "ids", dialect))
+        .order_by(i.dispute_id, i.issue)
     )
-    return group_by(rows, "dispute_id", lambda row: row["issue"])
+)
+
+
+def load_issues(connection: Connection, ids: list[Any]) -> Mapping[Any, list[str]]:
+    return group_by(related_rows(connection, _ISSUES, ids), "dispute_id", lambda row: row["issue"])
 
 
 def _shape(row: Row) -> Row:
@@ -49,13 +51,11 @@ DISPUTE_LIST = ListSpec(
     sorts={"id": d.id, "opened_on": d.opened_on},
     default_sort="id",
     filters={
-        "country": lambda codes: or_(d.country_a.in_(codes), d.country_b.in_(codes)),
+        "country": lambda isin: or_(isin(d.country_a), isin(d.country_b)),
         "country_a": d.country_a,
         "country_b": d.country_b,
         "status": d.status,
-        "issue": lambda issues: d.id.in_(
-            select(issue_table.c.dispute_id).where(issue_table.c.issue.in_(issues))
-        ),
+        "issue": lambda isin: d.id.in_(select(i.dispute_id).where(isin(i.issue))),
     },
     date_column=d.opened_on,
     search_columns=[d.title],

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select
 
 from app.events.models import Event, EventCountry, EventCreate
-from app.listing import Embed, ListSpec, among, dict_rows, fetch_one, group_by
+from app.listing import Embed, ListSpec, fetch_one, group_by, is_in, prepared, related_rows
 from app.sources.models import RecordType
 from app.sources.service import citations_embed, citations_part
 from app.writing import Part, WriteSpec
@@ -16,15 +16,18 @@ event_country_table = EventCountry.__table__  # type: ignore[attr-defined]
 e = event_table.c
 
 
-def load_countries(connection: Connection, ids: list[Any]) -> Mapping[Any, list[str]]:
-    ec = event_country_table.c
-    rows = dict_rows(
-        connection.execute(
-            select(ec.event_id, ec.country)
-            .where(among(connection, ec.event_id, ids))
-            .order_by(ec.event_id, ec.country)
-        )
+ec = event_country_table.c
+_COUNTRIES = prepared(
+    lambda dialect: (
+        select(ec.event_id, ec.country)
+        .where(is_in(ec.event_id, "ids", dialect))
+        .order_by(ec.event_id, ec.country)
     )
+)
+
+
+def load_countries(connection: Connection, ids: list[Any]) -> Mapping[Any, list[str]]:
+    rows = related_rows(connection, _COUNTRIES, ids)
     return group_by(rows, "event_id", lambda row: row["country"])
 
 
@@ -35,9 +38,7 @@ EVENT_LIST = ListSpec(
     default_sort="date",
     filters={
         "kind": e.kind,
-        "country": lambda codes: e.id.in_(
-            select(event_country_table.c.event_id).where(event_country_table.c.country.in_(codes))
-        ),
+        "country": lambda isin: e.id.in_(select(ec.event_id).where(isin(ec.country))),
     },
     date_column=e.date,
     search_columns=[e.summary],

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Connection, column, delete, insert, select, table
 
 from app.errors import Unprocessable, field_error
-from app.listing import Embed, ListSpec, among, dict_rows, fetch_one, group_by
+from app.listing import Embed, ListSpec, fetch_one, group_by, is_in, prepared, related_rows
 from app.missions.models import Mission, MissionCreate, MissionStatusChange
 from app.sources.models import RecordType
 from app.sources.service import citations_embed, citations_part, load_citations
@@ -17,18 +17,21 @@ status_table = MissionStatusChange.__table__  # type: ignore[attr-defined]
 m = mission_table.c
 
 
+h = status_table.c
+_HISTORY = prepared(
+    lambda dialect: (
+        select(h.id, h.mission_id, h.status, h.effective_on, h.date_precision)
+        .where(is_in(h.mission_id, "ids", dialect))
+        .order_by(h.mission_id, h.effective_on.desc().nulls_last(), h.id.desc())
+    )
+)
+
+
 def load_status_history(
     connection: Connection, ids: list[Any]
 ) -> Mapping[Any, list[dict[str, Any]]]:
     """Status histories of many missions (newest first) with their citations: two queries."""
-    h = status_table.c
-    rows = dict_rows(
-        connection.execute(
-            select(h.id, h.mission_id, h.status, h.effective_on, h.date_precision)
-            .where(among(connection, h.mission_id, ids))
-            .order_by(h.mission_id, h.effective_on.desc().nulls_last(), h.id.desc())
-        )
-    )
+    rows = related_rows(connection, _HISTORY, ids)
     citations = load_citations(connection, RecordType.mission_status, [r["id"] for r in rows])
     for row in rows:
         row["citations"] = citations.get(row["id"], [])

@@ -3,11 +3,20 @@
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, and_, column, delete, insert, select, table
+from sqlalchemy import Connection, and_, bindparam, column, delete, insert, select, table
 
 from app.common import CitationRead
 from app.errors import NotFound
-from app.listing import Embed, ListSpec, Row, among, dict_rows, group_by
+from app.listing import (
+    Embed,
+    ListSpec,
+    Row,
+    bound_list,
+    group_by,
+    is_in,
+    prepared,
+    related_rows,
+)
 from app.sources.models import Citation, CitedFact, RecordType, Source, SourceCreate
 from app.writing import Part, Reference, WriteSpec, pointing_at
 
@@ -29,18 +38,26 @@ RECORD_PATHS: dict[RecordType, str] = {
 __all__ = ["CitationRead", "citations_embed", "load_citations"]
 
 
+_CITATIONS = prepared(
+    lambda dialect: (
+        select(citation_table.c.record_id, citation_table.c.source_id, citation_table.c.quote)
+        .where(
+            citation_table.c.record_type == bindparam("record_type"),
+            is_in(citation_table.c.record_id, "ids", dialect),
+        )
+        .order_by(citation_table.c.record_id, citation_table.c.id)
+    )
+)
+
+
 def load_citations(
     connection: Connection, record_type: RecordType, ids: list[Any]
 ) -> Mapping[Any, list[dict[str, Any]]]:
     """Citations of many records of one type, in one query."""
-    c = citation_table.c
     grouped: dict[Any, list[dict[str, Any]]] = {}
     # Plain tuples: this runs for every list page, for every kind of record.
-    for record_id, source_id, quote in connection.execute(
-        select(c.record_id, c.source_id, c.quote)
-        .where(c.record_type == record_type.value, among(connection, c.record_id, ids))
-        .order_by(c.record_id, c.id)
-    ):
+    parameters = {"record_type": record_type.value, "ids": bound_list(connection, ids)}
+    for record_id, source_id, quote in connection.execute(_CITATIONS(connection), parameters):
         grouped.setdefault(record_id, []).append({"source_id": source_id, "quote": quote})
     return grouped
 
@@ -54,18 +71,25 @@ def citations_embed(record_type: RecordType) -> Embed:
 _status_change = table("mission_status", column("id"), column("mission_id"))
 
 
-def _facts(connection: Connection, ids: list[Any]) -> Mapping[Any, list[dict[str, Any]]]:
-    c = citation_table.c
-    is_status = c.record_type == RecordType.mission_status.value
-    rows = dict_rows(
-        connection.execute(
-            select(c.source_id, c.record_type, c.record_id, c.quote, _status_change.c.mission_id)
-            .outerjoin(_status_change, and_(is_status, _status_change.c.id == c.record_id))
-            .where(among(connection, c.source_id, ids))
-            .order_by(c.source_id, c.id)
+_c = citation_table.c
+_FACTS = prepared(
+    lambda dialect: (
+        select(_c.source_id, _c.record_type, _c.record_id, _c.quote, _status_change.c.mission_id)
+        .outerjoin(
+            _status_change,
+            and_(
+                _c.record_type == RecordType.mission_status.value,
+                _status_change.c.id == _c.record_id,
+            ),
         )
+        .where(is_in(_c.source_id, "ids", dialect))
+        .order_by(_c.source_id, _c.id)
     )
-    return group_by(rows, "source_id", _fact)
+)
+
+
+def _facts(connection: Connection, ids: list[Any]) -> Mapping[Any, list[dict[str, Any]]]:
+    return group_by(related_rows(connection, _FACTS, ids), "source_id", _fact)
 
 
 def _fact(row: Any) -> dict[str, Any]:

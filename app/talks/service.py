@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, column, delete, insert, select, table
 
-from app.listing import Embed, ListSpec, among, dict_rows, fetch_one, group_by
+from app.listing import Embed, ListSpec, fetch_one, group_by, is_in, prepared, related_rows
 from app.officials.service import official_table
 from app.sources.models import RecordType
 from app.sources.service import citations_embed, citations_part
@@ -19,34 +19,38 @@ t = talks_table.c
 o = official_table.c
 
 
+p = participant_table.c
+s = statement_table.c
+_PARTICIPANTS = prepared(
+    lambda dialect: (
+        select(p.talks_id, p.official_id, o.name, o.title, p.side)
+        .join(official_table, o.id == p.official_id)
+        .where(is_in(p.talks_id, "ids", dialect))
+        .order_by(p.talks_id, p.side, o.name)
+    )
+)
+_STATEMENTS = prepared(
+    lambda dialect: (
+        select(s.talks_id, s.official_id, o.name.label("speaker"), s.kind, s.quote, s.source_id)
+        .outerjoin(official_table, o.id == s.official_id)
+        .where(is_in(s.talks_id, "ids", dialect))
+        .order_by(s.talks_id, s.id)
+    )
+)
+
+
+def _without_talks_id(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != "talks_id"}
+
+
 def load_participants(connection: Connection, ids: list[Any]) -> Mapping[Any, list[dict[str, Any]]]:
-    p = participant_table.c
-    rows = dict_rows(
-        connection.execute(
-            select(p.talks_id, p.official_id, o.name, o.title, p.side)
-            .join(official_table, o.id == p.official_id)
-            .where(among(connection, p.talks_id, ids))
-            .order_by(p.talks_id, p.side, o.name)
-        )
-    )
-    return group_by(
-        list(rows), "talks_id", lambda row: {k: v for k, v in row.items() if k != "talks_id"}
-    )
+    rows = related_rows(connection, _PARTICIPANTS, ids)
+    return group_by(rows, "talks_id", _without_talks_id)
 
 
 def load_statements(connection: Connection, ids: list[Any]) -> Mapping[Any, list[dict[str, Any]]]:
-    s = statement_table.c
-    rows = dict_rows(
-        connection.execute(
-            select(s.talks_id, s.official_id, o.name.label("speaker"), s.kind, s.quote, s.source_id)
-            .outerjoin(official_table, o.id == s.official_id)
-            .where(among(connection, s.talks_id, ids))
-            .order_by(s.talks_id, s.id)
-        )
-    )
-    return group_by(
-        list(rows), "talks_id", lambda row: {k: v for k, v in row.items() if k != "talks_id"}
-    )
+    rows = related_rows(connection, _STATEMENTS, ids)
+    return group_by(rows, "talks_id", _without_talks_id)
 
 
 TALKS_LIST = ListSpec(
