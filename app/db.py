@@ -1,14 +1,13 @@
 """The database: engine per settings, SQLite pragmas, naming convention, sessions."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Request
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlmodel import Session
 
 from app.config import Settings
 
@@ -66,22 +65,11 @@ def get_engine(request: Request) -> Engine:
     return engine
 
 
-async def get_connection(request: Request) -> AsyncIterator[Connection]:
-    """A connection for read-only Core queries.
+def read_connection(request: Request) -> Connection:
+    """A connection for read-only Core queries, used as `with read_connection(request) as c:`.
 
     Reads run in the event loop, not the threadpool: they are short indexed queries, and the
-    threadpool hop would cost more than the query itself (SPEC §7).
-    """
-    with get_engine(request).connect() as connection:
-        yield connection
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    """A session for writes; the only place that commits."""
-    with Session(get_engine(request)) as session:
-        yield session
-        session.commit()
-
-
-ConnectionDep = Annotated[Connection, Depends(get_connection)]
-SessionDep = Annotated[Session, Depends(get_session)]
+    threadpool hop would cost more than the query itself (SPEC §7). The connection is taken
+    and given back with no `await` in between, so one worker never holds more than one, and
+    a burst of requests cannot exhaust the pool while responses are being sent."""
+    return get_engine(request).connect()

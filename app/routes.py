@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 
 from app.caching import conditional_list, conditional_record
 from app.common import MAX_ID, with_article
-from app.db import ConnectionDep
+from app.db import read_connection
 from app.errors import problems
 from app.export import export_response, wanted_format
 from app.listing import (
@@ -102,15 +102,17 @@ def add_read_routes(
 
     async def list_records(
         request: Request,
-        connection: ConnectionDep,
         query: Annotated[query_model, Query()],  # type: ignore[valid-type]
     ) -> Response:
-        return list_response(request, connection, spec, query, str(plural))
+        with read_connection(request) as connection:
+            return list_response(request, connection, spec, query, str(plural))
 
-    async def get_record(
-        request: Request, record_id: RecordId, connection: ConnectionDep
-    ) -> Response:
-        record = get(connection, record_id) if get else fetch_one(connection, spec, record_id, noun)
+    async def get_record(request: Request, record_id: RecordId) -> Response:
+        with read_connection(request) as connection:
+            if get is not None:
+                record = get(connection, record_id)
+            else:
+                record = fetch_one(connection, spec, record_id, noun)
         return record_response(request, record)
 
     router.add_api_route(

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from app.audit import ChangeRead, ch, change_table, present
 from app.auth import AdminPrincipal, Credentials, Scope, WritePrincipal, authorize
 from app.common import with_article
-from app.db import ConnectionDep, get_engine, write_transaction
+from app.db import get_engine, read_connection, write_transaction
 from app.errors import NotFound, problems
 from app.importing import ImportReport, format_of, import_rows, parse
 from app.listing import ListQuery, ListSpec, Page, fetch_page
@@ -98,17 +98,17 @@ def add_write_routes(
     def history(
         record_id: RecordId,
         request: Request,
-        connection: ConnectionDep,
         query: Annotated[HistoryQuery, Query()],
         credentials: Credentials,
     ) -> Response:
-        try:
-            spec.read(connection, record_id)
-        except NotFound:
-            # A deleted record's history (and the values it had) is for admins only.
-            authorize(request, credentials, Scope.admin)
-        where = [ch.resource == spec.resource, ch.record_id == record_id]
-        page = fetch_page(connection, replace(HISTORY, where=where), query)
+        with read_connection(request) as connection:
+            try:
+                spec.read(connection, record_id)
+            except NotFound:
+                # A deleted record's history (and the values it had) is for admins only.
+                authorize(request, credentials, Scope.admin)
+            where = [ch.resource == spec.resource, ch.record_id == record_id]
+            page = fetch_page(connection, replace(HISTORY, where=where), query)
         if not page.items and query.cursor is None:
             raise NotFound(detail=f"No {noun} with id {record_id} was ever recorded.")
         return page_response(request, page)

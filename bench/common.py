@@ -1,106 +1,27 @@
-"""Shared pieces of the bench scripts: data generation, servers, wrk. Never run as tests."""
+"""Shared pieces of the bench scripts: servers, wrk, medians. Never run as tests."""
 
-import datetime as dt
 import os
-import random
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 import httpx
-from sqlalchemy import create_engine, text
-
-from app.schema import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 DIPLO = str(Path(sys.executable).parent / "diplo")
-PAIRS = [
-    ("RU", "US"),
-    ("US", "RU"),
-    ("GB", "RU"),
-    ("RU", "GB"),
-    ("FR", "RU"),
-    ("RU", "FR"),
-    ("DE", "RU"),
-    ("RU", "DE"),
-    ("CN", "US"),
-    ("US", "CN"),
-    ("CZ", "RU"),
-    ("RU", "CZ"),
-    ("PL", "RU"),
-    ("RU", "PL"),
-    ("US", "VE"),
-    ("VE", "US"),
-    ("UA", "RU"),
-    ("RU", "UA"),
-    ("LT", "BY"),
-    ("BY", "LT"),
-]
-CATEGORIES = ["diplomatic", "administrative_technical", "local", "total"]
-
-
-def generate(url: str, rows: int, seed: int = 2021) -> float:
-    """A migrated database with `rows` headcounts (a citation on every 10th); returns rows/s."""
-    upgrade(url)
-    engine = create_engine(url)
-    rng = random.Random(seed)
-    start = time.perf_counter()
-    first_day = dt.date(2000, 1, 1)
-    with engine.begin() as connection:
-        if engine.dialect.name == "sqlite":
-            connection.exec_driver_sql("PRAGMA synchronous=OFF")
-        connection.execute(
-            text(
-                "INSERT INTO source (title, publisher, published_on) "
-                "VALUES ('Generated for benchmarks', 'bench', '2021-10-12')"
-            )
-        )
-        batch: list[dict[str, object]] = []
-        citations: list[dict[str, object]] = []
-        for i in range(1, rows + 1):
-            sending, host = PAIRS[i % len(PAIRS)]
-            batch.append(
-                {
-                    "sending_country": sending,
-                    "host_country": host,
-                    "as_of": first_day + dt.timedelta(days=rng.randrange(9000)),
-                    "date_precision": "day",
-                    "category": CATEGORIES[i % 4],
-                    "kind": "cap" if i % 3 == 0 else "actual",
-                    "count": rng.randrange(1000),
-                }
-            )
-            if i % 10 == 0:
-                citations.append({"record_id": i, "quote": f"generated quote {i}"})
-            if len(batch) == 50_000 or i == rows:
-                connection.execute(
-                    text(
-                        "INSERT INTO headcount (sending_country, host_country, as_of,"
-                        " date_precision, category, kind, count) VALUES (:sending_country,"
-                        " :host_country, :as_of, :date_precision, :category, :kind, :count)"
-                    ),
-                    batch,
-                )
-                if citations:
-                    connection.execute(
-                        text(
-                            "INSERT INTO citation (source_id, record_type, record_id, quote) "
-                            "VALUES (1, 'headcount', :record_id, :quote)"
-                        ),
-                        citations,
-                    )
-                batch, citations = [], []
-    with engine.begin() as connection:
-        connection.exec_driver_sql("ANALYZE")
-    engine.dispose()
-    return rows / (time.perf_counter() - start)
+SERVER_CORE, LOAD_CORE = 0, 1
+"""With taskset: each server on core 0, wrk (or the timing client) on core 1."""
 
 
 def free_port() -> int:
@@ -111,71 +32,151 @@ def free_port() -> int:
 
 
 def pinned(command: list[str], core: int) -> list[str]:
-    """Pins a process to one core where taskset exists (server on one, load on the other)."""
+    """The command pinned to one core, where taskset exists."""
     return ["taskset", "-c", str(core), *command] if shutil.which("taskset") else command
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM and SIGHUP unwind like Ctrl-C, so every `finally` stops what it started."""
+
+    def _exit(signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _exit)
+    signal.signal(signal.SIGHUP, _exit)
 
 
 @contextmanager
 def server(
-    command: list[str], ready_url: str, env: dict[str, str] | None = None, timeout: float = 120
+    name: str,
+    command: list[str],
+    ready_url: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 180,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Starts a server, waits until `ready_url` answers 200, and always stops it."""
-    process = subprocess.Popen(
-        command,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"{command[0]} exited with {process.returncode}")
+    """Starts a server in its own process group, waits until `ready_url` answers 200, and
+    always stops that group (SIGTERM, then SIGKILL after 10 s). Its output goes to a log file
+    that is printed when it fails to start."""
+    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as directory:
+        log_path = Path(directory) / "server.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                command,
+                env={**os.environ, **(env or {})},
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
             try:
-                if httpx.get(ready_url, timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.3)
-        else:
-            raise RuntimeError(f"{ready_url} not ready in {timeout} s")
-        yield process
-    finally:
-        process.terminate()
+                _wait_ready(name, process, ready_url, timeout, log_path)
+                yield process
+            finally:
+                _stop(process)
+
+
+def _wait_ready(
+    name: str, process: subprocess.Popen[bytes], url: str, timeout: float, log: Path
+) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}:\n{_tail(log)}")
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            if httpx.get(url, timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{name}: {url} not ready in {timeout:.0f} s:\n{_tail(log)}")
+        time.sleep(0.3)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
 def our_api(database_url: str, port: int) -> tuple[list[str], dict[str, str]]:
-    """`diplo serve` as `make run` starts it (one worker, uvloop, httptools), on core 0."""
-    return pinned([DIPLO, "serve"], 0), {
+    """`diplo serve` with its defaults (one worker, uvloop, httptools, access log at info, as
+    Datasette's), no seeding, on 127.0.0.1, pinned to the server core."""
+    return pinned([DIPLO, "serve"], SERVER_CORE), {
         "DATABASE_URL": database_url,
+        "HOST": "127.0.0.1",
         "PORT": str(port),
         "SEED_ON_START": "false",
-        "LOG_LEVEL": "warning",
         "WORKERS": "1",
     }
 
 
-def wrk(url: str, seconds: int = 10, connections: int = 32) -> tuple[float, float]:
-    """Requests per second and p99 latency (ms) of one wrk run from the other core."""
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is missing: apt-get install -y wrk")
+@dataclass(frozen=True)
+class WrkResult:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+    """Socket errors plus non-2xx/3xx answers."""
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def parse_wrk(output: str) -> WrkResult:
+    """Requests/s, latency percentiles and errors from `wrk --latency` output."""
+
+    def number(pattern: str) -> re.Match[str]:
+        match = re.search(pattern, output)
+        if match is None:
+            raise ValueError(f"no {pattern!r} in wrk's output:\n{output}")
+        return match
+
+    def latency(percent: int) -> float:
+        value, unit = number(rf"\b{percent}%\s+([\d.]+)(us|ms|s|m)\b").groups()
+        return float(value) * _UNITS[unit]
+
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = sum(int(n) for n in socket_errors.groups()) if socket_errors else 0
+    errors += int(non_2xx.group(1)) if non_2xx else 0
+    return WrkResult(
+        rps=float(number(r"Requests/sec:\s+([\d.]+)").group(1)),
+        p50_ms=latency(50),
+        p99_ms=latency(99),
+        requests=int(number(r"(\d+) requests in").group(1)),
+        errors=errors,
+    )
+
+
+def wrk(url: str, seconds: int = 10, connections: int = 32) -> WrkResult:
+    """One `wrk -t1 --latency` run pinned to the load core; fails on any error answer."""
     result = subprocess.run(
-        pinned(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url], 1),
+        pinned(
+            ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency"]
+            + [url],
+            LOAD_CORE,
+        ),
         capture_output=True,
         text=True,
         check=True,
         timeout=seconds + 60,
     )
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", result.stdout).group(1))  # type: ignore[union-attr]
-    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", result.stdout).groups()  # type: ignore[union-attr]
-    p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-    if "Non-2xx" in result.stdout:
-        raise RuntimeError(f"errors from {url}:\n{result.stdout}")
-    return rps, p99
+    parsed = parse_wrk(result.stdout)
+    if parsed.errors:
+        raise RuntimeError(f"{parsed.errors} errors from {url}:\n{result.stdout}")
+    return parsed
 
 
 def median(values: list[float]) -> float:

@@ -47,7 +47,7 @@ def run(url: str, count: int) -> None:
     body = orjson.dumps(rows(count))
     port = free_port()
     command, env = our_api(url, port)
-    with server(command, f"http://127.0.0.1:{port}/readyz", env):
+    with server("ours", command, f"http://127.0.0.1:{port}/readyz", env):
         for attempt in ("first", "again"):
             start = time.perf_counter()
             response = httpx.post(

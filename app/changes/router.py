@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.audit import ChangeRead, ch, change_table, present
 from app.caching import conditional_list
 from app.common import MAX_ID
-from app.db import ConnectionDep
+from app.db import read_connection
 from app.errors import problems
 from app.routes import json_response
 
@@ -50,9 +50,7 @@ def _public(row: Any) -> dict[str, Any]:
     operation_id="list_changes",
     responses={200: {"model": Feed}, **problems(422, 503)},
 )
-async def feed(
-    request: Request, connection: ConnectionDep, query: Annotated[FeedQuery, Query()]
-) -> Response:
+async def feed(request: Request, query: Annotated[FeedQuery, Query()]) -> Response:
     """Every create, update, delete and restore after `since`, oldest first. Poll with the
     `next_cursor` you got: it always moves forward, and never skips a change."""
 
@@ -68,4 +66,5 @@ async def feed(
         last = items[-1]["id"] if items else query.since
         return json_response({"items": items, "next_cursor": str(last), "total": None})
 
-    return conditional_list(connection, request, f"feed-{query.since}-{query.limit}", build)
+    with read_connection(request) as connection:
+        return conditional_list(connection, request, f"feed-{query.since}-{query.limit}", build)

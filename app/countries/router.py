@@ -7,10 +7,10 @@ from fastapi.responses import Response
 
 from app.countries.models import CountryRead
 from app.countries.service import COUNTRY_LIST, get_country
-from app.db import ConnectionDep
+from app.db import read_connection
 from app.errors import problems
 from app.listing import ListQuery, Page, SearchQuery
-from app.routes import json_response, list_content, list_response
+from app.routes import list_content, list_response, record_response
 
 router = APIRouter(prefix="/v1/countries", tags=["countries"])
 
@@ -25,11 +25,10 @@ class CountryQuery(ListQuery, SearchQuery):
     operation_id="list_countries",
     responses={200: list_content(Page[CountryRead]), **problems(400, 422, 503)},
 )
-async def list_countries(
-    request: Request, connection: ConnectionDep, query: Annotated[CountryQuery, Query()]
-) -> Response:
+async def list_countries(request: Request, query: Annotated[CountryQuery, Query()]) -> Response:
     """Every ISO 3166-1 country. Sorts: code (default), name, alpha3."""
-    return list_response(request, connection, COUNTRY_LIST, query, "countries")
+    with read_connection(request) as connection:
+        return list_response(request, connection, COUNTRY_LIST, query, "countries")
 
 
 @router.get(
@@ -39,7 +38,7 @@ async def list_countries(
     responses={200: {"model": CountryRead}, **problems(404, 422, 503)},
 )
 async def read_country(
-    connection: ConnectionDep,
+    request: Request,
     code: Annotated[
         str,
         Path(
@@ -50,4 +49,6 @@ async def read_country(
     ],
 ) -> Response:
     """One country by its alpha-2 or alpha-3 code, in any case."""
-    return json_response(get_country(connection, code))
+    with read_connection(request) as connection:
+        country = get_country(connection, code)
+    return record_response(request, country)

@@ -15,7 +15,7 @@ from app.auth import (
     list_keys,
     revoke_key,
 )
-from app.db import ConnectionDep, get_engine, write_transaction
+from app.db import get_engine, read_connection, write_transaction
 from app.errors import problems
 from app.listing import Page
 from app.routes import RecordId, json_response
@@ -53,9 +53,11 @@ def create(request: Request, body: KeyCreate, who: AdminPrincipal) -> Response:
     operation_id="list_keys",
     responses={200: {"model": Page[ApiKeyRead]}, **problems(401, 403, 503)},
 )
-def index(connection: ConnectionDep, who: AdminPrincipal) -> Response:
+def index(request: Request, who: AdminPrincipal) -> Response:
     """Every key with its scopes and state (`admin` scope); never a secret."""
-    return json_response({"items": list_keys(connection), "next_cursor": None, "total": None})
+    with read_connection(request) as connection:
+        keys = list_keys(connection)
+    return json_response({"items": keys, "next_cursor": None, "total": None})
 
 
 @router.delete(

@@ -1,0 +1,270 @@
+"""A fresh database with N generated headcounts, for the benchmarks. Never run as a test.
+
+    .venv/bin/python -m bench.generate bench/data/headcounts-1000000.db [--rows 1000000]
+    .venv/bin/python -m bench.generate postgresql+psycopg://postgres@127.0.0.1/diplo_bench
+
+The target is a SQLite file path (or sqlite:/// URL) or a postgresql+psycopg URL. The database
+is made anew (an existing one is refused unless --replace), migrated with the app's Alembic
+migrations, then loaded: 20 sending→host pairs of real countries, dates over 2000–2025, every
+category and kind, one source, and a citation on every 10th headcount so that list pages run
+their citation query for real. Ends with ANALYZE; prints rows/s.
+"""
+
+import argparse
+import datetime as dt
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.engine import URL, make_url
+
+from app.common import DatePrecision
+from app.headcounts.models import HeadcountKind, StaffCategory
+from app.schema import upgrade
+from app.sources.models import RecordType
+
+PAIRS: list[tuple[str, str]] = [
+    ("RU", "US"),
+    ("US", "RU"),
+    ("RU", "GB"),
+    ("GB", "RU"),
+    ("RU", "FR"),
+    ("FR", "RU"),
+    ("RU", "DE"),
+    ("DE", "RU"),
+    ("CN", "US"),
+    ("US", "CN"),
+    ("RU", "CZ"),
+    ("CZ", "RU"),
+    ("RU", "PL"),
+    ("PL", "RU"),
+    ("US", "VE"),
+    ("VE", "US"),
+    ("RU", "UA"),
+    ("UA", "RU"),
+    ("LT", "BY"),
+    ("BY", "LT"),
+]
+"""~20 pairs: RU→US then holds 1/20 of the rows (50,000 of a million)."""
+
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2025, 12, 31)
+BATCH = 50_000
+COLUMNS = "id, sending_country, host_country, as_of, date_precision, category, kind, count"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    rows: int
+    citations: int
+    load_seconds: float
+    analyze_seconds: float
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.load_seconds
+
+
+def database_url(target: str) -> str:
+    """A SQLAlchemy URL from a URL or a plain SQLite file path."""
+    if "://" in target:
+        return target
+    return f"sqlite:///{Path(target).resolve()}"
+
+
+def make_fresh(url: str, replace: bool = False) -> None:
+    """An empty database at `url`: a new SQLite file, or a new PostgreSQL database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(parsed.database or "")
+        if not parsed.database or parsed.database == ":memory:":
+            raise SystemExit("give a SQLite file, not an in-memory database")
+        siblings = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+        if path.exists() and not replace:
+            raise SystemExit(f"{path} exists; pass --replace to make it anew")
+        for file in (path, *siblings):
+            file.unlink(missing_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return
+    if parsed.get_backend_name() != "postgresql":
+        raise SystemExit("the target is a SQLite file or a postgresql+psycopg:// URL")
+    _fresh_postgres(parsed, replace)
+
+
+def _fresh_postgres(parsed: URL, replace: bool) -> None:
+    name = parsed.database
+    if not name:
+        raise SystemExit("the PostgreSQL URL names no database")
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    quoted = admin.dialect.identifier_preparer.quote(name)
+    try:
+        with admin.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).first()
+            if exists and not replace:
+                raise SystemExit(f"database {name} exists; pass --replace to make it anew")
+            if exists:
+                connection.exec_driver_sql(f"DROP DATABASE {quoted} WITH (FORCE)")
+            connection.exec_driver_sql(f"CREATE DATABASE {quoted}")
+    finally:
+        admin.dispose()
+
+
+def headcount_batches(
+    rows: int, seed: int, iso_dates: bool, size: int = BATCH
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Batches of (id, sending, host, as_of, precision, category, kind, count), ids 1…rows."""
+    rng = random.Random(seed)
+    span = (LAST_DAY - FIRST_DAY).days + 1
+    days: list[Any] = [FIRST_DAY + dt.timedelta(days=n) for n in range(span)]
+    if iso_dates:  # SQLite stores dates as ISO text; sqlite3's date adapter is deprecated
+        days = [day.isoformat() for day in days]
+    categories = [category.value for category in StaffCategory]
+    kinds = [HeadcountKind.actual.value] * 3 + [HeadcountKind.cap.value]
+    precisions = [DatePrecision.day.value] * 6 + [
+        DatePrecision.month.value,
+        DatePrecision.year.value,
+    ]
+    counts = range(2000)
+    for first in range(1, rows + 1, size):
+        ids = range(first, min(first + size, rows + 1))
+        n = len(ids)
+        pairs = rng.choices(PAIRS, k=n)
+        yield list(
+            zip(
+                ids,
+                [pair[0] for pair in pairs],
+                [pair[1] for pair in pairs],
+                rng.choices(days, k=n),
+                rng.choices(precisions, k=n),
+                rng.choices(categories, k=n),
+                rng.choices(kinds, k=n),
+                rng.choices(counts, k=n),
+                strict=True,
+            )
+        )
+
+
+def _secondary_indexes(connection: Connection) -> list[tuple[str, str]]:
+    """(name, CREATE statement) of the loaded tables' indexes that back no constraint."""
+    if connection.dialect.name == "sqlite":
+        query = (
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            " AND tbl_name IN ('headcount', 'citation')"
+        )
+    else:
+        query = (
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+            " AND tablename IN ('headcount', 'citation')"
+            " AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+        )
+    return [(name, create) for name, create in connection.exec_driver_sql(query)]
+
+
+def _copy(connection: Connection, target: str, rows: list[tuple[Any, ...]]) -> None:
+    """Rows into a PostgreSQL table with COPY, inside the connection's transaction."""
+    driver: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
+    with driver.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _load(connection: Connection, rows: int, seed: int, cite_every: int) -> int:
+    """Inserts the rows with the secondary indexes dropped, then builds those again."""
+    sqlite = connection.dialect.name == "sqlite"
+    indexes = _secondary_indexes(connection)
+    for name, _ in indexes:
+        connection.exec_driver_sql(f'DROP INDEX "{name}"')
+    source_id = connection.execute(
+        text(
+            "INSERT INTO source (title, publisher, published_on) "
+            "VALUES ('Generated for benchmarks', 'bench', :day) RETURNING id"
+        ),
+        {"day": dt.date(2021, 10, 12)},
+    ).scalar_one()
+    insert_headcounts = f"INSERT INTO headcount ({COLUMNS}) VALUES ({', '.join('?' * 8)})"
+    insert_citations = (
+        "INSERT INTO citation (source_id, record_type, record_id, quote) VALUES (?, ?, ?, ?)"
+    )
+    record_type = RecordType.headcount.value
+    citations = 0
+    for batch in headcount_batches(rows, seed, iso_dates=sqlite):
+        cited = [
+            (source_id, record_type, row[0], f"{row[1]}→{row[2]}: {row[7]} {row[5]} staff")
+            for row in batch
+            if row[0] % cite_every == 0
+        ]
+        citations += len(cited)
+        if sqlite:
+            connection.exec_driver_sql(insert_headcounts, batch)
+            connection.exec_driver_sql(insert_citations, cited)
+        else:  # COPY: psycopg's executemany manages ~6,000 rows/s here, COPY ten times that
+            _copy(connection, f"headcount ({COLUMNS})", batch)
+            _copy(connection, "citation (source_id, record_type, record_id, quote)", cited)
+    for _, create in indexes:
+        connection.exec_driver_sql(create)
+    if not sqlite:  # explicit ids leave the serial behind
+        connection.exec_driver_sql(
+            "SELECT setval(pg_get_serial_sequence('headcount', 'id'), max(id)) FROM headcount"
+        )
+    return citations
+
+
+def generate(url: str, rows: int = 1_000_000, seed: int = 2021, cite_every: int = 10) -> Loaded:
+    """Migrates the (empty) database at `url` and loads `rows` headcounts in one transaction."""
+    upgrade(url)
+    engine = create_engine(url)
+    try:
+        sqlite = engine.dialect.name == "sqlite"
+        start = time.perf_counter()
+        with engine.connect() as connection:
+            if sqlite:  # a throwaway file: no fsync, a big page cache for the index inserts
+                connection.exec_driver_sql("PRAGMA synchronous=OFF")
+                connection.exec_driver_sql("PRAGMA cache_size=-262144")
+                connection.exec_driver_sql("PRAGMA temp_store=MEMORY")
+                connection.commit()
+            with connection.begin():
+                citations = _load(connection, rows, seed, cite_every)
+        loaded = time.perf_counter()
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            if sqlite:
+                connection.exec_driver_sql("ANALYZE")
+                # Datasette opens the file immutable (-i) and so never reads the WAL.
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            else:
+                connection.exec_driver_sql("VACUUM ANALYZE")
+        done = time.perf_counter()
+        return Loaded(rows, citations, loaded - start, done - loaded)
+    finally:
+        engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("target", help="SQLite file path or postgresql+psycopg:// URL")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="headcounts (1,000,000)")
+    parser.add_argument("--seed", type=int, default=2021, help="random seed (2021)")
+    parser.add_argument(
+        "--cite-every", type=int, default=10, help="a citation on every Nth headcount (10)"
+    )
+    parser.add_argument("--replace", action="store_true", help="drop an existing database")
+    args = parser.parse_args()
+    url = database_url(args.target)
+    make_fresh(url, replace=args.replace)
+    report = generate(url, args.rows, args.seed, args.cite_every)
+    print(
+        f"{report.rows:,} headcounts and {report.citations:,} citations in "
+        f"{report.load_seconds:.1f} s = {report.rows_per_second:,.0f} rows/s; "
+        f"ANALYZE {report.analyze_seconds:.1f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()
