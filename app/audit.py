@@ -116,9 +116,12 @@ def record_changes(connection: Connection, entries: list[ChangeEntry]) -> None:
     )
 
 
+_NEWEST = select(func.max(ch.id))
+
+
 def version(connection: Connection) -> int:
     """A number that grows with every change: the newest change's id."""
-    return int(connection.execute(select(func.max(ch.id))).scalar() or 0)
+    return int(connection.execute(_NEWEST).scalar() or 0)
 
 
 def present(row: Any) -> dict[str, Any]:

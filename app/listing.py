@@ -366,7 +366,8 @@ def fetch_page(connection: Connection, spec: ListSpec, query: ListQuery) -> Page
                 filtered.subquery()
             )
         total = connection.execute(counter, params).scalar_one()
-    return Page[Row](
+    # model_construct: these rows come from our own query; validating them again is waste.
+    return Page[Row].model_construct(
         items=finish_rows(connection, spec, rows), next_cursor=next_cursor, total=total
     )
 

@@ -81,20 +81,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=["Link", "ETag"],
     )
+    # Routes are matched in this order, one by one: the most requested come first.
     for router in (
-        missions_router,
+        health_router,
         headcounts_router,
         measures_router,
         expulsions_router,
-        disputes_router,
+        missions_router,
         talks_router,
-        officials_router,
+        disputes_router,
         events_router,
+        officials_router,
         sources_router,
         countries_router,
         changes_router,
         keys_router,
-        health_router,
     ):
         app.include_router(router)
     return app

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from app.countries.models import CountryRead
@@ -10,7 +10,7 @@ from app.countries.service import COUNTRY_LIST, get_country
 from app.db import read_connection
 from app.errors import problems
 from app.listing import ListQuery, Page, SearchQuery
-from app.routes import list_content, list_response, record_response
+from app.routes import list_content, list_response, parse_query, query_parameters, record_response
 
 router = APIRouter(prefix="/v1/countries", tags=["countries"])
 
@@ -23,10 +23,12 @@ class CountryQuery(ListQuery, SearchQuery):
     "",
     summary="List countries",
     operation_id="list_countries",
+    openapi_extra={"parameters": query_parameters(CountryQuery)},
     responses={200: list_content(Page[CountryRead]), **problems(400, 422, 503)},
 )
-async def list_countries(request: Request, query: Annotated[CountryQuery, Query()]) -> Response:
+async def list_countries(request: Request) -> Response:
     """Every ISO 3166-1 country. Sorts: code (default), name, alpha3."""
+    query = parse_query(CountryQuery, request)
     with read_connection(request) as connection:
         return list_response(request, connection, COUNTRY_LIST, query, "countries")
 

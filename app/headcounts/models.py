@@ -33,7 +33,7 @@ EXAMPLE: dict[str, Any] = {
     "category": "diplomatic",
     "kind": "cap",
     "count": 455,
-    "citations": [{"source_id": 1, "quote": "a cap of 455 diplomats"}],
+    "citations": [{"source_id": 2, "quote": "<the words of source 2 that give the cap>"}],
 }
 READ_EXAMPLE: dict[str, Any] = {"id": 1, **EXAMPLE}
 
