@@ -61,12 +61,11 @@ def flatten(row: Row) -> dict[str, Any]:
 
 def _csv_lines(spec: ListSpec, batches: Iterator[list[Row]]) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer, fieldnames=list(flatten(spec.empty_row())), extrasaction="raise"
-    )
-    writer.writeheader()
+    writer = csv.writer(buffer)
+    columns = list(flatten(spec.empty_row()))
+    writer.writerow(columns)
     for rows in batches:
-        writer.writerows(flatten(row) for row in rows)
+        writer.writerows([flat.get(c) for c in columns] for flat in map(flatten, rows))
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -75,7 +74,7 @@ def _csv_lines(spec: ListSpec, batches: Iterator[list[Row]]) -> Iterator[str]:
 
 def _ndjson_lines(batches: Iterator[list[Row]]) -> Iterator[bytes]:
     for rows in batches:
-        yield b"".join(orjson.dumps(row) + b"\n" for row in rows)
+        yield b"".join(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE) for row in rows)
 
 
 def export_response(
