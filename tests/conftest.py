@@ -66,15 +66,20 @@ def new_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         admin.dispose()
 
 
-@pytest.fixture(scope="session")
-def seeded_url(new_database: NewDatabase) -> str:
-    """A database migrated to head and loaded with the seed, shared by read-only tests."""
+def seeded(new_database: NewDatabase) -> str:
+    """A new database, migrated to head and loaded with the seed, as `diplo serve` makes it."""
     url = new_database()
     upgrade(url)
     engine = make_engine(Settings(database_url=url))
     load_seed(engine)
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session")
+def seeded_url(new_database: NewDatabase) -> str:
+    """The seeded database shared by read-only tests."""
+    return seeded(new_database)
 
 
 @pytest.fixture(scope="session")

@@ -12,11 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.config import Settings
-from app.db import make_engine
 from app.main import create_app
-from app.schema import upgrade
-from app.seed import load_seed
-from tests.conftest import NewDatabase, make_key
+from tests.conftest import NewDatabase, make_key, seeded
 from tests.test_cli import _diplo
 
 CITE = [{"source_id": 1, "quote": "the number of diplomats"}]
@@ -34,11 +31,7 @@ RESOURCES = [
 
 @pytest.fixture(scope="module")
 def db(new_database: NewDatabase) -> str:
-    url = new_database()
-    upgrade(url)
-    engine = make_engine(Settings(database_url=url))
-    load_seed(engine)
-    engine.dispose()
+    url = seeded(new_database)
     return url
 
 

@@ -8,11 +8,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from app.config import Settings
-from app.db import make_engine
 from app.main import create_app
-from app.schema import upgrade
-from app.seed import load_seed
-from tests.conftest import NewDatabase, make_key
+from tests.conftest import NewDatabase, make_key, seeded
 
 CITE = [{"source_id": 1, "quote": "Moscow does not rule out"}]
 EVENT = {
@@ -26,11 +23,7 @@ EVENT = {
 
 @pytest.fixture(scope="module")
 def db_url(new_database: NewDatabase) -> str:
-    url = new_database()
-    upgrade(url)
-    engine = make_engine(Settings(database_url=url))
-    load_seed(engine)
-    engine.dispose()
+    url = seeded(new_database)
     return url
 
 

@@ -7,11 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.config import Settings
-from app.db import make_engine
 from app.main import create_app
-from app.schema import upgrade
-from app.seed import load_seed
-from tests.conftest import NewDatabase, make_key
+from tests.conftest import NewDatabase, make_key, seeded
 
 CITE = [{"source_id": 1, "quote": "the number of diplomats they can post to each other's capitals"}]
 
@@ -19,11 +16,7 @@ CITE = [{"source_id": 1, "quote": "the number of diplomats they can post to each
 @pytest.fixture(scope="module")
 def api(new_database: NewDatabase) -> Iterator[TestClient]:
     """A seeded database of this module's own, which its tests may change."""
-    url = new_database()
-    upgrade(url)
-    engine = make_engine(Settings(database_url=url))
-    load_seed(engine)
-    engine.dispose()
+    url = seeded(new_database)
     with TestClient(
         create_app(Settings(database_url=url)), headers=make_key(url, "write")
     ) as client:
