@@ -116,12 +116,14 @@ def record_changes(connection: Connection, entries: list[ChangeEntry]) -> None:
     )
 
 
-_NEWEST = select(func.max(ch.id))
+_NEWEST = select(func.coalesce(func.max(ch.id), 0))
+VERSION = _NEWEST.scalar_subquery().label("_version")
+"""`version` as a column, for a list page to read with its rows (`fetch_page_and`)."""
 
 
 def version(connection: Connection) -> int:
     """A number that grows with every change: the newest change's id."""
-    return int(connection.execute(_NEWEST).scalar() or 0)
+    return int(connection.execute(_NEWEST).scalar_one())
 
 
 def present(row: Any) -> dict[str, Any]:

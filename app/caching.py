@@ -29,21 +29,25 @@ def not_modified(etag: str) -> Response:
     return Response(status_code=304, headers={"ETag": etag})
 
 
-def list_etag(connection: Connection, request: Request, variant: str) -> str:
-    return f'W/"{API_VERSION}-{version(connection)}-{variant}"'
+def list_etag(newest: int, variant: str) -> str:
+    """The ETag of every list as of the change `newest`, in one representation (`variant`)."""
+    return f'W/"{API_VERSION}-{newest}-{variant}"'
+
+
+def tag_list(response: Response, etag: str) -> Response:
+    response.headers["ETag"] = etag
+    response.headers["Vary"] = "Accept"  # the CORS middleware adds Origin
+    return response
 
 
 def conditional_list(
     connection: Connection, request: Request, variant: str, build: Callable[[], Response]
 ) -> Response:
     """304 when the client has the current version; otherwise the list, with its ETag."""
-    etag = list_etag(connection, request, variant)
+    etag = list_etag(version(connection), variant)
     if _matches(request, etag):
         return not_modified(etag)
-    response = build()
-    response.headers["ETag"] = etag
-    response.headers["Vary"] = "Accept"  # the CORS middleware adds Origin
-    return response
+    return tag_list(build(), etag)
 
 
 def conditional_record(request: Request, etag: str, build: Callable[[], Response]) -> Response:

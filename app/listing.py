@@ -138,13 +138,20 @@ class Page(BaseModel, Generic[T]):
     )
 
 
+Inline = Callable[[str, ColumnElement[Any]], ColumnElement[Any]]
+"""Given a dialect and the record's id column, a correlated subquery that returns the embed
+as JSON (a JSON array), so that a list page fetches it in its own query."""
+
+
 @dataclass(frozen=True)
 class Embed:
-    """A related value added to every item: loaded for a whole page in one query."""
+    """A related value added to every item: loaded for a whole page in one query, or, when it
+    has `inline`, as a column of the page query itself (one statement a page, SPEC §7)."""
 
     name: str
     load: Loader
     default: Callable[[], Any] = list
+    inline: Inline | None = None
 
 
 @dataclass(frozen=True)
@@ -327,7 +334,19 @@ def fetch_page(connection: Connection, spec: ListSpec, query: ListQuery) -> Page
     """One page of items with their embeds, the cursor of the next page and, if asked, the total.
 
     Statements are cached by their shape (which filters, which sort, whether a cursor), so a
-    request binds values to a statement built and compiled before."""
+    request binds values to a statement built and compiled before; inline embeds come with the
+    page's rows."""
+    return fetch_page_and(connection, spec, query, None)[0]
+
+
+def fetch_page_and(
+    connection: Connection,
+    spec: ListSpec,
+    query: ListQuery,
+    extra: KeyedColumnElement[Any] | None,
+) -> tuple[Page[Row], Any]:
+    """`fetch_page`, and the value of `extra` (an uncorrelated scalar subquery, such as the
+    list's version) read by the same statement; None when the page is empty."""
     sort, column, descending = resolve_sort(spec, query.sort)
     dialect = connection.dialect.name
     shape, conditions, params = _filtered(spec, query, connection)
@@ -335,10 +354,21 @@ def fetch_page(connection: Connection, spec: ListSpec, query: ListQuery) -> Page
     if query.cursor:
         after = _decode_cursor(query.cursor, sort, column, spec.id_column)
         params["after_value"], params["after_id"] = after
-    key = ("page", dialect, sort, shape, after is not None, after is not None and after[0] is None)
+    key = (
+        "page",
+        dialect,
+        sort,
+        shape,
+        after is not None,
+        after is not None and after[0] is None,
+        None if extra is None else extra.key,
+    )
     statement = spec.statements.get(key)
     if statement is None:
-        statement = spec.base_query().where(*conditions)
+        statement = spec.base_query().add_columns(*_inline_columns(spec, dialect))
+        if extra is not None:
+            statement = statement.add_columns(extra)
+        statement = statement.where(*conditions)
         if after is not None:
             statement = statement.where(
                 _keyset(column, spec.id_column, descending, after[0] is None)
@@ -351,6 +381,11 @@ def fetch_page(connection: Connection, spec: ListSpec, query: ListQuery) -> Page
         statement = statement.order_by(*order).limit(bindparam("limit", type_=Integer))
         spec.statements[key] = statement
     rows = dict_rows(connection.execute(statement, {**params, "limit": query.limit + 1}))
+    extra_value = None
+    if extra is not None and rows:
+        extra_value = rows[0][extra.key]
+        for row in rows:
+            del row[extra.key]
     next_cursor = None
     if len(rows) > query.limit:
         rows = rows[: query.limit]
@@ -366,17 +401,48 @@ def fetch_page(connection: Connection, spec: ListSpec, query: ListQuery) -> Page
                 filtered.subquery()
             )
         total = connection.execute(counter, params).scalar_one()
+    _parse_inline(spec, rows)
     # model_construct: these rows come from our own query; validating them again is waste.
-    return Page[Row].model_construct(
-        items=finish_rows(connection, spec, rows), next_cursor=next_cursor, total=total
+    page = Page[Row].model_construct(
+        items=finish_rows(connection, spec, rows, inlined=True),
+        next_cursor=next_cursor,
+        total=total,
     )
+    return page, extra_value
 
 
-def finish_rows(connection: Connection, spec: ListSpec, rows: list[Row]) -> list[Row]:
-    """Adds the embeds to rows (one query per embed for all of them) and shapes them."""
+def _inline_columns(spec: ListSpec, dialect: str) -> list[ColumnElement[Any]]:
+    return [
+        embed.inline(dialect, spec.id_column).label(embed.name)
+        for embed in spec.embeds
+        if embed.inline is not None
+    ]
+
+
+def _parse_inline(spec: ListSpec, rows: list[Row]) -> None:
+    """Inline embeds arrive as JSON text (SQLite) or already parsed (PostgreSQL)."""
+    for embed in spec.embeds:
+        if embed.inline is None:
+            continue
+        name = embed.name
+        for row in rows:
+            value = row[name]
+            if value is None:
+                row[name] = embed.default()
+            elif isinstance(value, str | bytes):
+                row[name] = orjson.loads(value)
+
+
+def finish_rows(
+    connection: Connection, spec: ListSpec, rows: list[Row], *, inlined: bool = False
+) -> list[Row]:
+    """Adds the embeds to rows (one query per embed for all of them; none for the embeds the
+    page query brought inline) and shapes them."""
     if rows and spec.embeds:
         ids = [row[spec.id_column.key] for row in rows]
         for embed in spec.embeds:
+            if inlined and embed.inline is not None:
+                continue
             loaded = embed.load(connection, ids)
             for row in rows:
                 row[embed.name] = loaded.get(row[spec.id_column.key], embed.default())
@@ -386,16 +452,22 @@ def finish_rows(connection: Connection, spec: ListSpec, rows: list[Row]) -> list
 
 
 def next_link(url: URL, next_cursor: str | None) -> str | None:
-    """The RFC 8288 `Link` header value for the next page."""
+    """The RFC 8288 `Link` header value for the next page: this URL with the new cursor.
+
+    Plain string work on the URL Starlette already checked: `include_query_params` re-parses
+    and re-encodes the whole query, which cost a twentieth of a list request (SPEC §7)."""
     if next_cursor is None:
         return None
-    return f'<{url.include_query_params(cursor=next_cursor)}>; rel="next"'
+    base, _, query = str(url).partition("?")
+    kept = [part for part in query.split("&") if part and not part.startswith("cursor=")]
+    kept.append(f"cursor={next_cursor}")  # URL-safe base64: nothing to escape
+    return f'<{base}?{"&".join(kept)}>; rel="next"'
 
 
 def dict_rows(result: Result[Any]) -> list[Row]:
     """Result rows as plain dicts; much cheaper than `.mappings()` on the hot path."""
     keys = list(result.keys())
-    return [dict(zip(keys, row, strict=True)) for row in result]
+    return [dict(zip(keys, row, strict=True)) for row in result.fetchall()]
 
 
 def group_by(rows: Sequence[Any], key: str, value: Callable[[Any], Any]) -> dict[Any, list[Any]]:

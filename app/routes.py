@@ -12,7 +12,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Connection
 
-from app.caching import conditional_list, conditional_record
+from app.audit import VERSION, version
+from app.caching import conditional_list, conditional_record, list_etag, tag_list
 from app.common import MAX_ID, with_article
 from app.db import read_connection
 from app.errors import problems
@@ -26,6 +27,7 @@ from app.listing import (
     SearchQuery,
     fetch_one,
     fetch_page,
+    fetch_page_and,
     next_link,
 )
 from app.writing import record_etag
@@ -55,6 +57,13 @@ def list_response(
 ) -> Response:
     """The JSON page, or the whole list as CSV or NDJSON when asked for; 304 if unchanged."""
     fmt = wanted_format(request, query)
+    if fmt == "json" and "if-none-match" not in request.headers:
+        # The usual request: one statement reads the page, its citations and the list's
+        # version (for the ETag) at once.
+        page, newest = fetch_page_and(connection, spec, query, VERSION)
+        if newest is None:  # an empty page has no row to carry it
+            newest = version(connection)
+        return tag_list(page_response(request, page), list_etag(newest, fmt))
 
     def build() -> Response:
         if fmt != "json":

@@ -109,7 +109,7 @@ def _tail(path: Path, lines: int = 30) -> str:
 
 
 def our_api(database_url: str, port: int) -> tuple[list[str], dict[str, str]]:
-    """`diplo serve` with its defaults (one worker, uvloop, httptools, access log at info, as
+    """`diplo serve` with its defaults (one worker, asyncio loop, httptools, access log at info, as
     Datasette's), no seeding, on 127.0.0.1, pinned to the server core."""
     return pinned([DIPLO, "serve"], SERVER_CORE), {
         "DATABASE_URL": database_url,

@@ -3,7 +3,20 @@
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, column, delete, insert, select, table
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    column,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    table,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from app.common import CitationRead
 from app.errors import NotFound
@@ -62,8 +75,40 @@ def load_citations(
     return grouped
 
 
+def citations_json(
+    record_type: RecordType, dialect: str, record_id: ColumnElement[Any]
+) -> ColumnElement[Any]:
+    """A record's citations as a JSON array, in the order they were written: a correlated
+    subquery, so that a list page reads its citations with its rows."""
+    c = citation_table.c
+    fields: tuple[ColumnElement[Any], ...] = (
+        literal_column("'source_id'"),
+        c.source_id,
+        literal_column("'quote'"),
+        c.quote,
+    )
+    mine = (c.record_type == literal_column(f"'{record_type.value}'"), c.record_id == record_id)
+    if dialect == "postgresql":
+        ordered = aggregate_order_by(func.json_build_object(*fields), c.id)
+        array = func.coalesce(func.json_agg(ordered), literal_column("'[]'::json"))
+        return select(array).where(*mine).scalar_subquery()
+    # SQLite 3.40 has no ORDER BY inside an aggregate: aggregate an ordered subquery.
+    objects = (
+        select(func.json_object(*fields).label("o"))
+        .where(*mine)
+        .order_by(c.id)
+        .correlate_except(citation_table)
+        .subquery()
+    )
+    return select(func.json_group_array(func.json(objects.c.o))).scalar_subquery()
+
+
 def citations_embed(record_type: RecordType) -> Embed:
-    return Embed("citations", lambda connection, ids: load_citations(connection, record_type, ids))
+    return Embed(
+        "citations",
+        lambda connection, ids: load_citations(connection, record_type, ids),
+        inline=lambda dialect, record_id: citations_json(record_type, dialect, record_id),
+    )
 
 
 # Status changes are shown on their mission's page; a lightweight table clause finds it
