@@ -48,6 +48,7 @@ def serve(
         port=settings.port,
         workers=settings.workers,
         log_level=settings.log_level,
+        access_log=False,  # the app writes its own (app/access_log.py)
         # asyncio's loop, not uvloop: under 32+ keep-alive connections uvloop serves some of
         # them late (p99 ~8x p50 on the list bench, bench/README.md); asyncio's stays ~1.1x
         # for ~3% fewer requests per second.

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
         default=["*"], description='Origins allowed to read from a browser (JSON list, e.g. ["*"]).'
     )
     log_level: str = Field(default="info", description="uvicorn log level.")
+    access_log: bool = Field(
+        default=True, description="Write one JSON line a request to standard output."
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
+from app.access_log import AccessLog
 from app.changes.router import router as changes_router
 from app.config import Settings, get_settings
 from app.countries.router import router as countries_router
@@ -81,6 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=["Link", "ETag"],
     )
+    if settings.access_log:
+        app.add_middleware(AccessLog)  # added last: the outermost, so it times everything
     # Routes are matched in this order, one by one: the most requested come first.
     for router in (
         health_router,

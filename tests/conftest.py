@@ -19,6 +19,8 @@ from app.schema import upgrade
 from app.seed import load_seed
 
 BACKENDS = ["sqlite", "postgresql"]
+# Apps made by the tests keep quiet; tests/test_access_log.py turns the access log on.
+os.environ["ACCESS_LOG"] = "false"
 
 
 def pytest_report_header() -> str:
