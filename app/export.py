@@ -2,7 +2,7 @@
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy import Engine
 
-from app.listing import ListQuery, ListSpec, Row, fetch_page
+from app.listing import Columns, ListQuery, ListSpec, Row, fetch_page, fetch_rows, renders_in_sql
 
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}
 ACCEPTED = {"text/csv": "csv", "application/x-ndjson": "ndjson", "application/ndjson": "ndjson"}
@@ -27,10 +27,25 @@ def wanted_format(request: Request, query: ListQuery) -> str:
     return "json"
 
 
-def _batches(engine: Engine, spec: ListSpec, query: ListQuery, size: int) -> Iterator[list[Row]]:
+def _batches(
+    engine: Engine, spec: ListSpec, query: ListQuery, size: int, columns: Columns
+) -> Iterator[Sequence[Any]]:
+    """Every matching row, a keyset page at a time, as `fetch_rows` gives them."""
     batch_query = query.model_copy(update={"limit": size, "count": False})
     while True:
         # A connection per batch: nothing is held between batches but the cursor.
+        with engine.connect() as connection:
+            _keys, rows, next_cursor = fetch_rows(connection, spec, batch_query, columns)
+        yield rows
+        if next_cursor is None:
+            return
+        batch_query = batch_query.model_copy(update={"cursor": next_cursor})
+
+
+def _items(engine: Engine, spec: ListSpec, query: ListQuery, size: int) -> Iterator[list[Row]]:
+    """Every matching item as the JSON API shows it, a page at a time."""
+    batch_query = query.model_copy(update={"limit": size, "count": False})
+    while True:
         with engine.connect() as connection:
             page = fetch_page(connection, spec, batch_query)
         yield page.items
@@ -59,40 +74,80 @@ def flatten(row: Row) -> dict[str, Any]:
     return flat
 
 
-def _csv_lines(spec: ListSpec, batches: Iterator[list[Row]]) -> Iterator[str]:
+def _csv_text(batches: Iterator[Iterable[Sequence[Any]]], header: list[str]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    columns = list(flatten(spec.empty_row()))
-    writer.writerow(columns)
+    writer.writerow(header)
     for rows in batches:
-        writer.writerows([flat.get(c) for c in columns] for flat in map(flatten, rows))
+        writer.writerows(rows)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
     yield buffer.getvalue()
 
 
-def _ndjson_lines(batches: Iterator[list[Row]]) -> Iterator[bytes]:
+def _flat_rows(spec: ListSpec, items: Iterator[list[Row]]) -> Iterator[list[list[Any]]]:
+    columns = list(flatten(spec.empty_row()))
+    for rows in items:
+        yield [[flat.get(c) for c in columns] for flat in map(flatten, rows)]
+
+
+def _plain_rows(spec: ListSpec, batches: Iterator[Sequence[Any]]) -> Iterator[list[Any]]:
+    """Rows of a list that `renders_in_sql` are already flat but for their embeds, which come
+    as JSON text, or NULL when empty: only the non-empty ones need writing as `flatten` does."""
+    inline = range(len(spec.columns), len(spec.columns) + len(spec.embeds))
     for rows in batches:
-        yield b"".join(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE) for row in rows)
+        converted = []
+        for row in rows:
+            if any(row[i] is not None for i in inline):
+                row = list(row)
+                for i in inline:
+                    if row[i] is not None:
+                        row[i] = flatten({"v": orjson.loads(row[i])})["v"]
+            converted.append(row)
+        yield converted
+
+
+def _ndjson_lines(spec: ListSpec, engine: Engine, query: ListQuery, size: int) -> Iterator[bytes]:
+    if renders_in_sql(spec):
+        # The database writes each line: nothing to do per row but join them.
+        for rows in _batches(engine, spec, query, size, "json"):
+            yield "".join(f"{row[2]}\n" for row in rows).encode()
+        return
+    for items in _items(engine, spec, query, size):
+        yield b"".join(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE) for row in items)
+
+
+def _csv_lines(spec: ListSpec, engine: Engine, query: ListQuery, size: int) -> Iterator[str]:
+    header = list(flatten(spec.empty_row()))
+    if renders_in_sql(spec):
+        rows: Iterator[Iterable[Sequence[Any]]] = _plain_rows(
+            spec, _batches(engine, spec, query, size, "tuples")
+        )
+    else:
+        rows = _flat_rows(spec, _items(engine, spec, query, size))
+    return _csv_text(rows, header)
 
 
 def export_response(
     request: Request, spec: ListSpec, query: ListQuery, fmt: str, name: str
 ) -> StreamingResponse:
     engine: Engine = request.app.state.engine
-    batches = _batches(engine, spec, query, request.app.state.settings.export_batch_size)
+    size = request.app.state.settings.export_batch_size
+    body: Iterator[Any] = (
+        _csv_lines(spec, engine, query, size)
+        if fmt == "csv"
+        else _ndjson_lines(spec, engine, query, size)
+    )
     # Fail before the first byte: a bad cursor must be a 400, not a broken stream.
-    first = next(batches)
-    everything = _chain(first, batches)
-    body = _csv_lines(spec, everything) if fmt == "csv" else _ndjson_lines(everything)
+    first = next(body)
     return StreamingResponse(
-        body,
+        _chain(first, body),
         media_type=MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
     )
 
 
-def _chain(first: list[Row], rest: Iterator[list[Row]]) -> Iterator[list[Row]]:
+def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
     yield first
     yield from rest

@@ -27,18 +27,25 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Connection,
+    Date,
+    DateTime,
     Integer,
     Result,
     Select,
+    String,
+    Text,
     and_,
     bindparam,
+    cast,
     func,
     literal_column,
     or_,
     select,
     tuple_,
+    type_coerce,
 )
 from sqlalchemy.sql.elements import BindParameter, KeyedColumnElement
+from sqlmodel.sql.sqltypes import AutoString  # text as it is stored
 from starlette.datastructures import URL
 
 from app.errors import BadRequest, NotFound
@@ -339,6 +346,12 @@ def fetch_page(connection: Connection, spec: ListSpec, query: ListQuery) -> Page
     return fetch_page_and(connection, spec, query, None)[0]
 
 
+Columns = Literal["page", "tuples", "json"]
+"""What a page statement selects: the spec's columns and inline embeds, each row as a dict
+("page"), the same as plain tuples ("tuples", for CSV), or each row as one JSON text
+("json", for NDJSON; only for specs that `renders_in_sql`)."""
+
+
 def fetch_page_and(
     connection: Connection,
     spec: ListSpec,
@@ -347,52 +360,17 @@ def fetch_page_and(
 ) -> tuple[Page[Row], Any]:
     """`fetch_page`, and the value of `extra` (an uncorrelated scalar subquery, such as the
     list's version) read by the same statement; None when the page is empty."""
-    sort, column, descending = resolve_sort(spec, query.sort)
-    dialect = connection.dialect.name
-    shape, conditions, params = _filtered(spec, query, connection)
-    after: tuple[Any, Any] | None = None
-    if query.cursor:
-        after = _decode_cursor(query.cursor, sort, column, spec.id_column)
-        params["after_value"], params["after_id"] = after
-    key = (
-        "page",
-        dialect,
-        sort,
-        shape,
-        after is not None,
-        after is not None and after[0] is None,
-        None if extra is None else extra.key,
-    )
-    statement = spec.statements.get(key)
-    if statement is None:
-        statement = spec.base_query().add_columns(*_inline_columns(spec, dialect))
-        if extra is not None:
-            statement = statement.add_columns(extra)
-        statement = statement.where(*conditions)
-        if after is not None:
-            statement = statement.where(
-                _keyset(column, spec.id_column, descending, after[0] is None)
-            )
-        order = [column.desc() if descending else column.asc()]
-        if column.nullable:
-            order = [order[0].nulls_last()]
-        if column is not spec.id_column:
-            order.append(spec.id_column.desc() if descending else spec.id_column.asc())
-        statement = statement.order_by(*order).limit(bindparam("limit", type_=Integer))
-        spec.statements[key] = statement
-    rows = dict_rows(connection.execute(statement, {**params, "limit": query.limit + 1}))
+    keys, tuples, next_cursor = fetch_rows(connection, spec, query, "page", extra)
+    rows = [dict(zip(keys, row, strict=True)) for row in tuples]
     extra_value = None
     if extra is not None and rows:
         extra_value = rows[0][extra.key]
         for row in rows:
             del row[extra.key]
-    next_cursor = None
-    if len(rows) > query.limit:
-        rows = rows[: query.limit]
-        last = rows[-1]
-        next_cursor = _encode_cursor(sort, last[column.key], last[spec.id_column.key])
     total = None
     if query.count:
+        dialect = connection.dialect.name
+        shape, conditions, params = _filtered(spec, query, connection)
         count_key = ("count", dialect, shape)
         counter = spec.statements.get(count_key)
         if counter is None:
@@ -409,6 +387,114 @@ def fetch_page_and(
         total=total,
     )
     return page, extra_value
+
+
+def fetch_rows(
+    connection: Connection,
+    spec: ListSpec,
+    query: ListQuery,
+    columns: Columns,
+    extra: KeyedColumnElement[Any] | None = None,
+) -> tuple[list[str], Sequence[Any], str | None]:
+    """The keys and rows of one page, as the database returns them, and the next cursor.
+
+    Statements are cached by their shape (which filters, which sort, whether a cursor), so a
+    request binds values to a statement built and compiled before."""
+    sort, column, descending = resolve_sort(spec, query.sort)
+    dialect = connection.dialect.name
+    shape, conditions, params = _filtered(spec, query, connection)
+    after: tuple[Any, Any] | None = None
+    if query.cursor:
+        after = _decode_cursor(query.cursor, sort, column, spec.id_column)
+        params["after_value"], params["after_id"] = after
+    key = (
+        columns,
+        dialect,
+        sort,
+        shape,
+        after is not None,
+        after is not None and after[0] is None,
+        None if extra is None else extra.key,
+    )
+    statement = spec.statements.get(key)
+    if statement is None:
+        if columns == "json":
+            statement = select(column, spec.id_column, _json_row(spec, dialect)).where(*spec.where)
+        elif columns == "tuples":
+            # Dates as the database gives them (ISO text on SQLite), not parsed into objects
+            # only to be written out again.
+            plain = [
+                type_coerce(c, String).label(c.key) if isinstance(c.type, Date) else c
+                for c in spec.columns
+            ]
+            # Embeds as JSON text, NULL when empty (most rows): CSV writes both as they are.
+            embeds = [
+                func.nullif(cast(c, Text), literal_column("'[]'")).label(c.key)
+                for c in _inline_columns(spec, dialect)
+            ]
+            statement = select(*plain, *embeds).where(*spec.where)
+        else:
+            statement = spec.base_query().add_columns(*_inline_columns(spec, dialect))
+        if extra is not None:
+            statement = statement.add_columns(extra)
+        statement = statement.where(*conditions)
+        if after is not None:
+            statement = statement.where(
+                _keyset(column, spec.id_column, descending, after[0] is None)
+            )
+        order = [column.desc() if descending else column.asc()]
+        if column.nullable:
+            order = [order[0].nulls_last()]
+        if column is not spec.id_column:
+            order.append(spec.id_column.desc() if descending else spec.id_column.asc())
+        statement = statement.order_by(*order).limit(bindparam("limit", type_=Integer))
+        spec.statements[key] = statement
+    result = connection.execute(statement, {**params, "limit": query.limit + 1})
+    keys = list(result.keys())
+    rows = result.fetchall()
+    next_cursor = None
+    if len(rows) > query.limit:
+        rows = rows[: query.limit]
+        last = rows[-1]
+        if columns == "json":
+            value, last_id = last[0], last[1]
+        else:
+            value, last_id = last[keys.index(column.key)], last[keys.index(spec.id_column.key)]
+        next_cursor = _encode_cursor(sort, value, last_id)
+    return keys, rows, next_cursor
+
+
+def renders_in_sql(spec: ListSpec) -> bool:
+    """Whether the database can write this list's items as the API does: no Python shaping,
+    every embed inline, and only integers, text and dates (no booleans, times or JSON)."""
+    return (
+        spec.shape is None
+        and all(embed.inline is not None for embed in spec.embeds)
+        and all(
+            isinstance(c.type, Integer | String | Date | AutoString)
+            and not isinstance(c.type, DateTime)
+            for c in spec.columns
+        )
+    )
+
+
+def _json_row(spec: ListSpec, dialect: str) -> ColumnElement[str]:
+    """An item as JSON text, written by the database: the same keys, order and values as the
+    JSON API (see `renders_in_sql`)."""
+    fields: list[ColumnElement[Any]] = []
+    for c in spec.columns:
+        fields += [literal_column(f"'{c.key}'"), c]
+    for embed in spec.embeds:
+        assert embed.inline is not None
+        value = embed.inline(dialect, spec.id_column)
+        # SQLite: `json()` marks the embed's text as JSON, so it is not quoted as a string.
+        fields += [
+            literal_column(f"'{embed.name}'"),
+            value if dialect == "postgresql" else func.json(value),
+        ]
+    if dialect == "postgresql":
+        return cast(func.json_build_object(*fields), Text)
+    return func.json_object(*fields, type_=Text)
 
 
 def _inline_columns(spec: ListSpec, dialect: str) -> list[ColumnElement[Any]]:

@@ -69,9 +69,13 @@ def generated(new_database: NewDatabase) -> Iterator[tuple[TestClient, list[dict
                     "source_id": 1,
                     "record_type": "measure",
                     "record_id": r["id"],
-                    "quote": f"q {r['id']}",
+                    "quote": quote,
                 }
                 for r in rows
+                # None on every fifth measure; two, with CSV's special characters, on others.
+                for quote in [f"q {r['id']}", 'said "no", then\nleft'][
+                    : r["id"] % 5 and 1 + r["id"] % 2
+                ]
             ],
         )
     engine.dispose()
@@ -176,7 +180,15 @@ def test_csv_export_streams_every_matching_row(
     assert len(records) > 7  # more than one export batch
     first = records[0]
     assert set(first) >= {"id", "kind", "stage", "date", "citations", "summary"}
-    assert orjson.loads(first["citations"]) == [{"source_id": 1, "quote": f"q {first['id']}"}]
+    quotes = {int(r["id"]): r["citations"] for r in records}
+    for measure_id, cell in quotes.items():
+        expected_quotes = [f"q {measure_id}", 'said "no", then\nleft'][
+            : measure_id % 5 and 1 + measure_id % 2
+        ]
+        parsed = orjson.loads(cell) if cell else []
+        assert parsed == [{"source_id": 1, "quote": q} for q in expected_quotes]
+    assert any(cell == "" for cell in quotes.values())
+    assert any(len(orjson.loads(cell)) == 2 for cell in quotes.values() if cell)
 
 
 def test_ndjson_export_by_accept_header_matches_the_json_pages(
