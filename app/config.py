@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         default=["*"], description='Origins allowed to read from a browser (JSON list, e.g. ["*"]).'
     )
+    cache_max_age: int = Field(
+        default=5,
+        ge=0,
+        le=31_536_000,
+        description="Seconds a shared cache may keep an anonymous GET's answer (Cache-Control); "
+        "0: revalidate every time.",
+    )
     log_level: str = Field(default="info", description="uvicorn log level.")
     access_log: bool = Field(
         default=True, description="Write one JSON line a request to standard output."

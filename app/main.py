@@ -8,6 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from app.access_log import AccessLog
+from app.cache_control import CacheControl
 from app.changes.router import router as changes_router
 from app.config import Settings, get_settings
 from app.countries.router import router as countries_router
@@ -22,8 +23,10 @@ from app.measures.router import expulsions_router
 from app.measures.router import router as measures_router
 from app.missions.router import router as missions_router
 from app.officials.router import router as officials_router
+from app.relations.router import router as relations_router
 from app.sources.router import router as sources_router
 from app.talks.router import router as talks_router
+from app.timeline.router import router as timeline_router
 
 DESCRIPTION = """
 Diplomatic-staffing facts — missions, headcounts and caps, expulsions and other measures,
@@ -48,6 +51,8 @@ TAGS = [
     {"name": "events", "description": "Dated context."},
     {"name": "sources", "description": "Documents the facts come from, with their quotes."},
     {"name": "countries", "description": "ISO 3166-1 countries."},
+    {"name": "relations", "description": "Everything between two countries, in one answer."},
+    {"name": "timeline", "description": "Every dated fact, of every kind, in date order."},
     {"name": "changes", "description": "Every change, in order, for incremental sync."},
     {"name": "keys", "description": "API keys (admin)."},
     {"name": "health", "description": "Liveness and readiness probes."},
@@ -82,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=["Link", "ETag"],
     )
+    app.add_middleware(CacheControl, max_age=settings.cache_max_age)
     if settings.access_log:
         app.add_middleware(AccessLog)  # added last: the outermost, so it times everything
     # Routes are matched in this order, one by one: the most requested come first.
@@ -97,6 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         officials_router,
         sources_router,
         countries_router,
+        relations_router,
+        timeline_router,
         changes_router,
         keys_router,
     ):

@@ -1,28 +1,46 @@
 """Headcounts endpoints."""
 
-from fastapi import APIRouter
-from pydantic import Field
+from typing import Annotated
 
-from app.countries.service import CountryCode
-from app.headcounts.models import HeadcountKind, HeadcountRead, HeadcountUpdate, StaffCategory
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from app.caching import conditional_list
+from app.db import read_connection
+from app.errors import problems
+from app.headcounts.models import HeadcountRead, HeadcountUpdate
+from app.headcounts.series import HeadcountFilters, SeriesQuery, SeriesView, headcount_series
 from app.headcounts.service import HEADCOUNT_LIST, HEADCOUNT_WRITE
-from app.listing import CommaList, DatedQuery
-from app.routes import add_read_routes
+from app.listing import DatedQuery
+from app.routes import add_read_routes, json_response
 from app.write_routes import add_write_routes
 
 router = APIRouter(prefix="/v1/headcounts", tags=["headcounts"])
 
 
-class HeadcountQuery(DatedQuery):
-    sending_country: CommaList[CountryCode] | None = Field(
-        default=None, description="Whose staff (alpha-2 or alpha-3, comma-separated)."
-    )
-    host_country: CommaList[CountryCode] | None = Field(
-        default=None, description="Where posted (alpha-2 or alpha-3, comma-separated)."
-    )
-    mission_id: CommaList[int] | None = Field(default=None, description="Missions counted.")
-    category: CommaList[StaffCategory] | None = Field(default=None, description="Staff categories.")
-    kind: CommaList[HeadcountKind] | None = Field(default=None, description="`actual` or `cap`.")
+class HeadcountQuery(DatedQuery, HeadcountFilters):
+    pass
+
+
+# Before the record routes: `/{record_id}` would take "series" for an id.
+@router.get(
+    "/series",
+    summary="Headcount time series",
+    operation_id="headcount_series",
+    responses={200: {"model": SeriesView}, **problems(422, 503)},
+)
+async def series(request: Request, query: Annotated[SeriesQuery, Query()]) -> Response:
+    """Headcounts as time series ready to plot: one series per direction (sending → host),
+    mission (null: the whole pair), category and kind (`actual` and `cap` apart), each a list
+    of `{date, count, date_precision}` in date order. The headcount list's filters apply;
+    `interval=month|year` keeps the last count of each month or year."""
+    with read_connection(request) as connection:
+        return conditional_list(
+            connection,
+            request,
+            "series",
+            lambda: json_response(headcount_series(connection, query)),
+        )
 
 
 add_read_routes(

@@ -1,0 +1,199 @@
+"""Headcount time series, ready to plot: one series per direction, mission, category and kind,
+optionally bucketed to the last value of each month or year."""
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import Connection, extract, func, select
+
+from app.common import CountryCode, DatePrecision
+from app.errors import BadRequest
+from app.headcounts.models import HeadcountKind, StaffCategory
+from app.headcounts.service import headcount_table
+from app.listing import CommaList, Row
+
+MAX_POINTS = 100_000
+
+
+class HeadcountFilters(BaseModel):
+    """The filters of the headcount list and of its series."""
+
+    sending_country: CommaList[CountryCode] | None = Field(
+        default=None, description="Whose staff (alpha-2 or alpha-3, comma-separated)."
+    )
+    host_country: CommaList[CountryCode] | None = Field(
+        default=None, description="Where posted (alpha-2 or alpha-3, comma-separated)."
+    )
+    mission_id: CommaList[int] | None = Field(default=None, description="Missions counted.")
+    category: CommaList[StaffCategory] | None = Field(default=None, description="Staff categories.")
+    kind: CommaList[HeadcountKind] | None = Field(default=None, description="`actual` or `cap`.")
+
+
+class Interval(StrEnum):
+    day = "day"
+    month = "month"
+    year = "year"
+
+
+class SeriesQuery(HeadcountFilters):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: dt.date | None = Field(
+        default=None, alias="from", description="Only counts as of this day or later."
+    )
+    to: dt.date | None = Field(default=None, description="Only counts as of this day or earlier.")
+    interval: Interval = Field(
+        default=Interval.day,
+        description="`day`: every count (the last of a day); `month` or `year`: the last count "
+        "of each month or year, dated the first day of it.",
+    )
+
+    @model_validator(mode="after")
+    def _range_in_order(self) -> "SeriesQuery":
+        if self.from_ and self.to and self.from_ > self.to:
+            raise ValueError(f"'from' ({self.from_}) is after 'to' ({self.to})")
+        return self
+
+
+class Point(BaseModel):
+    date: dt.date = Field(description="The day, or the first day of the bucket.")
+    count: int = Field(description="Number of people.")
+    date_precision: DatePrecision = Field(
+        description="How exactly `date` is known: the interval, or the count's own precision "
+        "when that is coarser."
+    )
+    id: int = Field(description="The headcount the value comes from (`/v1/headcounts/{id}`).")
+
+
+class Series(BaseModel):
+    sending_country: str = Field(description="Whose staff (ISO alpha-2).")
+    host_country: str = Field(description="Where posted (ISO alpha-2).")
+    mission_id: int | None = Field(description="The mission counted; null for the whole pair.")
+    category: StaffCategory = Field(description="Which staff.")
+    kind: HeadcountKind = Field(description="`actual` or `cap`.")
+    points: list[Point] = Field(description="The values, in date order.")
+
+
+EXAMPLE: dict[str, Any] = {
+    "interval": "year",
+    "series": [
+        {
+            "sending_country": "RU",
+            "host_country": "US",
+            "mission_id": None,
+            "category": "diplomatic",
+            "kind": "cap",
+            "points": [
+                {"date": "2020-01-01", "count": 455, "date_precision": "year", "id": 3},
+                {"date": "2021-01-01", "count": 400, "date_precision": "year", "id": 7},
+            ],
+        }
+    ],
+}
+
+
+class SeriesView(BaseModel):
+    """Time series of headcounts, one per direction, mission, category and kind."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE]})
+
+    interval: Interval = Field(description="The bucket size asked for.")
+    series: list[Series] = Field(
+        description="Ordered by sending and host country, category, kind, then mission "
+        "(the whole pair first)."
+    )
+
+
+COARSENESS = [DatePrecision.day, DatePrecision.week, DatePrecision.month, DatePrecision.year]
+h = headcount_table.c
+FILTERED = ("sending_country", "host_country", "mission_id", "category", "kind")
+
+
+def _bucket_start(day: dt.date, precision: DatePrecision) -> dt.date:
+    if precision is DatePrecision.year:
+        return day.replace(month=1, day=1)
+    if precision is DatePrecision.month:
+        return day.replace(day=1)
+    return day
+
+
+def _point(row: Any, interval: Interval) -> Row:
+    """The bucket's value: dated by the bucket, unless the count itself is known less exactly
+    (a count dated only to a year stays a year in a month's bucket)."""
+    own = DatePrecision(row.date_precision)
+    wanted = DatePrecision(interval.value)
+    if COARSENESS.index(own) >= COARSENESS.index(wanted):
+        return {"date": row.as_of, "count": row.count, "date_precision": own.value, "id": row.id}
+    return {
+        "date": _bucket_start(row.as_of, wanted),
+        "count": row.count,
+        "date_precision": wanted.value,
+        "id": row.id,
+    }
+
+
+def headcount_series(connection: Connection, query: SeriesQuery) -> Row:
+    key = [h.sending_country, h.host_country, h.mission_id, h.category, h.kind]
+    bucket = {
+        Interval.day: [h.as_of],
+        Interval.month: [extract("year", h.as_of), extract("month", h.as_of)],
+        Interval.year: [extract("year", h.as_of)],
+    }[query.interval]
+    last_first = func.row_number().over(
+        partition_by=[*key, *bucket], order_by=[h.as_of.desc(), h.id.desc()]
+    )
+    conditions = [
+        h[name].in_(getattr(query, name)) for name in FILTERED if getattr(query, name) is not None
+    ]
+    if query.from_ is not None:
+        conditions.append(h.as_of >= query.from_)
+    if query.to is not None:
+        conditions.append(h.as_of <= query.to)
+    ranked = (
+        select(h.id, *key, h.as_of, h.date_precision, h.count, last_first.label("rank"))
+        .where(*conditions)
+        .subquery()
+    )
+    r = ranked.c
+    rows = connection.execute(
+        select(r.id, r.sending_country, r.host_country, r.mission_id, r.category, r.kind)
+        .add_columns(r.as_of, r.date_precision, r.count)
+        .where(r.rank == 1)
+        .order_by(
+            r.sending_country,
+            r.host_country,
+            r.category,
+            r.kind,
+            r.mission_id.asc().nulls_first(),
+            r.as_of,
+        )
+        .limit(MAX_POINTS + 1)
+    ).all()
+    if len(rows) > MAX_POINTS:
+        raise BadRequest(
+            "Too many points",
+            f"More than {MAX_POINTS} points match: narrow the filters or use interval=month "
+            "or interval=year.",
+            status=422,
+        )
+    series: list[Row] = []
+    for row in rows:
+        ident = (row.sending_country, row.host_country, row.mission_id, row.category, row.kind)
+        if not series or series[-1]["_ident"] != ident:
+            series.append(
+                {
+                    "_ident": ident,
+                    "sending_country": row.sending_country,
+                    "host_country": row.host_country,
+                    "mission_id": row.mission_id,
+                    "category": row.category,
+                    "kind": row.kind,
+                    "points": [],
+                }
+            )
+        series[-1]["points"].append(_point(row, query.interval))
+    for one in series:
+        del one["_ident"]
+    return {"interval": query.interval.value, "series": series}

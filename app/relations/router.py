@@ -1,0 +1,50 @@
+"""The relation endpoint: one bilateral picture."""
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
+
+from app.caching import conditional_list
+from app.db import read_connection
+from app.errors import problems
+from app.relations.models import RelationView
+from app.relations.service import countries_of, get_relation
+from app.routes import json_response
+
+router = APIRouter(prefix="/v1/relations", tags=["relations"])
+
+Code = Annotated[
+    str,
+    Path(
+        max_length=16,
+        description="ISO 3166-1 alpha-2 or alpha-3 code, any case.",
+        examples=["RU", "usa"],
+    ),
+]
+
+
+@router.get(
+    "/{a}/{b}",
+    summary="Get the relation between two countries",
+    operation_id="get_relation",
+    responses={200: {"model": RelationView}, **problems(404, 422, 503)},
+)
+async def relation(request: Request, a: Code, b: Code) -> Response:
+    """Everything on record between two states, oriented as asked (`/RU/US` and `/US/RU` hold
+    the same facts, with `a` and `b` swapped): missions each way with their status; the latest
+    actual headcount and cap each way per category, with their dates and parity (a→b over
+    b→a); measures by stage and as response chains; unresolved disputes with their last and
+    next talks; the latest events. Every fact with its citations. An unknown country is a
+    404; the same country twice, a 422. The ETag changes with any write (and each day, as
+    "last" and "next" talks are reckoned from today)."""
+    today = dt.datetime.now(dt.UTC).date()
+    with read_connection(request) as connection:
+        first, second = countries_of(connection, a, b)
+        return conditional_list(
+            connection,
+            request,
+            f"relation-{today.isoformat()}",
+            lambda: json_response(get_relation(connection, first, second, today)),
+        )

@@ -1,0 +1,43 @@
+"""The timeline endpoint."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import Field
+
+from app.countries.service import CountryCode
+from app.db import read_connection
+from app.errors import problems
+from app.listing import CommaList, DatedQuery, Page
+from app.routes import list_content, list_response, parse_query, query_parameters
+from app.timeline.models import TimelineItem, TimelineKind
+from app.timeline.service import TIMELINE_LIST
+
+router = APIRouter(prefix="/v1/timeline", tags=["timeline"])
+
+
+class TimelineQuery(DatedQuery):
+    countries: CommaList[CountryCode] | None = Field(
+        default=None,
+        description="Facts involving every country named (alpha-2 or alpha-3, comma-separated): "
+        "`RU,US` is what passed between the two, `RU` everything involving Russia.",
+    )
+    kinds: CommaList[TimelineKind] | None = Field(
+        default=None, description="Kinds of fact, comma-separated: `talks,measure`."
+    )
+
+
+@router.get(
+    "",
+    summary="Timeline of dated facts",
+    operation_id="list_timeline",
+    openapi_extra={"parameters": query_parameters(TimelineQuery)},
+    responses={200: list_content(Page[TimelineItem]), **problems(400, 422, 503)},
+)
+async def timeline(request: Request) -> Response:
+    """Every dated fact — talks, measures, mission status changes, headcounts, events, the
+    opening of visa disputes — in date order (`sort=-date`: newest first), each with its kind,
+    a one-line title, its record's URL and its citations. Facts with no known date are left
+    out. A list like the others: keyset pages, `count`, CSV and NDJSON, ETag."""
+    query = parse_query(TimelineQuery, request)
+    with read_connection(request) as connection:
+        return list_response(request, connection, TIMELINE_LIST, query, "timeline")

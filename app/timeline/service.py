@@ -1,0 +1,118 @@
+"""The timeline: the `timeline` view paged by the list machine, each row given a title, its
+record's URL and its citations."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, case, func, select
+
+from app.countries.service import country_table
+from app.events.service import event_country_table
+from app.listing import Embed, ListSpec, Row
+from app.sources.models import RecordType
+from app.sources.service import RECORD_PATHS, load_citations
+from app.timeline.models import TimelineKind, timeline_view
+
+tl = timeline_view.c
+ec = event_country_table.c
+
+RECORD_TYPES: dict[str, RecordType] = {
+    TimelineKind.talks: RecordType.talks,
+    TimelineKind.measure: RecordType.measure,
+    TimelineKind.mission_status: RecordType.mission_status,
+    TimelineKind.headcount: RecordType.headcount,
+    TimelineKind.event: RecordType.event,
+    TimelineKind.dispute: RecordType.visa_dispute,
+}
+
+
+def _load_citations(connection: Connection, keys: list[Any]) -> Mapping[Any, list[Any]]:
+    """Citations of a page of items: one query per kind on the page."""
+    ids: dict[str, list[int]] = {}
+    for key in keys:
+        kind, _, record_id = key.partition(":")
+        ids.setdefault(kind, []).append(int(record_id))
+    found: dict[str, list[Any]] = {}
+    for kind, record_ids in ids.items():
+        for record_id, citations in load_citations(
+            connection, RECORD_TYPES[kind], record_ids
+        ).items():
+            found[f"{kind}:{record_id}"] = citations
+    return found
+
+
+def _involving_all(
+    isin: Any,
+) -> ColumnElement[bool]:
+    """`countries=RU,US`: the facts that involve every country named. The number of wanted
+    countries is counted in the country table, where each ISO code is once."""
+    wanted = select(func.count()).select_from(country_table).where(isin(country_table.c.code))
+    in_event = (
+        select(func.count())
+        .select_from(event_country_table)
+        .where(ec.event_id == tl.id, isin(ec.country))
+    )
+    in_pair = case((isin(tl.country_a), 1), else_=0) + case(
+        (and_(isin(tl.country_b), tl.country_b != tl.country_a), 1), else_=0
+    )
+    involved = case(
+        (tl.kind == TimelineKind.event.value, in_event.scalar_subquery()), else_=in_pair
+    )
+    return involved == wanted.scalar_subquery()
+
+
+def _words(value: str | None) -> str:
+    return (value or "").replace("_", " ")
+
+
+def _pair(row: Row) -> str:
+    return "–".join(c for c in (row["country_a"], row["country_b"]) if c)
+
+
+def _title(row: Row) -> str:
+    """One line from the columns the view gives each kind (see migration 0003)."""
+    kind, a, b = row["kind"], row["country_a"], row["country_b"]
+    subject, state, number, label = row["subject"], row["state"], row["number"], row["label"]
+    if kind == TimelineKind.talks:
+        place = f"Talks in {subject}" if subject else "Talks"
+        pair = f" ({_pair(row)})" if a else ""
+        return f"{place}{pair}: {_words(state)}"
+    if kind == TimelineKind.measure:
+        what = f"{_words(subject).capitalize()} {state}: {a} → {b}"
+        count = f", {number} diplomats" if number is not None else ""
+        return f"{what}{count}" + (f" ({label})" if label else "")
+    if kind == TimelineKind.mission_status:
+        where = f"{label} ({b})" if label else b
+        return f"{a} {_words(subject)} in {where}: {state}"
+    if kind == TimelineKind.headcount:
+        return f"{a} → {b} {_words(subject)} staff: {number} ({state})"
+    if kind == TimelineKind.dispute:
+        return f"Visa dispute opened ({_pair(row)}): {label}"
+    return str(label or "")
+
+
+def _shape(row: Row) -> Row:
+    kind = row["kind"]
+    path = RECORD_PATHS[RECORD_TYPES[kind]] if kind in RECORD_TYPES else None
+    return {
+        "key": row["key"],
+        "kind": kind,
+        "id": row["id"],
+        "date": row["date"],
+        "date_precision": row["date_precision"],
+        "title": _title(row) if kind else None,
+        "url": path.format(id=row["page_id"]) if path else None,
+        "citations": row["citations"],
+    }
+
+
+TIMELINE_LIST = ListSpec(
+    columns=list(timeline_view.c),
+    id_column=tl.key,
+    sorts={"date": tl.date},
+    default_sort="date",
+    filters={"countries": _involving_all, "kinds": tl.kind},
+    date_column=tl.date,
+    embeds=[Embed("citations", _load_citations)],
+    shape=_shape,
+)
