@@ -12,6 +12,7 @@ from app.cache_control import CacheControl
 from app.changes.router import router as changes_router
 from app.config import Settings, get_settings
 from app.countries.router import router as countries_router
+from app.dashboard.router import router as dashboard_router
 from app.db import make_engine
 from app.disputes.router import router as disputes_router
 from app.errors import install_error_handlers, problem_only_openapi
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         timeline_router,
         changes_router,
         keys_router,
+        dashboard_router,
     ):
         app.include_router(router)
     return app

@@ -477,7 +477,7 @@ def test_the_timeline_shows_posted_headcounts(api: TestClient) -> None:
 
 
 def test_gets_are_cacheable_for_a_short_while(client: TestClient, admin: dict[str, str]) -> None:
-    for path in ("/v1/missions", "/v1/relations/RU/US", "/v1/timeline"):
+    for path in ("/v1/missions", "/v1/relations/RU/US", "/v1/timeline", "/dashboard/RU/US"):
         assert client.get(path).headers["cache-control"] == "public, max-age=5", path
     etag = client.get("/v1/missions").headers["etag"]
     not_modified = client.get("/v1/missions", headers={"If-None-Match": etag})

@@ -1,0 +1,43 @@
+"""The dashboard: a static page, built from files in this folder (no CDN, no build step), that
+reads the public JSON API like any other client."""
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse
+
+from app.errors import NotFound
+
+STATIC = Path(__file__).parent / "static"
+ASSETS = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}
+
+router = APIRouter(include_in_schema=False)
+
+
+def _page() -> FileResponse:
+    return FileResponse(STATIC / "index.html", media_type="text/html")
+
+
+@router.get("/dashboard")
+async def dashboard() -> FileResponse:
+    """The page; it asks which two countries to show."""
+    return _page()
+
+
+# Before the pair route, which would take `assets` for a country.
+@router.get("/dashboard/assets/{name}")
+async def asset(name: Annotated[str, PathParam(max_length=64)]) -> FileResponse:
+    """The page's script and style sheet."""
+    if name not in ASSETS:
+        raise NotFound(detail=f"No dashboard asset named '{name}'.")
+    return FileResponse(STATIC / name, media_type=ASSETS[name])
+
+
+@router.get("/dashboard/{a}/{b}")
+async def dashboard_pair(
+    a: Annotated[str, PathParam(max_length=16)], b: Annotated[str, PathParam(max_length=16)]
+) -> FileResponse:
+    """The page for two countries (the script reads them from the URL)."""
+    return _page()

@@ -1,0 +1,353 @@
+// The dashboard: a client of the public JSON API and nothing else. No framework, no build,
+// no CDN: the page is what the server ships. Text from the API is only ever set as text.
+"use strict";
+
+const STAGE_NAMES = {
+  considered: "Considered", threatened: "Threatened", proposed: "Proposed", ordered: "Ordered",
+  implemented: "Implemented", withdrawn: "Withdrawn", lapsed: "Lapsed",
+};
+
+// h("a", {href: "/x"}, "text", child): an element; strings become text nodes.
+function h(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") node.className = value;
+    else node.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function svg(tag, attrs, ...children) {
+  const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
+  for (const child of children) {
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+async function getJSON(url) {
+  const response = await fetch(url, { headers: { Accept: "application/json" } });
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.detail || `${response.status} on ${url}`);
+  return body;
+}
+
+const words = (value) => (value || "").replaceAll("_", " ");
+
+function when(date, precision) {
+  if (!date) return "date unknown";
+  if (!precision || precision === "day") return date;
+  if (precision === "week") return `week of ${date}`;
+  if (precision === "month") return date.slice(0, 7);
+  return date.slice(0, 4);
+}
+
+function citations(list) {
+  return h("ul", { class: "citations" }, (list || []).map((c) => h("li", {},
+    h("blockquote", {}, "“", c.quote, "” ",
+      h("a", { href: `/v1/sources/${c.source_id}`, class: "source" }, `source ${c.source_id}`)))));
+}
+
+function table(headers, rows) {
+  return h("table", {}, h("thead", {}, h("tr", {}, headers.map((x) => h("th", {}, x)))),
+    h("tbody", {}, rows.map((row) => h("tr", {}, row.map((cell) => h("td", {}, cell))))));
+}
+
+// ---- sections -------------------------------------------------------------------------
+
+function renderMissions(relation) {
+  const { a, b, missions } = relation;
+  const rows = [];
+  for (const [way, from, to] of [["a_to_b", a, b], ["b_to_a", b, a]]) {
+    for (const m of missions[way]) {
+      rows.push([
+        `${from.name} → ${to.name}`,
+        h("a", { href: `/v1/missions/${m.id}` }, words(m.kind)),
+        m.city || h("span", { class: "muted" }, "city not given"),
+        h("span", { class: `badge status-${m.status}` }, m.status),
+        m.status_since ? m.status_since : h("span", { class: "muted" }, "since: unknown"),
+        citations(m.citations),
+      ]);
+    }
+  }
+  return rows.length
+    ? table(["direction", "mission", "city", "status", "since", "sources"], rows)
+    : h("p", { class: "muted" }, "No missions on record between the two.");
+}
+
+function count(record) {
+  if (!record) return h("span", { class: "muted" }, "unknown");
+  return h("span", {},
+    h("a", { href: `/v1/headcounts/${record.id}` }, String(record.count)), " ",
+    h("span", { class: "muted" }, when(record.as_of, record.date_precision)));
+}
+
+function renderStaffing(relation) {
+  const { a, b, staffing } = relation;
+  const known = staffing.filter((s) => ["a_to_b", "b_to_a"].some(
+    (way) => s[way].actual || s[way].cap));
+  if (!known.length) {
+    return h("p", { class: "muted", id: "no-headcounts" },
+      "No headcounts on record for this pair: the parity is unknown (null).");
+  }
+  const ratio = (value) => (value === null ? h("span", { class: "muted" }, "n/a") : value.toFixed(2));
+  return table(
+    ["category", `${a.code} in ${b.code}: actual`, "cap", `${b.code} in ${a.code}: actual`, "cap",
+      "parity (actual)", "parity (cap)"],
+    known.map((s) => [words(s.category), count(s.a_to_b.actual), count(s.a_to_b.cap),
+      count(s.b_to_a.actual), count(s.b_to_a.cap), ratio(s.parity.actual), ratio(s.parity.cap)]),
+  );
+}
+
+function talksBlock(label, talks) {
+  if (!talks) return null;
+  return h("div", { class: "talks" },
+    h("strong", {}, label, ": "),
+    h("a", { href: `/v1/talks/${talks.id}` },
+      `${when(talks.date, talks.date_precision)}${talks.city ? ", " + talks.city : ""}`),
+    ` — ${words(talks.outcome)}. `,
+    talks.participants.length
+      ? `With ${talks.participants.map((p) => `${p.name} (${p.side})`).join(", ")}. `
+      : "",
+    talks.summary || "",
+    talks.statements.length ? h("ul", {}, talks.statements.map((s) => h("li", {},
+      `${s.speaker || "Unnamed"} (${s.kind}): “${s.quote}”`))) : null,
+    citations(talks.citations));
+}
+
+function renderDisputes(relation) {
+  if (!relation.disputes.length) return h("p", { class: "muted" }, "No open disputes on record.");
+  return relation.disputes.map((d) => {
+    const next = d.next_round.planned
+      ? `planned, ${d.next_round.date ? "on " + d.next_round.date : "no date set"}`
+      : "none planned";
+    return h("article", { class: "dispute" },
+      h("p", {}, h("a", { href: `/v1/visa-disputes/${d.id}` }, d.title), " ",
+        h("span", { class: "badge" }, d.status), " ",
+        h("span", { class: "muted" }, `issues: ${d.issues.map(words).join(", ")}`)),
+      talksBlock("Last talks", d.last_talks) ||
+        h("p", { class: "muted" }, "No talks on record yet."),
+      talksBlock("Next talks", d.next_talks),
+      h("p", {}, h("strong", {}, "Next round: "), next),
+      citations(d.citations));
+  });
+}
+
+function measureCard(m) {
+  return h("div", { class: "measure", "data-measure": m.id },
+    h("div", {}, h("span", { class: "badge" }, m.stage), " ",
+      h("a", { href: `/v1/measures/${m.id}` }, words(m.kind)), " ",
+      `${m.actor_country} → ${m.target_country}`),
+    h("div", { class: "muted" }, [m.actor_body, when(m.date, m.date_precision),
+      m.diplomats_count !== null ? `${m.diplomats_count} diplomats` : null,
+      m.condition].filter(Boolean).join(" · ")),
+    h("div", {}, m.summary || ""),
+    citations(m.citations));
+}
+
+function renderMeasures(relation) {
+  const byId = {};
+  for (const list of Object.values(relation.measures.by_stage)) {
+    for (const m of list) byId[m.id] = m;
+  }
+  const chains = relation.measures.chains;
+  if (!chains.length) return h("p", { class: "muted" }, "No measures on record between the two.");
+  const drawn = chains.map((chain) => h("div", { class: "chain" },
+    chain.flatMap((id, i) => (i ? [h("span", { class: "arrow" }, "→"), measureCard(byId[id])]
+      : [measureCard(byId[id])]))));
+  const stages = Object.entries(relation.measures.by_stage).filter(([, list]) => list.length)
+    .map(([stage, list]) => h("div", {}, h("strong", {}, STAGE_NAMES[stage] || stage, ": "),
+      list.map((m) => `${words(m.kind)} (${m.actor_country} → ${m.target_country})`).join("; ")));
+  return [h("p", { class: "muted" }, "Each row is a chain: a measure, then the measures taken " +
+    "in response to it."), ...drawn, h("div", { class: "stages" }, stages)];
+}
+
+function renderEvents(relation) {
+  if (!relation.events.length) return h("p", { class: "muted" }, "No events on record.");
+  return h("ul", {}, relation.events.map((e) => h("li", {},
+    h("span", { class: "muted" }, when(e.date, e.date_precision)), " ",
+    h("a", { href: `/v1/events/${e.id}` }, e.summary), citations(e.citations))));
+}
+
+function timelineItems(items) {
+  return items.map((item) => h("li", { "data-kind": item.kind, "data-key": item.key },
+    h("div", { class: "when" }, when(item.date, item.date_precision), h("br"),
+      h("span", { class: "badge" }, words(item.kind))),
+    h("div", {}, h("a", { href: item.url }, item.title), citations(item.citations))));
+}
+
+// ---- the chart: hand-drawn SVG --------------------------------------------------------
+
+function renderChart(series, relation, category) {
+  const { a } = relation;
+  const chosen = series.filter((s) => s.category === category);
+  const points = chosen.flatMap((s) => s.points);
+  if (!points.length) {
+    return h("p", { class: "muted", id: "no-chart" }, "No headcounts on record for this pair.");
+  }
+  const W = 900, H = 320, left = 56, right = 48, top = 14, bottom = 34;
+  const time = (d) => Date.parse(d + "T00:00:00Z");
+  let t0 = Math.min(...points.map((p) => time(p.date)));
+  let t1 = Math.max(...points.map((p) => time(p.date)));
+  if (t0 === t1) { t0 -= 30 * 864e5; t1 += 30 * 864e5; }
+  const top_count = Math.max(...points.map((p) => p.count)) * 1.1 || 1;
+  const x = (d) => left + ((time(d) - t0) / (t1 - t0)) * (W - left - right);
+  const y = (c) => H - bottom - (c / top_count) * (H - top - bottom);
+
+  const chart = svg("svg", { class: "chart", viewBox: `0 0 ${W} ${H}`, role: "img",
+    "aria-label": `Headcounts (${words(category)})`, "data-points": points.length });
+  for (let i = 0; i <= 4; i++) {
+    const c = Math.round((top_count / 1.1) * i / 4);
+    chart.append(svg("line", { class: "grid", x1: left, x2: W - right, y1: y(c), y2: y(c) }),
+      svg("text", { x: left - 6, y: y(c) + 4, "text-anchor": "end" }, c));
+  }
+  chart.append(svg("line", { class: "axis", x1: left, x2: W - right, y1: H - bottom, y2: H - bottom }),
+    svg("line", { class: "axis", x1: left, x2: left, y1: top, y2: H - bottom }));
+  const ticks = [...new Set(points.map((p) => p.date))].sort();
+  const step = Math.ceil(ticks.length / 8);
+  ticks.filter((_, i) => i % step === 0).forEach((d) => chart.append(
+    svg("text", { x: x(d), y: H - bottom + 16, "text-anchor": "middle" }, d)));
+
+  const legend = h("div", { class: "legend" });
+  for (const s of chosen) {
+    const fromA = s.sending_country === a.code;
+    const colour = fromA ? "var(--a)" : "var(--b)";
+    const name = `${s.sending_country} in ${s.host_country}: ${s.kind}` +
+      (s.mission_id ? ` (mission ${s.mission_id})` : "");
+    // A count holds until the next one: a step line.
+    const path = s.points.map((p, i) => {
+      const here = `${x(p.date).toFixed(1)},${y(p.count).toFixed(1)}`;
+      if (!i) return `M${here}`;
+      return `H${x(p.date).toFixed(1)}V${y(p.count).toFixed(1)}`;
+    }).join("");
+    chart.append(svg("path", { class: `line ${s.kind}`, d: path, stroke: colour,
+      "data-series": name }));
+    for (const p of s.points) {
+      chart.append(svg("circle", { class: "point", cx: x(p.date), cy: y(p.count), r: 4,
+        fill: colour, "data-series": name, "data-date": p.date, "data-count": p.count },
+      svg("title", {}, `${name}: ${p.count} (${when(p.date, p.date_precision)})`)));
+    }
+    legend.append(h("span", {}, h("span", { class: `swatch ${s.kind}`, style: `border-color: ${colour}` }), name));
+  }
+  return [chart, legend];
+}
+
+// ---- the page -------------------------------------------------------------------------
+
+const state = { a: null, b: null, next: null };
+
+function fill(id, content) {
+  const node = document.querySelector(`#${id} .body`);
+  node.replaceChildren(...[content].flat().filter(Boolean));
+}
+
+function chooseCategory(series) {
+  const counts = {};
+  for (const s of series) counts[s.category] = (counts[s.category] || 0) + s.points.length;
+  const categories = Object.keys(counts).sort((p, q) => counts[q] - counts[p]);
+  const picker = document.getElementById("category");
+  picker.replaceChildren(...categories.map((c) => h("option", { value: c }, words(c))));
+  document.getElementById("category-pick").hidden = categories.length < 2;
+  return categories[0] || "diplomatic";
+}
+
+async function loadMore() {
+  const page = await getJSON(state.next);
+  document.querySelector("#timeline .body").append(...timelineItems(page.items));
+  state.next = page.next_cursor ? nextUrl(state.next, page.next_cursor) : null;
+  document.getElementById("more").hidden = !state.next;
+}
+
+function nextUrl(url, cursor) {
+  const next = new URL(url, location.origin);
+  next.searchParams.set("cursor", cursor);
+  return next.pathname + next.search;
+}
+
+async function show(a, b) {
+  const status = document.getElementById("status");
+  document.body.dataset.state = "loading";
+  status.textContent = "Loading…";
+  try {
+    const relation = await getJSON(`/v1/relations/${encodeURIComponent(a)}/${encodeURIComponent(b)}`);
+    const [series, timeline] = await Promise.all([
+      getJSON(relation.links.series),
+      getJSON(`${relation.links.timeline}&limit=100`),
+    ]);
+    state.a = relation.a.code;
+    state.b = relation.b.code;
+    document.getElementById("country-a").value = state.a;
+    document.getElementById("country-b").value = state.b;
+    document.title = `${relation.a.name} – ${relation.b.name} · diplomacy-api`;
+    document.getElementById("pair-title").textContent = `${relation.a.name} – ${relation.b.name}`;
+    fill("missions", renderMissions(relation));
+    fill("staffing", renderStaffing(relation));
+    fill("disputes", renderDisputes(relation));
+    fill("measures", renderMeasures(relation));
+    fill("events", renderEvents(relation));
+    const category = chooseCategory(series.series);
+    fill("chart", renderChart(series.series, relation, category));
+    document.getElementById("category").onchange = (event) =>
+      fill("chart", renderChart(series.series, relation, event.target.value));
+    fill("timeline", timeline.items.length ? timelineItems(timeline.items)
+      : h("li", { class: "muted" }, "No dated facts on record."));
+    state.next = timeline.next_cursor ? nextUrl(`${relation.links.timeline}&limit=100`, timeline.next_cursor) : null;
+    document.getElementById("more").hidden = !state.next;
+    document.getElementById("content").hidden = false;
+    status.textContent = "";
+    document.body.dataset.state = "ready";
+  } catch (error) {
+    status.textContent = `Could not load ${a}–${b}: ${error.message}`;
+    document.getElementById("content").hidden = true;
+    document.body.dataset.state = "error";
+  }
+}
+
+async function start() {
+  const countries = [];
+  let url = "/v1/countries?limit=1000&sort=name";
+  while (url) {
+    const page = await getJSON(url);
+    countries.push(...page.items);
+    url = page.next_cursor ? nextUrl(url, page.next_cursor) : null;
+  }
+  for (const id of ["country-a", "country-b"]) {
+    document.getElementById(id).replaceChildren(h("option", { value: "" }, "—"),
+      ...countries.map((c) => h("option", { value: c.code }, `${c.name} (${c.code})`)));
+  }
+  const form = document.getElementById("pick");
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const a = form.a.value, b = form.b.value;
+    if (!a || !b) return;
+    history.pushState(null, "", `/dashboard/${a}/${b}`);
+    show(a, b);
+  });
+  document.getElementById("swap").addEventListener("click", () => {
+    [form.a.value, form.b.value] = [form.b.value, form.a.value];
+    form.requestSubmit();
+  });
+  document.getElementById("more").addEventListener("click", loadMore);
+  window.addEventListener("popstate", route);
+  route();
+}
+
+function route() {
+  const match = location.pathname.match(/^\/dashboard\/([^/]+)\/([^/]+)\/?$/);
+  if (match) {
+    show(decodeURIComponent(match[1]), decodeURIComponent(match[2]));
+  } else {
+    document.body.dataset.state = "ready";
+  }
+}
+
+start().catch((error) => {
+  document.getElementById("status").textContent = `Could not start: ${error.message}`;
+  document.body.dataset.state = "error";
+});
