@@ -3,6 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
+from limits import parse_many
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -45,6 +46,30 @@ class Settings(BaseSettings):
     access_log: bool = Field(
         default=True, description="Write one JSON line a request to standard output."
     )
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=0, description="Largest request body (bytes); more is a 413."
+    )
+    max_import_bytes: int = Field(
+        default=33_554_432, ge=0, description="Largest body of a `/import` request (bytes)."
+    )
+    rate_limit_per_address: str = Field(
+        default="",
+        description='Requests to /v1 per client address, e.g. "600/minute" or '
+        '"20/second;600/minute"; empty: no limit.',
+    )
+    rate_limit_per_key: str = Field(
+        default="",
+        description="Requests to /v1 per API key (the `Authorization` bearer), same notation; "
+        "empty: no limit.",
+    )
+    redis_url: str = Field(
+        default="",
+        description="redis://host:port/db to share rate-limit counters across workers and "
+        "containers; empty: counted in each process.",
+    )
+    rate_limit_prefix: str = Field(
+        default="diplomacy-api", description="Prefix of the rate-limit keys in Redis."
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -56,6 +81,13 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite://", "postgresql+psycopg://")):
             raise ValueError("DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
         return value
+
+    @field_validator("rate_limit_per_address", "rate_limit_per_key")
+    @classmethod
+    def _rate_limit_notation(cls, value: str) -> str:
+        if value.strip():
+            parse_many(value)  # a ValueError names what it could not read
+        return value.strip()
 
     @property
     def is_sqlite(self) -> bool:

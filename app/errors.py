@@ -4,6 +4,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
@@ -11,6 +12,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
+from starlette.routing import Match
+from starlette.types import Scope, Send
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "/problems/"
@@ -114,7 +117,26 @@ class ServiceUnavailable(AppError):
     slug = "unavailable"
 
 
+class ContentTooLarge(HTTPException):
+    """A request body past its limit, noticed while it is read. An HTTPException, because
+    FastAPI's body parsing passes those on (and turns anything else into a 400)."""
+
+    def __init__(self, limit: int):
+        super().__init__(413, detail=too_large(limit))
+
+
+def too_large(limit: int) -> str:
+    return f"The request body is larger than this endpoint takes ({limit:,} bytes)."
+
+
+# RFC 9110's names, which Python's HTTPStatus spells differently before 3.13.
+TITLES = {413: "Content Too Large"}
+UNREADABLE_BODY = "There was an error parsing the body"  # FastAPI's words for any such failure
+
+
 def _phrase(status: int) -> str:
+    if status in TITLES:
+        return TITLES[status]
     try:
         return HTTPStatus(status).phrase
     except ValueError:
@@ -123,6 +145,18 @@ def _phrase(status: int) -> str:
 
 def _slug(status: int) -> str:
     return _phrase(status).lower().replace(" ", "-")
+
+
+def problem_body(
+    status: int, title: str, detail: str, instance: str, slug: str | None = None
+) -> dict[str, Any]:
+    return {
+        "type": PROBLEM_BASE + (slug or _slug(status)),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
 
 
 def problem_response(
@@ -135,16 +169,38 @@ def problem_response(
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": PROBLEM_BASE + (slug or _slug(status)),
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": request.url.path,
-    }
+    body = problem_body(status, title, detail, request.url.path, slug)
     if errors is not None:
         body["errors"] = errors
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+async def send_problem(
+    scope: Scope, send: Send, status: int, detail: str, headers: dict[str, str] | None = None
+) -> None:
+    """The same problem+json, sent by a pure ASGI middleware that answers before the app."""
+    body = orjson.dumps(problem_body(status, _phrase(status), detail, scope["path"]))
+    raw = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(body)).encode()),
+        *((name.lower().encode(), value.encode()) for name, value in (headers or {}).items()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path answers (the router's 405 names only the first
+    route it tried, while our paths have one route per method). HEAD goes with GET."""
+    allowed = []
+    for method in METHODS:
+        scope = {**request.scope, "method": "GET" if method == "HEAD" else method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 async def _app_error(request: Request, exc: Exception) -> JSONResponse:
@@ -165,14 +221,17 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     title = _phrase(exc.status_code)
     detail = exc.detail if isinstance(exc.detail, str) else title
+    headers = dict(exc.headers or {})
     if exc.status_code == 404 and detail == title:
         detail = f"Nothing at {request.url.path}; the endpoints are listed at /docs."
     elif exc.status_code == 405:
-        allowed = (exc.headers or {}).get("allow", "")
-        detail = f"{request.method} is not allowed on {request.url.path}; allowed: {allowed}."
-    return problem_response(
-        request, exc.status_code, title, detail, headers=dict(exc.headers or {})
-    )
+        headers = {"Allow": ", ".join(allowed_methods(request))}
+        detail = (
+            f"{request.method} is not allowed on {request.url.path}; allowed: {headers['Allow']}."
+        )
+    elif exc.status_code == 400 and detail == UNREADABLE_BODY:
+        detail = "The body could not be read: send UTF-8 JSON, not nested hundreds of levels deep."
+    return problem_response(request, exc.status_code, title, detail, headers=headers)
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -192,6 +251,11 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = _field_errors(exc)
+    if errors and all(e["type"] == "json_invalid" for e in errors):
+        # Not a wrong value but no JSON at all: a malformed request.
+        where = errors[0]["loc"][-1]
+        detail = f"The body is not valid JSON ({errors[0]['msg']} at character {where})."
+        return problem_response(request, 400, "Bad Request", detail)
     detail = "; ".join(
         f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}"
         + (f" (got {e['input']!r})" if "input" in e else "")
@@ -231,7 +295,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 PROBLEMS: dict[int, str] = {
-    400: "A malformed request, such as a cursor this list did not issue.",
+    400: "A malformed request: a body that is not UTF-8 JSON, or a cursor this list did not issue.",
     401: "No API key, or an unknown or revoked one (see `WWW-Authenticate`).",
     403: "The API key lacks the scope this needs.",
     404: "No such record.",
@@ -239,7 +303,10 @@ PROBLEMS: dict[int, str] = {
     "reference this one); `detail` names them.",
     415: "The body's `Content-Type` is not one this endpoint reads.",
     412: "`If-Match` names a version the record no longer has: reread it and retry.",
+    413: "The request body is larger than the server takes (`MAX_BODY_BYTES`, "
+    "`MAX_IMPORT_BYTES` for imports).",
     422: "Invalid input; `errors` lists each bad field.",
+    429: "Too many requests from this address or API key; retry after `Retry-After` seconds.",
     503: "The database is unreachable; retry after `Retry-After` seconds.",
 }
 
@@ -256,16 +323,35 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def _limit_problems(path: str, method: str, operation: dict[str, Any]) -> list[int]:
+    """The errors the middleware may answer before the endpoint runs (body limit, rate limit)."""
+    statuses = []
+    if "requestBody" in operation:
+        statuses.append(400)
+    if method in ("post", "put", "patch", "delete"):
+        statuses.append(413)
+    if path.startswith("/v1/"):
+        statuses.append(429)
+    return statuses
+
+
 def problem_only_openapi(app: FastAPI) -> None:
-    """Errors are documented as `application/problem+json` only, which is what they are."""
+    """Errors are documented as `application/problem+json` only, which is what they are,
+    including those the middleware answers (malformed or oversized bodies, rate limits)."""
     default_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = default_openapi()
-            for methods in schema.get("paths", {}).values():
-                for operation in methods.values():
-                    for status, response in operation.get("responses", {}).items():
+            for path, methods in schema.get("paths", {}).items():
+                for method, operation in methods.items():
+                    responses = operation.setdefault("responses", {})
+                    for status, response in problems(
+                        *_limit_problems(path, method, operation)
+                    ).items():
+                        response.pop("model")
+                        responses.setdefault(str(status), response)
+                    for status, response in responses.items():
                         content = response.get("content", {})
                         if status[0] in "45" and PROBLEM_JSON in content:
                             content.pop("application/json", None)

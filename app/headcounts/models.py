@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, Index, String
 from sqlmodel import Field, SQLModel
 
 from app.common import (
+    MAX_ID,
     CitationIn,
     CitationRead,
     CountryCode,
@@ -119,7 +120,7 @@ class HeadcountCreate(HeadcountBase):
     mission_id: Id | None = Field(
         default=None, description="The mission counted; null when the count covers the whole pair."
     )
-    count: Annotated[int, Strict()] = Field(ge=0, description="Number of people.")
+    count: Annotated[int, Strict()] = Field(ge=0, le=MAX_ID, description="Number of people.")
     citations: list[CitationIn] = citations_in()
 
 

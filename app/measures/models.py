@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, Stri
 from sqlmodel import Field, SQLModel
 
 from app.common import (
+    MAX_ID,
     CitationIn,
     CitationRead,
     CountryCode,
@@ -150,7 +151,10 @@ class MeasureCreate(MeasureBase):
 
     ref: str | None = ref_field()
     diplomats_count: Annotated[int, Strict()] | None = Field(
-        default=None, ge=0, description="How many diplomats it concerns; null if not stated."
+        default=None,
+        ge=0,
+        le=MAX_ID,
+        description="How many diplomats it concerns; null if not stated.",
     )
     in_response_to: Id | None = Field(
         default=None, description="The measure this one answers (`/v1/measures/{id}`), if any."
