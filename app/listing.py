@@ -286,12 +286,11 @@ def _like(text: str) -> str:
 
 def _filtered(
     spec: ListSpec, query: ListQuery, connection: Connection
-) -> tuple[tuple[Any, ...], list[ColumnElement[bool]], dict[str, Any]]:
-    """The filter conditions with bound parameters, their shape (the statement cache key) and
-    the values to bind."""
-    dialect = connection.dialect.name
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The shape of the query's filters (the statement cache key; `_conditions` builds the
+    conditions from it) and the values to bind. Only values are worked out per request:
+    building SQL expressions costs more than running the cached statement (SPEC §7)."""
     shape: list[Any] = []
-    conditions: list[ColumnElement[bool]] = []
     params: dict[str, Any] = {}
     for name, column in spec.filters.items():
         value = getattr(query, name, None)
@@ -302,27 +301,42 @@ def _filtered(
             # One value, the usual case: a plain equality, which every index serves.
             shape.append((name, 1))
             params[name] = values[0]
-            conditions.append(column == bindparam(name, type_=column.type))
-            continue
-        shape.append((name, "many"))
-        params[name] = bound_list(connection, values)
-        if isinstance(column, Column):
-            conditions.append(is_in(column, name, dialect))
         else:
-            conditions.append(column(partial(is_in, name=name, dialect=dialect)))
+            shape.append((name, "many"))
+            params[name] = bound_list(connection, values)
     if spec.date_column is not None:
-        for name, compare in (("from_", spec.date_column.__ge__), ("to", spec.date_column.__le__)):
+        for name in ("from_", "to"):
             if getattr(query, name, None) is not None:
-                shape.append(name)
+                shape.append((name, 1))
                 params[name] = getattr(query, name)
-                conditions.append(compare(bindparam(name, type_=spec.date_column.type)))
     text = getattr(query, "q", None)
     if text:
-        shape.append("q")
+        shape.append(("q", 1))
         params["q"] = _like(text)
-        pattern: BindParameter[str] = bindparam("q")
-        conditions.append(or_(*(c.ilike(pattern, escape="/") for c in spec.search_columns)))
-    return tuple(shape), conditions, params
+    return tuple(shape), params
+
+
+def _conditions(spec: ListSpec, shape: tuple[Any, ...], dialect: str) -> list[ColumnElement[bool]]:
+    """The filter conditions of a shape made by `_filtered`, with bound parameters."""
+    conditions: list[ColumnElement[bool]] = []
+    for name, many in shape:
+        if name in ("from_", "to"):
+            assert spec.date_column is not None
+            column = spec.date_column
+            compare = column.__ge__ if name == "from_" else column.__le__
+            conditions.append(compare(bindparam(name, type_=column.type)))
+        elif name == "q":
+            pattern: BindParameter[str] = bindparam("q")
+            conditions.append(or_(*(c.ilike(pattern, escape="/") for c in spec.search_columns)))
+        else:
+            target = spec.filters[name]
+            if many == 1 and isinstance(target, Column):
+                conditions.append(target == bindparam(name, type_=target.type))
+            elif isinstance(target, Column):
+                conditions.append(is_in(target, name, dialect))
+            else:
+                conditions.append(target(partial(is_in, name=name, dialect=dialect)))
+    return conditions
 
 
 def resolve_sort(spec: ListSpec, sort: str | None) -> tuple[str, Column[Any], bool]:
@@ -371,11 +385,11 @@ def fetch_page_and(
     total = None
     if query.count:
         dialect = connection.dialect.name
-        shape, conditions, params = _filtered(spec, query, connection)
+        shape, params = _filtered(spec, query, connection)
         count_key = ("count", dialect, shape)
         counter = spec.statements.get(count_key)
         if counter is None:
-            filtered = spec.base_query().where(*conditions)
+            filtered = spec.base_query().where(*_conditions(spec, shape, dialect))
             counter = spec.statements[count_key] = select(func.count()).select_from(
                 filtered.subquery()
             )
@@ -403,7 +417,7 @@ def fetch_rows(
     request binds values to a statement built and compiled before."""
     sort, column, descending = resolve_sort(spec, query.sort)
     dialect = connection.dialect.name
-    shape, conditions, params = _filtered(spec, query, connection)
+    shape, params = _filtered(spec, query, connection)
     after: tuple[Any, Any] | None = None
     if query.cursor:
         after = _decode_cursor(query.cursor, sort, column, spec.id_column)
@@ -441,7 +455,7 @@ def fetch_rows(
             statement = spec.base_query().add_columns(*_inline_columns(spec, dialect))
         if extra is not None:
             statement = statement.add_columns(extra)
-        statement = statement.where(*conditions)
+        statement = statement.where(*_conditions(spec, shape, dialect))
         if after is not None:
             statement = statement.where(
                 _keyset(column, spec.id_column, descending, after[0] is None)
