@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from app.audit import VERSION, version
 from app.caching import conditional_list, conditional_record, list_etag, tag_list
 from app.common import MAX_ID, with_article
-from app.db import read_connection
+from app.db import read_connection, single_statement
 from app.errors import problems
 from app.export import export_response, wanted_format
 from app.listing import (
@@ -60,6 +60,8 @@ def list_response(
     if fmt == "json" and "if-none-match" not in request.headers:
         # The usual request: one statement reads the page, its citations and the list's
         # version (for the ETag) at once.
+        if not query.count and all(embed.inline for embed in spec.embeds):
+            single_statement(connection)
         page, newest = fetch_page_and(connection, spec, query, VERSION)
         if newest is None:  # an empty page has no row to carry it
             newest = version(connection)
