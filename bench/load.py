@@ -1,0 +1,196 @@
+"""Mixed load (SPEC §6, issue 6): 90% reads over the API's main views, 10% writes, for a fixed
+time, against several uvicorn workers on PostgreSQL. Prints throughput, latency and errors,
+then counts the rows: every acknowledged write must be stored. Never run as a test.
+
+    .venv/bin/python -m bench.load [--seconds 20] [--workers 2] [--connections 32]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+
+Makes a throwaway database on that server (dropped at the end), which `diplo serve` migrates
+and seeds, makes a write key, and drives it with wrk (apt-get install -y wrk) and a Lua script
+that sends every tenth request as a POST of an event and counts the 201s.
+"""
+
+import argparse
+import re
+import subprocess
+import tempfile
+import time
+import uuid
+
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from app.auth import Scope, create_key
+from app.config import Settings
+from app.db import make_engine, write_transaction
+from bench.common import DIPLO, free_port, parse_wrk, server, stop_on_sigterm
+
+READS = [
+    "/v1/headcounts?sending_country=RU&host_country=US&limit=50",
+    "/v1/missions",
+    "/v1/missions/1",
+    "/v1/measures?stage=proposed,threatened",
+    "/v1/events?country=RU&sort=-date",
+    "/v1/talks/1",
+    "/v1/relations/RU/US",
+    "/v1/timeline?countries=RU,US",
+    "/v1/visa-disputes",
+]
+
+LUA = """
+local reads = {READS}
+local counter = 0
+created, refused = 0, 0  -- globals: done() reads them with thread:get
+local threads = {}
+function setup(thread)
+  thread:set("tid", #threads + 1)
+  table.insert(threads, thread)
+end
+function request()
+  counter = counter + 1
+  if counter % 10 == 0 then
+    local body = string.format(
+      '{"ref":"load-%s-%d-%d","date":"2021-10-13","kind":"other","summary":"Load.",' ..
+      '"countries":["RU","US"],"citations":[{"source_id":1,"quote":"Load test."}]}',
+      "{RUN}", tid, counter)
+    return wrk.format("POST", "/v1/events",
+      {["Content-Type"] = "application/json", ["Authorization"] = "Bearer {KEY}"}, body)
+  end
+  return wrk.format("GET", reads[(counter % #reads) + 1])
+end
+function response(status, headers, body)
+  if status == 201 then created = created + 1
+  elseif status >= 400 then
+    refused = refused + 1
+    if refused <= 3 then io.stderr:write(status .. " " .. body:sub(1, 200) .. "\\n") end
+  end
+end
+function done(summary, latency, requests)
+  local total_created, total_refused = 0, 0
+  for _, thread in ipairs(threads) do
+    total_created = total_created + thread:get("created")
+    total_refused = total_refused + thread:get("refused")
+  end
+  io.write(string.format("CREATED %d\\nREFUSED %d\\n", total_created, total_refused))
+end
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn workers (2)")
+    parser.add_argument("--connections", type=int, default=32, help="wrk -c (32)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk -t (2)")
+    parser.add_argument(
+        "--postgres",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        help="a PostgreSQL server to make the throwaway database on",
+    )
+    args = parser.parse_args()
+    stop_on_sigterm()
+
+    name = f"diplo_load_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
+    try:
+        run(url, args)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def run(url: str, args: argparse.Namespace) -> None:
+    port = free_port()
+    env = {
+        "DATABASE_URL": url,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WORKERS": str(args.workers),
+        "ACCESS_LOG": "false",
+        "RATE_LIMIT_PER_ADDRESS": "",
+        "RATE_LIMIT_PER_KEY": "",
+    }
+    base = f"http://127.0.0.1:{port}"
+    with server("ours", [DIPLO, "serve"], f"{base}/readyz", env):
+        key = _write_key(url)
+        before = _events(url)
+        reads = "{" + ", ".join(f'"{path}"' for path in READS) + "}"
+        script = LUA.replace("{READS}", reads).replace("{KEY}", key)
+        script = script.replace("{RUN}", uuid.uuid4().hex[:8])
+        with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
+            lua.write(script)
+            lua.flush()
+            started = time.perf_counter()
+            output = subprocess.run(
+                ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.seconds}s"]
+                + ["--timeout", "10s", "--latency", "-s", lua.name, base],
+                stdout=subprocess.PIPE,
+                text=True,
+                check=True,
+                timeout=args.seconds + 60,
+            ).stdout
+            elapsed = time.perf_counter() - started
+    result = parse_wrk(output)
+    created = _number(output, "CREATED")
+    refused = _number(output, "REFUSED")
+    stored = _events(url) - before
+    print(f"database: {make_url(url).render_as_string(hide_password=True)} (dropped at the end)")
+    print(
+        f"diplo serve: {args.workers} workers; wrk -t{args.threads} -c{args.connections} "
+        f"-d{args.seconds}s ({elapsed:.0f} s), 90% GET over {len(READS)} views, 10% POST"
+    )
+    print("| req/s | p50 ms | p99 ms | requests | errors | 4xx/5xx | posts acked | rows stored |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        f"| {result.rps:,.0f} | {result.p50_ms:.1f} | {result.p99_ms:.1f} | {result.requests:,} "
+        f"| {result.errors} | {refused} | {created:,} | {stored:,} |"
+    )
+    # A POST still in flight when wrk stops is stored but not counted as acknowledged: at most
+    # one a connection. Fewer rows than acknowledgements would be a lost write.
+    extra = stored - created
+    verdict = (
+        f"none lost ({extra} more stored: in flight when wrk stopped)"
+        if 0 <= extra <= args.connections
+        else f"MISMATCH: {extra:+,} rows against the acknowledgements"
+    )
+    print(
+        f"errors: {result.errors} (socket errors and non-2xx/3xx); acknowledged writes: {verdict}"
+    )
+
+
+def _write_key(url: str) -> str:
+    engine = make_engine(Settings(database_url=url))
+    try:
+        with write_transaction(engine) as connection:
+            key: str = create_key(connection, "bench-load", [Scope.write])["key"]
+            return key
+    finally:
+        engine.dispose()
+
+
+def _number(output: str, label: str) -> int:
+    match = re.search(rf"^{label} (\d+)$", output, re.MULTILINE)
+    if match is None:
+        raise SystemExit(f"wrk printed no {label} line:\n{output}")
+    return int(match.group(1))
+
+
+def _events(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return int(
+                connection.execute(select(func.count()).select_from(text("event"))).scalar_one()
+            )
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
