@@ -38,9 +38,14 @@ RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id.")]
 def json_response(
     content: Any, headers: dict[str, str] | None = None, status: int = 200
 ) -> Response:
-    """Serializes with orjson: no response_model validation on the read path (SPEC §7)."""
+    """Serializes with orjson: no response_model validation on the read path (SPEC §7).
+    Times are stored in UTC; SQLite gives them back without their zone, so naive ones are
+    written as UTC (`+00:00`), as PostgreSQL's are."""
     return Response(
-        orjson.dumps(content), status_code=status, media_type="application/json", headers=headers
+        orjson.dumps(content, option=orjson.OPT_NAIVE_UTC),
+        status_code=status,
+        media_type="application/json",
+        headers=headers,
     )
 
 

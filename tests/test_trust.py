@@ -1,5 +1,6 @@
 """Trust: keys and scopes, the change history, restore, the feed, ETags and lost updates."""
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -84,6 +85,8 @@ def test_admins_manage_keys_and_a_revoked_key_stops_working(
     assert api.post("/v1/events", json=EVENT, headers=headers).status_code == 201
     revoked = api.delete(f"/v1/keys/{made.json()['id']}", headers=keys["admin"])
     assert revoked.json()["revoked_at"] is not None
+    for moment in (revoked.json()["created_at"], revoked.json()["revoked_at"]):
+        assert dt.datetime.fromisoformat(moment).utcoffset() == dt.timedelta(0)
     assert api.post("/v1/events", json=EVENT, headers=headers).status_code == 401
 
 
@@ -106,6 +109,9 @@ def test_history_records_who_when_and_what(
     assert create["after"]["countries"] == ["RU"]
     assert update["at"] >= create["at"]
     assert update["id"] > create["id"]
+    # Times are RFC 3339 with their zone, on SQLite as on PostgreSQL.
+    for entry in history:
+        assert dt.datetime.fromisoformat(entry["at"]).utcoffset() == dt.timedelta(0)
 
 
 def test_deleted_records_history_is_for_admins_and_they_can_restore(
