@@ -8,6 +8,7 @@ does the rest with one page query, one query per embedded relation and, when ask
 import base64
 import binascii
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -66,6 +67,16 @@ def _split_commas(value: Any) -> Any:
     return parts or None  # `?stage=` filters nothing, as if it were absent
 
 
+def _a_day(value: Any) -> Any:
+    # pydantic would read `to=0` as a Unix time; a day is written YYYY-MM-DD.
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be a day written YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(_a_day)]
+"""A day in a query: YYYY-MM-DD, nothing else."""
+
 CommaList = Annotated[list[T], BeforeValidator(_split_commas)]
 """A filter that takes several values, comma-separated or repeated: `?stage=proposed,ordered`."""
 
@@ -109,12 +120,10 @@ class ListQuery(BaseModel):
 class DatedQuery(ListQuery):
     """A list whose records have a date: `from` and `to` select a range of it."""
 
-    from_: dt.date | None = Field(
+    from_: Day | None = Field(
         default=None, alias="from", description="Only records dated on or after this day."
     )
-    to: dt.date | None = Field(
-        default=None, description="Only records dated on or before this day."
-    )
+    to: Day | None = Field(default=None, description="Only records dated on or before this day.")
 
     @model_validator(mode="after")
     def _range_in_order(self) -> "DatedQuery":

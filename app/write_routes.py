@@ -216,4 +216,6 @@ def add_write_routes(
             description=description,
             responses=responses,
             operation_id=f"{verb}_{operation}",
+            # A history is public while its record exists: the key is optional (`{}`).
+            openapi_extra={"security": [{}]} if endpoint is history else None,
         )

@@ -222,6 +222,8 @@ def test_bad_range_and_bad_format_are_422(
     for params in (
         {"from": "2021-02-01", "to": "2021-01-01"},
         {"from": "yesterday"},
+        {"to": "0"},  # not a Unix time: a day is YYYY-MM-DD
+        {"from": "20210101"},
         {"format": "xml"},
         {"q": ""},
         {"q": "x" * 201},

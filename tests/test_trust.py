@@ -218,3 +218,11 @@ def test_two_editors_the_second_gets_412(api: TestClient, keys: dict[str, dict[s
     assert api.get(path).status_code == 200
     fresh = api.delete(path, headers={**keys["write"], "If-Match": alice.headers["etag"]})
     assert fresh.status_code == 204
+
+
+def test_a_records_history_is_public_and_documented_so(api: TestClient) -> None:
+    """The key is optional on a history (admins need it for deleted records only)."""
+    operation = api.get("/openapi.json").json()["paths"]["/v1/events/{record_id}/history"]["get"]
+    assert {} in operation["security"]
+    assert {"ApiKey": []} in operation["security"]
+    assert api.get("/v1/events/1/history").status_code == 200

@@ -432,6 +432,7 @@ def test_series_parameters_are_checked(api: TestClient) -> None:
         {"kind": "ceiling"},
         {"limit": "10"},
         {"from": "2021-01-02", "to": "2021-01-01"},
+        {"to": "0"},
     ):
         response = api.get("/v1/headcounts/series", params=params)
         assert response.status_code == 422, (params, response.text)

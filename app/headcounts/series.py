@@ -12,7 +12,7 @@ from app.common import CountryCode, DatePrecision
 from app.errors import BadRequest
 from app.headcounts.models import HeadcountKind, StaffCategory
 from app.headcounts.service import headcount_table
-from app.listing import CommaList, Row
+from app.listing import CommaList, Day, Row
 
 MAX_POINTS = 100_000
 
@@ -40,10 +40,10 @@ class Interval(StrEnum):
 class SeriesQuery(HeadcountFilters):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    from_: dt.date | None = Field(
+    from_: Day | None = Field(
         default=None, alias="from", description="Only counts as of this day or later."
     )
-    to: dt.date | None = Field(default=None, description="Only counts as of this day or earlier.")
+    to: Day | None = Field(default=None, description="Only counts as of this day or earlier.")
     interval: Interval = Field(
         default=Interval.day,
         description="`day`: every count (the last of a day); `month` or `year`: the last count "
