@@ -177,7 +177,7 @@ def add_read_routes(
         responses={200: list_content(Page[read_model]), **problems(400, 422, 503)},  # type: ignore[valid-type]
     )
     router.add_api_route(
-        "/{record_id}",
+        "/{record_id:int}",
         get_record,
         methods=["GET"],
         summary=f"Get {with_article(noun)}",

@@ -150,7 +150,7 @@ def add_write_routes(
             {201: {"model": read_model}, **problems(401, 403, 409, 422, 503)},
         ),
         (
-            "/{record_id}",
+            "/{record_id:int}",
             change,
             "PATCH",
             200,
@@ -161,7 +161,7 @@ def add_write_routes(
             {200: {"model": read_model}, **problems(401, 403, 404, 409, 412, 422, 503)},
         ),
         (
-            "/{record_id}",
+            "/{record_id:int}",
             delete,
             "DELETE",
             204,
@@ -184,7 +184,7 @@ def add_write_routes(
             {200: {"model": ImportResult}, **problems(400, 401, 403, 409, 415, 422, 503)},
         ),
         (
-            "/{record_id}/history",
+            "/{record_id:int}/history",
             history,
             "GET",
             200,
@@ -194,7 +194,7 @@ def add_write_routes(
             {200: {"model": Page[ChangeRead]}, **problems(400, 401, 403, 404, 422, 503)},
         ),
         (
-            "/{record_id}/restore",
+            "/{record_id:int}/restore",
             restore,
             "POST",
             201,

@@ -248,3 +248,11 @@ def test_every_setting_is_in_the_readme() -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     documented = set(re.findall(r"^\| `([A-Z_]+)` \|", readme, flags=re.MULTILINE))
     assert {name.upper() for name in Settings.model_fields} <= documented
+
+
+def test_a_method_a_path_lacks_is_a_405_even_where_an_id_could_stand(client: TestClient) -> None:
+    """`/v1/events/import` takes POST only; PATCH there is not a PATCH of a record 'import'."""
+    response = client.patch("/v1/events/import", json={})
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.headers["content-type"] == "application/problem+json"

@@ -80,8 +80,8 @@ def test_every_operation_is_documented(client: TestClient) -> None:
 
 def test_every_documented_list_parameter_is_accepted(client: TestClient) -> None:
     """A parameter the docs offer never yields a 500, whatever its value."""
-    for path, _method, operation in _operations(client):
-        if "{" in path or not path.startswith("/v1/"):
+    for path, method, operation in _operations(client):
+        if "{" in path or not path.startswith("/v1/") or method != "get":
             continue
         for parameter in operation.get("parameters", []):
             for value in ("", "x", "1", "-1", "ru", "2021-10-12", "%00", "a" * 300):

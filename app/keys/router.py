@@ -61,7 +61,7 @@ def index(request: Request, who: AdminPrincipal) -> Response:
 
 
 @router.delete(
-    "/{record_id}",
+    "/{record_id:int}",
     summary="Revoke an API key",
     operation_id="revoke_key",
     responses={200: {"model": ApiKeyRead}, **problems(401, 403, 404, 422, 503)},
