@@ -1,13 +1,36 @@
 """Small pieces every resource shares: date precision, enum checks, the citation shape."""
 
+import datetime as dt
+import re
 from enum import StrEnum
 from typing import Annotated, Any, cast
 
 import pycountry
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    create_model,
+)
 from sqlalchemy import CheckConstraint
 from sqlmodel import SQLModel
 from sqlmodel._compat import SQLModelConfig
+
+
+def _a_day(value: Any) -> Any:
+    # pydantic would read 0 or "0" as a Unix time; a day is written YYYY-MM-DD.
+    if isinstance(value, bool | int | float) or (
+        isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
+    ):
+        raise ValueError("must be a day written YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(_a_day)]
+"""A day, in a query or a body: YYYY-MM-DD, nothing else."""
 
 # Explicit constraint names, so migrations can drop what they create on every backend. Set here
 # because every table module imports this one before defining its tables.

@@ -8,7 +8,6 @@ does the rest with one page query, one query per embedded relation and, when ask
 import base64
 import binascii
 import datetime as dt
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -49,6 +48,7 @@ from sqlalchemy.sql.elements import BindParameter, KeyedColumnElement
 from sqlmodel.sql.sqltypes import AutoString  # text as it is stored
 from starlette.datastructures import URL
 
+from app.common import Day
 from app.errors import BadRequest, NotFound
 
 T = TypeVar("T")
@@ -66,16 +66,6 @@ def _split_commas(value: Any) -> Any:
     parts = [part.strip() for item in items for part in str(item).split(",") if part.strip()]
     return parts or None  # `?stage=` filters nothing, as if it were absent
 
-
-def _a_day(value: Any) -> Any:
-    # pydantic would read `to=0` as a Unix time; a day is written YYYY-MM-DD.
-    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise ValueError("must be a day written YYYY-MM-DD")
-    return value
-
-
-Day = Annotated[dt.date, BeforeValidator(_a_day)]
-"""A day in a query: YYYY-MM-DD, nothing else."""
 
 CommaList = Annotated[list[T], BeforeValidator(_split_commas)]
 """A filter that takes several values, comma-separated or repeated: `?stage=proposed,ordered`."""

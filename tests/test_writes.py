@@ -170,6 +170,10 @@ def test_create_read_update_delete(api: TestClient, kind: str) -> None:
         ("officials", {"colour": "blue"}, ["colour"]),
         ("events", {"countries": []}, ["countries"]),
         ("sources", {"url": "javascript:alert(1)"}, ["url"]),
+        # A day is YYYY-MM-DD, not a Unix time (pydantic alone would take 0 as 1970-01-01).
+        ("events", {"date": 0}, ["date"]),
+        ("headcounts", {"as_of": 1634000000}, ["as_of"]),
+        ("sources", {"published_on": "0"}, ["published_on"]),
     ],
 )
 def test_bad_input_is_a_422_per_field_and_writes_nothing(

@@ -12,6 +12,7 @@ from app.common import (
     CitationIn,
     CitationRead,
     CountryCode,
+    Day,
     citations_field,
     citations_in,
     one_of,
@@ -66,7 +67,7 @@ class DisputeBase(SQLModel):
     status: DisputeStatus = Field(
         sa_type=String(16), description="Where it stands.", schema_extra={"examples": ["open"]}
     )
-    opened_on: dt.date | None = Field(
+    opened_on: Day | None = Field(
         default=None, description="When it began; null when the source does not say."
     )
 
@@ -82,7 +83,7 @@ class VisaDispute(DisputeBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     ref: str | None = Field(default=None, unique=True, max_length=200)
     next_round_planned: bool = False
-    next_round_on: dt.date | None = None
+    next_round_on: Day | None = None
 
 
 class VisaDisputeIssue(SQLModel, table=True):

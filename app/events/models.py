@@ -1,6 +1,5 @@
 """Events: dated context that is none of the other records (an incident, a wider strain)."""
 
-import datetime as dt
 from enum import StrEnum
 from typing import Any
 
@@ -13,6 +12,7 @@ from app.common import (
     CitationRead,
     CountryCode,
     DatePrecision,
+    Day,
     citations_field,
     citations_in,
     one_of,
@@ -43,7 +43,7 @@ class EventKind(StrEnum):
 
 
 class EventBase(SQLModel):
-    date: dt.date = Field(description="When it happened (first day of the span).")
+    date: Day = Field(description="When it happened (first day of the span).")
     date_precision: DatePrecision = Field(
         default=DatePrecision.day, sa_type=String(8), description="How exactly `date` is known."
     )

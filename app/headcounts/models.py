@@ -1,6 +1,5 @@
 """Headcounts: how many staff a mission or a sending→host pair has, or may have, on a date."""
 
-import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -14,6 +13,7 @@ from app.common import (
     CitationRead,
     CountryCode,
     DatePrecision,
+    Day,
     Id,
     citations_field,
     citations_in,
@@ -69,7 +69,7 @@ class HeadcountBase(SQLModel):
         foreign_key="mission.id",
         description="The mission counted; null when the count covers the whole pair.",
     )
-    as_of: dt.date = Field(
+    as_of: Day = Field(
         description="The date the count holds for.", schema_extra={"examples": ["2021-10-12"]}
     )
     date_precision: DatePrecision = Field(

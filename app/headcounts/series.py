@@ -8,11 +8,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Connection, extract, func, select
 
-from app.common import CountryCode, DatePrecision
+from app.common import CountryCode, DatePrecision, Day
 from app.errors import BadRequest
 from app.headcounts.models import HeadcountKind, StaffCategory
 from app.headcounts.service import headcount_table
-from app.listing import CommaList, Day, Row
+from app.listing import CommaList, Row
 
 MAX_POINTS = 100_000
 

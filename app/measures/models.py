@@ -1,6 +1,5 @@
 """Measures: what one state does or threatens against another's diplomats or missions."""
 
-import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -14,6 +13,7 @@ from app.common import (
     CitationRead,
     CountryCode,
     DatePrecision,
+    Day,
     Id,
     check_precision,
     citations_field,
@@ -99,7 +99,7 @@ class MeasureBase(SQLModel):
         description="How many diplomats it concerns; null when the source gives no number.",
         schema_extra={"examples": [300]},
     )
-    date: dt.date | None = Field(
+    date: Day | None = Field(
         default=None, description="When it was taken or announced; null if the source does not say."
     )
     date_precision: DatePrecision | None = Field(

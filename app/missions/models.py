@@ -1,6 +1,5 @@
 """Missions: one state's diplomatic post in another, with its status history."""
 
-import datetime as dt
 from enum import StrEnum
 from typing import Any
 
@@ -12,6 +11,7 @@ from app.common import (
     CitationRead,
     CountryCode,
     DatePrecision,
+    Day,
     citations_field,
     citations_in,
     one_of,
@@ -90,7 +90,7 @@ class MissionBase(SQLModel):
         description="Its current status.",
         schema_extra={"examples": ["operating"]},
     )
-    status_since: dt.date | None = Field(
+    status_since: Day | None = Field(
         default=None, description="When the current status took effect; null if unknown."
     )
 
@@ -110,7 +110,7 @@ class Mission(MissionBase, table=True):
 
 class StatusChangeBase(SQLModel):
     status: MissionStatus = Field(sa_type=String(16), description="The status it took.")
-    effective_on: dt.date | None = Field(
+    effective_on: Day | None = Field(
         default=None, description="When it took effect; null if unknown."
     )
     date_precision: DatePrecision | None = Field(

@@ -1,6 +1,5 @@
 """Sources (documents facts come from) and citations (fact → source, with a verbatim quote)."""
 
-import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -8,7 +7,15 @@ from pydantic import StringConstraints
 from sqlalchemy import Column, ForeignKey, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
-from app.common import CitationRead, one_of, partial_model, read_config, ref_field, write_config
+from app.common import (
+    CitationRead,
+    Day,
+    one_of,
+    partial_model,
+    read_config,
+    ref_field,
+    write_config,
+)
 
 EXAMPLE: dict[str, Any] = {
     "ref": "reuters-2021-10-12-embassy-rows",
@@ -42,7 +49,7 @@ class SourceBase(SQLModel):
         },
     )
     publisher: str = Field(description="Who published it.", schema_extra={"examples": ["Reuters"]})
-    published_on: dt.date = Field(
+    published_on: Day = Field(
         description="Publication date.", schema_extra={"examples": ["2021-10-12"]}
     )
     url: str | None = Field(

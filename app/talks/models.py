@@ -1,6 +1,5 @@
 """Talks: rounds of talks or consultations, who took part and what they said."""
 
-import datetime as dt
 from enum import StrEnum
 from typing import Any
 
@@ -13,6 +12,7 @@ from app.common import (
     CitationRead,
     CountryCode,
     DatePrecision,
+    Day,
     Id,
     citations_field,
     citations_in,
@@ -83,9 +83,7 @@ class TalksBase(SQLModel):
         index=True,
         description="The dispute the talks were about (`/v1/visa-disputes/{id}`), if any.",
     )
-    date: dt.date = Field(
-        description="When they were held.", schema_extra={"examples": ["2021-10-12"]}
-    )
+    date: Day = Field(description="When they were held.", schema_extra={"examples": ["2021-10-12"]})
     date_precision: DatePrecision = Field(
         default=DatePrecision.day, sa_type=String(8), description="How exactly `date` is known."
     )
