@@ -170,8 +170,13 @@ CITATION_EXAMPLE = {"source_id": 1, "quote": "talks in Moscow on Tuesday"}
 
 def partial_model(model: type[BaseModel], name: str) -> type[BaseModel]:
     """The PATCH body of a resource: every field of its create body, all optional."""
+    # Each field keeps its checks (strict integers, days, bounds: `info.metadata`), and
+    # takes null as "unchanged".
     fields: dict[str, Any] = {
-        key: (cast(Any, info.annotation) | None, Field(default=None, description=info.description))
+        key: (
+            Annotated[cast(Any, info.annotation) | None, *info.metadata],
+            Field(default=None, description=info.description),
+        )
         for key, info in model.model_fields.items()
     }
     return create_model(name, __config__=ConfigDict(extra="forbid"), **fields)

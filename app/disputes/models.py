@@ -1,6 +1,5 @@
 """Visa disputes: open bilateral quarrels over visas, postings and how missions may work."""
 
-import datetime as dt
 from enum import StrEnum
 from typing import Any
 
@@ -100,7 +99,7 @@ class NextRound(BaseModel):
     """Whether another round of talks is planned, and when."""
 
     planned: bool = Field(description="The sides have said they will meet again.")
-    date: dt.date | None = Field(description="The date set for it; null if none was given.")
+    date: Day | None = Field(description="The date set for it; null if none was given.")
 
 
 class DisputeRead(DisputeBase):
