@@ -168,13 +168,20 @@ def read_config(example: dict[str, Any]) -> SQLModelConfig:
 CITATION_EXAMPLE = {"source_id": 1, "quote": "talks in Moscow on Tuesday"}
 
 
+def _null_passes(check: Any) -> Any:
+    if isinstance(check, AfterValidator | BeforeValidator):
+        validate = check.func
+        return type(check)(lambda value: value if value is None else validate(value))  # type: ignore[call-arg]
+    return check
+
+
 def partial_model(model: type[BaseModel], name: str) -> type[BaseModel]:
     """The PATCH body of a resource: every field of its create body, all optional."""
     # Each field keeps its checks (strict integers, days, bounds: `info.metadata`), and
-    # takes null as "unchanged".
+    # takes null as "unchanged": its validators let null through.
     fields: dict[str, Any] = {
         key: (
-            Annotated[cast(Any, info.annotation) | None, *info.metadata],
+            Annotated[cast(Any, info.annotation) | None, *map(_null_passes, info.metadata)],
             Field(default=None, description=info.description),
         )
         for key, info in model.model_fields.items()
