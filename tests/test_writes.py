@@ -161,6 +161,7 @@ def test_create_read_update_delete(api: TestClient, kind: str) -> None:
         ("expulsions", {"kind": "freeze"}, ["kind"]),
         ("visa-disputes", {"country_b": "RU"}, []),  # both sides the same state
         ("visa-disputes", {"issues": ["weather"]}, ["issues.0"]),
+        ("visa-disputes", {"next_round": {"planned": 0, "date": None}}, ["next_round.planned"]),
         ("talks", {"dispute_id": 424242}, ["dispute_id"]),
         (
             "talks",

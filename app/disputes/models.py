@@ -1,9 +1,9 @@
 """Visa disputes: open bilateral quarrels over visas, postings and how missions may work."""
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, Strict, model_validator
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
@@ -98,7 +98,9 @@ class VisaDisputeIssue(SQLModel, table=True):
 class NextRound(BaseModel):
     """Whether another round of talks is planned, and when."""
 
-    planned: bool = Field(description="The sides have said they will meet again.")
+    planned: Annotated[bool, Strict()] = Field(
+        description="The sides have said they will meet again (true or false)."
+    )
     date: Day | None = Field(description="The date set for it; null if none was given.")
 
 
