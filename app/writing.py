@@ -126,7 +126,24 @@ def validated(spec: WriteSpec, data: Data) -> Data:
         raise Unprocessable(
             [field_error([str(p) for p in e["loc"]], e["msg"], e["type"]) for e in error.errors()]
         ) from error
-    return model.model_dump(mode="python")
+    checked: Data = model.model_dump(mode="python")
+    nul = [field_error(path, "must not contain NUL characters") for path in _nul_paths(checked, [])]
+    if nul:  # PostgreSQL cannot store them; SQLite would, and the two must agree
+        raise Unprocessable(nul)
+    return checked
+
+
+def _nul_paths(value: Any, path: list[str | int]) -> Iterator[list[str | int]]:
+    """Where text holds a NUL character, in a record and its nested parts."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _nul_paths(inner, [*path, key])
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _nul_paths(inner, [*path, index])
 
 
 def _write_parts(connection: Connection, spec: WriteSpec, record_id: int, data: Data) -> None:
