@@ -106,6 +106,15 @@ class ListQuery(BaseModel):
             raise ValueError("must not contain NUL characters")
         return value
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _fits_the_database(cls, value: Any) -> Any:
+        # Integers past 64 bits match no row, and neither database can take them as a value.
+        values = value if isinstance(value, list) else [value]
+        if any(type(v) is int and not -(2**63) <= v < 2**63 for v in values):
+            raise ValueError("is out of range (64-bit integers)")
+        return value
+
 
 class DatedQuery(ListQuery):
     """A list whose records have a date: `from` and `to` select a range of it."""

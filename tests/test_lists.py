@@ -237,3 +237,10 @@ def test_exports_hold_exactly_what_the_pages_hold(client: TestClient, path: str)
         assert set(row) == set(cells)
         wrong = {k: (row[k], v) for k, v in cells.items() if not _same(row[k], v)}
         assert not wrong, wrong
+
+
+@pytest.mark.parametrize("value", ["9" * 30, "1," + "9" * 30])
+def test_integer_filters_past_64_bits_are_422s(client: TestClient, value: str) -> None:
+    response = client.get("/v1/headcounts", params={"mission_id": value})
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["loc"][:2] == ["query", "mission_id"]
