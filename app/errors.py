@@ -112,9 +112,14 @@ def field_error(
 
 
 class ServiceUnavailable(AppError):
+    """The database cannot be reached: a 503 that tells clients when to try again."""
+
     status = 503
     title = "Database unavailable"
     slug = "unavailable"
+
+    def __init__(self, detail: str = "The database cannot be reached right now; retry shortly."):
+        super().__init__(detail=detail, headers={"Retry-After": "2"})
 
 
 class ContentTooLarge(HTTPException):
@@ -268,14 +273,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _database_down(request: Request, exc: Exception) -> JSONResponse:
     log.warning("database unavailable: %s", type(exc).__name__)
-    return problem_response(
-        request,
-        503,
-        ServiceUnavailable.title,
-        "The database cannot be reached right now; retry shortly.",
-        slug=ServiceUnavailable.slug,
-        headers={"Retry-After": "2"},
-    )
+    return await _app_error(request, ServiceUnavailable())
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -35,5 +35,5 @@ async def readyz(request: Request) -> dict[str, Any]:
         with get_engine(request).connect() as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
-        raise ServiceUnavailable(detail="The database cannot be reached.") from error
+        raise ServiceUnavailable() from error
     return {"status": "ok"}
