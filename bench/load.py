@@ -7,7 +7,8 @@ then counts the rows: every acknowledged write must be stored. Never run as a te
 
 Makes a throwaway database on that server (dropped at the end), which `diplo serve` migrates
 and seeds, makes a write key, and drives it with wrk (apt-get install -y wrk) and a Lua script
-that sends every tenth request as a POST of an event and counts the 201s.
+that sends every tenth request as a POST of an event and notes the id of every 201, each of
+which must then be in the database.
 """
 
 import argparse
@@ -17,7 +18,7 @@ import tempfile
 import time
 import uuid
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import column, create_engine, func, select, table, text
 from sqlalchemy.engine import make_url
 
 from app.auth import Scope, create_key
@@ -25,6 +26,7 @@ from app.config import Settings
 from app.db import make_engine, write_transaction
 from bench.common import DIPLO, free_port, parse_wrk, server, stop_on_sigterm
 
+EVENT = table("event", column("id"))
 READS = [
     "/v1/headcounts?sending_country=RU&host_country=US&limit=50",
     "/v1/missions",
@@ -40,7 +42,7 @@ READS = [
 LUA = """
 local reads = {READS}
 local counter = 0
-created, refused = 0, 0  -- globals: done() reads them with thread:get
+created, refused, acked = 0, 0, {}  -- globals: done() reads them with thread:get
 local threads = {}
 function setup(thread)
   thread:set("tid", #threads + 1)
@@ -59,7 +61,9 @@ function request()
   return wrk.format("GET", reads[(counter % #reads) + 1])
 end
 function response(status, headers, body)
-  if status == 201 then created = created + 1
+  if status == 201 then
+    created = created + 1
+    table.insert(acked, body:match('^{"id":(%d+)'))  -- nil (not inserted) if it is not there
   elseif status >= 400 then
     refused = refused + 1
     if refused <= 3 then io.stderr:write(status .. " " .. body:sub(1, 200) .. "\\n") end
@@ -67,10 +71,13 @@ function response(status, headers, body)
 end
 function done(summary, latency, requests)
   local total_created, total_refused = 0, 0
+  local ids = io.open("{IDS}", "w")
   for _, thread in ipairs(threads) do
     total_created = total_created + thread:get("created")
     total_refused = total_refused + thread:get("refused")
+    for _, id in ipairs(thread:get("acked")) do ids:write(id, "\\n") end
   end
+  ids:close()
   io.write(string.format("CREATED %d\\nREFUSED %d\\n", total_created, total_refused))
 end
 """
@@ -119,12 +126,15 @@ def run(url: str, args: argparse.Namespace) -> None:
     base = f"http://127.0.0.1:{port}"
     with server("ours", [DIPLO, "serve"], f"{base}/readyz", env):
         key = _write_key(url)
-        before = _events(url)
+        before, _ = _stored(url, [])
         reads = "{" + ", ".join(f'"{path}"' for path in READS) + "}"
         script = LUA.replace("{READS}", reads).replace("{KEY}", key)
         script = script.replace("{RUN}", uuid.uuid4().hex[:8])
-        with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
-            lua.write(script)
+        with (
+            tempfile.NamedTemporaryFile("w", suffix=".lua") as lua,
+            tempfile.NamedTemporaryFile("r", suffix=".ids") as ids,
+        ):
+            lua.write(script.replace("{IDS}", ids.name))
             lua.flush()
             started = time.perf_counter()
             output = subprocess.run(
@@ -136,32 +146,32 @@ def run(url: str, args: argparse.Namespace) -> None:
                 timeout=args.seconds + 60,
             ).stdout
             elapsed = time.perf_counter() - started
+            acked = [int(line) for line in ids.read().split()]
     result = parse_wrk(output)
     created = _number(output, "CREATED")
     refused = _number(output, "REFUSED")
-    stored = _events(url) - before
+    added, missing = _stored(url, acked)
     print(f"database: {make_url(url).render_as_string(hide_password=True)} (dropped at the end)")
     print(
         f"diplo serve: {args.workers} workers; wrk -t{args.threads} -c{args.connections} "
         f"-d{args.seconds}s ({elapsed:.0f} s), 90% GET over {len(READS)} views, 10% POST"
     )
-    print("| req/s | p50 ms | p99 ms | requests | errors | 4xx/5xx | posts acked | rows stored |")
+    print("| req/s | p50 ms | p99 ms | requests | errors | 4xx/5xx | posts acked | rows added |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     print(
         f"| {result.rps:,.0f} | {result.p50_ms:.1f} | {result.p99_ms:.1f} | {result.requests:,} "
-        f"| {result.errors} | {refused} | {created:,} | {stored:,} |"
+        f"| {result.errors} | {refused} | {created:,} | {added - before:,} |"
     )
-    # A POST still in flight when wrk stops is stored but not counted as acknowledged: at most
-    # one a connection. Fewer rows than acknowledgements would be a lost write.
-    extra = stored - created
-    verdict = (
-        f"none lost ({extra} more stored: in flight when wrk stopped)"
-        if 0 <= extra <= args.connections
-        else f"MISMATCH: {extra:+,} rows against the acknowledgements"
-    )
-    print(
-        f"errors: {result.errors} (socket errors and non-2xx/3xx); acknowledged writes: {verdict}"
-    )
+    # A POST still in flight when wrk stops may be stored without having been acknowledged:
+    # rows may outnumber the 201s. An acknowledged id that is not stored is a lost write.
+    if len(acked) != created:
+        verdict = f"MISMATCH: {created:,} answers 201 but {len(acked):,} ids read from them"
+    elif missing:
+        verdict = f"LOST: {len(missing):,} acknowledged ids not stored, e.g. {missing[:5]}"
+    else:
+        verdict = f"all {created:,} acknowledged ids stored ({added - before - created} more rows:"
+        verdict += " posts in flight when wrk stopped)"
+    print(f"errors: {result.errors} (socket errors and non-2xx/3xx); writes: {verdict}")
 
 
 def _write_key(url: str) -> str:
@@ -181,13 +191,14 @@ def _number(output: str, label: str) -> int:
     return int(match.group(1))
 
 
-def _events(url: str) -> int:
+def _stored(url: str, ids: list[int]) -> tuple[int, list[int]]:
+    """The rows of the event table, and those of `ids` that are not among them."""
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            return int(
-                connection.execute(select(func.count()).select_from(text("event"))).scalar_one()
-            )
+            rows = connection.execute(select(func.count()).select_from(EVENT)).scalar_one()
+            found = set(connection.scalars(select(EVENT.c.id).where(EVENT.c.id.in_(ids))))
+            return int(rows), sorted(set(ids) - found)
     finally:
         engine.dispose()
 
