@@ -239,8 +239,20 @@ def test_exports_hold_exactly_what_the_pages_hold(client: TestClient, path: str)
         assert not wrong, wrong
 
 
-@pytest.mark.parametrize("value", ["9" * 30, "1," + "9" * 30])
-def test_integer_filters_past_64_bits_are_422s(client: TestClient, value: str) -> None:
-    response = client.get("/v1/headcounts", params={"mission_id": value})
+@pytest.mark.parametrize(
+    ("path", "name", "value"),
+    [
+        ("/v1/headcounts", "mission_id", "9" * 30),
+        ("/v1/headcounts", "mission_id", "1," + "9" * 30),
+        ("/v1/talks", "dispute_id", str(2**31)),  # past PostgreSQL's integer column: a 500
+        ("/v1/measures", "in_response_to", f"1,{-(2**31) - 1}"),
+        ("/v1/headcounts/series", "mission_id", str(2**55)),
+        ("/v1/talks", "dispute_id", "0"),
+    ],
+)
+def test_id_filters_that_no_id_can_match_are_422s(
+    client: TestClient, path: str, name: str, value: str
+) -> None:
+    response = client.get(path, params={name: value})
     assert response.status_code == 422, response.text
-    assert response.json()["errors"][0]["loc"][:2] == ["query", "mission_id"]
+    assert response.json()["errors"][0]["loc"][:2] == ["query", name]

@@ -12,7 +12,7 @@ from app.common import CountryCode, DatePrecision, Day
 from app.errors import BadRequest
 from app.headcounts.models import HeadcountKind, StaffCategory
 from app.headcounts.service import headcount_table
-from app.listing import CommaList, Row
+from app.listing import CommaList, IdList, Row
 
 MAX_POINTS = 100_000
 
@@ -26,7 +26,7 @@ class HeadcountFilters(BaseModel):
     host_country: CommaList[CountryCode] | None = Field(
         default=None, description="Where posted (alpha-2 or alpha-3, comma-separated)."
     )
-    mission_id: CommaList[int] | None = Field(default=None, description="Missions counted.")
+    mission_id: IdList | None = Field(default=None, description="Missions counted.")
     category: CommaList[StaffCategory] | None = Field(default=None, description="Staff categories.")
     kind: CommaList[HeadcountKind] | None = Field(default=None, description="`actual` or `cap`.")
 

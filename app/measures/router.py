@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from app.countries.service import CountryCode
-from app.listing import CommaList, DatedQuery, SearchQuery
+from app.listing import CommaList, DatedQuery, IdList, SearchQuery
 from app.measures.models import (
     ExpulsionUpdate,
     MeasureKind,
@@ -30,7 +30,7 @@ class ExpulsionQuery(DatedQuery, SearchQuery):
     target_country: CommaList[CountryCode] | None = Field(
         default=None, description="The targeted state (alpha-2 or alpha-3, comma-separated)."
     )
-    in_response_to: CommaList[int] | None = Field(
+    in_response_to: IdList | None = Field(
         default=None, description="Measures answering these measure ids."
     )
 

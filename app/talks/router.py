@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from app.countries.service import CountryCode
-from app.listing import CommaList, DatedQuery, SearchQuery
+from app.listing import CommaList, DatedQuery, IdList, SearchQuery
 from app.routes import add_read_routes
 from app.talks.models import TalksOutcome, TalksRead, TalksUpdate
 from app.talks.service import TALKS_LIST, TALKS_WRITE
@@ -14,7 +14,7 @@ router = APIRouter(prefix="/v1/talks", tags=["talks"])
 
 
 class TalksQuery(DatedQuery, SearchQuery):
-    dispute_id: CommaList[int] | None = Field(default=None, description="Disputes discussed.")
+    dispute_id: IdList | None = Field(default=None, description="Disputes discussed.")
     host_country: CommaList[CountryCode] | None = Field(
         default=None, description="Hosting state (alpha-2 or alpha-3, comma-separated)."
     )
