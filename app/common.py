@@ -114,6 +114,16 @@ Id = Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]
 """A reference to another record's id in a request body (a JSON number, not `true` or "1")."""
 
 
+def _no_nul(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("must not contain NUL characters")
+    return text
+
+
+StorableText = Annotated[str, AfterValidator(_no_nul)]
+"""Text PostgreSQL can store (no NUL character), for bodies not checked by `app.writing`."""
+
+
 def _not_blank(text: str) -> str:
     if not text.strip():
         raise ValueError("must not be empty or only whitespace")

@@ -75,6 +75,9 @@ def test_admins_manage_keys_and_a_revoked_key_stops_working(
         ).status_code
         == 403
     )
+    made = api.post("/v1/keys", json={"name": "a\x00b", "scopes": ["read"]}, headers=keys["admin"])
+    assert made.status_code == 422  # PostgreSQL cannot store a NUL character: it was a 500
+    assert made.json()["errors"][0]["loc"] == ["body", "name"]
     made = api.post("/v1/keys", json={"name": "temp", "scopes": ["write"]}, headers=keys["admin"])
     assert made.status_code == 201
     key = made.json()["key"]

@@ -15,6 +15,7 @@ from app.auth import (
     list_keys,
     revoke_key,
 )
+from app.common import StorableText
 from app.db import get_engine, read_connection, write_transaction
 from app.errors import problems
 from app.listing import Page
@@ -29,7 +30,9 @@ class KeyCreate(BaseModel):
         "json_schema_extra": {"examples": [{"name": "dashboard-editor", "scopes": ["write"]}]},
     }
 
-    name: Annotated[str, Field(min_length=1, max_length=200, description="What it is for.")]
+    name: Annotated[
+        StorableText, Field(min_length=1, max_length=200, description="What it is for.")
+    ]
     scopes: list[Scope] = Field(min_length=1, description="What it may do.")
 
 
