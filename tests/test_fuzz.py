@@ -17,13 +17,24 @@ EXCLUDED_CHECKS = [
     # that a referenced id exists; those are documented 4xx answers, not bugs.
     "positive_data_acceptance",
 ]
+CONFIG = """
+[checks.negative_data_rejection]
+# Schemathesis' own list, and 413: a body past the size limit is refused before it is read
+# (README, "Body limits"), so an invalid body that is also too large is a documented 413.
+expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422",
+                     "428", "429", "5xx"]
+"""
 
 
 def fuzz(base: str, url: str, cwd: Path, *select: str) -> subprocess.CompletedProcess[str]:
     """One schemathesis run over the operations `select` names, with a new admin key."""
     headers = make_key(url, "admin")
+    config = cwd / "schemathesis.toml"
+    config.write_text(CONFIG)
     command = [
         str(ST),
+        "--config-file",
+        str(config),
         "run",
         f"{base}/openapi.json",
         *select,
