@@ -1,6 +1,7 @@
 """Faults that really happen: many writers at once, a server killed mid-burst, the database
 going away. Each test runs real `diplo serve` processes and real clients in other processes."""
 
+import ctypes
 import os
 import pwd
 import signal
@@ -35,10 +36,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(database_url: str, workers: int = 1) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`diplo serve` (migrate, seed an empty database, serve) in its own process group."""
+def serving(
+    database_url: str, workers: int = 1, **settings: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`diplo serve` (migrate, seed an empty database, serve) in its own process group, with
+    `settings` as further environment variables."""
     with tempfile.TemporaryFile() as log:
-        process, base = _start(database_url, workers, log)
+        process, base = _start(database_url, workers, log, settings)
         try:
             yield base, process
         finally:
@@ -54,7 +58,9 @@ def serving(database_url: str, workers: int = 1) -> Iterator[tuple[str, subproce
             assert "Traceback" not in output, output[-3000:]
 
 
-def _start(database_url: str, workers: int, log: IO[bytes]) -> tuple[subprocess.Popen[bytes], str]:
+def _start(
+    database_url: str, workers: int, log: IO[bytes], settings: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     process = subprocess.Popen(
         [str(DIPLO), "serve"],
@@ -67,6 +73,7 @@ def _start(database_url: str, workers: int, log: IO[bytes]) -> tuple[subprocess.
             "ACCESS_LOG": "false",
             "RATE_LIMIT_PER_ADDRESS": "",
             "RATE_LIMIT_PER_KEY": "",
+            **settings,
         },
         cwd=ROOT,
         stdout=log,
@@ -128,6 +135,55 @@ def _present(base: str, ids: list[int]) -> list[int]:
     return missing
 
 
+def _tcp_nodelay_of_connections(server: subprocess.Popen[bytes], port: int) -> dict[str, bool]:
+    """TCP_NODELAY of every connection that the server's processes accepted on `port`, by
+    process and peer. Each socket is read through a duplicate of its descriptor made by
+    pidfd_getfd(2) (Linux 5.6+; the caller may trace the server: it started it)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    pidfd_open, pidfd_getfd = 434, 438  # the same numbers on every Linux architecture
+    held = {}
+    for pid in _process_group(server.pid):
+        pidfd = libc.syscall(pidfd_open, pid, 0)
+        assert pidfd >= 0, f"pidfd_open({pid}): {os.strerror(ctypes.get_errno())}"
+        try:
+            for entry in Path(f"/proc/{pid}/fd").iterdir():
+                if not os.readlink(entry).startswith("socket:"):
+                    continue
+                copy = libc.syscall(pidfd_getfd, pidfd, int(entry.name), 0)
+                assert copy >= 0, f"pidfd_getfd: {os.strerror(ctypes.get_errno())}"
+                with socket.socket(fileno=copy) as connection:
+                    if connection.type != socket.SOCK_STREAM or connection.family not in (
+                        socket.AF_INET,
+                        socket.AF_INET6,
+                    ):
+                        continue
+                    try:
+                        peer = connection.getpeername()
+                    except OSError:  # the listening socket
+                        continue
+                    if connection.getsockname()[1] == port:
+                        option = connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+                        held[f"pid {pid} <- {peer[0]}:{peer[1]}"] = bool(option)
+        finally:
+            os.close(pidfd)
+    return held
+
+
+def _process_group(group: int) -> list[int]:
+    """The processes of a process group (the server and its workers)."""
+    members = []
+    for folder in Path("/proc").iterdir():
+        if folder.name.isdigit():
+            try:
+                stat = (folder / "stat").read_text()
+            except OSError:  # it ended meanwhile
+                continue
+            # pid (comm) state ppid pgrp ...: the command may hold spaces and parentheses.
+            if int(stat.rsplit(")", 1)[1].split()[2]) == group:
+                members.append(int(folder.name))
+    return members
+
+
 def test_concurrent_writers_lose_nothing_and_never_see_locks(
     new_database: NewDatabase,
 ) -> None:
@@ -135,7 +191,7 @@ def test_concurrent_writers_lose_nothing_and_never_see_locks(
     acknowledged, every acknowledged event is there afterwards."""
     url = new_database()
     writers, each = 4, 100
-    with serving(url, workers=2) as (base, _process):
+    with serving(url, workers=2) as (base, process):
         headers = make_key(url, "write")
         with ProcessPoolExecutor(writers) as pool:
             results = list(
@@ -155,14 +211,22 @@ def test_concurrent_writers_lose_nothing_and_never_see_locks(
         total = httpx.get(f"{base}/v1/events", params={"count": "true", "limit": 1}).json()
         assert total["total"] >= writers * each
         # Keep-alive requests to several workers are not held back by Nagle's algorithm: with
-        # uvicorn's own socket for workers, each one waited ~40 ms for a delayed ACK.
-        with httpx.Client(base_url=base) as client:
-            times = []
-            for _ in range(21):
-                started = time.perf_counter()
-                client.get("/v1/events/1")
-                times.append(time.perf_counter() - started)
-        assert sorted(times)[10] < 0.02, f"median keep-alive read {sorted(times)[10]:.3f} s"
+        # uvicorn's own socket for workers, connections were accepted without TCP_NODELAY and
+        # each keep-alive response could wait ~40 ms for a delayed ACK (README, "Several
+        # workers"). Whether that wait shows depends on the kernel's ACK timing (on this
+        # machine it did not, with or without the fix), so a latency threshold proved little
+        # and flaked under load. The test reads the cause itself, which load cannot change:
+        # every connection each worker holds has TCP_NODELAY set.
+        clients = [httpx.Client(base_url=base) for _ in range(8)]
+        try:
+            for client in clients:
+                assert client.get("/v1/events/1").status_code == 200
+            held = _tcp_nodelay_of_connections(process, int(base.rsplit(":", 1)[1]))
+        finally:
+            for client in clients:
+                client.close()
+        assert len(held) == len(clients), held
+        assert all(held.values()), f"connections without TCP_NODELAY: {held}"
 
 
 def test_a_killed_server_keeps_every_acknowledged_write(new_database: NewDatabase) -> None:
@@ -231,7 +295,12 @@ def test_database_gone_is_a_quick_503_and_the_api_recovers_by_itself(
     as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     pg_ctl = [*as_postgres, str(PG_BIN / "pg_ctl"), "-D", str(folder / "data"), "-w"]
     port = make_url(url).port
-    with serving(url) as (base, process):
+    # Quick means well under the time a connection attempt may take: a request that waits
+    # for it (or for the pool, 30 s) fails. A stopped server refuses at once; the slowest
+    # 503 here took 0.18 s (a view's first request), so half of 5 s is a margin of ~14x.
+    connect_timeout = 5
+    quick = connect_timeout / 2
+    with serving(url, DB_CONNECT_TIMEOUT=str(connect_timeout)) as (base, process):
         headers = make_key(url, "write")
         client = httpx.Client(base_url=base, timeout=10)
         assert client.get("/v1/missions").status_code == 200
@@ -246,7 +315,7 @@ def test_database_gone_is_a_quick_503_and_the_api_recovers_by_itself(
             started = time.monotonic()
             body = _event(0, 0) if method == "POST" else None
             response = client.request(method, path, json=body, headers=headers)
-            assert time.monotonic() - started < 1.0, path
+            assert time.monotonic() - started < quick, path
             assert response.status_code == 503, (path, response.text)
             assert response.headers["content-type"] == "application/problem+json"
             assert int(response.headers["retry-after"]) > 0
