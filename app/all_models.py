@@ -2,16 +2,17 @@
 
 from sqlmodel import SQLModel
 
-from app.audit import Change
-from app.auth import ApiKey
+from app.citations.models import Citation
 from app.countries.models import Country
 from app.disputes.models import VisaDispute, VisaDisputeIssue
 from app.events.models import Event, EventCountry
 from app.headcounts.models import Headcount
+from app.kit.auth import ApiKey
+from app.kit.changelog import Change
 from app.measures.models import Measure
 from app.missions.models import Mission, MissionStatusChange
 from app.officials.models import Official
-from app.sources.models import Citation, Source
+from app.sources.models import Source
 from app.talks.models import Talks, TalksParticipant, TalksStatement
 
 metadata = SQLModel.metadata

@@ -7,15 +7,15 @@ import typer
 import uvicorn
 from uvicorn.supervisors.multiprocess import Multiprocess
 
-from app import schema
-from app.auth import Scope, create_key, list_keys, revoke_key
+from app import db
 from app.config import get_settings
 from app.db import make_engine, write_transaction
 from app.errors import AppError, NotFound, Unprocessable
-from app.importing import format_of, import_rows, parse
+from app.kit.auth import Scope, create_key, list_keys, revoke_key
+from app.kit.importing import format_of, import_rows, parse
+from app.kit.writing import WriteSpec, restore_record
+from app.loaders.seed import database_is_empty, load_seed
 from app.registry import WRITE_SPECS
-from app.seed import database_is_empty, load_seed
-from app.writing import WriteSpec, restore_record
 
 cli = typer.Typer(
     help="diplomacy-api: diplomatic-staffing data with verbatim provenance.", no_args_is_help=True
@@ -33,7 +33,7 @@ def serve(
     """Migrate, seed an empty database, and serve the API (HOST, PORT, WORKERS)."""
     settings = get_settings()
     if migrate:
-        schema.upgrade(settings.database_url)
+        db.upgrade(settings.database_url)
     if settings.seed_on_start:
         engine = make_engine(settings)
         try:
@@ -77,14 +77,14 @@ def _tcp_listener(config: uvicorn.Config) -> socket.socket:
 @db_cli.command()
 def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Upgrade the schema (default: to the newest revision)."""
-    schema.upgrade(get_settings().database_url, revision)
+    db.upgrade(get_settings().database_url, revision)
     typer.echo(f"Database upgraded to {revision}.")
 
 
 @db_cli.command()
 def downgrade(revision: str = typer.Argument("base", help="Target revision.")) -> None:
     """Downgrade the schema (default: to an empty database)."""
-    schema.downgrade(get_settings().database_url, revision)
+    db.downgrade(get_settings().database_url, revision)
     typer.echo(f"Database downgraded to {revision}.")
 
 

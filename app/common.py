@@ -90,25 +90,6 @@ def precision_needs_date(
     )
 
 
-class CitationRead(BaseModel):
-    """The link from a fact to the words of its source."""
-
-    model_config = ConfigDict(
-        json_schema_extra={"example": {"source_id": 1, "quote": "talks in Moscow on Tuesday"}}
-    )
-
-    source_id: int = Field(description="The source the quote comes from (`/v1/sources/{id}`).")
-    quote: str = Field(description="Verbatim words of the source that state the fact.")
-
-
-def citations_field() -> list[CitationRead]:
-    """The `citations` field every fact carries."""
-    field: list[CitationRead] = Field(
-        default_factory=list, description="Where this fact comes from: source and verbatim quote."
-    )
-    return field
-
-
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; a larger one cannot exist
 Id = Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]
 """A reference to another record's id in a request body (a JSON number, not `true` or "1")."""
@@ -122,36 +103,6 @@ def _no_nul(text: str) -> str:
 
 StorableText = Annotated[str, AfterValidator(_no_nul)]
 """Text PostgreSQL can store (no NUL character), for bodies not checked by `app.writing`."""
-
-
-def _not_blank(text: str) -> str:
-    if not text.strip():
-        raise ValueError("must not be empty or only whitespace")
-    return text
-
-
-class CitationIn(BaseModel):
-    """A citation written with its record."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"example": {"source_id": 1, "quote": "talks in Moscow on Tuesday"}},
-    )
-
-    source_id: Id = Field(description="The source quoted (`/v1/sources/{id}`).")
-    quote: Annotated[str, AfterValidator(_not_blank)] = Field(
-        min_length=1, max_length=10_000, description="The source's words, verbatim."
-    )
-
-
-def citations_in() -> list[CitationIn]:
-    """The `citations` field of a record being written: at least one."""
-    field: list[CitationIn] = Field(
-        min_length=1,
-        max_length=100,
-        description="Where the fact comes from: at least one source and verbatim quote.",
-    )
-    return field
 
 
 def ref_field() -> str | None:
@@ -173,9 +124,6 @@ def write_config(example: dict[str, Any]) -> SQLModelConfig:
 def read_config(example: dict[str, Any]) -> SQLModelConfig:
     """A response schema's config: the example shows in the docs."""
     return SQLModelConfig(json_schema_extra={"examples": [example]})
-
-
-CITATION_EXAMPLE = {"source_id": 1, "quote": "talks in Moscow on Tuesday"}
 
 
 def _null_passes(check: Any) -> Any:

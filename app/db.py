@@ -1,10 +1,13 @@
-"""The database: engine per settings, SQLite pragmas, naming convention, sessions."""
+"""The database: engine per settings, SQLite pragmas, connections, and the schema migrations
+(Alembic owns the schema: upgrade and downgrade for the CLI, the server and tests)."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from alembic import command
+from alembic.config import Config
 from fastapi import Request
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -77,7 +80,30 @@ def read_connection(request: Request) -> Connection:
     """A connection for read-only Core queries, used as `with read_connection(request) as c:`.
 
     Reads run in the event loop, not the threadpool: they are short indexed queries, and the
-    threadpool hop would cost more than the query itself (SPEC §7). The connection is taken
-    and given back with no `await` in between, so one worker never holds more than one, and
-    a burst of requests cannot exhaust the pool while responses are being sent."""
+    threadpool hop would cost more than the query itself (docs/design.md, "Performance"). The
+    connection is taken and given back with no `await` in between, so one worker never holds more
+    than one, and a burst of requests cannot exhaust the pool while responses are being sent."""
     return get_engine(request).connect()
+
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(database_url: str) -> Config:
+    """Alembic owns the schema: its configuration, for the CLI, the server and tests."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option(
+        "file_template",
+        "%%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d-%%(rev)s_%%(slug)s",
+    )
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def downgrade(database_url: str, revision: str = "base") -> None:
+    command.downgrade(alembic_config(database_url), revision)

@@ -4,12 +4,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
-from app.access_log import AccessLog
-from app.body_limit import BodyLimit
-from app.cache_control import CacheControl
+from app import middleware
 from app.changes.router import router as changes_router
 from app.config import Settings, get_settings
 from app.countries.router import router as countries_router
@@ -25,9 +22,7 @@ from app.measures.router import expulsions_router
 from app.measures.router import router as measures_router
 from app.missions.router import router as missions_router
 from app.officials.router import router as officials_router
-from app.rate_limit import RateLimit
 from app.relations.router import router as relations_router
-from app.security import Hardening
 from app.sources.router import router as sources_router
 from app.talks.router import router as talks_router
 from app.timeline.router import router as timeline_router
@@ -84,23 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     problem_only_openapi(app)
-    # Middleware added later wraps what came before: CORS headers go on 429s and 413s too.
-    app.add_middleware(
-        BodyLimit, max_bytes=settings.max_body_bytes, import_max_bytes=settings.max_import_bytes
-    )
-    if settings.rate_limit_per_address or settings.rate_limit_per_key:
-        app.add_middleware(RateLimit, settings=settings)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_methods=["GET", "HEAD", "OPTIONS"],
-        allow_headers=["*"],
-        expose_headers=["Link", "ETag", "Retry-After"],
-    )
-    app.add_middleware(CacheControl, max_age=settings.cache_max_age)
-    app.add_middleware(Hardening)
-    if settings.access_log:
-        app.add_middleware(AccessLog)  # added last: the outermost, so it times everything
+    middleware.install(app, settings)
     # Routes are matched in this order, one by one: the most requested come first.
     for router in (
         health_router,

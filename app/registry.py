@@ -4,12 +4,12 @@
 from app.disputes.service import DISPUTE_WRITE
 from app.events.service import EVENT_WRITE
 from app.headcounts.service import HEADCOUNT_WRITE
+from app.kit.writing import WriteSpec
 from app.measures.service import MEASURE_WRITE
 from app.missions.service import MISSION_WRITE
 from app.officials.service import OFFICIAL_WRITE
 from app.sources.service import SOURCE_WRITE
 from app.talks.service import TALKS_WRITE
-from app.writing import WriteSpec
 
 WRITE_SPECS: list[WriteSpec] = [
     SOURCE_WRITE,

@@ -1,12 +1,11 @@
-"""SPEC §7, measured: our list endpoint against Datasette on the same SQLite file, then deep
-paging and export. Prints figures; asserts nothing. Never run as a test.
+"""docs/design.md, "Performance", measured: our list endpoint against Datasette on the same
+SQLite file, then deep paging and export. Prints figures; asserts nothing. Never run as a test.
 
-    .venv/bin/python -m bench.compare [--rows 1000000] [--rounds 3] [--seconds 10]
+.venv/bin/python -m bench.compare [--rows 1000000] [--rounds 3] [--seconds 10]
 
-Makes bench/data/headcounts-<rows>.db with bench.generate when it is missing; installs
-Datasette into bench/.venv-datasette (never the project's venv) when that is missing; needs
-`wrk` (apt-get install -y wrk). Servers bind 127.0.0.1 only and are stopped on any exit.
-"""
+Makes bench/data/headcounts-<rows>.db with bench.generate when it is missing; installs Datasette
+into bench/.venv-datasette (never the project's venv) when that is missing; needs `wrk` (apt-get
+install -y wrk). Servers bind 127.0.0.1 only and are stopped on any exit."""
 
 import argparse
 import os
@@ -251,7 +250,7 @@ def report(results: dict[str, list[WrkResult]], args: argparse.Namespace) -> Non
     if any(errors.values()):
         print(f"socket errors or non-2xx answers, which void those runs: {errors}")
     print(
-        f"SPEC §7: req/s ≥ 3× Datasette's: {rps_ratio:.2f}× "
+        f"budget: req/s ≥ 3× Datasette's: {rps_ratio:.2f}× "
         f"({'met' if rps_ratio >= 3 else 'NOT met'}); p99 no worse than Datasette's: "
         f"{p99_ratio:.2f}× ({'met' if p99_ratio <= 1 else 'NOT met'})",
         flush=True,
@@ -292,7 +291,7 @@ def deep_paging(base: str, repeat: int) -> None:
         print(f"  (only {pages} pages: fewer than 50,000 rows)")
     print(
         f"  page 1: {one:.2f} ms   page {pages:,}: {thousand:.2f} ms   ratio {thousand / one:.2f} "
-        f"(SPEC §7: ≤ 1.2, {'met' if thousand / one <= 1.2 else 'NOT met'})",
+        f"(budget: ≤ 1.2, {'met' if thousand / one <= 1.2 else 'NOT met'})",
         flush=True,
     )
 
@@ -324,7 +323,7 @@ def export(base: str, pid: int) -> None:
         print(
             f"  {label:>17}: {rows:,} rows in {seconds:.1f} s = {rate:,.0f} rows/s, "
             f"{size / 1e6:,.0f} MB; server peak RSS so far {peak_rss_mb(pid):.0f} MB "
-            f"(SPEC §7: ≥ 100,000 rows/s, < 200 MB)",
+            f"(budget: ≥ 100,000 rows/s, < 200 MB)",
             flush=True,
         )
 

@@ -25,10 +25,10 @@ import psycopg
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import URL, make_url
 
+from app.citations.models import RecordType
 from app.common import DatePrecision
+from app.db import upgrade
 from app.headcounts.models import HeadcountKind, StaffCategory
-from app.schema import upgrade
-from app.sources.models import RecordType
 
 PAIRS: list[tuple[str, str]] = [
     ("RU", "US"),

@@ -1,4 +1,4 @@
-"""SPEC §7: a 10,000-row import, through HTTP, on SQLite and (with --postgres URL) PostgreSQL.
+"""budget: a 10,000-row import, through HTTP, on SQLite and (with --postgres URL) PostgreSQL.
 
     .venv/bin/python -m bench.imports [--rows 10000] [--postgres postgresql+psycopg://…/db]
 
@@ -13,11 +13,10 @@ import time
 import httpx
 import orjson
 
-from app.auth import Scope, create_key
 from app.config import Settings
-from app.db import make_engine, write_transaction
-from app.schema import upgrade
-from app.seed import load_seed
+from app.db import make_engine, upgrade, write_transaction
+from app.kit.auth import Scope, create_key
+from app.loaders.seed import load_seed
 from bench.common import free_port, our_api, server
 
 

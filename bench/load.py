@@ -1,15 +1,14 @@
-"""Mixed load (SPEC §6, issue 6): 90% reads over the API's main views, 10% writes, for a fixed
-time, against several uvicorn workers on PostgreSQL. Prints throughput, latency and errors,
+"""Mixed load (README, "Several workers"): 90% reads over the API's main views, 10% writes, for a
+fixed time, against several uvicorn workers on PostgreSQL. Prints throughput, latency and errors,
 then counts the rows: every acknowledged write must be stored. Never run as a test.
 
-    .venv/bin/python -m bench.load [--seconds 20] [--workers 2] [--connections 32]
-        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+.venv/bin/python -m bench.load [--seconds 20] [--workers 2] [--connections 32] [--postgres
+postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
-Makes a throwaway database on that server (dropped at the end), which `diplo serve` migrates
-and seeds, makes a write key, and drives it with wrk (apt-get install -y wrk) and a Lua script
-that sends every tenth request as a POST of an event and notes the id of every 201, each of
-which must then be in the database.
-"""
+Makes a throwaway database on that server (dropped at the end), which `diplo serve` migrates and
+seeds, makes a write key, and drives it with wrk (apt-get install -y wrk) and a Lua script that
+sends every tenth request as a POST of an event and notes the id of every 201, each of which must
+then be in the database."""
 
 import argparse
 import re
@@ -21,9 +20,9 @@ import uuid
 from sqlalchemy import column, create_engine, func, select, table, text
 from sqlalchemy.engine import make_url
 
-from app.auth import Scope, create_key
 from app.config import Settings
 from app.db import make_engine, write_transaction
+from app.kit.auth import Scope, create_key
 from bench.common import DIPLO, free_port, parse_wrk, server, stop_on_sigterm
 
 EVENT = table("event", column("id"))

@@ -11,12 +11,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from app.auth import Scope, create_key
 from app.config import Settings
-from app.db import make_engine, write_transaction
+from app.db import make_engine, upgrade, write_transaction
+from app.kit.auth import Scope, create_key
+from app.loaders.seed import load_seed
 from app.main import create_app
-from app.schema import upgrade
-from app.seed import load_seed
 
 BACKENDS = ["sqlite", "postgresql"]
 # Apps made by the tests keep quiet; tests/test_access_log.py turns the access log on.

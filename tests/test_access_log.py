@@ -4,9 +4,9 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from app.access_log import LINES
 from app.config import Settings
 from app.main import create_app
+from app.middleware.access_log import LINES
 
 
 def _logged(capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:

@@ -9,8 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.all_models import metadata
 from app.config import Settings
-from app.db import make_engine
-from app.schema import downgrade, upgrade
+from app.db import downgrade, make_engine, upgrade
 from tests.conftest import NewDatabase
 
 

@@ -10,9 +10,8 @@ from sqlalchemy import event, insert
 
 from app.all_models import metadata
 from app.config import Settings
-from app.db import make_engine
+from app.db import make_engine, upgrade
 from app.main import create_app
-from app.schema import upgrade
 from tests.conftest import NewDatabase
 
 RECORDS = 60

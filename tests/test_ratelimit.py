@@ -13,7 +13,7 @@ from limits import parse
 
 from app.config import Settings
 from app.main import create_app
-from app.rate_limit import LocalCounters
+from app.middleware.rate_limit import LocalCounters
 
 PATH = "/v1/countries/RU"
 # Limits per hour, not per minute: the sliding window forgives a little as a window ends, so

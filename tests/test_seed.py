@@ -11,9 +11,8 @@ from sqlalchemy import Engine, select
 
 from app.all_models import metadata
 from app.config import Settings
-from app.db import make_engine
-from app.schema import upgrade
-from app.seed import SEED_DIR, SeedError, load_seed, normalize_space, quotes_of, seed_files
+from app.db import make_engine, upgrade
+from app.loaders.seed import SEED_DIR, SeedError, load_seed, normalize_space, quotes_of, seed_files
 from tests.conftest import NewDatabase
 
 LIST_PATHS = [

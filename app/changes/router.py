@@ -7,12 +7,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from app.audit import ChangeRead, ch, change_table, present
-from app.caching import conditional_list
 from app.common import MAX_ID
 from app.db import read_connection
 from app.errors import problems
-from app.routes import json_response
+from app.kit.changelog import ChangeRead, ch, change_table, present
+from app.kit.etags import conditional_list
+from app.kit.responses import json_response
 
 router = APIRouter(prefix="/v1/changes", tags=["changes"])
 

@@ -9,8 +9,15 @@ from app.countries.models import CountryRead
 from app.countries.service import COUNTRY_LIST, get_country
 from app.db import read_connection
 from app.errors import problems
-from app.listing import ListQuery, Page, SearchQuery
-from app.routes import list_content, list_response, parse_query, query_parameters, record_response
+from app.kit.query import ListQuery, Page, SearchQuery
+from app.kit.read_routes import (
+    list_response,
+    parse_query,
+    query_parameters,
+    register_list,
+    sorts_doc,
+)
+from app.kit.responses import list_content, record_response
 
 router = APIRouter(prefix="/v1/countries", tags=["countries"])
 
@@ -19,15 +26,19 @@ class CountryQuery(ListQuery, SearchQuery):
     pass
 
 
+register_list(router.prefix, COUNTRY_LIST, CountryQuery)
+
+
 @router.get(
     "",
     summary="List countries",
+    description=f"Every ISO 3166-1 country. {sorts_doc(COUNTRY_LIST)}",
     operation_id="list_countries",
     openapi_extra={"parameters": query_parameters(CountryQuery)},
     responses={200: list_content(Page[CountryRead]), **problems(400, 422, 503)},
 )
 async def list_countries(request: Request) -> Response:
-    """Every ISO 3166-1 country. Sorts: code (default), name, alpha3."""
+    """Every ISO 3166-1 country."""
     query = parse_query(CountryQuery, request)
     with read_connection(request) as connection:
         return list_response(request, connection, COUNTRY_LIST, query, "countries")

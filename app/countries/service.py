@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.common import CountryCode, lookup, normalize_country
 from app.countries.models import Country
 from app.errors import NotFound
-from app.listing import ListSpec, Row
+from app.kit.spec import ListSpec, Row
 
 country_table = Country.__table__  # type: ignore[attr-defined]
 
@@ -53,6 +53,7 @@ def country_exists(connection: Connection, code: str) -> bool:
 
 c = country_table.c
 COUNTRY_LIST = ListSpec(
+    noun="country",
     columns=[c.code, c.alpha3, c.numeric, c.name, c.official_name],
     id_column=c.code,
     sorts={"code": c.code, "name": c.name, "alpha3": c.alpha3},

@@ -7,19 +7,8 @@ from pydantic import BaseModel, Strict, model_validator
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
-from app.common import (
-    CitationIn,
-    CitationRead,
-    CountryCode,
-    Day,
-    citations_field,
-    citations_in,
-    one_of,
-    partial_model,
-    read_config,
-    ref_field,
-    write_config,
-)
+from app.citations.models import CitationIn, CitationRead, citations_field, citations_in
+from app.common import CountryCode, Day, one_of, partial_model, read_config, ref_field, write_config
 
 EXAMPLE: dict[str, Any] = {
     "ref": "ru-us-embassy-row",

@@ -6,9 +6,9 @@ from pydantic import Field
 from app.countries.service import CountryCode
 from app.disputes.models import DisputeIssue, DisputeRead, DisputeStatus, DisputeUpdate
 from app.disputes.service import DISPUTE_LIST, DISPUTE_WRITE
-from app.listing import CommaList, DatedQuery, SearchQuery
-from app.routes import add_read_routes
-from app.write_routes import add_write_routes
+from app.kit.query import CommaList, DatedQuery, SearchQuery
+from app.kit.read_routes import add_read_routes
+from app.kit.write_routes import add_write_routes
 
 router = APIRouter(prefix="/v1/visa-disputes", tags=["visa-disputes"])
 
@@ -34,9 +34,8 @@ add_read_routes(
     spec=DISPUTE_LIST,
     query_model=DisputeQuery,
     read_model=DisputeRead,
-    noun="visa dispute",
     list_doc="Bilateral disputes over visas, staffing levels and mission operations, with the "
-    "next round of talks. Sorts: id, opened_on.",
+    "next round of talks.",
     get_doc="One visa dispute, with its issues, next round and citations.",
 )
 add_write_routes(router, spec=DISPUTE_WRITE, read_model=DisputeRead, update_model=DisputeUpdate)

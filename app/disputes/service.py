@@ -1,15 +1,16 @@
-"""Visa disputes: read queries."""
+"""Visa disputes: how they are listed (with their issues) and written."""
 
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, column, delete, insert, or_, select, table
 
+from app.citations.models import RecordType
+from app.citations.service import citations_embed, citations_part
 from app.disputes.models import DisputeCreate, VisaDispute, VisaDisputeIssue
-from app.listing import Embed, ListSpec, Row, fetch_one, group_by, is_in, prepared, related_rows
-from app.sources.models import RecordType
-from app.sources.service import citations_embed, citations_part
-from app.writing import Part, WriteSpec, pointing_at
+from app.kit.spec import Embed, ListSpec, Row
+from app.kit.sql import group_by, is_in, prepared, related_rows
+from app.kit.writing import Part, WriteSpec, pointing_at
 
 dispute_table = VisaDispute.__table__  # type: ignore[attr-defined]
 issue_table = VisaDisputeIssue.__table__  # type: ignore[attr-defined]
@@ -36,6 +37,7 @@ def _shape(row: Row) -> Row:
 
 
 DISPUTE_LIST = ListSpec(
+    noun="visa dispute",
     columns=[
         d.id,
         d.ref,
@@ -88,12 +90,8 @@ def _to_columns(data: Row) -> Row:
 DISPUTE_WRITE = WriteSpec(
     table=dispute_table,
     resource="visa-disputes",
-    noun="visa dispute",
     create_model=DisputeCreate,
     listing=DISPUTE_LIST,
-    read=lambda connection, record_id: fetch_one(
-        connection, DISPUTE_LIST, record_id, "visa dispute"
-    ),
     parts=[Part("issues", _write_issues, _delete_issues), citations_part(RecordType.visa_dispute)],
     dependents=[pointing_at(_talks.c.dispute_id, "/v1/talks/{id}")],
     to_columns=_to_columns,

@@ -6,9 +6,9 @@ from pydantic import Field
 from app.countries.service import CountryCode
 from app.events.models import EventKind, EventRead, EventUpdate
 from app.events.service import EVENT_LIST, EVENT_WRITE
-from app.listing import CommaList, DatedQuery, SearchQuery
-from app.routes import add_read_routes
-from app.write_routes import add_write_routes
+from app.kit.query import CommaList, DatedQuery, SearchQuery
+from app.kit.read_routes import add_read_routes
+from app.kit.write_routes import add_write_routes
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
@@ -25,8 +25,7 @@ add_read_routes(
     spec=EVENT_LIST,
     query_model=EventQuery,
     read_model=EventRead,
-    noun="event",
-    list_doc="Dated context: incidents, visits, wider strains. Sorts: date (default), id.",
+    list_doc="Dated context: incidents, visits, wider strains.",
     get_doc="One event, with the countries involved and citations.",
 )
 add_write_routes(router, spec=EVENT_WRITE, read_model=EventRead, update_model=EventUpdate)

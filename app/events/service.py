@@ -1,15 +1,16 @@
-"""Events: read queries."""
+"""Events: how they are listed (with the countries involved) and written."""
 
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
+from app.citations.models import RecordType
+from app.citations.service import citations_embed, citations_part
 from app.events.models import Event, EventCountry, EventCreate
-from app.listing import Embed, ListSpec, fetch_one, group_by, is_in, prepared, related_rows
-from app.sources.models import RecordType
-from app.sources.service import citations_embed, citations_part
-from app.writing import Part, WriteSpec
+from app.kit.spec import Embed, ListSpec
+from app.kit.sql import group_by, is_in, prepared, related_rows
+from app.kit.writing import Part, WriteSpec
 
 event_table = Event.__table__  # type: ignore[attr-defined]
 event_country_table = EventCountry.__table__  # type: ignore[attr-defined]
@@ -32,6 +33,7 @@ def load_countries(connection: Connection, ids: list[Any]) -> Mapping[Any, list[
 
 
 EVENT_LIST = ListSpec(
+    noun="event",
     columns=[e.id, e.ref, e.date, e.date_precision, e.kind, e.summary],
     id_column=e.id,
     sorts={"id": e.id, "date": e.date},
@@ -62,10 +64,8 @@ def _delete_countries(connection: Connection, event_id: int) -> None:
 EVENT_WRITE = WriteSpec(
     table=event_table,
     resource="events",
-    noun="event",
     create_model=EventCreate,
     listing=EVENT_LIST,
-    read=lambda connection, record_id: fetch_one(connection, EVENT_LIST, record_id, "event"),
     parts=[
         Part("countries", _write_countries, _delete_countries),
         citations_part(RecordType.event),

@@ -7,16 +7,13 @@ from pydantic import Strict
 from sqlalchemy import CheckConstraint, Index, String
 from sqlmodel import Field, SQLModel
 
+from app.citations.models import CitationIn, CitationRead, citations_field, citations_in
 from app.common import (
     MAX_ID,
-    CitationIn,
-    CitationRead,
     CountryCode,
     DatePrecision,
     Day,
     Id,
-    citations_field,
-    citations_in,
     one_of,
     partial_model,
     read_config,

@@ -5,15 +5,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app.caching import conditional_list
 from app.db import read_connection
 from app.errors import problems
 from app.headcounts.models import HeadcountRead, HeadcountUpdate
 from app.headcounts.series import HeadcountFilters, SeriesQuery, SeriesView, headcount_series
 from app.headcounts.service import HEADCOUNT_LIST, HEADCOUNT_WRITE
-from app.listing import DatedQuery
-from app.routes import add_read_routes, json_response
-from app.write_routes import add_write_routes
+from app.kit.etags import conditional_list
+from app.kit.query import DatedQuery
+from app.kit.read_routes import add_read_routes
+from app.kit.responses import json_response
+from app.kit.write_routes import add_write_routes
 
 router = APIRouter(prefix="/v1/headcounts", tags=["headcounts"])
 
@@ -48,9 +49,7 @@ add_read_routes(
     spec=HEADCOUNT_LIST,
     query_model=HeadcountQuery,
     read_model=HeadcountRead,
-    noun="headcount",
-    list_doc="Staff levels and caps of missions and country pairs by date. Sorts: as_of (default), "
-    "id, count.",
+    list_doc="Staff levels and caps of missions and country pairs by date.",
     get_doc="One headcount, with citations.",
 )
 add_write_routes(

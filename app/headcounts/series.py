@@ -12,7 +12,8 @@ from app.common import CountryCode, DatePrecision, Day
 from app.errors import BadRequest
 from app.headcounts.models import HeadcountKind, StaffCategory
 from app.headcounts.service import headcount_table
-from app.listing import CommaList, IdList, Row
+from app.kit.query import CommaList, IdList
+from app.kit.spec import Row
 
 MAX_POINTS = 100_000
 

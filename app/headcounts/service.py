@@ -1,17 +1,18 @@
-"""Headcounts: read queries."""
+"""Headcounts: how they are listed and written."""
 
 from sqlalchemy import column, table
 
+from app.citations.models import RecordType
+from app.citations.service import citations_embed, citations_part
 from app.headcounts.models import Headcount, HeadcountCreate
-from app.listing import ListSpec, fetch_one
-from app.sources.models import RecordType
-from app.sources.service import citations_embed, citations_part
-from app.writing import Reference, WriteSpec
+from app.kit.spec import ListSpec
+from app.kit.writing import Reference, WriteSpec
 
 headcount_table = Headcount.__table__  # type: ignore[attr-defined]
 h = headcount_table.c
 
 HEADCOUNT_LIST = ListSpec(
+    noun="headcount",
     columns=[
         h.id,
         h.ref,
@@ -43,12 +44,8 @@ _mission = table("mission", column("id"))
 HEADCOUNT_WRITE = WriteSpec(
     table=headcount_table,
     resource="headcounts",
-    noun="headcount",
     create_model=HeadcountCreate,
     listing=HEADCOUNT_LIST,
-    read=lambda connection, record_id: fetch_one(
-        connection, HEADCOUNT_LIST, record_id, "headcount"
-    ),
     references=[Reference("mission_id", _mission, "mission")],
     parts=[citations_part(RecordType.headcount)],
 )

@@ -6,7 +6,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from app.auth import (
+from app.common import StorableText
+from app.db import get_engine, read_connection, write_transaction
+from app.errors import problems
+from app.kit.auth import (
     AdminPrincipal,
     ApiKeyCreated,
     ApiKeyRead,
@@ -15,11 +18,9 @@ from app.auth import (
     list_keys,
     revoke_key,
 )
-from app.common import StorableText
-from app.db import get_engine, read_connection, write_transaction
-from app.errors import problems
-from app.listing import Page
-from app.routes import RecordId, json_response
+from app.kit.query import Page
+from app.kit.read_routes import RecordId
+from app.kit.responses import json_response
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"])
 

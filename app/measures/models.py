@@ -7,17 +7,14 @@ from pydantic import Strict, model_validator
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
+from app.citations.models import CitationIn, CitationRead, citations_field, citations_in
 from app.common import (
     MAX_ID,
-    CitationIn,
-    CitationRead,
     CountryCode,
     DatePrecision,
     Day,
     Id,
     check_precision,
-    citations_field,
-    citations_in,
     one_of,
     partial_model,
     precision_needs_date,

@@ -4,7 +4,9 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from app.countries.service import CountryCode
-from app.listing import CommaList, DatedQuery, IdList, SearchQuery
+from app.kit.query import CommaList, DatedQuery, IdList, SearchQuery
+from app.kit.read_routes import add_read_routes
+from app.kit.write_routes import add_write_routes
 from app.measures.models import (
     ExpulsionUpdate,
     MeasureKind,
@@ -13,8 +15,6 @@ from app.measures.models import (
     MeasureUpdate,
 )
 from app.measures.service import EXPULSION_LIST, EXPULSION_WRITE, MEASURE_LIST, MEASURE_WRITE
-from app.routes import add_read_routes
-from app.write_routes import add_write_routes
 
 router = APIRouter(prefix="/v1/measures", tags=["measures"])
 expulsions_router = APIRouter(prefix="/v1/expulsions", tags=["expulsions"])
@@ -44,9 +44,8 @@ add_read_routes(
     spec=MEASURE_LIST,
     query_model=MeasureQuery,
     read_model=MeasureRead,
-    noun="measure",
     list_doc="Diplomatic measures (expulsions, closures, caps, visa restrictions, freezes) taken "
-    "or threatened by one state against another. Sorts: id, date, diplomats_count.",
+    "or threatened by one state against another.",
     get_doc="One measure, with citations.",
 )
 add_read_routes(
@@ -54,9 +53,8 @@ add_read_routes(
     spec=EXPULSION_LIST,
     query_model=ExpulsionQuery,
     read_model=MeasureRead,
-    noun="expulsion",
     list_doc="Expulsions of diplomats: the measures of kind `expulsion`, proposals and orders "
-    "alike. Sorts: id, date, diplomats_count.",
+    "alike.",
     get_doc="One expulsion (a measure of kind `expulsion`), with citations.",
 )
 add_write_routes(router, spec=MEASURE_WRITE, read_model=MeasureRead, update_model=MeasureUpdate)

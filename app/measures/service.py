@@ -1,21 +1,22 @@
-"""Measures: read queries; expulsions are the measures of kind `expulsion`."""
+"""Measures: how they are listed and written; expulsions are the measures of kind `expulsion`."""
 
 from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection, select
 
+from app.citations.models import RecordType
+from app.citations.service import citations_embed, citations_part
 from app.errors import Unprocessable, field_error
-from app.listing import ListSpec, fetch_one
+from app.kit.spec import ListSpec
+from app.kit.writing import Reference, WriteSpec, pointing_at
 from app.measures.models import ExpulsionCreate, Measure, MeasureCreate, MeasureKind
-from app.sources.models import RecordType
-from app.sources.service import citations_embed, citations_part
-from app.writing import Reference, WriteSpec, pointing_at
 
 measure_table = Measure.__table__  # type: ignore[attr-defined]
 c = measure_table.c
 
 MEASURE_LIST = ListSpec(
+    noun="measure",
     columns=[
         c.id,
         c.ref,
@@ -46,7 +47,12 @@ MEASURE_LIST = ListSpec(
     search_columns=[c.actor_body, c.condition, c.summary],
 )
 
-EXPULSION_LIST = replace(MEASURE_LIST, where=[c.kind == MeasureKind.expulsion.value])
+EXPULSION_LIST = replace(
+    MEASURE_LIST,
+    noun="expulsion",
+    where=[c.kind == MeasureKind.expulsion.value],
+    filters={name: f for name, f in MEASURE_LIST.filters.items() if name != "kind"},
+)
 
 
 def _no_cycle(
@@ -72,10 +78,8 @@ def _no_cycle(
 MEASURE_WRITE = WriteSpec(
     table=measure_table,
     resource="measures",
-    noun="measure",
     create_model=MeasureCreate,
     listing=MEASURE_LIST,
-    read=lambda connection, record_id: fetch_one(connection, MEASURE_LIST, record_id, "measure"),
     references=[Reference("in_response_to", measure_table, "measure")],
     parts=[citations_part(RecordType.measure)],
     dependents=[pointing_at(c.in_response_to, "/v1/measures/{id}")],
@@ -83,10 +87,6 @@ MEASURE_WRITE = WriteSpec(
 )
 EXPULSION_WRITE = replace(
     MEASURE_WRITE,
-    noun="expulsion",
     create_model=ExpulsionCreate,
     listing=EXPULSION_LIST,
-    read=lambda connection, record_id: fetch_one(
-        connection, EXPULSION_LIST, record_id, "expulsion"
-    ),
 )

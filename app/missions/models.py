@@ -6,14 +6,11 @@ from typing import Any
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
+from app.citations.models import CitationIn, CitationRead, citations_field, citations_in
 from app.common import (
-    CitationIn,
-    CitationRead,
     CountryCode,
     DatePrecision,
     Day,
-    citations_field,
-    citations_in,
     one_of,
     partial_model,
     precision_needs_date,

@@ -4,11 +4,11 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from app.countries.service import CountryCode
-from app.listing import CommaList, DatedQuery, SearchQuery
+from app.kit.query import CommaList, DatedQuery, SearchQuery
+from app.kit.read_routes import add_read_routes
+from app.kit.write_routes import add_write_routes
 from app.missions.models import MissionKind, MissionRead, MissionStatus, MissionUpdate
 from app.missions.service import MISSION_LIST, MISSION_WRITE
-from app.routes import add_read_routes
-from app.write_routes import add_write_routes
 
 router = APIRouter(prefix="/v1/missions", tags=["missions"])
 
@@ -30,9 +30,7 @@ add_read_routes(
     spec=MISSION_LIST,
     query_model=MissionQuery,
     read_model=MissionRead,
-    noun="mission",
-    list_doc="Diplomatic posts of one state in another, with status history and citations. "
-    "Sorts: id, status_since, sending_country, host_country.",
+    list_doc="Diplomatic posts of one state in another, with status history and citations.",
     get_doc="One mission, with its status history (newest first) and citations.",
 )
 add_write_routes(router, spec=MISSION_WRITE, read_model=MissionRead, update_model=MissionUpdate)

@@ -1,16 +1,18 @@
-"""Missions: read queries, with status history newest first."""
+"""Missions: how they are listed (with their status history, newest first) and written; a
+change of status adds to the history."""
 
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, column, delete, insert, select, table
 
+from app.citations.models import RecordType
+from app.citations.service import citations_embed, citations_part, load_citations
 from app.errors import Unprocessable, field_error
-from app.listing import Embed, ListSpec, fetch_one, group_by, is_in, prepared, related_rows
+from app.kit.spec import Embed, ListSpec
+from app.kit.sql import group_by, is_in, prepared, related_rows
+from app.kit.writing import WriteSpec, pointing_at
 from app.missions.models import Mission, MissionCreate, MissionStatusChange
-from app.sources.models import RecordType
-from app.sources.service import citations_embed, citations_part, load_citations
-from app.writing import WriteSpec, pointing_at
 
 mission_table = Mission.__table__  # type: ignore[attr-defined]
 status_table = MissionStatusChange.__table__  # type: ignore[attr-defined]
@@ -41,6 +43,7 @@ def load_status_history(
 
 
 MISSION_LIST = ListSpec(
+    noun="mission",
     columns=[
         m.id,
         m.ref,
@@ -120,10 +123,8 @@ _status_citations = citations_part(RecordType.mission_status)
 MISSION_WRITE = WriteSpec(
     table=mission_table,
     resource="missions",
-    noun="mission",
     create_model=MissionCreate,
     listing=MISSION_LIST,
-    read=lambda connection, record_id: fetch_one(connection, MISSION_LIST, record_id, "mission"),
     parts=[citations_part(RecordType.mission)],
     dependents=[pointing_at(_headcount.c.mission_id, "/v1/headcounts/{id}")],
     after_write=_record_status,

@@ -5,17 +5,8 @@ from typing import Any
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
-from app.common import (
-    CitationIn,
-    CitationRead,
-    CountryCode,
-    citations_field,
-    citations_in,
-    partial_model,
-    read_config,
-    ref_field,
-    write_config,
-)
+from app.citations.models import CitationIn, CitationRead, citations_field, citations_in
+from app.common import CountryCode, partial_model, read_config, ref_field, write_config
 
 EXAMPLE: dict[str, Any] = {
     "ref": "sergei-ryabkov",

@@ -4,11 +4,11 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from app.countries.service import CountryCode
-from app.listing import CommaList, ListQuery, SearchQuery
+from app.kit.query import CommaList, ListQuery, SearchQuery
+from app.kit.read_routes import add_read_routes
+from app.kit.write_routes import add_write_routes
 from app.officials.models import OfficialRead, OfficialUpdate
 from app.officials.service import OFFICIAL_LIST, OFFICIAL_WRITE
-from app.routes import add_read_routes
-from app.write_routes import add_write_routes
 
 router = APIRouter(prefix="/v1/officials", tags=["officials"])
 
@@ -24,9 +24,7 @@ add_read_routes(
     spec=OFFICIAL_LIST,
     query_model=OfficialQuery,
     read_model=OfficialRead,
-    noun="official",
-    list_doc="People acting for a state, with the title the source gives them. "
-    "Sorts: id, name, country.",
+    list_doc="People acting for a state, with the title the source gives them.",
     get_doc="One official, with citations.",
 )
 add_write_routes(router, spec=OFFICIAL_WRITE, read_model=OfficialRead, update_model=OfficialUpdate)

@@ -1,17 +1,18 @@
-"""Officials: read queries."""
+"""Officials: how they are listed and written."""
 
 from sqlalchemy import column, table
 
-from app.listing import ListSpec, fetch_one
+from app.citations.models import RecordType
+from app.citations.service import citations_embed, citations_part
+from app.kit.spec import ListSpec
+from app.kit.writing import WriteSpec, pointing_at
 from app.officials.models import Official, OfficialCreate
-from app.sources.models import RecordType
-from app.sources.service import citations_embed, citations_part
-from app.writing import WriteSpec, pointing_at
 
 official_table = Official.__table__  # type: ignore[attr-defined]
 o = official_table.c
 
 OFFICIAL_LIST = ListSpec(
+    noun="official",
     columns=[o.id, o.ref, o.name, o.country, o.title],
     id_column=o.id,
     sorts={"id": o.id, "name": o.name, "country": o.country},
@@ -28,10 +29,8 @@ _statement = table("talks_statement", column("talks_id"), column("official_id"))
 OFFICIAL_WRITE = WriteSpec(
     table=official_table,
     resource="officials",
-    noun="official",
     create_model=OfficialCreate,
     listing=OFFICIAL_LIST,
-    read=lambda connection, record_id: fetch_one(connection, OFFICIAL_LIST, record_id, "official"),
     parts=[citations_part(RecordType.official)],
     dependents=[
         pointing_at(_participant.c.official_id, "/v1/talks/{id}", id_column="talks_id"),

@@ -6,12 +6,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
-from app.caching import conditional_list
 from app.db import read_connection
 from app.errors import problems
+from app.kit.etags import conditional_list
+from app.kit.responses import json_response
 from app.relations.models import RelationView
 from app.relations.service import countries_of, get_relation
-from app.routes import json_response
 
 router = APIRouter(prefix="/v1/relations", tags=["relations"])
 

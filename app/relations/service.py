@@ -12,7 +12,8 @@ from app.errors import Unprocessable
 from app.events.service import EVENT_LIST, event_country_table, event_table
 from app.headcounts.models import HeadcountKind, StaffCategory
 from app.headcounts.service import HEADCOUNT_LIST, headcount_table
-from app.listing import ListSpec, Row, fetch_many
+from app.kit.listing import fetch_many
+from app.kit.spec import ListSpec, Row
 from app.measures.models import MeasureStage
 from app.measures.service import MEASURE_LIST, measure_table
 from app.missions.service import MISSION_LIST, mission_table

@@ -1,21 +1,12 @@
-"""Sources (documents facts come from) and citations (fact → source, with a verbatim quote)."""
+"""Sources: the documents facts come from."""
 
-from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import StringConstraints
-from sqlalchemy import Column, ForeignKey, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
-from app.common import (
-    CitationRead,
-    Day,
-    one_of,
-    partial_model,
-    read_config,
-    ref_field,
-    write_config,
-)
+from app.citations.models import CitedFact
+from app.common import Day, partial_model, read_config, ref_field, write_config
 
 EXAMPLE: dict[str, Any] = {
     "ref": "reuters-2021-10-12-embassy-rows",
@@ -26,19 +17,6 @@ EXAMPLE: dict[str, Any] = {
     "attribution": "SOURCE: REUTERS.",
 }
 READ_EXAMPLE: dict[str, Any] = {"id": 1, **EXAMPLE}
-
-
-class RecordType(StrEnum):
-    """The kinds of record a citation can support."""
-
-    official = "official"
-    mission = "mission"
-    mission_status = "mission_status"
-    headcount = "headcount"
-    measure = "measure"
-    visa_dispute = "visa_dispute"
-    talks = "talks"
-    event = "event"
 
 
 class SourceBase(SQLModel):
@@ -67,30 +45,6 @@ class Source(SourceBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     ref: str | None = Field(default=None, unique=True, max_length=200)
-
-
-class Citation(SQLModel, table=True):
-    __tablename__ = "citation"
-    __table_args__ = (
-        one_of("record_type", RecordType),
-        Index(None, "record_type", "record_id"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    source_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("source.id"), nullable=False, index=True)
-    )
-    record_type: str = Field(max_length=32)
-    record_id: int
-    quote: str = Field(sa_column=Column(Text, nullable=False))
-
-
-class CitedFact(CitationRead):
-    """A fact a source supports, with the words that support it."""
-
-    record_type: RecordType = Field(description="What kind of record the fact is.")
-    record_id: int = Field(description="The record's id.")
-    url: str = Field(description="The record's path in this API.")
 
 
 class SourceRead(SourceBase):

@@ -3,11 +3,11 @@
 from fastapi import APIRouter
 from pydantic import Field
 
-from app.listing import DatedQuery, SearchQuery
-from app.routes import add_read_routes
+from app.kit.query import DatedQuery, SearchQuery
+from app.kit.read_routes import add_read_routes
+from app.kit.write_routes import add_write_routes
 from app.sources.models import SourceDetail, SourceRead, SourceUpdate
 from app.sources.service import SOURCE_LIST, SOURCE_WRITE, get_source
-from app.write_routes import add_write_routes
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
 
@@ -21,8 +21,7 @@ add_read_routes(
     spec=SOURCE_LIST,
     query_model=SourceQuery,
     read_model=SourceRead,
-    noun="source",
-    list_doc="The documents facts come from. Sorts: id, published_on, title.",
+    list_doc="The documents facts come from.",
     get_doc="One source, with every fact it supports (record, quote and link).",
     get=get_source,
     detail_model=SourceDetail,

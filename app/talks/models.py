@@ -7,15 +7,12 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
+from app.citations.models import CitationIn, CitationRead, citations_field, citations_in
 from app.common import (
-    CitationIn,
-    CitationRead,
     CountryCode,
     DatePrecision,
     Day,
     Id,
-    citations_field,
-    citations_in,
     one_of,
     partial_model,
     read_config,

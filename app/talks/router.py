@@ -4,11 +4,11 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from app.countries.service import CountryCode
-from app.listing import CommaList, DatedQuery, IdList, SearchQuery
-from app.routes import add_read_routes
+from app.kit.query import CommaList, DatedQuery, IdList, SearchQuery
+from app.kit.read_routes import add_read_routes
+from app.kit.write_routes import add_write_routes
 from app.talks.models import TalksOutcome, TalksRead, TalksUpdate
 from app.talks.service import TALKS_LIST, TALKS_WRITE
-from app.write_routes import add_write_routes
 
 router = APIRouter(prefix="/v1/talks", tags=["talks"])
 
@@ -27,9 +27,8 @@ add_read_routes(
     spec=TALKS_LIST,
     query_model=TalksQuery,
     read_model=TalksRead,
-    noun="round of talks",
     list_doc="Rounds of talks and consultations: who took part, what they said verbatim, what "
-    "came of it. Sorts: date (default), id.",
+    "came of it.",
     get_doc="One round of talks, with participants, statements and citations.",
 )
 add_write_routes(router, spec=TALKS_WRITE, read_model=TalksRead, update_model=TalksUpdate)

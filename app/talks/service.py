@@ -1,16 +1,17 @@
-"""Talks: read queries, with participants and verbatim statements."""
+"""Talks: how they are listed (with participants and verbatim statements) and written."""
 
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Table, column, delete, insert, select, table
 
-from app.listing import Embed, ListSpec, fetch_one, group_by, is_in, prepared, related_rows
+from app.citations.models import RecordType
+from app.citations.service import citations_embed, citations_part
+from app.kit.spec import Embed, ListSpec
+from app.kit.sql import group_by, is_in, prepared, related_rows
+from app.kit.writing import Part, Reference, WriteSpec
 from app.officials.service import official_table
-from app.sources.models import RecordType
-from app.sources.service import citations_embed, citations_part
 from app.talks.models import Talks, TalksCreate, TalksParticipant, TalksStatement
-from app.writing import Part, Reference, WriteSpec
 
 talks_table = Talks.__table__  # type: ignore[attr-defined]
 participant_table = TalksParticipant.__table__  # type: ignore[attr-defined]
@@ -54,6 +55,7 @@ def load_statements(connection: Connection, ids: list[Any]) -> Mapping[Any, list
 
 
 TALKS_LIST = ListSpec(
+    noun="round of talks",
     columns=[
         t.id,
         t.ref,
@@ -105,12 +107,8 @@ _official = Reference("official_id", official_table, "official")
 TALKS_WRITE = WriteSpec(
     table=talks_table,
     resource="talks",
-    noun="round of talks",
     create_model=TalksCreate,
     listing=TALKS_LIST,
-    read=lambda connection, record_id: fetch_one(
-        connection, TALKS_LIST, record_id, "round of talks"
-    ),
     references=[Reference("dispute_id", _dispute, "visa dispute")],
     parts=[
         Part("participants", *_replace_rows(participant_table), references=[_official]),

@@ -7,7 +7,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table
 
-from app.common import CitationRead, DatePrecision
+from app.citations.models import CitationRead
+from app.common import DatePrecision
 
 # The `timeline` view (migration 0003), described for queries only: a metadata of its own, so
 # that Alembic and the schema tests, which compare tables, never see it.

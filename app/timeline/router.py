@@ -7,8 +7,14 @@ from pydantic import Field
 from app.countries.service import CountryCode
 from app.db import read_connection
 from app.errors import problems
-from app.listing import CommaList, DatedQuery, Page
-from app.routes import list_content, list_response, parse_query, query_parameters
+from app.kit.query import CommaList, DatedQuery, Page
+from app.kit.read_routes import (
+    list_response,
+    parse_query,
+    query_parameters,
+    register_list,
+)
+from app.kit.responses import list_content
 from app.timeline.models import TimelineItem, TimelineKind
 from app.timeline.service import TIMELINE_LIST
 
@@ -24,6 +30,9 @@ class TimelineQuery(DatedQuery):
     kinds: CommaList[TimelineKind] | None = Field(
         default=None, description="Kinds of fact, comma-separated: `talks,measure`."
     )
+
+
+register_list(router.prefix, TIMELINE_LIST, TimelineQuery)
 
 
 @router.get(

@@ -6,11 +6,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, func, select
 
+from app.citations.models import RecordType
+from app.citations.service import RECORD_PATHS, load_citations
 from app.countries.service import country_table
 from app.events.service import event_country_table
-from app.listing import Embed, ListSpec, Row
-from app.sources.models import RecordType
-from app.sources.service import RECORD_PATHS, load_citations
+from app.kit.spec import Embed, ListSpec, Row
 from app.timeline.models import TimelineKind, timeline_view
 
 tl = timeline_view.c
@@ -107,6 +107,7 @@ def _shape(row: Row) -> Row:
 
 
 TIMELINE_LIST = ListSpec(
+    noun="timeline item",
     columns=list(timeline_view.c),
     id_column=tl.key,
     sorts={"date": tl.date},

@@ -1,4 +1,4 @@
-"""Initial schema: every table of SPEC §2, and the ISO 3166-1 countries.
+"""Initial schema: every table of the domain (README, "Reading"), and the ISO 3166-1 countries.
 
 Revision ID: 0001
 Revises:

@@ -14,20 +14,21 @@ import yaml
 from sqlalchemy import Connection, Engine, Table, and_, delete, insert, select, update
 from sqlmodel import SQLModel
 
-from app.audit import Action, record_change
+from app.citations.models import Citation, RecordType
 from app.countries.service import sync_countries
 from app.db import write_transaction
 from app.disputes.models import DisputeBase, VisaDispute, VisaDisputeIssue
 from app.events.models import Event, EventBase, EventCountry
 from app.headcounts.models import Headcount, HeadcountBase
+from app.kit.changelog import Action, record_change
 from app.measures.models import Measure, MeasureBase
 from app.missions.models import Mission, MissionBase, MissionStatusChange, StatusChangeBase
 from app.officials.models import Official, OfficialBase
 from app.registry import BY_TABLE
-from app.sources.models import Citation, RecordType, Source, SourceBase
+from app.sources.models import Source, SourceBase
 from app.talks.models import StatementKind, Talks, TalksBase, TalksParticipant, TalksStatement
 
-SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
+SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
 
 
 def _table(model: type[SQLModel]) -> Table:

@@ -10,15 +10,18 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from app.audit import ChangeRead, ch, change_table, present
-from app.auth import AdminPrincipal, Credentials, Scope, WritePrincipal, authorize
 from app.common import with_article
 from app.db import get_engine, read_connection, write_transaction
 from app.errors import NotFound, problems
-from app.importing import ImportReport, format_of, import_rows, parse
-from app.listing import ListQuery, ListSpec, Page, fetch_page
-from app.routes import RecordId, json_response, page_response, record_response
-from app.writing import WriteSpec, create_record, delete_record, restore_record, update_record
+from app.kit.auth import AdminPrincipal, Credentials, Scope, WritePrincipal, authorize
+from app.kit.changelog import ChangeRead, ch, change_table, present
+from app.kit.importing import ImportReport, format_of, import_rows, parse
+from app.kit.listing import fetch_page
+from app.kit.query import ListQuery, Page
+from app.kit.read_routes import RecordId
+from app.kit.responses import json_response, page_response, record_response
+from app.kit.spec import ListSpec
+from app.kit.writing import WriteSpec, create_record, delete_record, restore_record, update_record
 
 IfMatch = Annotated[
     str | None,
@@ -26,6 +29,7 @@ IfMatch = Annotated[
 ]
 
 HISTORY = ListSpec(
+    noun="change",
     columns=list(change_table.c),
     id_column=ch.id,
     sorts={"id": ch.id},

@@ -10,7 +10,10 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy import Engine
 
-from app.listing import Columns, ListQuery, ListSpec, Row, fetch_page, fetch_rows, renders_in_sql
+from app.kit.json_rows import renders_in_sql
+from app.kit.listing import Columns, fetch_page, fetch_rows
+from app.kit.query import ListQuery
+from app.kit.spec import ListSpec, Row
 
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}
 ACCEPTED = {"text/csv": "csv", "application/x-ndjson": "ndjson", "application/ndjson": "ndjson"}

@@ -5,56 +5,24 @@ from collections.abc import Callable
 from functools import cache
 from typing import Annotated, Any, TypeVar
 
-import orjson
 from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Connection
 
-from app.audit import VERSION, version
-from app.caching import conditional_list, conditional_record, list_etag, tag_list
 from app.common import MAX_ID, with_article
 from app.db import read_connection, single_statement
 from app.errors import problems
-from app.export import export_response, wanted_format
-from app.listing import (
-    DatedQuery,
-    ListQuery,
-    ListSpec,
-    Page,
-    Row,
-    SearchQuery,
-    fetch_one,
-    fetch_page,
-    fetch_page_and,
-    next_link,
-)
-from app.writing import record_etag
+from app.kit.changelog import VERSION, version
+from app.kit.etags import conditional_list, list_etag, tag_list
+from app.kit.export import export_response, wanted_format
+from app.kit.listing import fetch_one, fetch_page, fetch_page_and
+from app.kit.query import DatedQuery, ListQuery, Page, SearchQuery
+from app.kit.responses import list_content, page_response, record_response
+from app.kit.spec import ListSpec, Row
 
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id.")]
-
-
-def json_response(
-    content: Any, headers: dict[str, str] | None = None, status: int = 200
-) -> Response:
-    """Serializes with orjson: no response_model validation on the read path (SPEC §7).
-    Times are stored in UTC; SQLite gives them back without their zone, so naive ones are
-    written as UTC (`+00:00`), as PostgreSQL's are."""
-    return Response(
-        orjson.dumps(content, option=orjson.OPT_NAIVE_UTC),
-        status_code=status,
-        media_type="application/json",
-        headers=headers,
-    )
-
-
-def page_response(request: Request, page: Page[Row]) -> Response:
-    link = next_link(request.url, page.next_cursor)
-    return json_response(
-        {"items": page.items, "next_cursor": page.next_cursor, "total": page.total},
-        headers={"Link": link} if link else None,
-    )
 
 
 def list_response(
@@ -80,33 +48,13 @@ def list_response(
     return conditional_list(connection, request, fmt, build)
 
 
-def record_response(request: Request, record: Row, status: int = 200, **headers: str) -> Response:
-    """One record with its ETag; 304 when the client already has this version."""
-    etag = record_etag(record)
-    if status != 200:
-        return json_response(record, headers={"ETag": etag, **headers}, status=status)
-    return conditional_record(request, etag, lambda: json_response(record, headers=headers))
-
-
-def list_content(page_model: type[BaseModel]) -> dict[str, Any]:
-    """The documented 200 of a list: the JSON page, or the CSV / NDJSON export."""
-    return {
-        "model": page_model,
-        "description": "A page of items; with `format=csv|ndjson`, every matching item.",
-        "content": {
-            "text/csv": {"schema": {"type": "string"}},
-            "application/x-ndjson": {"schema": {"type": "string"}},
-        },
-    }
-
-
 Q = TypeVar("Q", bound=ListQuery)
 
 
 def parse_query(model: type[Q], request: Request) -> Q:
     """The list's query parameters, checked by its model. Done here rather than by FastAPI's
-    query-model dependency, which costs more per request than the page query (SPEC §7); the
-    errors are the same 422s."""
+    query-model dependency, which costs more per request than the page query (docs/design.md,
+    "Performance"); the errors are the same 422s."""
     data: dict[str, Any] = {}
     for key, value in request.query_params.multi_items():
         if key in data:
@@ -135,23 +83,41 @@ def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     return parameters
 
 
+LISTS: dict[str, tuple[ListSpec, type[ListQuery]]] = {}
+"""Every list served by `add_read_routes`, by path: its spec and its query model."""
+
+
+def register_list(path: str, spec: ListSpec, query_model: type[ListQuery]) -> None:
+    """Records a list endpoint (`tests/test_layout.py` checks its query model against its
+    spec: the filters a client may send are exactly those the spec applies)."""
+    LISTS[path] = (spec, query_model)
+
+
+def sorts_doc(spec: ListSpec) -> str:
+    """The sorts a list allows, for its description: "Sorts: date (default), id."."""
+    names = [f"{n} (default)" if n == spec.default_sort.lstrip("-") else n for n in spec.sorts]
+    return f"Sorts: {', '.join(names)}; `-field` for descending."
+
+
 def add_read_routes(
     router: APIRouter,
     *,
     spec: ListSpec,
     query_model: type[ListQuery],
     read_model: type[BaseModel],
-    noun: str,
     list_doc: str,
     get_doc: str,
     get: Callable[[Connection, int], Row] | None = None,
     detail_model: type[BaseModel] | None = None,
 ) -> None:
-    """Adds `GET ""` (the list) and `GET /{id}` (one record) to a resource's router."""
+    """Adds `GET ""` (the list) and `GET /{id}` (one record) to a resource's router. The
+    list's description ends with the sorts its spec allows."""
+    noun = spec.noun
     plural = router.tags[0] if router.tags else noun
     # The query model offers `from`/`to` and `q` exactly when the spec can honour them.
     assert issubclass(query_model, DatedQuery) == (spec.date_column is not None), noun
     assert issubclass(query_model, SearchQuery) == bool(spec.search_columns), noun
+    register_list(router.prefix, spec, query_model)
 
     async def list_records(request: Request) -> Response:
         query = parse_query(query_model, request)
@@ -163,7 +129,7 @@ def add_read_routes(
             if get is not None:
                 record = get(connection, record_id)
             else:
-                record = fetch_one(connection, spec, record_id, noun)
+                record = fetch_one(connection, spec, record_id)
         return record_response(request, record)
 
     router.add_api_route(
@@ -171,7 +137,7 @@ def add_read_routes(
         list_records,
         methods=["GET"],
         summary=f"List {plural}",
-        description=list_doc,
+        description=f"{list_doc} {sorts_doc(spec)}",
         operation_id=f"list_{str(plural).replace('-', '_')}",
         openapi_extra={"parameters": query_parameters(query_model)},
         responses={200: list_content(Page[read_model]), **problems(400, 422, 503)},  # type: ignore[valid-type]

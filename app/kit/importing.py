@@ -18,8 +18,8 @@ from pydantic import BaseModel
 from sqlalchemy import Connection, select
 
 from app.errors import BadRequest, Unprocessable
-from app.listing import fetch_many
-from app.writing import (
+from app.kit.listing import fetch_many
+from app.kit.writing import (
     KnownIds,
     WriteSpec,
     create_records,

@@ -1,10 +1,10 @@
 """The access log: one JSON line a request, on standard output.
 
-uvicorn's own access log goes through `logging` and flushes a formatted line per request,
-which cost about a sixth of a list request's time (SPEC §7, bench/README.md). This one is a
-pure ASGI middleware that appends a line to a buffer and writes the buffer out at most every
-`FLUSH_SECONDS` (and at exit), so a busy worker makes one write a flush, not one a request.
-"""
+uvicorn's own access log goes through `logging` and flushes a formatted line per request, which
+cost about a sixth of a list request's time (docs/design.md, "Performance"; bench/README.md).
+This one is a pure ASGI middleware that appends a line to a buffer and writes the buffer out at
+most every `FLUSH_SECONDS` (and at exit), so a busy worker makes one write a flush, not one a
+request."""
 
 import asyncio
 import atexit

@@ -1,6 +1,7 @@
-"""`Cache-Control` on reads, so that a dashboard polled by many viewers can sit behind a
-shared cache: a successful anonymous GET may be kept `CACHE_MAX_AGE` seconds (then revalidated
-with its ETag). Pure ASGI, not BaseHTTPMiddleware: this wraps every request (SPEC §7)."""
+"""`Cache-Control` on reads, so that a dashboard polled by many viewers can sit behind a shared
+cache: a successful anonymous GET may be kept `CACHE_MAX_AGE` seconds (then revalidated with its
+ETag). Pure ASGI, not BaseHTTPMiddleware: this wraps every request (docs/design.md,
+"Performance")."""
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 

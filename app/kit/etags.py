@@ -5,12 +5,15 @@ A list's ETag is the change log's newest id: every write adds a change, so an un
 means an unchanged list, and a 304 costs one indexed `max(id)` instead of the list query.
 """
 
+import hashlib
 from collections.abc import Callable
+from typing import Any
 
+import orjson
 from fastapi import Request, Response
 from sqlalchemy import Connection
 
-from app.audit import version
+from app.kit.changelog import version
 
 API_VERSION = "1"  # bump when the JSON of an unchanged record would change
 
@@ -56,3 +59,8 @@ def conditional_record(request: Request, etag: str, build: Callable[[], Response
     response = build()
     response.headers["ETag"] = etag
     return response
+
+
+def record_etag(record: dict[str, Any]) -> str:
+    """A record's strong ETag: it changes exactly when the record as served changes."""
+    return '"' + hashlib.sha256(orjson.dumps(record)).hexdigest()[:24] + '"'

@@ -4,20 +4,20 @@ its citations and owned parts, in the caller's transaction; clear 404/409/422 ot
 Every resource describes itself with a `WriteSpec`; its service calls these functions.
 """
 
-import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import ColumnClause, Connection, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import TableClause
 
-from app.audit import Action, last_snapshot, record_change, record_changes
 from app.errors import Conflict, NotFound, PreconditionFailed, Unprocessable, field_error
-from app.listing import ListSpec, fetch_many
+from app.kit.changelog import Action, last_snapshot, record_change, record_changes
+from app.kit.etags import record_etag
+from app.kit.listing import fetch_many, fetch_one
+from app.kit.spec import ListSpec
 
 Data = dict[str, Any]
 
@@ -64,12 +64,13 @@ class Part:
 
 @dataclass(frozen=True)
 class WriteSpec:
+    """How a resource's records are written: its table, body, references, owned parts, the
+    records that may point at it, and what runs after a write."""
+
     table: Table
     resource: str  # as in the URL, e.g. "visa-disputes"; the change log's name for it
-    noun: str
     create_model: type[BaseModel]
-    read: Callable[[Connection, int], Data]  # the record in its read shape
-    listing: ListSpec  # how its records are listed: many read at once (imports)
+    listing: ListSpec  # how its records are read: one (`read`), or many at once (imports)
     references: Sequence[Reference] = ()
     parts: Sequence[Part] = ()
     dependents: Sequence[Dependents] = ()
@@ -78,6 +79,18 @@ class WriteSpec:
     after_write: Callable[[Connection, int, Data, Data | None], None] | None = None
     # Deletes rows the record owns that no payload field writes (a mission's status history).
     on_delete: Callable[[Connection, int], None] | None = None
+    # Reads a record in its read shape, where that is more than its list item (a source).
+    get: Callable[[Connection, int], Data] | None = None
+
+    @property
+    def noun(self) -> str:
+        return self.listing.noun
+
+    def read(self, connection: Connection, record_id: int) -> Data:
+        """The record as the API serves it; 404 if there is none."""
+        if self.get is not None:
+            return self.get(connection, record_id)
+        return fetch_one(connection, self.listing, record_id)
 
 
 def _columns(spec: WriteSpec, data: Data) -> Data:
@@ -157,11 +170,6 @@ def _integrity(error: IntegrityError, spec: WriteSpec) -> Conflict:
     if "unique" in text or "duplicate" in text:
         return Conflict(detail=f"Another {spec.noun} already has this `ref`.")
     return Conflict(detail=f"The {spec.noun} conflicts with other records: {error.orig}")
-
-
-def record_etag(record: Data) -> str:
-    """A record's strong ETag: it changes exactly when the record as served changes."""
-    return '"' + hashlib.sha256(orjson.dumps(record)).hexdigest()[:24] + '"'
 
 
 def _lock(connection: Connection, spec: WriteSpec, record_id: int, if_match: str | None) -> Data:

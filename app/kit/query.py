@@ -1,0 +1,108 @@
+"""A list's query parameters: paging, format, filters that take several values, date ranges
+and text search; and the list envelope."""
+
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from app.common import MAX_ID, Day
+
+T = TypeVar("T")
+
+
+def _split_commas(value: Any) -> Any:
+    if value is None:
+        return None
+    items = [value] if isinstance(value, str) else value
+    parts = [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+    return parts or None  # `?stage=` filters nothing, as if it were absent
+
+
+CommaList = Annotated[list[T], BeforeValidator(_split_commas)]
+"""A filter that takes several values, comma-separated or repeated: `?stage=proposed,ordered`."""
+
+
+IdList = CommaList[Annotated[int, Field(ge=1, le=MAX_ID)]]
+"""A filter by record ids, `?mission_id=3,4`: ids are 32-bit, so a larger one is a 422 (as in a
+path) rather than a value PostgreSQL's integer columns cannot take."""
+
+
+class ListQuery(BaseModel):
+    """Paging parameters every list takes; resources subclass it to add their filters."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    limit: int = Field(
+        default=50, ge=1, le=1000, description="Items per page, 1 to 1000 (above: 422)."
+    )
+    cursor: str | None = Field(
+        default=None,
+        description="Opaque cursor from the previous page's `next_cursor` or `Link` header.",
+    )
+    sort: str | None = Field(
+        default=None,
+        description="Sort field, `-field` for descending; ties are broken by id.",
+    )
+    count: bool = Field(
+        default=False, description="Fill `total` with the number of matching items."
+    )
+    format: Literal["json", "csv", "ndjson"] | None = Field(
+        default=None,
+        description="`csv` or `ndjson` stream every matching row (all pages, from `cursor` on; "
+        "`limit` does not apply), in id order unless `sort` says otherwise; also chosen by "
+        "`Accept: text/csv` or `application/x-ndjson`.",
+    )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL cannot store or compare NUL characters; refuse them before any query.
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and "\x00" in v for v in values):
+            raise ValueError("must not contain NUL characters")
+        return value
+
+
+class DatedQuery(ListQuery):
+    """A list whose records have a date: `from` and `to` select a range of it."""
+
+    from_: Day | None = Field(
+        default=None, alias="from", description="Only records dated on or after this day."
+    )
+    to: Day | None = Field(default=None, description="Only records dated on or before this day.")
+
+    @model_validator(mode="after")
+    def _range_in_order(self) -> "DatedQuery":
+        if self.from_ and self.to and self.from_ > self.to:
+            raise ValueError(f"'from' ({self.from_}) is after 'to' ({self.to})")
+        return self
+
+
+class SearchQuery(BaseModel):
+    """A list whose records have text: `q` searches it."""
+
+    q: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Case-insensitive text search over the record's text fields.",
+    )
+
+
+class Page(BaseModel, Generic[T]):
+    """The list envelope."""
+
+    items: list[T] = Field(description="This page's items.")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page."
+    )
+    total: int | None = Field(
+        description="How many items match the filters; null unless `count=true`."
+    )

@@ -1,0 +1,79 @@
+"""Dialect helpers: one-parameter IN lists, statements built once per dialect, related rows."""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Connection,
+    Result,
+    Select,
+    bindparam,
+    func,
+    literal_column,
+    select,
+)
+
+from app.kit.spec import Row
+
+
+def is_in(column: ColumnElement[Any], name: str, dialect: str) -> ColumnElement[bool]:
+    """`column` is one of the values bound to `name`, whatever their number: one parameter, so
+    the statement is built and compiled once (an expanding IN is re-rendered on every run, which
+    costs more than the query: docs/design.md, "Performance"). Bind the values with `bound_list`."""
+    if dialect == "postgresql":
+        return column == func.any(bindparam(name, type_=ARRAY(column.type)))
+    values: Select[Any] = select(literal_column("value")).select_from(
+        func.json_each(bindparam(name))
+    )
+    return column.in_(values)
+
+
+def bound_list(connection: Connection, values: Sequence[Any]) -> Any:
+    """The value of an `is_in` parameter: an array for PostgreSQL, JSON text for SQLite."""
+    if connection.dialect.name == "postgresql":
+        return list(values)
+    return orjson.dumps(list(values), default=str).decode()
+
+
+def prepared(build: Callable[[str], Select[Any]]) -> Callable[[Connection], Select[Any]]:
+    """A statement built once per database dialect, then only executed."""
+    built: dict[str, Select[Any]] = {}
+
+    def get(connection: Connection) -> Select[Any]:
+        dialect = connection.dialect.name
+        if dialect not in built:
+            built[dialect] = build(dialect)
+        return built[dialect]
+
+    return get
+
+
+def like_pattern(text: str) -> str:
+    escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
+
+
+def dict_rows(result: Result[Any]) -> list[Row]:
+    """Result rows as plain dicts; much cheaper than `.mappings()` on the hot path."""
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result.fetchall()]
+
+
+def group_by(rows: Sequence[Any], key: str, value: Callable[[Any], Any]) -> dict[Any, list[Any]]:
+    """Groups related rows by their parent id, keeping query order."""
+    grouped: dict[Any, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(row[key], []).append(value(row))
+    return grouped
+
+
+def related_rows(
+    connection: Connection, statement: Callable[[Connection], Select[Any]], ids: Sequence[Any]
+) -> list[Row]:
+    """Runs a prepared embed query (`is_in(…, "ids", …)`) for a page's ids."""
+    return dict_rows(
+        connection.execute(statement(connection), {"ids": bound_list(connection, ids)})
+    )
