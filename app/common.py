@@ -3,7 +3,7 @@
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, cast, get_args
 
 import pycountry
 from pydantic import (
@@ -133,17 +133,29 @@ def _null_passes(check: Any) -> Any:
     return check
 
 
+def _allows_null(annotation: Any) -> bool:
+    return annotation is None or type(None) in get_args(annotation)
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    # An absent field is left unchanged; the schema shows no default a client could send back.
+    schema.pop("default", None)
+
+
 def partial_model(model: type[BaseModel], name: str) -> type[BaseModel]:
-    """The PATCH body of a resource: every field of its create body, all optional."""
-    # Each field keeps its checks (strict integers, days, bounds: `info.metadata`), and
-    # takes null as "unchanged": its validators let null through.
-    fields: dict[str, Any] = {
-        key: (
-            Annotated[cast(Any, info.annotation) | None, *map(_null_passes, info.metadata)],
-            Field(default=None, description=info.description),
+    """The PATCH body of a resource: every field of its create body, all optional. An absent
+    field stays as it is; null sets a field to null where the create body allows null, and is
+    refused (a 422 on the field, as the schema says) where it does not."""
+    fields: dict[str, Any] = {}
+    for key, info in model.model_fields.items():
+        annotation = cast(Any, info.annotation)
+        # Each field keeps its checks (strict integers, days, bounds: `info.metadata`); a
+        # nullable one's validators let null through.
+        checks = map(_null_passes, info.metadata) if _allows_null(annotation) else info.metadata
+        fields[key] = (
+            Annotated[annotation, *checks],
+            Field(default=None, description=info.description, json_schema_extra=_no_default),
         )
-        for key, info in model.model_fields.items()
-    }
     return create_model(name, __config__=ConfigDict(extra="forbid"), **fields)
 
 
