@@ -49,6 +49,9 @@ def serve(
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
+        # uvicorn's 5 s default replaced workers that were only slow to start on a loaded
+        # 2-core machine (importing the app took 14 s), over and over.
+        timeout_worker_healthcheck=settings.worker_healthcheck_timeout,
         log_level=settings.log_level,
         access_log=False,  # the app writes its own (app/access_log.py)
         # asyncio's loop, not uvloop: under 32+ keep-alive connections uvloop serves some of

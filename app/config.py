@@ -22,6 +22,12 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `diplo serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `diplo serve` binds to.")
     workers: int = Field(default=1, ge=1, description="uvicorn worker processes.")
+    worker_healthcheck_timeout: int = Field(
+        default=60,
+        ge=1,
+        description="Seconds a worker may take to answer uvicorn's health check (with WORKERS > 1) "
+        "before it is replaced; a worker still importing the app on a loaded machine is not dead.",
+    )
     seed_on_start: bool = Field(
         default=True, description="`diplo serve` loads the seed when the database is empty."
     )

@@ -339,3 +339,36 @@ def test_database_gone_is_a_quick_503_and_the_api_recovers_by_itself(
         assert client.post("/v1/events", json=_event(0, 1), headers=headers).status_code == 201
         assert process.poll() is None  # recovered without a restart
         client.close()
+
+
+def _workers(server: subprocess.Popen[bytes]) -> set[int]:
+    """The uvicorn workers of a `diplo serve`: the processes it spawned that serve."""
+    found = set()
+    for pid in _process_group(server.pid):
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        if pid != server.pid and b"spawn_main" in command:
+            found.add(pid)
+    return found
+
+
+def test_a_worker_slow_to_answer_is_not_replaced(new_database: NewDatabase) -> None:
+    """uvicorn replaces a worker that misses its health check; its 5 s default replaced workers
+    that were only slow to start on a loaded machine, over and over. A worker stalled for 8 s
+    (SIGSTOP, then SIGCONT) stays, and serves again."""
+    url = new_database()
+    with serving(url, workers=2) as (base, process):
+        before = _workers(process)
+        assert len(before) == 2, before
+        stalled = min(before)
+        os.kill(stalled, signal.SIGSTOP)
+        try:
+            time.sleep(8)
+        finally:
+            os.kill(stalled, signal.SIGCONT)
+        time.sleep(1)
+        assert _workers(process) == before
+        with httpx.Client(base_url=base, timeout=30) as client:
+            for _ in range(20):  # new connections, spread over both workers
+                assert (
+                    client.get("/v1/missions", headers={"Connection": "close"}).status_code == 200
+                )
