@@ -81,7 +81,7 @@ def _start(
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120  # a loaded machine starts slowly; a hang still fails
     while True:
         try:
             if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
