@@ -54,9 +54,11 @@ function citations(list) {
       h("a", { href: `/v1/sources/${c.source_id}`, class: "source" }, `source ${c.source_id}`)))));
 }
 
+// Each cell carries its column's name: on a narrow screen the rows stack and the CSS shows it.
 function table(headers, rows) {
   return h("table", {}, h("thead", {}, h("tr", {}, headers.map((x) => h("th", {}, x)))),
-    h("tbody", {}, rows.map((row) => h("tr", {}, row.map((cell) => h("td", {}, cell))))));
+    h("tbody", {}, rows.map((row) => h("tr", {},
+      row.map((cell, i) => h("td", { "data-label": headers[i] }, h("div", {}, cell)))))));
 }
 
 // ---- sections -------------------------------------------------------------------------
@@ -98,8 +100,8 @@ function renderStaffing(relation) {
   }
   const ratio = (value) => (value === null ? h("span", { class: "muted" }, "n/a") : value.toFixed(2));
   return table(
-    ["category", `${a.code} in ${b.code}: actual`, "cap", `${b.code} in ${a.code}: actual`, "cap",
-      "parity (actual)", "parity (cap)"],
+    ["category", `${a.code} in ${b.code}: actual`, `${a.code} in ${b.code}: cap`,
+      `${b.code} in ${a.code}: actual`, `${b.code} in ${a.code}: cap`, "parity (actual)", "parity (cap)"],
     known.map((s) => [words(s.category), count(s.a_to_b.actual), count(s.a_to_b.cap),
       count(s.b_to_a.actual), count(s.b_to_a.cap), ratio(s.parity.actual), ratio(s.parity.cap)]),
   );
@@ -176,22 +178,24 @@ function renderEvents(relation) {
 }
 
 function timelineItems(items) {
-  return items.map((item) => h("li", { "data-kind": item.kind, "data-key": item.key },
-    h("div", { class: "when" }, when(item.date, item.date_precision), h("br"),
+  return items.map((item) => h("li", { class: "entry", "data-kind": item.kind, "data-key": item.key },
+    h("div", { class: "when" }, h("span", {}, when(item.date, item.date_precision)),
       h("span", { class: "badge" }, words(item.kind))),
-    h("div", {}, h("a", { href: item.url }, item.title), citations(item.citations))));
+    h("div", { class: "what" }, h("a", { href: item.url }, item.title), citations(item.citations))));
 }
 
 // ---- the chart: hand-drawn SVG --------------------------------------------------------
 
-function renderChart(series, relation, category) {
+// Drawn at the width it is shown at, so that its labels keep their size on a phone.
+function renderChart(series, relation, category, width) {
   const { a } = relation;
   const chosen = series.filter((s) => s.category === category);
   const points = chosen.flatMap((s) => s.points);
   if (!points.length) {
     return h("p", { class: "muted", id: "no-chart" }, "No headcounts on record for this pair.");
   }
-  const W = 900, H = 320, left = 56, right = 48, top = 14, bottom = 34;
+  const W = Math.max(280, Math.round(width)), H = W < 600 ? 240 : 320;
+  const left = 56, right = 48, top = 14, bottom = 34;
   const time = (d) => Date.parse(d + "T00:00:00Z");
   let t0 = Math.min(...points.map((p) => time(p.date)));
   let t1 = Math.max(...points.map((p) => time(p.date)));
@@ -210,7 +214,7 @@ function renderChart(series, relation, category) {
   chart.append(svg("line", { class: "axis", x1: left, x2: W - right, y1: H - bottom, y2: H - bottom }),
     svg("line", { class: "axis", x1: left, x2: left, y1: top, y2: H - bottom }));
   const ticks = [...new Set(points.map((p) => p.date))].sort();
-  const step = Math.ceil(ticks.length / 8);
+  const step = Math.ceil(ticks.length / Math.max(2, Math.floor((W - left - right) / 100)));
   ticks.filter((_, i) => i % step === 0).forEach((d) => chart.append(
     svg("text", { x: x(d), y: H - bottom + 16, "text-anchor": "middle" }, d)));
 
@@ -240,7 +244,7 @@ function renderChart(series, relation, category) {
 
 // ---- the page -------------------------------------------------------------------------
 
-const state = { a: null, b: null, next: null };
+const state = { a: null, b: null, next: null, redraw: null };
 
 function fill(id, content) {
   const node = document.querySelector(`#${id} .body`);
@@ -286,20 +290,23 @@ async function show(a, b) {
     document.getElementById("country-b").value = state.b;
     document.title = `${relation.a.name} – ${relation.b.name} · diplomacy-api`;
     document.getElementById("pair-title").textContent = `${relation.a.name} – ${relation.b.name}`;
+    // Shown before it is filled, so that the chart can read the width it has.
+    document.getElementById("content").hidden = false;
     fill("missions", renderMissions(relation));
     fill("staffing", renderStaffing(relation));
     fill("disputes", renderDisputes(relation));
     fill("measures", renderMeasures(relation));
     fill("events", renderEvents(relation));
-    const category = chooseCategory(series.series);
-    fill("chart", renderChart(series.series, relation, category));
-    document.getElementById("category").onchange = (event) =>
-      fill("chart", renderChart(series.series, relation, event.target.value));
+    const picker = document.getElementById("category");
+    picker.value = chooseCategory(series.series);
+    state.redraw = () => fill("chart", renderChart(series.series, relation, picker.value,
+      document.querySelector("#chart .body").clientWidth));
+    state.redraw();
+    picker.onchange = state.redraw;
     fill("timeline", timeline.items.length ? timelineItems(timeline.items)
-      : h("li", { class: "muted" }, "No dated facts on record."));
+      : h("li", { class: "entry muted" }, "No dated facts on record."));
     state.next = timeline.next_cursor ? nextUrl(`${relation.links.timeline}&limit=100`, timeline.next_cursor) : null;
     document.getElementById("more").hidden = !state.next;
-    document.getElementById("content").hidden = false;
     status.textContent = "";
     document.body.dataset.state = "ready";
   } catch (error) {
@@ -334,6 +341,12 @@ async function start() {
     form.requestSubmit();
   });
   document.getElementById("more").addEventListener("click", loadMore);
+  let redrawing = false;
+  window.addEventListener("resize", () => {
+    if (redrawing || !state.redraw) return;
+    redrawing = true;
+    requestAnimationFrame(() => { redrawing = false; if (state.redraw) state.redraw(); });
+  });
   window.addEventListener("popstate", route);
   route();
 }
