@@ -196,3 +196,48 @@ def test_the_layout_fits_the_screen_and_quotes_get_the_width(
         for quote in card["quotes"]:
             assert quote > 0.6 * card["width"], card
     screenshot(base, database_url, width, page["height"])
+
+
+def test_the_page_offers_the_pairs_that_have_data_first(
+    server: tuple[str, str], browser: DevTools
+) -> None:
+    base, database_url = server
+    response = httpx.post(
+        f"{base}/v1/missions",
+        headers=make_key(database_url, "write"),
+        json={"sending_country": "FR", "host_country": "DE", "kind": "embassy"}
+        | {"status": "operating", "citations": [QUOTE]},
+    )
+    assert response.status_code == 201, response.text
+
+    tab = browser.open(base + "/dashboard", 1280, READY)
+    pairs = browser.evaluate(
+        tab,
+        """[...document.querySelectorAll("#pairs li")].filter((li) => li.offsetHeight)
+           .map((li) => [li.querySelector("a").getAttribute("href"), li.textContent])""",
+    )
+    # The article's pair (its 2 embassies, 3 measures, 1 dispute, 2 events naming both), then
+    # the pair of the mission just added; no other pair has a record.
+    assert pairs == [
+        [
+            "/dashboard/RU/US",
+            "Russian Federation – United States 2 missions · 3 measures · 1 dispute · 2 events",
+        ],
+        ["/dashboard/DE/FR", "Germany – France 1 mission"],
+    ]
+
+    # Any two countries can still be picked, the ones with data first.
+    tab = browser.open(base + PAIR, 1280, READY)
+    groups = browser.evaluate(
+        tab,
+        """Object.fromEntries(["country-a", "country-b"].map((id) => [id,
+             [...document.getElementById(id).querySelectorAll("optgroup")]
+               .map((g) => [g.label, [...g.children].map((o) => o.value)])]))""",
+    )
+    everyone = len(httpx.get(f"{base}/v1/countries?limit=1000").json()["items"])
+    (first_label, first), (_, others) = groups["country-a"]
+    assert (first_label, first) == ("With data", ["FR", "DE", "RU", "US"])  # by name
+    assert len(first) + len(others) == everyone
+    (partners_label, partners), (_, others) = groups["country-b"]
+    assert (partners_label, partners) == ("With data for Russian Federation", ["US"])
+    assert len(partners) + len(others) == everyone
