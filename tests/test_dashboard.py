@@ -241,3 +241,26 @@ def test_the_page_offers_the_pairs_that_have_data_first(
     (partners_label, partners), (_, others) = groups["country-b"]
     assert (partners_label, partners) == ("With data for Russian Federation", ["US"])
     assert len(partners) + len(others) == everyone
+
+
+def test_without_javascript_the_page_says_so_and_where_the_json_is(
+    server: tuple[str, str], browser: DevTools
+) -> None:
+    base, _ = server
+    ready = "document.readyState === 'complete'"
+    tab = browser.open(base + PAIR, 390, ready, mobile=True, scripts=False)
+    text = browser.evaluate(tab, "document.body.innerText")
+    assert "This page needs JavaScript" in text
+    assert "Country" not in text  # the form, which cannot work without it, is not shown
+    links = browser.evaluate(
+        tab, '[...document.querySelectorAll("#noscript a")].map((a) => a.getAttribute("href"))'
+    )
+    assert "/v1/relations/RU/US" in links
+    for link in links:
+        response = httpx.get(base + link)
+        assert response.status_code == 200, link
+        if link.startswith("/v1/"):
+            assert response.headers["content-type"] == "application/json", link
+    page = browser.evaluate(tab, GEOMETRY)
+    assert page["outside"] == []
+    assert page["scrollWidth"] <= 390

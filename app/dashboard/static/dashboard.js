@@ -436,6 +436,7 @@ async function start() {
   for (const c of countries.rows) state.countries.set(c.code, c);
   offerCountries();
   const form = document.getElementById("pick");
+  form.hidden = false;
   form.a.addEventListener("change", offerCountries);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
