@@ -54,9 +54,11 @@ function citations(list) {
       h("a", { href: `/v1/sources/${c.source_id}`, class: "source" }, `source ${c.source_id}`)))));
 }
 
+// Each cell carries its column's name: on a narrow screen the rows stack and the CSS shows it.
 function table(headers, rows) {
   return h("table", {}, h("thead", {}, h("tr", {}, headers.map((x) => h("th", {}, x)))),
-    h("tbody", {}, rows.map((row) => h("tr", {}, row.map((cell) => h("td", {}, cell))))));
+    h("tbody", {}, rows.map((row) => h("tr", {},
+      row.map((cell, i) => h("td", { "data-label": headers[i] }, h("div", {}, cell)))))));
 }
 
 // ---- sections -------------------------------------------------------------------------
@@ -98,8 +100,8 @@ function renderStaffing(relation) {
   }
   const ratio = (value) => (value === null ? h("span", { class: "muted" }, "n/a") : value.toFixed(2));
   return table(
-    ["category", `${a.code} in ${b.code}: actual`, "cap", `${b.code} in ${a.code}: actual`, "cap",
-      "parity (actual)", "parity (cap)"],
+    ["category", `${a.code} in ${b.code}: actual`, `${a.code} in ${b.code}: cap`,
+      `${b.code} in ${a.code}: actual`, `${b.code} in ${a.code}: cap`, "parity (actual)", "parity (cap)"],
     known.map((s) => [words(s.category), count(s.a_to_b.actual), count(s.a_to_b.cap),
       count(s.b_to_a.actual), count(s.b_to_a.cap), ratio(s.parity.actual), ratio(s.parity.cap)]),
   );
@@ -176,22 +178,24 @@ function renderEvents(relation) {
 }
 
 function timelineItems(items) {
-  return items.map((item) => h("li", { "data-kind": item.kind, "data-key": item.key },
-    h("div", { class: "when" }, when(item.date, item.date_precision), h("br"),
+  return items.map((item) => h("li", { class: "entry", "data-kind": item.kind, "data-key": item.key },
+    h("div", { class: "when" }, h("span", {}, when(item.date, item.date_precision)),
       h("span", { class: "badge" }, words(item.kind))),
-    h("div", {}, h("a", { href: item.url }, item.title), citations(item.citations))));
+    h("div", { class: "what" }, h("a", { href: item.url }, item.title), citations(item.citations))));
 }
 
 // ---- the chart: hand-drawn SVG --------------------------------------------------------
 
-function renderChart(series, relation, category) {
+// Drawn at the width it is shown at, so that its labels keep their size on a phone.
+function renderChart(series, relation, category, width) {
   const { a } = relation;
   const chosen = series.filter((s) => s.category === category);
   const points = chosen.flatMap((s) => s.points);
   if (!points.length) {
     return h("p", { class: "muted", id: "no-chart" }, "No headcounts on record for this pair.");
   }
-  const W = 900, H = 320, left = 56, right = 48, top = 14, bottom = 34;
+  const W = Math.max(280, Math.round(width)), H = W < 600 ? 240 : 320;
+  const left = 56, right = 48, top = 14, bottom = 34;
   const time = (d) => Date.parse(d + "T00:00:00Z");
   let t0 = Math.min(...points.map((p) => time(p.date)));
   let t1 = Math.max(...points.map((p) => time(p.date)));
@@ -210,7 +214,7 @@ function renderChart(series, relation, category) {
   chart.append(svg("line", { class: "axis", x1: left, x2: W - right, y1: H - bottom, y2: H - bottom }),
     svg("line", { class: "axis", x1: left, x2: left, y1: top, y2: H - bottom }));
   const ticks = [...new Set(points.map((p) => p.date))].sort();
-  const step = Math.ceil(ticks.length / 8);
+  const step = Math.ceil(ticks.length / Math.max(2, Math.floor((W - left - right) / 100)));
   ticks.filter((_, i) => i % step === 0).forEach((d) => chart.append(
     svg("text", { x: x(d), y: H - bottom + 16, "text-anchor": "middle" }, d)));
 
@@ -238,9 +242,102 @@ function renderChart(series, relation, category) {
   return [chart, legend];
 }
 
+// ---- pairs with data ------------------------------------------------------------------
+
+// No endpoint lists the pairs that have data, so they are counted from the lists whose records
+// name two countries. Headcounts are left out, since that list can run to millions of rows: a
+// pair known only by its headcounts is not offered (it can still be picked). Each list is read
+// up to PAIR_PAGES pages of 1,000; past that the page says that pairs may be missing.
+const PAIR_PAGES = 5;
+const PAIR_SOURCES = [
+  { path: "/v1/missions", noun: "missions", one: "mission",
+    pairs: (r) => [[r.sending_country, r.host_country]] },
+  { path: "/v1/measures", noun: "measures", one: "measure",
+    pairs: (r) => [[r.actor_country, r.target_country]] },
+  { path: "/v1/visa-disputes", noun: "disputes", one: "dispute",
+    pairs: (r) => [[r.country_a, r.country_b]] },
+  { path: "/v1/events", noun: "events", one: "event",
+    pairs: (r) => r.countries.flatMap((c, i) => r.countries.slice(i + 1).map((d) => [c, d])) },
+];
+
+async function readList(path, maxPages = Infinity) {
+  const rows = [];
+  let url = `${path}${path.includes("?") ? "&" : "?"}limit=1000`;
+  for (let page = 0; url && page < maxPages; page++) {
+    const body = await getJSON(url);
+    rows.push(...body.items);
+    url = body.next_cursor ? nextUrl(url, body.next_cursor) : null;
+  }
+  return { rows, complete: !url };
+}
+
+async function loadPairs() {
+  const lists = await Promise.all(PAIR_SOURCES.map((s) => readList(s.path, PAIR_PAGES)));
+  const pairs = new Map();
+  PAIR_SOURCES.forEach((source, i) => {
+    for (const row of lists[i].rows) {
+      for (const [x, y] of source.pairs(row)) {
+        if (!x || !y || x === y) continue;
+        const [a, b] = [x, y].sort();
+        const pair = pairs.get(`${a}/${b}`) || { a, b, total: 0, counts: {} };
+        pair.counts[source.noun] = (pair.counts[source.noun] || 0) + 1;
+        pair.total += 1;
+        pairs.set(`${a}/${b}`, pair);
+      }
+    }
+  });
+  return {
+    pairs: [...pairs.values()],
+    unread: PAIR_SOURCES.filter((_, i) => !lists[i].complete).map((s) => s.noun),
+  };
+}
+
+const countryName = (code) => (state.countries.get(code) || { name: code }).name;
+
+function renderPairs() {
+  const list = document.querySelector("#pairs .body");
+  const { pairs, unread } = state.pairs;
+  const sorted = [...pairs].sort((p, q) => q.total - p.total ||
+    `${countryName(p.a)}/${countryName(p.b)}`.localeCompare(`${countryName(q.a)}/${countryName(q.b)}`));
+  list.replaceChildren(...sorted.map((p) => h("li", { "data-pair": `${p.a}/${p.b}` },
+    h("a", { href: `/dashboard/${p.a}/${p.b}` }, `${countryName(p.a)} – ${countryName(p.b)}`), " ",
+    h("span", { class: "muted" }, PAIR_SOURCES.filter((s) => p.counts[s.noun])
+      .map((s) => `${p.counts[s.noun]} ${p.counts[s.noun] === 1 ? s.one : s.noun}`).join(" · ")))));
+  if (!pairs.length) list.replaceChildren(h("li", { class: "muted" }, "No pair has data yet."));
+  document.getElementById("pairs-note").textContent =
+    "Counted from the missions, measures, disputes and events on record (not headcounts). " +
+    (unread.length ? `Only the first ${PAIR_PAGES * 1000} ${unread.join(", ")} were read: ` +
+      "some pairs may be missing. " : "") +
+    "Any two countries can be picked above.";
+}
+
+// The pickers offer the countries that have data first: in the second, the first one's partners.
+function offerCountries() {
+  const form = document.getElementById("pick");
+  const pairs = state.pairs ? state.pairs.pairs : [];
+  const partners = (code) => pairs.flatMap((p) => (p.a === code ? [p.b] : p.b === code ? [p.a] : []));
+  const withData = pairs.flatMap((p) => [p.a, p.b]);
+  fillCountries(form.a, withData, "With data");
+  if (form.a.value) fillCountries(form.b, partners(form.a.value), `With data for ${countryName(form.a.value)}`);
+  else fillCountries(form.b, withData, "With data");
+}
+
+function fillCountries(select, first, label) {
+  const chosen = select.value;
+  const firstSet = new Set(first);
+  const option = (c) => h("option", { value: c.code }, `${c.name} (${c.code})`);
+  const all = [...state.countries.values()];
+  const groups = firstSet.size
+    ? [h("optgroup", { label }, all.filter((c) => firstSet.has(c.code)).map(option)),
+      h("optgroup", { label: "Other countries" }, all.filter((c) => !firstSet.has(c.code)).map(option))]
+    : all.map(option);
+  select.replaceChildren(h("option", { value: "" }, "—"), ...groups);
+  select.value = chosen;
+}
+
 // ---- the page -------------------------------------------------------------------------
 
-const state = { a: null, b: null, next: null };
+const state = { a: null, b: null, next: null, countries: new Map(), pairs: null, redraw: null };
 
 function fill(id, content) {
   const node = document.querySelector(`#${id} .body`);
@@ -273,6 +370,7 @@ function nextUrl(url, cursor) {
 async function show(a, b) {
   const status = document.getElementById("status");
   document.body.dataset.state = "loading";
+  document.getElementById("pairs").hidden = true;
   status.textContent = "Loading…";
   try {
     const relation = await getJSON(`/v1/relations/${encodeURIComponent(a)}/${encodeURIComponent(b)}`);
@@ -283,23 +381,27 @@ async function show(a, b) {
     state.a = relation.a.code;
     state.b = relation.b.code;
     document.getElementById("country-a").value = state.a;
+    offerCountries();
     document.getElementById("country-b").value = state.b;
     document.title = `${relation.a.name} – ${relation.b.name} · diplomacy-api`;
     document.getElementById("pair-title").textContent = `${relation.a.name} – ${relation.b.name}`;
+    // Shown before it is filled, so that the chart can read the width it has.
+    document.getElementById("content").hidden = false;
     fill("missions", renderMissions(relation));
     fill("staffing", renderStaffing(relation));
     fill("disputes", renderDisputes(relation));
     fill("measures", renderMeasures(relation));
     fill("events", renderEvents(relation));
-    const category = chooseCategory(series.series);
-    fill("chart", renderChart(series.series, relation, category));
-    document.getElementById("category").onchange = (event) =>
-      fill("chart", renderChart(series.series, relation, event.target.value));
+    const picker = document.getElementById("category");
+    picker.value = chooseCategory(series.series);
+    state.redraw = () => fill("chart", renderChart(series.series, relation, picker.value,
+      document.querySelector("#chart .body").clientWidth));
+    state.redraw();
+    picker.onchange = state.redraw;
     fill("timeline", timeline.items.length ? timelineItems(timeline.items)
-      : h("li", { class: "muted" }, "No dated facts on record."));
+      : h("li", { class: "entry muted" }, "No dated facts on record."));
     state.next = timeline.next_cursor ? nextUrl(`${relation.links.timeline}&limit=100`, timeline.next_cursor) : null;
     document.getElementById("more").hidden = !state.next;
-    document.getElementById("content").hidden = false;
     status.textContent = "";
     document.body.dataset.state = "ready";
   } catch (error) {
@@ -309,19 +411,33 @@ async function show(a, b) {
   }
 }
 
+async function showPairs(loading) {
+  const status = document.getElementById("status");
+  document.getElementById("content").hidden = true;
+  state.redraw = null;
+  status.textContent = "Loading the pairs that have data…";
+  try {
+    await loading;
+    renderPairs();
+    document.getElementById("pairs").hidden = false;
+    status.textContent = "Pick a pair below, or any two countries above.";
+  } catch (error) {
+    status.textContent = `Could not read the pairs with data (${error.message}): ` +
+      "pick any two countries above.";
+  }
+  document.body.dataset.state = "ready";
+}
+
 async function start() {
-  const countries = [];
-  let url = "/v1/countries?limit=1000&sort=name";
-  while (url) {
-    const page = await getJSON(url);
-    countries.push(...page.items);
-    url = page.next_cursor ? nextUrl(url, page.next_cursor) : null;
-  }
-  for (const id of ["country-a", "country-b"]) {
-    document.getElementById(id).replaceChildren(h("option", { value: "" }, "—"),
-      ...countries.map((c) => h("option", { value: c.code }, `${c.name} (${c.code})`)));
-  }
+  document.getElementById("status").textContent = "Loading…";
+  const pairs = loadPairs().then((found) => { state.pairs = found; offerCountries(); });
+  pairs.catch(() => {}); // showPairs says so; a pair's own page does without them
+  const countries = await readList("/v1/countries?sort=name");
+  for (const c of countries.rows) state.countries.set(c.code, c);
+  offerCountries();
   const form = document.getElementById("pick");
+  form.hidden = false;
+  form.a.addEventListener("change", offerCountries);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const a = form.a.value, b = form.b.value;
@@ -331,20 +447,23 @@ async function start() {
   });
   document.getElementById("swap").addEventListener("click", () => {
     [form.a.value, form.b.value] = [form.b.value, form.a.value];
+    offerCountries();
     form.requestSubmit();
   });
   document.getElementById("more").addEventListener("click", loadMore);
+  let redrawing = false;
+  window.addEventListener("resize", () => {
+    if (redrawing || !state.redraw) return;
+    redrawing = true;
+    requestAnimationFrame(() => { redrawing = false; if (state.redraw) state.redraw(); });
+  });
+  const route = () => {
+    const match = location.pathname.match(/^\/dashboard\/([^/]+)\/([^/]+)\/?$/);
+    if (match) show(decodeURIComponent(match[1]), decodeURIComponent(match[2]));
+    else showPairs(pairs);
+  };
   window.addEventListener("popstate", route);
   route();
-}
-
-function route() {
-  const match = location.pathname.match(/^\/dashboard\/([^/]+)\/([^/]+)\/?$/);
-  if (match) {
-    show(decodeURIComponent(match[1]), decodeURIComponent(match[2]));
-  } else {
-    document.body.dataset.state = "ready";
-  }
 }
 
 start().catch((error) => {
