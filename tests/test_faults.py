@@ -229,6 +229,19 @@ def test_concurrent_writers_lose_nothing_and_never_see_locks(
         assert all(held.values()), f"connections without TCP_NODELAY: {held}"
 
 
+def _until_stored(base: str, count: int) -> None:
+    """Waits until the writers have stored `count` events beyond the seed's (a fixed sleep
+    saw none acknowledged on a loaded machine)."""
+    with httpx.Client(base_url=base, timeout=30) as client:
+        seeded = client.get("/v1/events", params={"count": "true", "limit": 1}).json()["total"]
+        deadline = time.monotonic() + 120
+        while client.get("/v1/events", params={"count": "true", "limit": 1}).json()["total"] < (
+            seeded + count
+        ):
+            assert time.monotonic() < deadline, "the writers stored nothing in 120 s"
+            time.sleep(0.05)
+
+
 def test_a_killed_server_keeps_every_acknowledged_write(new_database: NewDatabase) -> None:
     """SIGKILL in the middle of a write burst, then a restart on the same database."""
     url = new_database()
@@ -236,7 +249,7 @@ def test_a_killed_server_keeps_every_acknowledged_write(new_database: NewDatabas
         headers = make_key(url, "write")
         with ProcessPoolExecutor(2) as pool:
             futures = [pool.submit(post_events, base, headers, w, 10_000) for w in range(2)]
-            time.sleep(2.0)  # a burst well under way
+            _until_stored(base, 50)  # a burst well under way, however slow the machine
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
             results = [future.result() for future in futures]
