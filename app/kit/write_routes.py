@@ -171,7 +171,9 @@ def add_write_routes(
             204,
             f"Delete {a_noun}",
             f"Deletes the {noun} with its citations and parts (`write` scope). While other "
-            "records point at it, the answer is a 409 naming them. `If-Match` as for PATCH.",
+            "records point at it, the answer is a 409 whose `referrers` counts them by kind, "
+            "names the first few, and gives the URL that lists them all. `If-Match` as for "
+            "PATCH.",
             {204: {"description": "Deleted."}, **problems(401, 403, 404, 409, 412, 422, 503)},
         ),
         (
