@@ -42,6 +42,12 @@ class Settings(BaseSettings):
         description="Seconds a shared cache may keep an anonymous GET's answer (Cache-Control); "
         "0: revalidate every time.",
     )
+    require_if_match: bool = Field(
+        default=False,
+        description="Refuse a PATCH or DELETE of a record that does not send the ETag it read in "
+        "`If-Match` (428 Precondition Required), so that no change overwrites one its author "
+        "has not seen; off: `If-Match` is optional.",
+    )
     log_level: str = Field(default="info", description="uvicorn log level.")
     access_log: bool = Field(
         default=True, description="Write one JSON line a request to standard output."

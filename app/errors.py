@@ -110,6 +110,14 @@ class PreconditionFailed(AppError):
     slug = "precondition-failed"
 
 
+class PreconditionRequired(AppError):
+    """RFC 6585: the server wants the write to be conditional (`If-Match`)."""
+
+    status = 428
+    title = "Precondition Required"
+    slug = "precondition-required"
+
+
 class Unprocessable(AppError):
     """Input that is well-formed but wrong: each bad field is listed, as for request validation."""
 
@@ -327,6 +335,8 @@ PROBLEMS: dict[int, str] = {
     413: "The request body is larger than the server takes (`MAX_BODY_BYTES`, "
     "`MAX_IMPORT_BYTES` for imports).",
     422: "Invalid input; `errors` lists each bad field.",
+    428: "This server requires `If-Match` on changes and deletions (`REQUIRE_IF_MATCH`): read "
+    "the record, then send its `ETag` in `If-Match`.",
     429: "Too many requests from this address or API key; retry after `Retry-After` seconds.",
     503: "The database is unreachable; retry after `Retry-After` seconds.",
 }
