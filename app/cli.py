@@ -1,15 +1,26 @@
-"""`diplo`: serve the API, migrate the database, load the seed."""
+"""`diplo`: serve the API, migrate the database, load the seed.
+
+A user's mistake (no database yet, an old schema, an unreachable server, a bad setting) is a
+message saying what to do and exit code 1, never a traceback; and only the commands that set a
+database up (`serve`, `db upgrade`, `seed`) may create one."""
 
 import socket
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 import uvicorn
+from pydantic import ValidationError
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from uvicorn.supervisors.multiprocess import Multiprocess
 
 from app import db
-from app.config import get_settings
-from app.db import make_engine, write_transaction
+from app.config import Settings, get_settings
+from app.db import make_engine, schema_revisions, shown, sqlite_file, write_transaction
 from app.errors import AppError, NotFound, Unprocessable
 from app.kit.auth import Scope, create_key, list_keys, revoke_key
 from app.kit.importing import format_of, import_rows, parse
@@ -24,6 +35,46 @@ db_cli = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 keys_cli = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(keys_cli, name="keys")
+
+
+SET_UP = "run `diplo db upgrade` (or `make run` in the project folder) first"
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(message, err=True)
+    sys.exit(1)  # not typer.Exit: this also ends `main`, outside the command
+
+
+def _check_schema(settings: Settings, *, newest: bool = True) -> None:
+    """Stops, saying which database and what to run, unless it has the tables (at the code's
+    revision, if `newest`). Creates nothing: a SQLite file that is not there is not made."""
+    where = shown(settings.database_url)
+    path = sqlite_file(settings.database_url)
+    if path is not None and not path.exists():
+        _fail(
+            f"The database {where} does not exist yet: {SET_UP}, or set DATABASE_URL to the "
+            "database you mean."
+        )
+    current, heads = schema_revisions(settings)
+    if not current:
+        _fail(f"The database {where} has no tables yet: {SET_UP}.")
+    if newest and current != heads:
+        _fail(
+            f"The database {where} has schema revision {', '.join(sorted(current))}, and this "
+            f"diplo needs {', '.join(sorted(heads))}: run `diplo db upgrade` first."
+        )
+
+
+@contextmanager
+def _database() -> Iterator[Engine]:
+    """An engine on the configured database, which must exist with the current schema."""
+    settings = get_settings()
+    _check_schema(settings)
+    engine = make_engine(settings)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @cli.command()
@@ -87,14 +138,19 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
 @db_cli.command()
 def downgrade(revision: str = typer.Argument("base", help="Target revision.")) -> None:
     """Downgrade the schema (default: to an empty database)."""
-    db.downgrade(get_settings().database_url, revision)
+    settings = get_settings()
+    _check_schema(settings, newest=False)
+    db.downgrade(settings.database_url, revision)
     typer.echo(f"Database downgraded to {revision}.")
 
 
 @cli.command()
 def seed() -> None:
-    """Load the seed articles' facts; idempotent, a second run changes nothing."""
-    engine = make_engine(get_settings())
+    """Upgrade the schema if need be, then load the seed articles' facts; idempotent, a second
+    run changes nothing."""
+    settings = get_settings()
+    db.upgrade(settings.database_url)
+    engine = make_engine(settings)
     try:
         report = load_seed(engine)
     finally:
@@ -111,12 +167,8 @@ def keys_create(
     scope: list[Scope] = typer.Option(..., help="read, write or admin; repeat for several."),
 ) -> None:
     """Make a key and print it once; only its hash is stored."""
-    engine = make_engine(get_settings())
-    try:
-        with write_transaction(engine) as connection:
-            created = create_key(connection, name, scope)
-    finally:
-        engine.dispose()
+    with _database() as engine, write_transaction(engine) as connection:
+        created = create_key(connection, name, scope)
     typer.echo(f"Key {created['id']} ({name}, scopes: {', '.join(created['scopes'])}):")
     typer.echo(created["key"])
     typer.echo("Keep it now: it cannot be shown again.", err=True)
@@ -125,12 +177,8 @@ def keys_create(
 @keys_cli.command("list")
 def keys_list() -> None:
     """List keys: id, name, scopes, created, revoked. No secrets."""
-    engine = make_engine(get_settings())
-    try:
-        with engine.connect() as connection:
-            keys = list_keys(connection)
-    finally:
-        engine.dispose()
+    with _database() as engine, engine.connect() as connection:
+        keys = list_keys(connection)
     for key in keys:
         state = f"revoked {key['revoked_at']:%Y-%m-%d %H:%M}" if key["revoked_at"] else "active"
         scopes = ",".join(key["scopes"])
@@ -140,15 +188,11 @@ def keys_list() -> None:
 @keys_cli.command("revoke")
 def keys_revoke(key_id: int = typer.Argument(..., help="The key's id (from `keys list`).")) -> None:
     """Revoke a key at once."""
-    engine = make_engine(get_settings())
     try:
-        with write_transaction(engine) as connection:
+        with _database() as engine, write_transaction(engine) as connection:
             revoke_key(connection, key_id)
     except NotFound as error:
-        typer.echo(error.detail, err=True)
-        raise typer.Exit(1) from error
-    finally:
-        engine.dispose()
+        _fail(error.detail)
     typer.echo(f"Key {key_id} revoked.")
 
 
@@ -159,15 +203,11 @@ def restore(
 ) -> None:
     """Bring a deleted record back from its history, with its id."""
     spec = _write_spec(resource)
-    engine = make_engine(get_settings())
     try:
-        with write_transaction(engine) as connection:
+        with _database() as engine, write_transaction(engine) as connection:
             restore_record(connection, spec, record_id)
     except AppError as error:
-        typer.echo(error.detail, err=True)
-        raise typer.Exit(1) from error
-    finally:
-        engine.dispose()
+        _fail(error.detail)
     typer.echo(f"Restored /v1/{resource}/{record_id}.")
 
 
@@ -179,11 +219,11 @@ def import_file(
 ) -> None:
     """Import a file of records, all or nothing (the same rules as POST …/import)."""
     spec = _write_spec(resource)
-    engine = make_engine(get_settings())
     try:
-        rows = parse(path.read_bytes(), format_of("", path.name), spec.create_model)
-        with write_transaction(engine) as connection:
-            report = import_rows(connection, spec, rows, dry_run=dry_run)
+        with _database() as engine:
+            rows = parse(path.read_bytes(), format_of("", path.name), spec.create_model)
+            with write_transaction(engine) as connection:
+                report = import_rows(connection, spec, rows, dry_run=dry_run)
     except Unprocessable as error:
         typer.echo(error.detail, err=True)
         for problem in error.errors:
@@ -191,10 +231,7 @@ def import_file(
             typer.echo(f"  row {problem['row']}: {field}: {problem['msg']}", err=True)
         raise typer.Exit(1) from error
     except AppError as error:
-        typer.echo(error.detail, err=True)
-        raise typer.Exit(1) from error
-    finally:
-        engine.dispose()
+        _fail(error.detail)
     verb = "would be" if dry_run else "were"
     typer.echo(
         f"{report.rows} rows: {report.created} {verb} created, {report.updated} updated, "
@@ -211,4 +248,13 @@ def _write_spec(resource: str) -> WriteSpec:
 
 
 def main() -> None:
-    cli()
+    try:
+        cli()
+    except ValidationError as error:
+        if error.title != Settings.__name__:
+            raise
+        wrong = "; ".join(f"{str(e['loc'][0]).upper()}: {e['msg']}" for e in error.errors())
+        _fail(f"A setting is wrong: {wrong}.")
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        _fail(f"Cannot use the database {shown(get_settings().database_url)}: {reason}")

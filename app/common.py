@@ -5,7 +5,6 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any, cast, get_args
 
-import pycountry
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -18,6 +17,8 @@ from pydantic import (
 from sqlalchemy import CheckConstraint
 from sqlmodel import SQLModel
 from sqlmodel._compat import SQLModelConfig
+
+from app.country_codes import normalize_country
 
 
 def _a_day(value: Any) -> Any:
@@ -41,25 +42,6 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def lookup(code: str) -> Any | None:
-    """The pycountry entry for an alpha-2 or alpha-3 code in any case, or None."""
-    code = code.strip().upper()
-    if len(code) == 2:
-        return pycountry.countries.get(alpha_2=code)
-    if len(code) == 3:
-        return pycountry.countries.get(alpha_3=code)
-    return None
-
-
-def normalize_country(code: str) -> str:
-    """Alpha-2 for an alpha-2 or alpha-3 code; ValueError naming the code otherwise."""
-    entry = lookup(code)
-    if entry is None:
-        raise ValueError(f"'{code}' is not an ISO 3166-1 alpha-2 or alpha-3 country code")
-    alpha2: str = entry.alpha_2
-    return alpha2
 
 
 CountryCode = Annotated[str, AfterValidator(normalize_country)]

@@ -7,7 +7,10 @@ from limits import parse_many
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SQLITE_PATH = Path("data") / "diplomacy.db"
+# The project folder's data/, where `make run` has always put it: the same file from any
+# folder. (The app already runs from the project folder, editable-installed: it finds its
+# migrations/ and seed/ there.) The Dockerfile sets DATABASE_URL.
+DEFAULT_SQLITE_PATH = Path(__file__).resolve().parent.parent / "data" / "diplomacy.db"
 
 
 class Settings(BaseSettings):
@@ -16,8 +19,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     database_url: str = Field(
-        default=f"sqlite:///./{DEFAULT_SQLITE_PATH.as_posix()}",
-        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db.",
+        default=f"sqlite:///{DEFAULT_SQLITE_PATH.as_posix()}",
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db. "
+        "Default: SQLite in the project folder's data/, whatever the current folder.",
     )
     host: str = Field(default="127.0.0.1", description="Address `diplo serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `diplo serve` binds to.")
@@ -47,6 +51,12 @@ class Settings(BaseSettings):
         le=31_536_000,
         description="Seconds a shared cache may keep an anonymous GET's answer (Cache-Control); "
         "0: revalidate every time.",
+    )
+    require_if_match: bool = Field(
+        default=False,
+        description="Refuse a PATCH or DELETE of a record that does not send the ETag it read in "
+        "`If-Match` (428 Precondition Required), so that no change overwrites one its author "
+        "has not seen; off: `If-Match` is optional.",
     )
     log_level: str = Field(default="info", description="uvicorn log level.")
     access_log: bool = Field(

@@ -8,6 +8,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from fastapi import Request
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -39,8 +41,8 @@ def make_engine(settings: Settings) -> Engine:
     """One engine per process; SQLite gets its pragmas, PostgreSQL a bounded pool."""
     url = make_url(settings.database_url)
     if settings.is_sqlite:
-        if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        if (path := sqlite_file(settings.database_url)) is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 5},
@@ -107,3 +109,32 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 def downgrade(database_url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(database_url), revision)
+
+
+def sqlite_file(database_url: str) -> Path | None:
+    """The file of a SQLite URL; None for PostgreSQL or an in-memory database."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(str(url.database))
+
+
+def shown(database_url: str) -> str:
+    """The URL as messages show it: no password, and a SQLite path made absolute (a relative
+    one is relative to the current folder, which is what surprises)."""
+    url, path = make_url(database_url), sqlite_file(database_url)
+    if path is not None:
+        url = url.set(database=str(path.resolve()))
+    return url.render_as_string(hide_password=True)
+
+
+def schema_revisions(settings: Settings) -> tuple[set[str], set[str]]:
+    """The database's schema revisions (none: no tables yet) and the code's (the newest)."""
+    engine = make_engine(settings)
+    try:
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    finally:
+        engine.dispose()
+    script = ScriptDirectory.from_config(alembic_config(settings.database_url))
+    return current, set(script.get_heads())

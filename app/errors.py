@@ -31,6 +31,17 @@ class FieldError(BaseModel):
     )
 
 
+class Referrers(BaseModel):
+    """The records of one kind that point at a record, so that it cannot be deleted."""
+
+    count: int = Field(description="How many there are in all.")
+    first: list[str] = Field(description="The API paths of the first few, by id.")
+    list: str = Field(
+        description="Where to list them all: the list filtered on the record, or, for the "
+        "facts a source supports, the source's own page."
+    )
+
+
 class Problem(BaseModel):
     """An RFC 9457 problem detail."""
 
@@ -41,6 +52,12 @@ class Problem(BaseModel):
     instance: str | None = Field(default=None, description="The request path.")
     errors: list[FieldError] | None = Field(
         default=None, description="Field-level validation errors (422 only)."
+    )
+    referrers: dict[str, Referrers] | None = Field(
+        default=None,
+        description="A DELETE's 409 when other records point at the record: by kind "
+        "(`headcounts`, `measures`, `talks`, or `facts` for a source), how many, the first "
+        "few, and where to list them all.",
     )
 
 
@@ -58,12 +75,15 @@ class AppError(Exception):
         *,
         status: int | None = None,
         headers: dict[str, str] | None = None,
+        extensions: dict[str, Any] | None = None,
     ):
         super().__init__(detail)
         self.title = title or self.title
         self.detail = detail
         self.status = status or self.status
         self.headers = headers
+        # RFC 9457 extension members: more fields of the problem, documented in `Problem`.
+        self.extensions = extensions or {}
 
 
 class BadRequest(AppError):
@@ -88,6 +108,14 @@ class PreconditionFailed(AppError):
     status = 412
     title = "Precondition Failed"
     slug = "precondition-failed"
+
+
+class PreconditionRequired(AppError):
+    """RFC 6585: the server wants the write to be conditional (`If-Match`)."""
+
+    status = 428
+    title = "Precondition Required"
+    slug = "precondition-required"
 
 
 class Unprocessable(AppError):
@@ -173,8 +201,9 @@ def problem_response(
     slug: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
-    body = problem_body(status, title, detail, request.url.path, slug)
+    body = problem_body(status, title, detail, request.url.path, slug) | (extensions or {})
     if errors is not None:
         body["errors"] = errors
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
@@ -219,6 +248,7 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
         slug=exc.slug,
         errors=errors,
         headers=exc.headers,
+        extensions=exc.extensions,
     )
 
 
@@ -297,13 +327,16 @@ PROBLEMS: dict[int, str] = {
     401: "No API key, or an unknown or revoked one (see `WWW-Authenticate`).",
     403: "The API key lacks the scope this needs.",
     404: "No such record.",
-    409: "The change clashes with existing records (a duplicate `ref`, or records that "
-    "reference this one); `detail` names them.",
+    409: "The change clashes with existing records: a duplicate `ref`, or, for a DELETE, "
+    "records that point at this one (`referrers` counts them by kind, names the first few "
+    "and gives the URL that lists them all).",
     415: "The body's `Content-Type` is not one this endpoint reads.",
     412: "`If-Match` names a version the record no longer has: reread it and retry.",
     413: "The request body is larger than the server takes (`MAX_BODY_BYTES`, "
     "`MAX_IMPORT_BYTES` for imports).",
     422: "Invalid input; `errors` lists each bad field.",
+    428: "This server requires `If-Match` on changes and deletions (`REQUIRE_IF_MATCH`): read "
+    "the record, then send its `ETag` in `If-Match`.",
     429: "Too many requests from this address or API key; retry after `Retry-After` seconds.",
     503: "The database is unreachable; retry after `Retry-After` seconds.",
 }

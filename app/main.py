@@ -31,7 +31,8 @@ DESCRIPTION = """
 Diplomatic-staffing facts — missions, headcounts and caps, expulsions and other measures,
 visa disputes and the talks around them — each tied to a verbatim quote from its source.
 
-* Countries are ISO 3166-1 alpha-2 codes; inputs accept alpha-2 or alpha-3 in any case.
+* Countries are ISO 3166-1 alpha-2 codes; inputs accept alpha-2 or alpha-3 in any case, and
+  nothing else: `UK`, `EL` or `Germany` is refused, with the code meant (`GB`, `GR`, `DE`).
 * Lists return `{items, next_cursor, total}` and a `Link: rel="next"` header; pass
   `cursor` to page on, `count=true` for `total`, `sort=field` or `sort=-field` to order.
 * Dates are ISO 8601; `date_precision` says how exactly a date is known

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 from tests.conftest import NewDatabase
 
 DIPLO = str(Path(sys.executable).parent / "diplo")
+PROJECT = Path(__file__).resolve().parent.parent
 
 
 def _free_port() -> int:
@@ -23,17 +25,34 @@ def _free_port() -> int:
         return port
 
 
-def _diplo(url: str, *args: str) -> str:
-    result = subprocess.run(
+def _run(
+    url: str | None, *args: str, cwd: Path | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`diplo` with DATABASE_URL set to `url`, or unset (the default database) for None."""
+    environ = {name: value for name, value in os.environ.items() if name != "DATABASE_URL"}
+    return subprocess.run(
         [DIPLO, *args],
-        env=os.environ | {"DATABASE_URL": url},
+        env=environ | env | ({"DATABASE_URL": url} if url else {}),
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def _diplo(url: str, *args: str) -> str:
+    result = _run(url, *args)
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def _refused(result: subprocess.CompletedProcess[str], *said: str) -> None:
+    """A user's mistake: a message saying what to do, exit code 1, no traceback."""
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr, result.stderr
+    for words in said:
+        assert words in result.stderr
 
 
 @pytest.fixture
@@ -113,3 +132,66 @@ def test_restore_from_the_cli(new_database: NewDatabase) -> None:
         assert api.delete(f"/v1/events/{event['id']}").status_code == 204
         assert "Restored" in _diplo(url, "restore", "events", str(event["id"]))
         assert api.get(f"/v1/events/{event['id']}").json() == event
+
+
+# The commands that work on an existing database's records (`import` reads an empty file).
+NEED_TABLES = [
+    ["keys", "create", "--name", "editor", "--scope", "write"],
+    ["keys", "list"],
+    ["keys", "revoke", "1"],
+    ["restore", "events", "1"],
+    ["import", "events", "rows.json"],
+    ["db", "downgrade"],
+]
+SET_UP = "run `diplo db upgrade` (or `make run` in the project folder) first"
+
+
+def test_from_another_folder_a_missing_database_is_said_and_not_created(tmp_path: Path) -> None:
+    (tmp_path / "rows.json").write_text("[]")
+    for args in NEED_TABLES:
+        result = _run("sqlite:///./data/diplomacy.db", *args, cwd=tmp_path)
+        where = f"sqlite:///{tmp_path.resolve() / 'data' / 'diplomacy.db'}"
+        _refused(result, f"The database {where} does not exist yet: {SET_UP}")
+        assert [path.name for path in tmp_path.iterdir()] == ["rows.json"], args
+
+
+def test_the_default_database_is_the_project_folders_from_any_folder(tmp_path: Path) -> None:
+    default = PROJECT / "data" / "diplomacy.db"
+    existed = default.exists()
+    result = _run(None, "keys", "list", cwd=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+    assert default.exists() == existed
+    if not existed:  # where `make run` has not made it yet
+        _refused(result, f"The database sqlite:///{default} does not exist yet: {SET_UP}")
+    else:
+        assert result.returncode == 0, result.stderr
+
+
+def test_a_database_without_the_tables_is_said_so_and_seed_sets_it_up(
+    new_database: NewDatabase,
+) -> None:
+    url = new_database()
+    name = str(make_url(url).database)
+    if make_url(url).get_backend_name() == "sqlite":
+        Path(name).touch()  # an empty SQLite database; PostgreSQL's new one is as empty
+    # One command of each kind of check: one that needs the newest schema, and downgrade.
+    for args in (NEED_TABLES[0], ["db", "downgrade"]):
+        _refused(_run(url, *args), name, f"has no tables yet: {SET_UP}")
+    _diplo(url, "db", "upgrade", "0001")
+    _refused(
+        _run(url, "keys", "list"), name, "schema revision 0001", "run `diplo db upgrade` first"
+    )
+    # `seed` sets a database up, as `serve` does: it upgrades the schema first.
+    assert "rows inserted" in _diplo(url, "seed")
+    assert _run(url, "keys", "list").returncode == 0
+
+
+def test_an_unreachable_database_or_a_wrong_setting_is_said_in_one_line() -> None:
+    unreachable = "postgresql+psycopg://diplo:secret@127.0.0.1:1/diplomacy"
+    for args in (["keys", "list"], ["db", "upgrade"]):
+        result = _run(unreachable, *args, DB_CONNECT_TIMEOUT="1")
+        _refused(result, "Cannot use the database postgresql+psycopg://diplo:***@127.0.0.1:1/")
+        assert "secret" not in result.stderr
+    _refused(
+        _run("mysql://localhost/diplomacy", "keys", "list"), "A setting is wrong: DATABASE_URL"
+    )

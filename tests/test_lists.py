@@ -191,6 +191,51 @@ def test_unknown_country_in_a_filter_is_a_422_naming_it(client: TestClient) -> N
     assert problem["errors"][0]["loc"][:2] == ["query", "host_country"]
 
 
+@pytest.mark.parametrize(
+    ("path", "where", "meant"),
+    [
+        ("/v1/missions?host_country=UK", ["query", "host_country", 0], "'GB' (United Kingdom)"),
+        ("/v1/measures?actor_country=US,el", ["query", "actor_country", 1], "'GR' (Greece)"),
+        ("/v1/events?country=russia", ["query", "country", 0], "'RU' (Russian Federation)"),
+        ("/v1/timeline?countries=Germany", ["query", "countries", 0], "'DE' (Germany)"),
+        ("/v1/headcounts/series?host_country=SU", ["query", "host_country", 0], "'RU'"),
+        ("/v1/countries/UK", None, "'GB' (United Kingdom)"),
+        ("/v1/countries/turkey", None, "'TR' (Türkiye)"),
+        ("/v1/relations/US/uk", None, "'GB' (United Kingdom)"),
+    ],
+)
+def test_a_country_alias_or_name_is_refused_with_the_code_meant(
+    client: TestClient, path: str, where: list[str | int] | None, meant: str
+) -> None:
+    """The API takes ISO codes only; for `UK`, `EL` or a country's name it suggests the code.
+    A path names a resource, so there it is a 404; a filter's value, a 422 naming the field."""
+    response = client.get(path)
+    assert response.status_code == (404 if where is None else 422), response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert f"did you mean {meant}" in problem["detail"]
+    if where is not None:
+        assert [e["loc"] for e in problem["errors"]] == [where]
+
+
+def test_a_country_alias_in_a_body_is_refused_with_the_code_meant(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    before = client.get("/v1/officials", params={"count": "true"}).json()["total"]
+    body = {"name": "A. Diplomat", "country": "UK", "citations": [{"source_id": 1, "quote": "x"}]}
+    response = client.post("/v1/officials", json=body, headers=admin)
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["loc"] == ["body", "country"]
+    assert "did you mean 'GB' (United Kingdom)?" in error["msg"]
+    assert client.get("/v1/officials", params={"count": "true"}).json()["total"] == before
+
+
+def test_nothing_is_suggested_where_nothing_is_meant(client: TestClient) -> None:
+    for path in ("/v1/missions?host_country=XX", "/v1/countries/moscow"):
+        assert "did you mean" not in client.get(path).json()["detail"]
+
+
 def test_enum_filter_values_are_checked(client: TestClient) -> None:
     assert client.get("/v1/measures", params={"stage": "proposed,ordered"}).status_code == 200
     response = client.get("/v1/measures", params={"stage": "proposed,rumoured"})

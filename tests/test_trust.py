@@ -223,6 +223,40 @@ def test_two_editors_the_second_gets_412(api: TestClient, keys: dict[str, dict[s
     assert fresh.status_code == 204
 
 
+def test_if_match_is_optional_unless_the_server_requires_it(
+    api: TestClient, db_url: str, keys: dict[str, dict[str, str]]
+) -> None:
+    created = api.post("/v1/events", json=EVENT, headers=keys["write"])
+    path, seen = created.headers["location"], created.headers["etag"]
+    settings = Settings(database_url=db_url, require_if_match=True)
+    with TestClient(create_app(settings), headers=keys["write"]) as strict:
+        for refused in (
+            strict.patch(path, json={"summary": "Unseen."}),
+            strict.patch(path, json={"summary": "Unseen."}, headers={"If-Match": "*"}),
+            strict.delete(path),
+            strict.delete(path, headers={"If-Match": "*"}),
+        ):
+            assert refused.status_code == 428, refused.text
+            assert refused.headers["content-type"] == "application/problem+json"
+            assert f"GET {path}" in refused.json()["detail"]
+            assert "`If-Match`" in refused.json()["detail"]
+        assert strict.get(path).json() == created.json()
+        changed = strict.patch(path, json={"summary": "Seen."}, headers={"If-Match": seen})
+        assert changed.status_code == 200
+        stale = strict.delete(path, headers={"If-Match": seen})
+        assert stale.status_code == 412
+        assert strict.delete(path, headers={"If-Match": changed.headers["etag"]}).status_code == 204
+        # Creating needs no version: there is none yet.
+        assert strict.post("/v1/events", json=EVENT).status_code == 201
+        operations = strict.get("/openapi.json").json()["paths"]["/v1/events/{record_id}"]
+        for method in ("patch", "delete"):
+            assert "428" in operations[method]["responses"]
+    # By default a write without `If-Match` goes through.
+    other = api.post("/v1/events", json=EVENT, headers=keys["write"]).headers["location"]
+    assert api.patch(other, json={"summary": "Blind."}, headers=keys["write"]).status_code == 200
+    assert api.delete(other, headers=keys["write"]).status_code == 204
+
+
 def test_a_records_history_is_public_and_documented_so(api: TestClient) -> None:
     """The key is optional on a history (admins need it for deleted records only)."""
     operation = api.get("/openapi.json").json()["paths"]["/v1/events/{record_id}/history"]["get"]

@@ -1,6 +1,6 @@
 """Writing facts through the API: validated, atomic, referentially safe, on both databases."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -365,3 +365,110 @@ def test_patch_null_follows_the_schema(api: TestClient) -> None:
         assert refused.status_code == 422, (name, refused.text)
         assert [e["loc"] for e in refused.json()["errors"]] == [["body", name]]
     assert api.get(f"/v1/measures/{measure['id']}").json() == cleared.json()
+
+
+# A record others point at cannot be deleted: the 409 counts them all, names the first few, and
+# gives the URL that lists them all.
+MANY = 12  # more than the 10 a 409 used to name, with no sign there were more
+
+
+def _ids_listed_at(api: TestClient, url: str) -> list[int]:
+    # The URL as given, paging options added (httpx's `params` would replace its query).
+    page = api.get(f"{url}{'&' if '?' in url else '?'}count=true&limit=1000")
+    assert page.status_code == 200, page.text
+    body = page.json()
+    assert body["total"] == len(body["items"])
+    return sorted(item["id"] for item in body["items"])
+
+
+def _headcounts_of_a_mission(api: TestClient) -> tuple[str, str, list[int]]:
+    mission = create(api, "missions")
+    ids = [create(api, "headcounts", mission_id=mission["id"])["id"] for _ in range(MANY)]
+    return f"/v1/missions/{mission['id']}", "headcounts", ids
+
+
+def _answers_to_a_measure(api: TestClient) -> tuple[str, str, list[int]]:
+    measure = create(api, "measures")
+    ids = [create(api, "measures", in_response_to=measure["id"])["id"] for _ in range(MANY)]
+    return f"/v1/measures/{measure['id']}", "measures", ids
+
+
+def _talks_on_a_dispute(api: TestClient) -> tuple[str, str, list[int]]:
+    dispute = create(api, "visa-disputes")
+    ids = [create(api, "talks", dispute_id=dispute["id"])["id"] for _ in range(MANY)]
+    return f"/v1/visa-disputes/{dispute['id']}", "talks", ids
+
+
+def _talks_with_an_official(api: TestClient) -> tuple[str, str, list[int]]:
+    """Half the talks have the official take part, the other half quote them."""
+    official = create(api, "officials")["id"]
+    took_part = {"participants": [{"official_id": official, "side": "GB"}]}
+    quoted = {
+        "statements": [
+            {"official_id": official, "kind": "direct", "quote": "Hello", "source_id": 1}
+        ]
+    }
+    ids = [create(api, "talks", **(took_part if i % 2 else quoted))["id"] for i in range(MANY)]
+    return f"/v1/officials/{official}", "talks", ids
+
+
+MADE: dict[str, Callable[[TestClient], tuple[str, str, list[int]]]] = {
+    "mission-headcounts": _headcounts_of_a_mission,
+    "measure-answers": _answers_to_a_measure,
+    "dispute-talks": _talks_on_a_dispute,
+    "official-talks": _talks_with_an_official,
+}
+
+
+@pytest.mark.parametrize("case", sorted(MADE))
+def test_a_409_counts_every_referrer_and_says_where_to_list_them(
+    api: TestClient, case: str
+) -> None:
+    path, kind, ids = MADE[case](api)
+    before = api.get(path).json()
+    response = api.delete(path)
+    assert response.status_code == 409, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    group = problem["referrers"][kind]
+    assert group["count"] == MANY
+    assert group["first"] == [f"/v1/{kind}/{i}" for i in sorted(ids)[:5]]
+    assert _ids_listed_at(api, group["list"]) == sorted(ids)
+    assert list(problem["referrers"]) == [kind]
+    assert f"{kind} ({MANY} in all, listed at {group['list']}:" in problem["detail"]
+    assert f"and {MANY - 5} more" in problem["detail"]
+    assert api.get(path).json() == before
+
+
+def test_a_source_counts_the_facts_citing_it_and_the_talks_quoting_it(api: TestClient) -> None:
+    source = create(api, "sources")["id"]
+    cite: dict[str, Any] = {"citations": [{"source_id": source, "quote": "A line."}]}
+    events = [create(api, "events", **cite)["id"] for _ in range(MANY - 1)]
+    cited_by_talks = create(api, "talks", **cite)["id"]
+    statement = {"kind": "reported", "quote": "They spoke.", "source_id": source}
+    quoted_by_talks = create(api, "talks", statements=[statement])["id"]
+
+    response = api.delete(f"/v1/sources/{source}")
+    assert response.status_code == 409, response.text
+    referrers = response.json()["referrers"]
+    facts = referrers["facts"]
+    assert facts["count"] == MANY  # the events and the talks that cite it
+    assert facts["first"] == [f"/v1/events/{i}" for i in events[:5]]
+    assert facts["list"] == f"/v1/sources/{source}"
+    listed = {fact["url"] for fact in api.get(facts["list"]).json()["facts"]}
+    assert listed == {f"/v1/events/{i}" for i in events} | {f"/v1/talks/{cited_by_talks}"}
+    talks = referrers["talks"]
+    assert talks["count"] == 2  # a statement quoting a source is no fact, but it holds it too
+    assert _ids_listed_at(api, talks["list"]) == sorted([cited_by_talks, quoted_by_talks])
+    assert api.get(f"/v1/sources/{source}").status_code == 200
+
+
+def test_the_409s_fields_are_documented(api: TestClient) -> None:
+    schemas = api.get("/openapi.json").json()["components"]["schemas"]
+    referrers = schemas["Problem"]["properties"]["referrers"]
+    assert referrers["anyOf"][0]["additionalProperties"] == {
+        "$ref": "#/components/schemas/Referrers"
+    }
+    assert set(schemas["Referrers"]["properties"]) == {"count", "first", "list"}
+    for field in schemas["Referrers"]["properties"].values():
+        assert field["description"]

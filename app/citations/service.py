@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from app.citations.models import Citation, RecordType
 from app.kit.spec import Embed
 from app.kit.sql import bound_list, group_by, is_in, prepared, related_rows
-from app.kit.writing import Part, Reference
+from app.kit.writing import FIRST_REFERRERS, Part, Reference, Referrers
 
 citation_table = Citation.__table__  # type: ignore[attr-defined]
 # The sources table, seen from here without importing the sources package (which uses this one).
@@ -175,6 +175,12 @@ def citations_part(record_type: RecordType) -> Part:
     return Part("citations", write, remove, references=[source_exists], add_many=add_many)
 
 
-def facts_citing(connection: Connection, source_id: int) -> list[str]:
+def facts_citing(connection: Connection, source_id: int) -> Referrers | None:
+    """The records that cite a source, in the order they first did; the source's own page
+    (`facts`) lists them all."""
     facts = facts_of(connection, [source_id]).get(source_id, [])
-    return sorted({fact["url"] for fact in facts})[:10]
+    urls = list(dict.fromkeys(fact["url"] for fact in facts))
+    if not urls:
+        return None
+    first = urls[:FIRST_REFERRERS]
+    return Referrers("facts", len(urls), first, f"/v1/sources/{source_id}")

@@ -6,8 +6,9 @@ import pycountry
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.common import CountryCode, lookup, normalize_country
+from app.common import CountryCode
 from app.countries.models import Country
+from app.country_codes import hint, lookup, normalize_country
 from app.errors import NotFound
 from app.kit.spec import ListSpec, Row
 
@@ -70,5 +71,5 @@ def get_country(connection: Connection, code: str) -> Row:
         query = COUNTRY_LIST.base_query().where(c.code == entry.alpha_2)
         row = connection.execute(query).mappings().first()
     if row is None:
-        raise NotFound(detail=f"No country with ISO 3166-1 code '{code}'.")
+        raise NotFound(detail=f"No country with ISO 3166-1 code '{code}'{hint(code) or '.'}")
     return dict(row)

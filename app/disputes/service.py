@@ -3,14 +3,15 @@
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, column, delete, insert, or_, select, table
+from sqlalchemy import Connection, delete, insert, or_, select
 
 from app.citations.models import RecordType
 from app.citations.service import citations_embed, citations_part
 from app.disputes.models import DisputeCreate, VisaDispute, VisaDisputeIssue
 from app.kit.spec import Embed, ListSpec, Row
 from app.kit.sql import group_by, is_in, prepared, related_rows
-from app.kit.writing import Part, WriteSpec, pointing_at
+from app.kit.writing import Part, WriteSpec, listed_by
+from app.talks.service import TALKS_LIST
 
 dispute_table = VisaDispute.__table__  # type: ignore[attr-defined]
 issue_table = VisaDisputeIssue.__table__  # type: ignore[attr-defined]
@@ -65,8 +66,6 @@ DISPUTE_LIST = ListSpec(
     shape=_shape,
 )
 
-_talks = table("talks_round", column("id"), column("dispute_id"))
-
 
 def _write_issues(connection: Connection, dispute_id: int, issues: list[str]) -> None:
     _delete_issues(connection, dispute_id)
@@ -93,6 +92,6 @@ DISPUTE_WRITE = WriteSpec(
     create_model=DisputeCreate,
     listing=DISPUTE_LIST,
     parts=[Part("issues", _write_issues, _delete_issues), citations_part(RecordType.visa_dispute)],
-    dependents=[pointing_at(_talks.c.dispute_id, "/v1/talks/{id}")],
+    dependents=[listed_by("talks", TALKS_LIST, "dispute_id")],
     to_columns=_to_columns,
 )

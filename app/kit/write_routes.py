@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from app.common import with_article
 from app.db import get_engine, read_connection, write_transaction
-from app.errors import NotFound, problems
+from app.errors import NotFound, PreconditionRequired, problems
 from app.kit.auth import AdminPrincipal, Credentials, Scope, WritePrincipal, authorize
 from app.kit.changelog import ChangeRead, ch, change_table, present
 from app.kit.importing import ImportReport, format_of, import_rows, parse
@@ -25,7 +25,10 @@ from app.kit.writing import WriteSpec, create_record, delete_record, restore_rec
 
 IfMatch = Annotated[
     str | None,
-    Header(description="The ETag you read; if the record changed since, the answer is 412."),
+    Header(
+        description="The ETag you read; if the record changed since, the answer is 412. "
+        "Required where the server sets `REQUIRE_IF_MATCH` (without it: 428)."
+    ),
 ]
 
 HISTORY = ListSpec(
@@ -58,6 +61,16 @@ class ImportResult(BaseModel):
     unchanged: int = Field(description="Existing records the file left as they were.")
 
 
+def _require_if_match(request: Request, if_match: str | None, path: str) -> None:
+    """With `REQUIRE_IF_MATCH`, a change or deletion must name the version it was made from.
+    `*` names none (it matches any), so it does not do."""
+    if request.app.state.settings.require_if_match and (if_match or "*").strip() == "*":
+        raise PreconditionRequired(
+            detail=f"This server requires `If-Match` to change or delete a record: GET {path}, "
+            "then send its `ETag` in `If-Match` (if it changed in between, the answer is 412)."
+        )
+
+
 def add_write_routes(
     router: APIRouter,
     *,
@@ -85,6 +98,7 @@ def add_write_routes(
         who: WritePrincipal,
         if_match: IfMatch = None,
     ) -> Response:
+        _require_if_match(request, if_match, f"{prefix}/{record_id}")
         patch = payload.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
         with write_transaction(get_engine(request)) as connection:
             record = update_record(
@@ -95,6 +109,7 @@ def add_write_routes(
     def delete(
         record_id: RecordId, request: Request, who: WritePrincipal, if_match: IfMatch = None
     ) -> Response:
+        _require_if_match(request, if_match, f"{prefix}/{record_id}")
         with write_transaction(get_engine(request)) as connection:
             delete_record(connection, spec, record_id, actor=who.key_id, if_match=if_match)
         return Response(status_code=204)
@@ -161,8 +176,9 @@ def add_write_routes(
             f"Change {a_noun}",
             f"Changes the fields given (`write` scope); the others stay. The changed {noun} must "
             "pass every check a new one does; `citations`, when given, replace the old ones. "
-            "Send `If-Match` with the ETag you read: if someone changed it since, 412.",
-            {200: {"model": read_model}, **problems(401, 403, 404, 409, 412, 422, 503)},
+            "Send `If-Match` with the ETag you read: if someone changed it since, 412. A server "
+            "that sets `REQUIRE_IF_MATCH` refuses a change without it: 428.",
+            {200: {"model": read_model}, **problems(401, 403, 404, 409, 412, 422, 428, 503)},
         ),
         (
             "/{record_id:int}",
@@ -171,8 +187,13 @@ def add_write_routes(
             204,
             f"Delete {a_noun}",
             f"Deletes the {noun} with its citations and parts (`write` scope). While other "
-            "records point at it, the answer is a 409 naming them. `If-Match` as for PATCH.",
-            {204: {"description": "Deleted."}, **problems(401, 403, 404, 409, 412, 422, 503)},
+            "records point at it, the answer is a 409 whose `referrers` counts them by kind, "
+            "names the first few, and gives the URL that lists them all. `If-Match` as for "
+            "PATCH.",
+            {
+                204: {"description": "Deleted."},
+                **problems(401, 403, 404, 409, 412, 422, 428, 503),
+            },
         ),
         (
             "/import",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import ColumnClause, Connection, Table, delete, insert, select, update
+from sqlalchemy import Column, Connection, Table, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import TableClause
 
@@ -32,20 +32,43 @@ class Reference:
     column: str = "id"
 
 
-Dependents = Callable[[Connection, int], list[str]]
-"""Finds the records (as API paths) that point at a record: while any exist, it stays."""
+FIRST_REFERRERS = 5
+"""How many of the records pointing at a record a 409 names; it counts them all, and gives the
+URL that lists them all."""
 
 
-def pointing_at(column: ColumnClause[Any], path: str, id_column: str = "id") -> Dependents:
-    """Records of `column`'s table whose `column` holds the id; `path` formats their id."""
-    assert column.table is not None
-    owner = column.table.c[id_column]
+@dataclass(frozen=True)
+class Referrers:
+    """The records of one kind that point at a record: while there are any, it stays."""
 
-    def find(connection: Connection, record_id: int) -> list[str]:
-        ids = connection.execute(
-            select(owner).where(column == record_id).order_by(owner).limit(10)
-        ).scalars()
-        return [path.format(id=i) for i in ids]
+    kind: str  # the resource, as in the URL ("headcounts"), or "facts" for a source's
+    count: int
+    first: list[str]  # API paths of the first few, by id
+    list: str  # the URL that lists them all
+
+
+Dependents = Callable[[Connection, int], Referrers | None]
+"""Finds the records of one kind that point at a record; None when there are none."""
+
+
+def listed_by(resource: str, listing: ListSpec, filter_name: str) -> Dependents:
+    """The records of a list (`/v1/{resource}`) that its filter `filter_name` finds for the id.
+    The count comes from that filter, so the list URL a 409 gives shows exactly them."""
+    target = listing.filters[filter_name]
+    id_column = listing.id_column
+
+    def find(connection: Connection, record_id: int) -> Referrers | None:
+        if isinstance(target, Column):
+            condition = target == record_id
+        else:
+            condition = target(lambda column: column == record_id)
+        ids = select(id_column).where(*listing.where, condition)
+        first = connection.execute(ids.order_by(id_column).limit(FIRST_REFERRERS)).scalars()
+        paths = [f"/v1/{resource}/{i}" for i in first]
+        if not paths:  # the usual case: one query, as cheap as before
+            return None
+        count = connection.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
+        return Referrers(resource, count, paths, f"/v1/{resource}?{filter_name}={record_id}")
 
     return find
 
@@ -293,20 +316,36 @@ def delete_record(
 ) -> None:
     """Deletes the record and what it owns; 409 naming the records that still point at it."""
     before = _lock(connection, spec, record_id, if_match)
-    blockers = list(
-        dict.fromkeys(path for find in spec.dependents for path in find(connection, record_id))
-    )
+    blockers = [found for find in spec.dependents if (found := find(connection, record_id))]
     if blockers:
-        raise Conflict(
-            detail=f"{spec.noun.capitalize()} {record_id} is referenced by "
-            f"{', '.join(blockers)}; change or delete those first."
-        )
+        raise _referenced(spec, record_id, blockers)
     for part in spec.parts:
         part.delete(connection, record_id)
     if spec.on_delete:
         spec.on_delete(connection, record_id)
     connection.execute(delete(spec.table).where(spec.table.c.id == record_id))
     record_change(connection, spec.resource, record_id, Action.delete, actor, before, None)
+
+
+def _referenced(spec: WriteSpec, record_id: int, blockers: list[Referrers]) -> Conflict:
+    """A 409 that counts the referrers of each kind, names the first few, and says where to
+    list them all, in words and in `referrers`."""
+
+    def said(group: Referrers) -> str:
+        more = group.count - len(group.first)
+        named = ", ".join(group.first) + (f" and {more} more" if more else "")
+        return f"{group.kind} ({group.count} in all, listed at {group.list}: {named})"
+
+    return Conflict(
+        detail=f"{spec.noun.capitalize()} {record_id} is referenced by "
+        f"{' and '.join(said(group) for group in blockers)}; change or delete those first.",
+        extensions={
+            "referrers": {
+                group.kind: {"count": group.count, "first": group.first, "list": group.list}
+                for group in blockers
+            }
+        },
+    )
 
 
 def restore_record(

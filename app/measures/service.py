@@ -9,7 +9,7 @@ from app.citations.models import RecordType
 from app.citations.service import citations_embed, citations_part
 from app.errors import Unprocessable, field_error
 from app.kit.spec import ListSpec
-from app.kit.writing import Reference, WriteSpec, pointing_at
+from app.kit.writing import Reference, WriteSpec, listed_by
 from app.measures.models import ExpulsionCreate, Measure, MeasureCreate, MeasureKind
 
 measure_table = Measure.__table__  # type: ignore[attr-defined]
@@ -82,7 +82,7 @@ MEASURE_WRITE = WriteSpec(
     listing=MEASURE_LIST,
     references=[Reference("in_response_to", measure_table, "measure")],
     parts=[citations_part(RecordType.measure)],
-    dependents=[pointing_at(c.in_response_to, "/v1/measures/{id}")],
+    dependents=[listed_by("measures", MEASURE_LIST, "in_response_to")],
     after_write=_no_cycle,
 )
 EXPULSION_WRITE = replace(

@@ -4,14 +4,15 @@ change of status adds to the history."""
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, column, delete, insert, select, table
+from sqlalchemy import Connection, delete, insert, select
 
 from app.citations.models import RecordType
 from app.citations.service import citations_embed, citations_part, load_citations
 from app.errors import Unprocessable, field_error
+from app.headcounts.service import HEADCOUNT_LIST
 from app.kit.spec import Embed, ListSpec
 from app.kit.sql import group_by, is_in, prepared, related_rows
-from app.kit.writing import WriteSpec, pointing_at
+from app.kit.writing import WriteSpec, listed_by
 from app.missions.models import Mission, MissionCreate, MissionStatusChange
 
 mission_table = Mission.__table__  # type: ignore[attr-defined]
@@ -74,8 +75,6 @@ MISSION_LIST = ListSpec(
     search_columns=[m.city],
 )
 
-_headcount = table("headcount", column("id"), column("mission_id"))
-
 
 def _record_status(
     connection: Connection, mission_id: int, data: dict[str, Any], before: dict[str, Any] | None
@@ -126,7 +125,7 @@ MISSION_WRITE = WriteSpec(
     create_model=MissionCreate,
     listing=MISSION_LIST,
     parts=[citations_part(RecordType.mission)],
-    dependents=[pointing_at(_headcount.c.mission_id, "/v1/headcounts/{id}")],
+    dependents=[listed_by("headcounts", HEADCOUNT_LIST, "mission_id")],
     after_write=_record_status,
     on_delete=_delete_history,
 )

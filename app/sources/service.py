@@ -1,12 +1,13 @@
 """Sources: the documents facts come from, each with the facts it supports."""
 
-from sqlalchemy import Connection, column, table
+from sqlalchemy import Connection
 
 from app.citations.service import facts_citing, facts_of
 from app.errors import NotFound
 from app.kit.spec import ListSpec, Row
-from app.kit.writing import WriteSpec, pointing_at
+from app.kit.writing import WriteSpec, listed_by
 from app.sources.models import Source, SourceCreate
+from app.talks.service import TALKS_LIST
 
 source_table = Source.__table__  # type: ignore[attr-defined]
 
@@ -33,16 +34,12 @@ def get_source(connection: Connection, source_id: int) -> Row:
     return source
 
 
-_statement = table("talks_statement", column("id"), column("talks_id"), column("source_id"))
-
 SOURCE_WRITE = WriteSpec(
     table=source_table,
     resource="sources",
     create_model=SourceCreate,
     listing=SOURCE_LIST,
     get=get_source,
-    dependents=[
-        facts_citing,
-        pointing_at(_statement.c.source_id, "/v1/talks/{id}", id_column="talks_id"),
-    ],
+    # Facts cite sources; talks also quote statements from them, which are not facts.
+    dependents=[facts_citing, listed_by("talks", TALKS_LIST, "source_id")],
 )

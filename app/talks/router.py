@@ -20,6 +20,12 @@ class TalksQuery(DatedQuery, SearchQuery):
     )
     outcome: CommaList[TalksOutcome] | None = Field(default=None, description="Outcomes.")
     city: str | None = Field(default=None, description="The city, exactly.")
+    official_id: IdList | None = Field(
+        default=None, description="Talks these officials took part in or are quoted at."
+    )
+    source_id: IdList | None = Field(
+        default=None, description="Talks that cite these sources or quote statements from them."
+    )
 
 
 add_read_routes(

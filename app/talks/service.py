@@ -3,21 +3,23 @@
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Table, column, delete, insert, select, table
+from sqlalchemy import Connection, Table, column, delete, insert, or_, select, table
 
 from app.citations.models import RecordType
-from app.citations.service import citations_embed, citations_part
+from app.citations.service import citation_table, citations_embed, citations_part
 from app.kit.spec import Embed, ListSpec
 from app.kit.sql import group_by, is_in, prepared, related_rows
 from app.kit.writing import Part, Reference, WriteSpec
-from app.officials.service import official_table
 from app.talks.models import Talks, TalksCreate, TalksParticipant, TalksStatement
 
 talks_table = Talks.__table__  # type: ignore[attr-defined]
 participant_table = TalksParticipant.__table__  # type: ignore[attr-defined]
 statement_table = TalksStatement.__table__  # type: ignore[attr-defined]
 t = talks_table.c
+# Named by table, not imported: the officials package lists talks as what points at them.
+official_table = table("official", column("id"), column("name"), column("title"))
 o = official_table.c
+cit = citation_table.c
 
 
 p = participant_table.c
@@ -75,6 +77,18 @@ TALKS_LIST = ListSpec(
         "host_country": t.host_country,
         "outcome": t.outcome,
         "city": t.city,
+        "official_id": lambda isin: or_(
+            t.id.in_(select(p.talks_id).where(isin(p.official_id))),
+            t.id.in_(select(s.talks_id).where(isin(s.official_id))),
+        ),
+        "source_id": lambda isin: or_(
+            t.id.in_(
+                select(cit.record_id).where(
+                    cit.record_type == RecordType.talks.value, isin(cit.source_id)
+                )
+            ),
+            t.id.in_(select(s.talks_id).where(isin(s.source_id))),
+        ),
     },
     embeds=[
         Embed("participants", load_participants),
