@@ -3,6 +3,8 @@ with the exports, on both databases."""
 
 import csv
 import io
+import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.main import create_app
 from tests.conftest import NewDatabase, make_key, seeded
-from tests.test_cli import _diplo
+from tests.test_cli import DIPLO, _diplo
 
 CITE = [{"source_id": 1, "quote": "the number of diplomats"}]
 RESOURCES = [
@@ -192,3 +194,59 @@ def test_import_from_the_cli(db: str, tmp_path: Path, api: TestClient) -> None:
     assert "4 would be created" in _diplo(db, "import", "headcounts", str(path), "--dry-run")
     assert "4 were created" in _diplo(db, "import", "headcounts", str(path))
     assert "4 unchanged" in _diplo(db, "import", "headcounts", str(path))
+
+
+def _csv_header(api: TestClient) -> bytes:
+    exported: bytes = api.get("/v1/headcounts", params={"format": "csv"}).content
+    return exported.split(b"\n")[0] + b"\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "media_type"),
+    [
+        (b"", "application/json"),
+        (b" \n\t ", "application/json"),
+        (b"[]", "application/json"),
+        (b" [ ]\n", "application/json"),
+        (b"", "application/x-ndjson"),
+        (b"\n\n", "application/x-ndjson"),
+        (b"", "text/csv"),
+        (b"\r\n", "text/csv"),
+        (b"HEADER", "text/csv"),
+        (b"HEADER\r\n\r\n", "text/csv"),
+    ],
+)
+def test_a_file_with_no_records_is_refused(api: TestClient, body: bytes, media_type: str) -> None:
+    body = body.replace(b"HEADER\r\n", _csv_header(api)).replace(b"HEADER", _csv_header(api))
+    before, logged = total(api, "headcounts"), changes(api)
+    for dry_run in ("false", "true"):
+        response = send(api, "headcounts", body, media_type, dry_run=dry_run)
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        assert problem["detail"].startswith("The file holds no records")
+        assert problem["errors"] == [
+            {"loc": ["body"], "msg": "holds no records", "type": "empty_import"}
+        ]
+    assert (total(api, "headcounts"), changes(api)) == (before, logged)
+
+
+@pytest.mark.parametrize("name", ["empty.csv", "header.csv", "blank.ndjson", "empty.json"])
+def test_the_cli_refuses_a_file_with_no_records(
+    db: str, tmp_path: Path, api: TestClient, name: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes({"header.csv": _csv_header(api), "empty.json": b"[]"}.get(name, b"\n"))
+    before = total(api, "headcounts")
+    result = subprocess.run(
+        [DIPLO, "import", "headcounts", str(path)],
+        env=os.environ | {"DATABASE_URL": db},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("The file holds no records"), result.stderr
+    assert "Traceback" not in result.stderr
+    assert total(api, "headcounts") == before

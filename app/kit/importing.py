@@ -3,7 +3,8 @@
 JSON (an array), NDJSON or CSV (the columns the CSV export writes, so export → import
 round-trips). Every row is checked before anything is written; one bad row rejects the file
 with a report of every bad row. Rows are matched to existing records by `ref`, so importing
-the same file twice changes nothing.
+the same file twice changes nothing. A file with no records is refused: an empty body is far
+more often a mistake (`curl --data-binary @missing.csv` sends nothing) than an intent.
 """
 
 import csv
@@ -113,11 +114,14 @@ def _csv_rows(text: str, model: type[BaseModel]) -> list[dict[str, Any]]:
 
 
 def parse(content: bytes, fmt: str, model: type[BaseModel]) -> list[dict[str, Any]]:
-    """The file's records as rows; 400 when the file cannot be read at all."""
+    """The file's records as rows; 400 when the file cannot be read at all, 422 when it holds
+    no record."""
+    if not content or content.isspace():
+        raise _nothing_to_import()
     try:
         if fmt == "csv":
-            return _csv_rows(content.decode("utf-8-sig"), model)
-        if fmt == "ndjson":
+            rows: Any = _csv_rows(content.decode("utf-8-sig"), model)
+        elif fmt == "ndjson":
             rows = [orjson.loads(line) for line in content.splitlines() if line.strip()]
         else:
             rows = orjson.loads(content)
@@ -127,7 +131,19 @@ def parse(content: bytes, fmt: str, model: type[BaseModel]) -> list[dict[str, An
         ) from error
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
         raise BadRequest("Invalid import file", "The file must hold a list of JSON objects.")
+    if not rows:
+        raise _nothing_to_import()
     return rows
+
+
+def _nothing_to_import() -> Unprocessable:
+    refused = Unprocessable([{"loc": ["body"], "msg": "holds no records", "type": "empty_import"}])
+    refused.detail = (
+        "The file holds no records (it is empty, blank, `[]` or a CSV header alone), so nothing "
+        "was imported. If you sent it with curl, check its path: `--data-binary @FILE` sends "
+        "nothing when FILE cannot be read."
+    )
+    return refused
 
 
 def _error(row: int, loc: list[Any], msg: str, kind: str) -> dict[str, Any]:

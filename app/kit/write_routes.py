@@ -184,7 +184,8 @@ def add_write_routes(
             "(the columns the CSV export writes), by `Content-Type`. All or nothing: one bad "
             "row rejects the file with a 422 listing every bad row (row number, field, reason). "
             "Rows whose `ref` exists update that record, or change nothing if equal, so a "
-            "second import of the same file changes nothing.",
+            "second import of the same file changes nothing. A file with no records (empty, "
+            "blank, `[]`, a CSV header alone) is a 422: nothing was imported.",
             {200: {"model": ImportResult}, **problems(400, 401, 403, 409, 415, 422, 503)},
         ),
         (
