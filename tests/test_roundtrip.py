@@ -1,9 +1,13 @@
 """Exports a journalist can trust: for every resource with imports, an export imported back
-changes nothing, value for value (records without `ref` included). On both databases."""
+changes nothing, value for value (records without `ref` included); CSV exports disarm
+spreadsheet formulas, and importing them gives back the exact text. On both databases."""
 
+import csv
+import io
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 
@@ -13,7 +17,7 @@ from tests.conftest import NewDatabase, make_key, seeded
 
 CITE = [{"source_id": 1, "quote": "the number of diplomats"}]
 
-# Text a spreadsheet would run as a formula, or that looks like a quote put before one,
+# Text a spreadsheet would run as a formula, or that looks like the quote an export adds,
 # with the CSV cell each must export as (OWASP's rule: a `'` before =, +, -, @, tab, CR).
 TEXTS: list[tuple[str, str]] = [
     ('=HYPERLINK("http://example.org/x","click")', '\'=HYPERLINK("http://example.org/x","click")'),
@@ -200,3 +204,61 @@ def test_an_export_imported_back_changes_nothing(api: TestClient, resource: str,
     }
     assert records(api, resource) == before
     assert last_change(api) == logged
+
+
+@pytest.mark.parametrize("resource", RESOURCES)
+def test_csv_exports_disarm_formulas_and_imports_restore_the_text(
+    api: TestClient, resource: str
+) -> None:
+    _, column = RESOURCES[resource]
+    exported = api.get(f"/v1/{resource}", params={"format": "csv"})
+    table = list(csv.reader(io.StringIO(exported.text, newline="")))
+    header = table[0]
+    cells = [row[header.index(column)] for row in table[1:]]
+    # (Ref-less headcounts have no text to show: only every other one shows its text.)
+    for _, cell in TEXTS if resource != "headcounts" else TEXTS[1::2]:
+        assert cell in cells
+
+    # The same file without its ids: ref-less rows become new records, which must hold the
+    # very texts of the records they were exported from; rows with a ref match their record
+    # (a headcount's ref is the text) and leave it as it is.
+    before = records(api, resource)[: len(table) - 1]
+    without_ids = io.StringIO()
+    writer = csv.writer(without_ids)
+    for row in table:
+        writer.writerow([cell for name, cell in zip(header, row, strict=True) if name != "id"])
+    report = send(api, resource, without_ids.getvalue().encode(), "text/csv")
+    assert report.status_code == 200, report.text
+    copied = [item for item in before if item["ref"] is None]
+    assert report.json() == {
+        "dry_run": False,
+        "rows": len(before),
+        "created": len(copied),
+        "updated": 0,
+        "unchanged": len(before) - len(copied),
+    }
+    copies = records(api, resource)[len(before) : len(before) + len(copied)]
+    assert [_without_ids(copy) for copy in copies] == [_without_ids(item) for item in copied]
+
+
+def _without_ids(value: Any) -> Any:
+    """A record, and the parts it holds (a mission's status history), without their own ids."""
+    if isinstance(value, dict):
+        return {key: _without_ids(inner) for key, inner in value.items() if key != "id"}
+    if isinstance(value, list):
+        return [_without_ids(inner) for inner in value]
+    return value
+
+
+def test_ndjson_exports_keep_the_text_as_it_is(api: TestClient) -> None:
+    lines = api.get("/v1/events", params={"format": "ndjson"}).text.splitlines()
+    summaries = {orjson.loads(line)["summary"] for line in lines}
+    assert {text for text, _ in TEXTS} <= summaries
+
+
+def test_the_timeline_csv_disarms_formulas(api: TestClient) -> None:
+    exported = api.get("/v1/timeline", params={"format": "csv", "kinds": "event"})
+    titles = [row["title"] for row in csv.DictReader(io.StringIO(exported.text, newline=""))]
+    assert '\'=HYPERLINK("http://example.org/x","click")' in titles
+    assert "''=quoted already" in titles
+    assert not [title for title in titles if title[:1] in ("=", "+", "-", "@", "\t", "\r")]

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, select
 
 from app.common import MAX_ID, with_article
 from app.errors import BadRequest, Unprocessable
+from app.kit.formulas import restored
 from app.kit.listing import fetch_many
 from app.kit.spec import Row
 from app.kit.writing import (
@@ -99,9 +100,11 @@ def _csv_rows(text: str, model: type[BaseModel]) -> list[dict[str, Any]]:
     rows = []
     for record in csv.DictReader(io.StringIO(text)):
         row: dict[str, Any] = {}
-        for column, cell in record.items():
+        for column, raw in record.items():
             if column is None:
                 raise BadRequest("Invalid CSV", "A row has more cells than the header.")
+            # The quote an export puts before a would-be spreadsheet formula comes off first.
+            cell = restored(raw) if raw else raw
             value: Any = None if cell in ("", None) else cell
             outer, _, inner = column.partition(".")
             field = model.model_fields.get(outer)

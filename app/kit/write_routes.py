@@ -192,8 +192,10 @@ def add_write_routes(
             f"nothing. A row whose `id` names no {noun} is a 422 (remove the id to create a new "
             "one), as is a row whose `ref` belongs to another record than its `id`, or two rows "
             "about one record. With an `id`, a `ref` no record has is the record's new `ref`."
-            "\n\nA file with no records (empty, blank, `[]`, a CSV header alone) is a 422: "
-            "nothing was imported.",
+            "\n\nCSV cells that begin with `'` and then `=`, `+`, `-`, `@`, tab or carriage "
+            "return lose that first `'`, which the CSV export adds against spreadsheet "
+            "formulas. A file with no records (empty, blank, `[]`, a CSV header alone) is a "
+            "422: nothing was imported.",
             {200: {"model": ImportResult}, **problems(400, 401, 403, 409, 415, 422, 503)},
         ),
         (
