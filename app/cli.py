@@ -227,8 +227,9 @@ def import_file(
     except Unprocessable as error:
         typer.echo(error.detail, err=True)
         for problem in error.errors:
-            field = ".".join(str(part) for part in problem["loc"][2:])
-            typer.echo(f"  row {problem['row']}: {field}: {problem['msg']}", err=True)
+            if "row" in problem:  # not so when the whole file is refused (no records)
+                field = ".".join(str(part) for part in problem["loc"][2:])
+                typer.echo(f"  row {problem['row']}: {field}: {problem['msg']}", err=True)
         raise typer.Exit(1) from error
     except AppError as error:
         _fail(error.detail)

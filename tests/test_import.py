@@ -1,8 +1,10 @@
-"""Bulk import: all or nothing, every bad row reported, idempotent by `ref`, round-trips
-with the exports, on both databases."""
+"""Bulk import: all or nothing, every bad row reported, rows matched by `id` then `ref`,
+files with no records refused, on both databases. (Export → import: tests/test_roundtrip.py.)"""
 
 import csv
 import io
+import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,19 +16,9 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.main import create_app
 from tests.conftest import NewDatabase, make_key, seeded
-from tests.test_cli import _diplo
+from tests.test_cli import DIPLO, _diplo
 
 CITE = [{"source_id": 1, "quote": "the number of diplomats"}]
-RESOURCES = [
-    "missions",
-    "headcounts",
-    "measures",
-    "visa-disputes",
-    "talks",
-    "officials",
-    "events",
-    "sources",
-]
 
 
 @pytest.fixture(scope="module")
@@ -157,26 +149,6 @@ def test_changed_rows_update_by_ref(api: TestClient) -> None:
     assert (found["ref"], found["count"]) == ("upd-1", 999)
 
 
-@pytest.mark.parametrize("resource", RESOURCES)
-@pytest.mark.parametrize("fmt", ["csv", "ndjson"])
-def test_export_then_import_round_trips(api: TestClient, resource: str, fmt: str) -> None:
-    exported = api.get(f"/v1/{resource}", params={"format": fmt})
-    rows = total(api, resource)
-    media_type = exported.headers["content-type"].split(";")[0]
-    report = send(api, resource, exported.content, media_type)
-    assert report.status_code == 200, report.text
-    body = report.json()
-    with_ref = sum(1 for item in _all(api, resource) if item["ref"])
-    assert body["unchanged"] == with_ref
-    assert body["updated"] == 0
-    assert total(api, resource) == rows + body["created"]
-
-
-def _all(api: TestClient, resource: str) -> list[dict[str, Any]]:
-    text = api.get(f"/v1/{resource}", params={"format": "ndjson"}).text
-    return [orjson.loads(line) for line in text.splitlines()]
-
-
 def test_unreadable_or_unknown_files_are_refused(api: TestClient) -> None:
     assert send(api, "events", b"<xml/>", "application/xml").status_code == 415
     assert send(api, "events", b"[{", "application/json").status_code == 400
@@ -192,3 +164,165 @@ def test_import_from_the_cli(db: str, tmp_path: Path, api: TestClient) -> None:
     assert "4 would be created" in _diplo(db, "import", "headcounts", str(path), "--dry-run")
     assert "4 were created" in _diplo(db, "import", "headcounts", str(path))
     assert "4 unchanged" in _diplo(db, "import", "headcounts", str(path))
+
+
+def one_headcount(api: TestClient, **changes: Any) -> dict[str, Any]:
+    """A new headcount, as the API reads it back (id included, as exports give it)."""
+    created = api.post("/v1/headcounts", json={**headcounts(1, "one")[0], "ref": None, **changes})
+    assert created.status_code == 201, created.text
+    record: dict[str, Any] = created.json()
+    return record
+
+
+def refused(api: TestClient, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The row errors of an import that must be refused, having checked that it changed
+    nothing."""
+    before, logged = total(api, "headcounts"), changes(api)
+    response = send(api, "headcounts", orjson.dumps(rows), "application/json")
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert (total(api, "headcounts"), changes(api)) == (before, logged)
+    errors: list[dict[str, Any]] = response.json()["errors"]
+    return [{key: e[key] for key in ("row", "loc", "msg")} for e in errors]
+
+
+def test_a_row_with_an_id_is_about_that_record_even_without_a_ref(api: TestClient) -> None:
+    record = one_headcount(api, count=3)
+    row = {**record, "count": 4}
+    dry = send(api, "headcounts", orjson.dumps([row]), "application/json", dry_run="true")
+    assert dry.json() == {"dry_run": True, "rows": 1, "created": 0, "updated": 1, "unchanged": 0}
+    assert api.get(f"/v1/headcounts/{record['id']}").json()["count"] == 3
+    before = total(api, "headcounts")
+    report = send(api, "headcounts", orjson.dumps([row]), "application/json")
+    assert report.json() == {
+        "dry_run": False,
+        "rows": 1,
+        "created": 0,
+        "updated": 1,
+        "unchanged": 0,
+    }
+    assert api.get(f"/v1/headcounts/{record['id']}").json() == row
+    assert total(api, "headcounts") == before
+    # The id column of a CSV is read the same way, and a new ref is just a changed field.
+    renamed = {**row, "ref": "given-a-ref-later"}
+    report = send(api, "headcounts", as_csv([renamed]), "text/csv")
+    assert report.json()["updated"] == 1
+    assert api.get(f"/v1/headcounts/{record['id']}").json() == renamed
+
+
+def test_an_id_that_names_no_record_is_refused_naming_the_row(api: TestClient) -> None:
+    rows = headcounts(2, "unknown-id")
+    rows[1]["id"] = 99999
+    assert refused(api, rows) == [
+        {
+            "row": 2,
+            "loc": ["row", 2, "id"],
+            "msg": "no headcount with id 99999; remove the id (or the whole id column) to "
+            "create a new headcount",
+        }
+    ]
+    rows[1]["id"] = "two"
+    assert [e["loc"] for e in refused(api, rows)] == [["row", 2, "id"]]
+    rows[1]["id"] = 2**40  # no such record either, on PostgreSQL's 32-bit ids too
+    assert [e["loc"] for e in refused(api, rows)] == [["row", 2, "id"]]
+
+
+def test_an_id_and_a_ref_must_name_the_same_record(api: TestClient) -> None:
+    first = one_headcount(api, ref="pair-first")
+    second = one_headcount(api, ref="pair-second")
+    assert refused(api, [{**first, "ref": "pair-second"}]) == [
+        {
+            "row": 1,
+            "loc": ["row", 1, "ref"],
+            "msg": f"ref 'pair-second' belongs to headcount {second['id']}, not to headcount "
+            f"{first['id']} (the id)",
+        }
+    ]
+    # Two rows about one record (by id twice, or by id and by ref) would be two truths.
+    plain = one_headcount(api)
+    assert [e["loc"] for e in refused(api, [plain, {**plain, "count": 1}])] == [["row", 2, "id"]]
+    by_ref = {key: value for key, value in first.items() if key != "id"}
+    assert [e["loc"] for e in refused(api, [first, by_ref])] == [["row", 2, "ref"]]
+    assert api.get(f"/v1/headcounts/{first['id']}").json() == first
+
+
+def test_expulsions_import_only_expulsions(api: TestClient) -> None:
+    freeze = api.post(
+        "/v1/measures",
+        json={
+            "kind": "freeze",
+            "stage": "considered",
+            "actor_country": "RU",
+            "target_country": "US",
+            "ref": "a-freeze-not-an-expulsion",
+            "citations": CITE,
+        },
+    ).json()
+    row = {key: freeze[key] for key in ("stage", "actor_country", "target_country", "citations")}
+    before, logged = total(api, "measures"), changes(api)
+    for named in ({"ref": freeze["ref"]}, {"id": freeze["id"]}):
+        response = send(api, "expulsions", orjson.dumps([{**row, **named}]), "application/json")
+        assert response.status_code == 422, response.text
+        [error] = response.json()["errors"]
+        assert error["msg"] in (
+            "ref 'a-freeze-not-an-expulsion' belongs to a measure that is not an expulsion",
+            f"no expulsion with id {freeze['id']}; remove the id (or the whole id column) to "
+            "create a new expulsion",
+        )
+    assert (total(api, "measures"), changes(api)) == (before, logged)
+
+
+def _csv_header(api: TestClient) -> bytes:
+    exported: bytes = api.get("/v1/headcounts", params={"format": "csv"}).content
+    return exported.split(b"\n")[0] + b"\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "media_type"),
+    [
+        (b"", "application/json"),
+        (b" \n\t ", "application/json"),
+        (b"[]", "application/json"),
+        (b" [ ]\n", "application/json"),
+        (b"", "application/x-ndjson"),
+        (b"\n\n", "application/x-ndjson"),
+        (b"", "text/csv"),
+        (b"\r\n", "text/csv"),
+        (b"HEADER", "text/csv"),
+        (b"HEADER\r\n\r\n", "text/csv"),
+    ],
+)
+def test_a_file_with_no_records_is_refused(api: TestClient, body: bytes, media_type: str) -> None:
+    body = body.replace(b"HEADER\r\n", _csv_header(api)).replace(b"HEADER", _csv_header(api))
+    before, logged = total(api, "headcounts"), changes(api)
+    for dry_run in ("false", "true"):
+        response = send(api, "headcounts", body, media_type, dry_run=dry_run)
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        assert problem["detail"].startswith("The file holds no records")
+        assert problem["errors"] == [
+            {"loc": ["body"], "msg": "holds no records", "type": "empty_import"}
+        ]
+    assert (total(api, "headcounts"), changes(api)) == (before, logged)
+
+
+@pytest.mark.parametrize("name", ["empty.csv", "header.csv", "blank.ndjson", "empty.json"])
+def test_the_cli_refuses_a_file_with_no_records(
+    db: str, tmp_path: Path, api: TestClient, name: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes({"header.csv": _csv_header(api), "empty.json": b"[]"}.get(name, b"\n"))
+    before = total(api, "headcounts")
+    result = subprocess.run(
+        [DIPLO, "import", "headcounts", str(path)],
+        env=os.environ | {"DATABASE_URL": db},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("The file holds no records"), result.stderr
+    assert "Traceback" not in result.stderr
+    assert total(api, "headcounts") == before

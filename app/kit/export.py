@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy import Engine
 
+from app.kit.formulas import may_hold_formula, neutralize_cells, neutralize_columns
 from app.kit.json_rows import renders_in_sql
 from app.kit.listing import Columns, fetch_page, fetch_rows
 from app.kit.query import ListQuery
@@ -92,15 +93,18 @@ def _csv_text(batches: Iterator[Iterable[Sequence[Any]]], header: list[str]) -> 
 def _flat_rows(spec: ListSpec, items: Iterator[list[Row]]) -> Iterator[list[list[Any]]]:
     columns = list(flatten(spec.empty_row()))
     for rows in items:
-        yield [[flat.get(c) for c in columns] for flat in map(flatten, rows)]
+        yield [neutralize_cells([flat.get(c) for c in columns]) for flat in map(flatten, rows)]
 
 
 def _plain_rows(spec: ListSpec, batches: Iterator[Sequence[Any]]) -> Iterator[list[Any]]:
     """Rows of a list that `renders_in_sql` are already flat but for their embeds, which come
-    as JSON text, or NULL when empty: only the non-empty ones need writing as `flatten` does."""
+    as JSON text, or NULL when empty: only the non-empty ones need writing as `flatten` does.
+    Text columns are checked for spreadsheet formulas (embeds, JSON lists, cannot be one)."""
     inline = range(len(spec.columns), len(spec.columns) + len(spec.embeds))
+    text = [n for n, column in enumerate(spec.columns) if may_hold_formula(column)]
     for batch in batches:
         rows: list[Any] = list(batch)
+        neutralize_columns(rows, text)
         for i in inline:
             for n in [n for n, row in enumerate(rows) if row[i] is not None]:
                 row = rows[n] = list(rows[n])

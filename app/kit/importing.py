@@ -2,10 +2,13 @@
 
 JSON (an array), NDJSON or CSV (the columns the CSV export writes, so export → import
 round-trips). Every row is checked before anything is written; one bad row rejects the file
-with a report of every bad row. Rows are matched to existing records by `ref`, so importing
-the same file twice changes nothing.
+with a report of every bad row. A row is matched to an existing record by its `id` when it
+has one (an export's rows do), else by its `ref`; so importing an export, or the same file
+twice, changes nothing. A file with no records is refused: an empty body is far more often a
+mistake (`curl --data-binary @missing.csv` sends nothing) than an intent.
 """
 
+import contextlib
 import csv
 import io
 import types
@@ -17,8 +20,11 @@ import orjson
 from pydantic import BaseModel
 from sqlalchemy import Connection, select
 
+from app.common import MAX_ID, with_article
 from app.errors import BadRequest, Unprocessable
+from app.kit.formulas import restored
 from app.kit.listing import fetch_many
+from app.kit.spec import Row
 from app.kit.writing import (
     KnownIds,
     WriteSpec,
@@ -94,9 +100,11 @@ def _csv_rows(text: str, model: type[BaseModel]) -> list[dict[str, Any]]:
     rows = []
     for record in csv.DictReader(io.StringIO(text)):
         row: dict[str, Any] = {}
-        for column, cell in record.items():
+        for column, raw in record.items():
             if column is None:
                 raise BadRequest("Invalid CSV", "A row has more cells than the header.")
+            # The quote an export puts before a would-be spreadsheet formula comes off first.
+            cell = restored(raw) if raw else raw
             value: Any = None if cell in ("", None) else cell
             outer, _, inner = column.partition(".")
             field = model.model_fields.get(outer)
@@ -113,11 +121,14 @@ def _csv_rows(text: str, model: type[BaseModel]) -> list[dict[str, Any]]:
 
 
 def parse(content: bytes, fmt: str, model: type[BaseModel]) -> list[dict[str, Any]]:
-    """The file's records as rows; 400 when the file cannot be read at all."""
+    """The file's records as rows; 400 when the file cannot be read at all, 422 when it holds
+    no record."""
+    if not content or content.isspace():
+        raise _nothing_to_import()
     try:
         if fmt == "csv":
-            return _csv_rows(content.decode("utf-8-sig"), model)
-        if fmt == "ndjson":
+            rows: Any = _csv_rows(content.decode("utf-8-sig"), model)
+        elif fmt == "ndjson":
             rows = [orjson.loads(line) for line in content.splitlines() if line.strip()]
         else:
             rows = orjson.loads(content)
@@ -127,7 +138,19 @@ def parse(content: bytes, fmt: str, model: type[BaseModel]) -> list[dict[str, An
         ) from error
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
         raise BadRequest("Invalid import file", "The file must hold a list of JSON objects.")
+    if not rows:
+        raise _nothing_to_import()
     return rows
+
+
+def _nothing_to_import() -> Unprocessable:
+    refused = Unprocessable([{"loc": ["body"], "msg": "holds no records", "type": "empty_import"}])
+    refused.detail = (
+        "The file holds no records (it is empty, blank, `[]` or a CSV header alone), so nothing "
+        "was imported. If you sent it with curl, check its path: `--data-binary @FILE` sends "
+        "nothing when FILE cannot be read."
+    )
+    return refused
 
 
 def _error(row: int, loc: list[Any], msg: str, kind: str) -> dict[str, Any]:
@@ -152,11 +175,15 @@ def import_rows(
 ) -> ImportReport:
     """Checks every row, then (unless a dry run) writes them all; 422 listing every bad row."""
     errors: list[dict[str, Any]] = []
-    checked: list[tuple[int, dict[str, Any]]] = []
+    checked: list[tuple[int, int | None, dict[str, Any]]] = []
     read_only = _read_only(spec)
+    id_key = spec.listing.id_column.key
     refs: dict[str, int] = {}
     for number, raw in enumerate(rows, start=1):
         row = {key: value for key, value in raw.items() if key not in read_only}
+        record_id, bad_id = _wanted_id(raw.get(id_key))
+        if bad_id:
+            errors.append(_error(number, [id_key], bad_id, "int_parsing"))
         try:
             data = validated(spec, row)
         except Unprocessable as invalid:
@@ -169,16 +196,20 @@ def import_rows(
                 )
                 continue
             refs[data["ref"]] = number
-        checked.append((number, data))
+        if not bad_id:
+            checked.append((number, record_id, data))
 
-    known = _known_ids(connection, spec, [data for _, data in checked])
-    for number, data in checked:
+    known = _known_ids(connection, spec, [data for _, _, data in checked])
+    for number, _, data in checked:
         for reference, value, loc in references_in(spec, data):
             if value is not None and value not in known[(reference.table.name, reference.column)]:
                 errors.append(
                     _error(number, loc, f"no {reference.noun} with id {value}", "not_found")
                 )
+    targets, current, mismatched = _match(connection, spec, checked)
+    errors += mismatched
     if errors:
+        errors.sort(key=lambda e: e["row"])
         rejected = Unprocessable(errors[:MAX_REPORTED])
         rejected.detail = (
             f"{len({e['row'] for e in errors})} of {len(rows)} rows are invalid; nothing was "
@@ -186,19 +217,11 @@ def import_rows(
         )
         raise rejected
 
-    table = spec.table
-    existing: dict[str, int] = {}
-    ordered_refs = sorted(refs)
-    for start in range(0, len(ordered_refs), 1000):
-        batch = ordered_refs[start : start + 1000]
-        query = select(table.c.ref, table.c.id).where(table.c.ref.in_(batch))
-        existing |= {row.ref: row.id for row in connection.execute(query)}
-    current = fetch_many(connection, spec.listing, list(existing.values()))
     fields = spec.create_model.model_fields
     report = ImportReport(dry_run=dry_run, rows=len(rows))
     new: list[dict[str, Any]] = []
-    for _, data in checked:
-        record_id = existing.get(data["ref"]) if data.get("ref") else None
+    for number, _, data in checked:
+        record_id = targets.get(number)
         if record_id is None:
             new.append(data)
             continue
@@ -213,6 +236,72 @@ def import_rows(
     if not dry_run:
         create_records(connection, spec, new, actor=actor)
     return report
+
+
+def _wanted_id(value: Any) -> tuple[int | None, str]:
+    """The record a row names by `id` (None: none, a new record), or why it names none."""
+    if value is None or value == "":
+        return None, ""
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):  # then the message below
+            value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value, ""
+    return None, "must be the id of an existing record (a whole number), or empty for a new one"
+
+
+def _match(
+    connection: Connection, spec: WriteSpec, checked: list[tuple[int, int | None, dict[str, Any]]]
+) -> tuple[dict[int, int], dict[int, Row], list[dict[str, Any]]]:
+    """The existing record each row is about, by row number: the one its `id` names, else
+    the one with its `ref` (rows with neither are new); the records as they are now; and the
+    rows that name no record, or two different ones, or the same as another row."""
+    table, noun = spec.table, spec.noun
+    wanted_refs = sorted({data["ref"] for _, _, data in checked if data.get("ref") is not None})
+    by_ref: dict[str, int] = {}
+    for start in range(0, len(wanted_refs), 1000):
+        batch = wanted_refs[start : start + 1000]
+        query = select(table.c.ref, table.c.id).where(table.c.ref.in_(batch))
+        by_ref |= {row.ref: row.id for row in connection.execute(query)}
+    # An id outside 1..MAX_ID cannot exist (and PostgreSQL could not compare it): not looked up.
+    ids = {record_id for _, record_id, _ in checked if record_id and 0 < record_id <= MAX_ID}
+    # The records as this resource reads them: a measure that is not an expulsion is not one.
+    current = fetch_many(connection, spec.listing, sorted(ids | set(by_ref.values())))
+    targets: dict[int, int] = {}
+    claimed: dict[int, int] = {}  # record id -> the row that is about it
+    errors: list[dict[str, Any]] = []
+    for number, record_id, data in checked:
+        ref = data.get("ref")
+        owner = by_ref.get(ref) if ref is not None else None
+        if record_id is not None and record_id not in current:
+            errors.append(
+                _error(
+                    number,
+                    [spec.listing.id_column.key],
+                    f"no {noun} with id {record_id}; remove the id (or the whole id column) to "
+                    f"create a new {noun}",
+                    "not_found",
+                )
+            )
+            continue
+        if owner is not None and owner not in current:
+            msg = f"ref {ref!r} belongs to a {table.name} that is not {with_article(noun)}"
+            errors.append(_error(number, ["ref"], msg, "conflict"))
+            continue
+        if record_id is not None and owner is not None and owner != record_id:
+            msg = f"ref {ref!r} belongs to {noun} {owner}, not to {noun} {record_id} (the id)"
+            errors.append(_error(number, ["ref"], msg, "mismatch"))
+            continue
+        target = record_id if record_id is not None else owner
+        if target is None:
+            continue
+        if target in claimed:
+            loc = spec.listing.id_column.key if record_id is not None else "ref"
+            msg = f"same {noun} ({noun} {target}) as row {claimed[target]}"
+            errors.append(_error(number, [loc], msg, "duplicate"))
+            continue
+        claimed[target] = targets[number] = target
+    return targets, current, errors
 
 
 def _known_ids(connection: Connection, spec: WriteSpec, rows: list[dict[str, Any]]) -> KnownIds:

@@ -57,7 +57,9 @@ class ImportResult(BaseModel):
     dry_run: bool = Field(description="True when nothing was written.")
     rows: int = Field(description="Records in the file.")
     created: int = Field(description="New records.")
-    updated: int = Field(description="Existing records (matched by `ref`) that changed.")
+    updated: int = Field(
+        description="Existing records (matched by `id`, else by `ref`) that the file changed."
+    )
     unchanged: int = Field(description="Existing records the file left as they were.")
 
 
@@ -203,9 +205,18 @@ def add_write_routes(
             f"Import {plural}",
             f"Takes a whole file of {noun} records (`write` scope): a JSON array, NDJSON or CSV "
             "(the columns the CSV export writes), by `Content-Type`. All or nothing: one bad "
-            "row rejects the file with a 422 listing every bad row (row number, field, reason). "
-            "Rows whose `ref` exists update that record, or change nothing if equal, so a "
-            "second import of the same file changes nothing.",
+            "row rejects the file with a 422 listing every bad row (row number, field, reason)."
+            "\n\nEach row is a whole record (a field it leaves out gets its default, as in a new "
+            f"record), matched to an existing {noun} by its `id` when it has one, else by its "
+            "`ref`; a matched record is updated, or left alone if equal, and a row with neither "
+            "is a new record. So an export imported back, or a file imported twice, changes "
+            f"nothing. A row whose `id` names no {noun} is a 422 (remove the id to create a new "
+            "one), as is a row whose `ref` belongs to another record than its `id`, or two rows "
+            "about one record. With an `id`, a `ref` no record has is the record's new `ref`."
+            "\n\nCSV cells that begin with `'` and then `=`, `+`, `-`, `@`, tab or carriage "
+            "return lose that first `'`, which the CSV export adds against spreadsheet "
+            "formulas. A file with no records (empty, blank, `[]`, a CSV header alone) is a "
+            "422: nothing was imported.",
             {200: {"model": ImportResult}, **problems(400, 401, 403, 409, 415, 422, 503)},
         ),
         (
