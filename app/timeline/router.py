@@ -13,6 +13,7 @@ from app.kit.read_routes import (
     parse_query,
     query_parameters,
     register_list,
+    sorts_doc,
 )
 from app.kit.responses import list_content
 from app.timeline.models import TimelineItem, TimelineKind
@@ -38,15 +39,17 @@ register_list(router.prefix, TIMELINE_LIST, TimelineQuery)
 @router.get(
     "",
     summary="Timeline of dated facts",
+    description="Every dated fact — talks, measures, mission status changes, headcounts, events, "
+    "the opening of visa disputes — in date order (`sort=-date`: newest first), each with its "
+    "kind, a one-line title, its record's URL and its citations. Facts with no known date are "
+    "left out. A list like the others: keyset pages, `count`, CSV and NDJSON, ETag. "
+    f"{sorts_doc(TIMELINE_LIST)} Facts of one date come in the order of their `key`.",
     operation_id="list_timeline",
     openapi_extra={"parameters": query_parameters(TimelineQuery)},
     responses={200: list_content(Page[TimelineItem]), **problems(400, 422, 503)},
 )
 async def timeline(request: Request) -> Response:
-    """Every dated fact — talks, measures, mission status changes, headcounts, events, the
-    opening of visa disputes — in date order (`sort=-date`: newest first), each with its kind,
-    a one-line title, its record's URL and its citations. Facts with no known date are left
-    out. A list like the others: keyset pages, `count`, CSV and NDJSON, ETag."""
+    """Parsed and paged as every list is; the description above is its manual."""
     query = parse_query(TimelineQuery, request)
     with read_connection(request) as connection:
         return list_response(request, connection, TIMELINE_LIST, query, "timeline")
