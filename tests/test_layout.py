@@ -47,8 +47,7 @@ def test_every_list_is_registered_with_its_query_model() -> None:
     lists = {
         path
         for path, operations in schema["paths"].items()
-        if operations.get("get", {}).get("operationId", "").startswith("list_")
-        and "{" not in path
+        if operations.get("get", {}).get("operationId", "").startswith("list_") and "{" not in path
     }
     # Lists not made by a ListSpec: the change feed and the API keys (admin).
     assert lists - set(LISTS) == {"/v1/changes", "/v1/keys"}
