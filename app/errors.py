@@ -29,6 +29,11 @@ class FieldError(BaseModel):
     input: str | int | float | bool | None = Field(
         default=None, description="The value that was refused, when it is a plain value."
     )
+    allowed: list[str] | None = Field(
+        default=None,
+        description="For an unknown query parameter (`type`: `unknown_parameter`): every "
+        "name the endpoint takes.",
+    )
 
 
 class Problem(BaseModel):

@@ -18,6 +18,7 @@ from app.events.router import router as events_router
 from app.headcounts.router import router as headcounts_router
 from app.health import router as health_router
 from app.keys.router import router as keys_router
+from app.kit.parameters import check_parameters
 from app.measures.router import expulsions_router
 from app.measures.router import router as measures_router
 from app.missions.router import router as missions_router
@@ -100,4 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dashboard_router,
     ):
         app.include_router(router)
+    # FastAPI's documentation pages keep FastAPI's manners (the OAuth redirect page must take
+    # whatever a provider sends); every endpoint of ours follows one rule for its query.
+    check_parameters(app, unchecked={"/docs", "/docs/oauth2-redirect", "/redoc"})
     return app
