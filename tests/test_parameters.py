@@ -8,6 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.config import Settings
+from app.kit.read_routes import LISTS
+from app.kit.write_routes import HISTORY
 from app.main import create_app
 from tests.conftest import NewDatabase, make_key, seeded
 from tests.test_hardening import assert_problem
@@ -114,3 +116,31 @@ def test_an_empty_value_beside_a_value_is_dropped(client: TestClient) -> None:
     assert client.get(f"/v1/measures{form}").json() == (
         client.get("/v1/measures", params={"actor_country": "RU"}).json()
     )
+
+
+# Every list with its spec's sorts, and a record's history (whose spec is kit's own).
+SORTED = {path: list(spec.sorts) for path, (spec, _) in LISTS.items()}
+SORTED["/v1/missions/{record_id}/history"] = list(HISTORY.sorts)
+
+
+@pytest.mark.parametrize("path", sorted(SORTED))
+def test_a_lists_sorts_are_an_enum_of_its_specs_fields(path: str) -> None:
+    [sort] = [p for p in SCHEMA["paths"][path]["get"]["parameters"] if p["name"] == "sort"]
+    expected = {value for field in SORTED[path] for value in (field, f"-{field}")}
+    assert sort["schema"]["type"] == "string"
+    assert set(sort["schema"]["enum"]) == expected
+
+
+@pytest.mark.parametrize("path", sorted(SORTED))
+def test_a_sort_outside_the_enum_is_a_422_naming_the_allowed_ones(
+    client: TestClient, path: str
+) -> None:
+    problem = assert_problem(client.get(_url(path), params={"sort": "-colour"}), 422)
+    assert problem["type"] == "/problems/validation"
+    [error] = problem["errors"]
+    assert (error["loc"], error["input"]) == (["query", "sort"], "-colour")
+    for field in SORTED[path]:
+        assert f"'{field}'" in error["msg"]
+        assert f"'-{field}'" in error["msg"]
+    for field in SORTED[path]:  # and every value of the enum sorts
+        assert client.get(_url(path), params={"sort": f"-{field}"}).status_code == 200
