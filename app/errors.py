@@ -308,7 +308,8 @@ PROBLEMS: dict[int, str] = {
     412: "`If-Match` names a version the record no longer has: reread it and retry.",
     413: "The request body is larger than the server takes (`MAX_BODY_BYTES`, "
     "`MAX_IMPORT_BYTES` for imports).",
-    422: "Invalid input; `errors` lists each bad field.",
+    422: "Invalid input; `errors` lists each bad field, and each query parameter the "
+    "endpoint does not take (`type`: `unknown_parameter`, with the names it takes in `allowed`).",
     429: "Too many requests from this address or API key; retry after `Retry-After` seconds.",
     503: "The database is unreachable; retry after `Retry-After` seconds.",
 }

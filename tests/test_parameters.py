@@ -83,6 +83,15 @@ def test_an_unknown_parameter_is_a_422_naming_it_and_every_documented_one(
     assert _state(client, admin) == before
 
 
+def test_the_openapi_document_states_the_rule() -> None:
+    for path, operations in SCHEMA["paths"].items():
+        for method, operation in operations.items():
+            assert "422" in operation["responses"], (method, path)
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    assert parameter["allowEmptyValue"] is True, (method, path, parameter)
+
+
 def test_names_are_read_as_the_server_reads_them(client: TestClient) -> None:
     encoded = client.get("/v1/missions?%73ort=-id&limit=1")  # %73 is "s"
     assert encoded.json() == client.get("/v1/missions?sort=-id&limit=1").json()

@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel
 from starlette.types import Receive, Scope, Send
 
-from app.errors import Unprocessable
+from app.errors import PROBLEM_JSON, PROBLEMS, Unprocessable
 
 Handle = Callable[[Scope, Receive, Send], Awaitable[None]]
 
@@ -115,3 +115,27 @@ def check_parameters(app: FastAPI, unchecked: Iterable[str] = ()) -> None:
             handle = handle.handle
         names = documented_names(context.dependant, context.openapi_extra)
         route.handle = ParameterCheck(handle, names, route.methods or set())  # type: ignore[method-assign]
+    _document(app)
+
+
+def _document(app: FastAPI) -> None:
+    """The OpenAPI document states the rule: an optional query parameter may be sent empty
+    (`allowEmptyValue`, which Swagger UI offers as a box to tick and schema-driven tools take
+    as valid), and every operation may answer 422 (a parameter it does not take)."""
+    build = app.openapi
+    refused = {
+        "description": PROBLEMS[422],
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+    def openapi() -> dict[str, Any]:
+        schema = build()  # built once, then cached: marking it again changes nothing
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                operation.setdefault("responses", {}).setdefault("422", refused)
+                for parameter in operation.get("parameters", []):
+                    if parameter["in"] == "query" and not parameter.get("required"):
+                        parameter["allowEmptyValue"] = True
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
