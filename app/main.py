@@ -35,6 +35,8 @@ visa disputes and the talks around them — each tied to a verbatim quote from i
 * Countries are ISO 3166-1 alpha-2 codes; inputs accept alpha-2 or alpha-3 in any case.
 * Lists return `{items, next_cursor, total}` and a `Link: rel="next"` header; pass
   `cursor` to page on, `count=true` for `total`, `sort=field` or `sort=-field` to order.
+* Every endpoint takes exactly the query parameters it documents: any other is a 422 naming it
+  and the ones allowed. An empty value (`?country=`) is the same as leaving it out.
 * Dates are ISO 8601; `date_precision` says how exactly a date is known
   (`day | week | month | year`; the date is the first day of that span).
 * Errors are RFC 9457 `application/problem+json`.

@@ -2,7 +2,7 @@
 422 naming it and the names it takes, and an empty value (`?country=`, as HTML forms send) is
 the same as no value at all."""
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, Union, get_args, get_origin
 from urllib.parse import unquote_plus
 
@@ -14,7 +14,7 @@ from starlette.types import Receive, Scope, Send
 
 from app.errors import PROBLEM_JSON, PROBLEMS, Unprocessable
 
-Handle = Callable[[Scope, Receive, Send], Awaitable[None]]
+Handle = Callable[[Scope, Receive, Send], Coroutine[Any, Any, None]]
 
 
 def documented_names(dependant: Dependant, openapi_extra: dict[str, Any] | None) -> list[str]:
@@ -70,34 +70,41 @@ class ParameterCheck:
         self.raw_names = frozenset(name.encode() for name in self.allowed)
         self.methods = frozenset(methods)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        query: bytes = scope.get("query_string", b"")
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Coroutine[Any, Any, None]:
+        # A plain call that hands back the route's own coroutine: no frame of its own to await.
+        query: bytes = scope["query_string"]
         if query and scope["method"] in self.methods:  # any other method: the route's 405
             kept = self.check(query)
             if kept is not None:
                 # A new scope: the access log (outside) still sees what the client sent.
                 scope = {**scope, "query_string": kept}
-        await self.handle(scope, receive, send)
+        return self.handle(scope, receive, send)
 
     def check(self, query: bytes) -> bytes | None:
         """The query without its empty values, or None when it has none; a 422 for every
         unknown name. Pairs are split as Starlette splits them (`&`, first `=`)."""
+        pairs = query.split(b"&")
+        empty = decoded = False
+        for pair in pairs:
+            name, _, value = pair.partition(b"=")
+            if name not in self.raw_names and not decoded:
+                self.refuse_unknown(pairs)  # returns if every name is known once decoded
+                decoded = True
+            empty = empty or not value
+        return b"&".join(p for p in pairs if p.partition(b"=")[2]) if empty else None
+
+    def refuse_unknown(self, pairs: list[bytes]) -> None:
+        """The slow path: names decoded as Starlette decodes them (`%73ort` is `sort`)."""
         unknown: dict[str, str] = {}
-        kept: list[bytes] = []
-        for pair in query.split(b"&"):
-            if not pair:
-                continue
-            raw_name, _, value = pair.partition(b"=")
-            if raw_name not in self.raw_names:
+        for pair in pairs:
+            if pair:
+                raw_name, _, raw_value = pair.partition(b"=")
                 name = unquote_plus(raw_name.decode("latin-1"), errors="replace")
                 if name not in self.names:
-                    text = unquote_plus(value.decode("latin-1"), errors="replace")
-                    unknown.setdefault(name, text)
-            if value:
-                kept.append(pair)
+                    value = unquote_plus(raw_value.decode("latin-1"), errors="replace")
+                    unknown.setdefault(name, value)
         if unknown:
             raise Unprocessable([unknown_parameter(n, v, self.allowed) for n, v in unknown.items()])
-        return None if len(kept) == query.count(b"&") + 1 else b"&".join(kept)
 
 
 def check_parameters(app: FastAPI, unchecked: Iterable[str] = ()) -> None:
