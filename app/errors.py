@@ -29,6 +29,11 @@ class FieldError(BaseModel):
     input: str | int | float | bool | None = Field(
         default=None, description="The value that was refused, when it is a plain value."
     )
+    allowed: list[str] | None = Field(
+        default=None,
+        description="For an unknown query parameter (`type`: `unknown_parameter`): every "
+        "name the endpoint takes.",
+    )
 
 
 class Referrers(BaseModel):
@@ -334,7 +339,8 @@ PROBLEMS: dict[int, str] = {
     412: "`If-Match` names a version the record no longer has: reread it and retry.",
     413: "The request body is larger than the server takes (`MAX_BODY_BYTES`, "
     "`MAX_IMPORT_BYTES` for imports).",
-    422: "Invalid input; `errors` lists each bad field.",
+    422: "Invalid input; `errors` lists each bad field, and each query parameter the "
+    "endpoint does not take (`type`: `unknown_parameter`, with the names it takes in `allowed`).",
     428: "This server requires `If-Match` on changes and deletions (`REQUIRE_IF_MATCH`): read "
     "the record, then send its `ETag` in `If-Match`.",
     429: "Too many requests from this address or API key; retry after `Retry-After` seconds.",

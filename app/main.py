@@ -18,6 +18,7 @@ from app.events.router import router as events_router
 from app.headcounts.router import router as headcounts_router
 from app.health import router as health_router
 from app.keys.router import router as keys_router
+from app.kit.parameters import check_parameters
 from app.measures.router import expulsions_router
 from app.measures.router import router as measures_router
 from app.missions.router import router as missions_router
@@ -35,6 +36,8 @@ visa disputes and the talks around them — each tied to a verbatim quote from i
   nothing else: `UK`, `EL` or `Germany` is refused, with the code meant (`GB`, `GR`, `DE`).
 * Lists return `{items, next_cursor, total}` and a `Link: rel="next"` header; pass
   `cursor` to page on, `count=true` for `total`, `sort=field` or `sort=-field` to order.
+* Every endpoint takes exactly the query parameters it documents: any other is a 422 naming it
+  and the ones allowed. An empty value (`?country=`) is the same as leaving it out.
 * Dates are ISO 8601; `date_precision` says how exactly a date is known
   (`day | week | month | year`; the date is the first day of that span).
 * Errors are RFC 9457 `application/problem+json`.
@@ -101,4 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dashboard_router,
     ):
         app.include_router(router)
+    # FastAPI's documentation pages keep FastAPI's manners (the OAuth redirect page must take
+    # whatever a provider sends); every endpoint of ours follows one rule for its query.
+    check_parameters(app, unchecked={"/docs", "/docs/oauth2-redirect", "/redoc"})
     return app

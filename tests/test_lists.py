@@ -126,10 +126,15 @@ def test_paging_parameters_are_checked(client: TestClient, path: str) -> None:
 
 
 def test_unknown_sort_names_the_allowed_fields(client: TestClient) -> None:
-    problem = client.get("/v1/measures", params={"sort": "colour"}).json()
-    assert "colour" in problem["detail"]
+    response = client.get("/v1/measures", params={"sort": "colour"})
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["type"] == "/problems/validation"
+    [error] = problem["errors"]
+    assert (error["loc"], error["input"]) == (["query", "sort"], "colour")
     for field in LISTS["/v1/measures"][1]:
-        assert field in problem["detail"]
+        assert f"'{field}'" in error["msg"]
+        assert f"'-{field}'" in error["msg"]
 
 
 @pytest.mark.parametrize(
@@ -147,7 +152,7 @@ def test_unknown_sort_names_the_allowed_fields(client: TestClient) -> None:
 def test_tampered_cursor_is_a_400(client: TestClient, cursor: str) -> None:
     response = client.get("/v1/measures", params={"cursor": cursor, "sort": "date"})
     if cursor == "":
-        assert response.status_code == 200  # an empty cursor is the first page
+        assert response.status_code == 200  # an empty value is no value: the first page
         return
     assert response.status_code == 400, response.text
     assert response.headers["content-type"] == "application/problem+json"

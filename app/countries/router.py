@@ -22,11 +22,11 @@ from app.kit.responses import list_content, record_response
 router = APIRouter(prefix="/v1/countries", tags=["countries"])
 
 
-class CountryQuery(ListQuery, SearchQuery):
+class CountryFilters(ListQuery, SearchQuery):
     pass
 
 
-register_list(router.prefix, COUNTRY_LIST, CountryQuery)
+CountryQuery = register_list(router.prefix, COUNTRY_LIST, CountryFilters)
 
 
 @router.get(

@@ -1,6 +1,8 @@
 """A list's query parameters: paging, format, filters that take several values, date ranges
 and text search; and the list envelope."""
 
+from collections.abc import Sequence
+from functools import cache
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
@@ -8,6 +10,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    WithJsonSchema,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -22,7 +26,7 @@ def _split_commas(value: Any) -> Any:
         return None
     items = [value] if isinstance(value, str) else value
     parts = [part.strip() for item in items for part in str(item).split(",") if part.strip()]
-    return parts or None  # `?stage=` filters nothing, as if it were absent
+    return parts or None  # `?stage=,` names nothing: as if it were absent
 
 
 CommaList = Annotated[list[T], BeforeValidator(_split_commas)]
@@ -49,7 +53,7 @@ class ListQuery(BaseModel):
     sort: str | None = Field(
         default=None,
         description="Sort field, `-field` for descending; ties are broken by id.",
-    )
+    )  # each list offers its own: `with_sorts`
     count: bool = Field(
         default=False, description="Fill `total` with the number of matching items."
     )
@@ -68,6 +72,32 @@ class ListQuery(BaseModel):
         if any(isinstance(v, str) and "\x00" in v for v in values):
             raise ValueError("must not contain NUL characters")
         return value
+
+
+Q = TypeVar("Q", bound=ListQuery)
+
+
+@cache
+def with_sorts(model: type[Q], sorts: Sequence[str], default: str) -> type[Q]:
+    """The query model with `sort` limited to `field` and `-field` for these fields: an enum in
+    the OpenAPI document (a drop-down in /docs, and only valid sorts for schema-driven
+    clients), and a 422 on `sort` naming the allowed values for any other."""
+    values = tuple(value for name in sorts for value in (name, f"-{name}"))
+    # Documented as the plain enum a query string can send: absent is the default, not null.
+    sort = Annotated[
+        Literal[values] | None,  # type: ignore[valid-type]
+        WithJsonSchema({"type": "string", "enum": list(values)}),
+    ]
+    description = (
+        f"Sort field, `-field` for descending (default: `{default}`); ties are broken by id."
+    )
+    sorted_model: type[Q] = create_model(
+        model.__name__,
+        __base__=model,
+        __module__=model.__module__,
+        sort=(sort, Field(default=None, description=description)),
+    )
+    return sorted_model
 
 
 class DatedQuery(ListQuery):
@@ -90,7 +120,6 @@ class SearchQuery(BaseModel):
 
     q: str | None = Field(
         default=None,
-        min_length=1,
         max_length=200,
         description="Case-insensitive text search over the record's text fields.",
     )

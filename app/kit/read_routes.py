@@ -3,7 +3,7 @@ both answering conditional requests (ETag / If-None-Match)."""
 
 from collections.abc import Callable
 from functools import cache
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -18,7 +18,7 @@ from app.kit.changelog import VERSION, version
 from app.kit.etags import conditional_list, list_etag, tag_list
 from app.kit.export import export_response, wanted_format
 from app.kit.listing import fetch_one, fetch_page, fetch_page_and
-from app.kit.query import DatedQuery, ListQuery, Page, SearchQuery
+from app.kit.query import DatedQuery, ListQuery, Page, Q, SearchQuery, with_sorts
 from app.kit.responses import list_content, page_response, record_response
 from app.kit.spec import ListSpec, Row
 
@@ -46,9 +46,6 @@ def list_response(
         return page_response(request, fetch_page(connection, spec, query))
 
     return conditional_list(connection, request, fmt, build)
-
-
-Q = TypeVar("Q", bound=ListQuery)
 
 
 def parse_query(model: type[Q], request: Request) -> Q:
@@ -87,10 +84,13 @@ LISTS: dict[str, tuple[ListSpec, type[ListQuery]]] = {}
 """Every list served by `add_read_routes`, by path: its spec and its query model."""
 
 
-def register_list(path: str, spec: ListSpec, query_model: type[ListQuery]) -> None:
+def register_list(path: str, spec: ListSpec, query_model: type[Q]) -> type[Q]:
     """Records a list endpoint (`tests/test_layout.py` checks its query model against its
-    spec: the filters a client may send are exactly those the spec applies)."""
-    LISTS[path] = (spec, query_model)
+    spec: the filters a client may send are exactly those the spec applies). Returns the query
+    model to serve it with: the given one, with the spec's sorts."""
+    sorted_model = with_sorts(query_model, tuple(spec.sorts), spec.default_sort)
+    LISTS[path] = (spec, sorted_model)
+    return sorted_model
 
 
 def sorts_doc(spec: ListSpec) -> str:
@@ -117,7 +117,7 @@ def add_read_routes(
     # The query model offers `from`/`to` and `q` exactly when the spec can honour them.
     assert issubclass(query_model, DatedQuery) == (spec.date_column is not None), noun
     assert issubclass(query_model, SearchQuery) == bool(spec.search_columns), noun
-    register_list(router.prefix, spec, query_model)
+    query_model = register_list(router.prefix, spec, query_model)
 
     async def list_records(request: Request) -> Response:
         query = parse_query(query_model, request)

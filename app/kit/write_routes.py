@@ -3,7 +3,7 @@ history and restore. Writes need an API key with the `write` scope; each is one 
 logged in the change history; `If-Match` guards against lost updates."""
 
 from dataclasses import asdict, replace
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -17,7 +17,7 @@ from app.kit.auth import AdminPrincipal, Credentials, Scope, WritePrincipal, aut
 from app.kit.changelog import ChangeRead, ch, change_table, present
 from app.kit.importing import ImportReport, format_of, import_rows, parse
 from app.kit.listing import fetch_page
-from app.kit.query import ListQuery, Page
+from app.kit.query import ListQuery, Page, with_sorts
 from app.kit.read_routes import RecordId
 from app.kit.responses import json_response, page_response, record_response
 from app.kit.spec import ListSpec
@@ -41,8 +41,14 @@ HISTORY = ListSpec(
 )
 
 
-class HistoryQuery(ListQuery):
+class HistoryFilters(ListQuery):
     pass
+
+
+if TYPE_CHECKING:  # what the type checker may know of the model made below
+    HistoryQuery = HistoryFilters
+else:
+    HistoryQuery = with_sorts(HistoryFilters, tuple(HISTORY.sorts), HISTORY.default_sort)
 
 
 class ImportResult(BaseModel):

@@ -22,7 +22,7 @@ from app.timeline.service import TIMELINE_LIST
 router = APIRouter(prefix="/v1/timeline", tags=["timeline"])
 
 
-class TimelineQuery(DatedQuery):
+class TimelineFilters(DatedQuery):
     countries: CommaList[CountryCode] | None = Field(
         default=None,
         description="Facts involving every country named (alpha-2 or alpha-3, comma-separated): "
@@ -33,7 +33,7 @@ class TimelineQuery(DatedQuery):
     )
 
 
-register_list(router.prefix, TIMELINE_LIST, TimelineQuery)
+TimelineQuery = register_list(router.prefix, TIMELINE_LIST, TimelineFilters)
 
 
 @router.get(
