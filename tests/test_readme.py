@@ -31,10 +31,11 @@ def shell_blocks(section: str) -> list[str]:
     return re.findall(r"```sh\n(.*?)```", readme[start:end], re.DOTALL)
 
 
-def documented_404s() -> set[str]:
-    """Paths the README says answer 404 (`# 404 …` beside the command)."""
+def documented_errors() -> set[tuple[str, str]]:
+    """The (status, path) pairs the README says answer an error (`# 422: …` beside it)."""
     readme = (ROOT / "README.md").read_text()
-    return set(re.findall(r"curl '?localhost:8000(/[^' ]*)'?\s+# 404", readme))
+    found = re.findall(r"curl '?localhost:8000(/[^' ]*)'?\s+# ([45]\d\d)\b", readme)
+    return {(status, path) for path, status in found}
 
 
 def everything(base: str) -> dict[str, Any]:
@@ -86,14 +87,16 @@ def test_the_readme_examples_answer_as_documented_and_leave_the_data_as_it_was(
         assert result.returncode == 0, result.stderr[-3000:]
         answers = re.findall(r"^ANSWER (\d{3}) (\S+)$", result.stderr, re.MULTILINE)
         assert len(answers) >= 40, result.stderr[-3000:]
-        allowed_404 = documented_404s()
+        expected = documented_errors()
+        assert expected, "the README shows no error: the test would prove nothing about them"
         wrong = [
             (status, where)
             for status, where in answers
-            if int(status) >= 400
-            and not (status == "404" and where.removeprefix(base) in allowed_404)
+            if int(status) >= 400 and (status, where.removeprefix(base)) not in expected
         ]
         assert wrong == [], result.stderr[-3000:]
+        # …and each error the README promises is the answer it gets.
+        assert expected <= {(status, where.removeprefix(base)) for status, where in answers}
         after = everything(base)
     assert after == before
     listed = subprocess.run(
