@@ -102,7 +102,7 @@ def test_a_generated_client_pages_every_list_and_reads_every_kind(
             path = "/v1/" + name.removeprefix("list_").replace("_", "-")
             served = httpx.get(
                 f"{base}{path}",
-                params={"limit": 1000},
+                params={"limit": 1000} if "limit" in accepts else {},
                 headers={"Authorization": f"Bearer {token}"},
                 timeout=60,
             ).json()["items"]
