@@ -1,7 +1,7 @@
 """Writing facts through the API: validated, atomic, referentially safe, on both databases."""
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from fastapi.testclient import TestClient
@@ -472,3 +472,27 @@ def test_the_409s_fields_are_documented(api: TestClient) -> None:
     assert set(schemas["Referrers"]["properties"]) == {"count", "first", "list"}
     for field in schemas["Referrers"]["properties"].values():
         assert field["description"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_restored_record_is_the_record_that_was_deleted(api: TestClient, kind: str) -> None:
+    """Restore brings back the record as it was served, parts and nested history included
+    (a mission's status history kept its own entries and their quotes)."""
+    record = create(api, kind)
+    if kind == "missions":  # a second status, with quotes of its own
+        changed = api.patch(
+            f"/v1/missions/{record['id']}",
+            json={
+                "status": "frozen",
+                "status_since": "2021-10-12",
+                "status_citations": [{"source_id": 1, "quote": "being frozen"}],
+            },
+        )
+        assert changed.status_code == 200, changed.text
+    served = api.get(f"/v1/{kind}/{record['id']}").json()
+    assert api.delete(f"/v1/{kind}/{record['id']}").status_code == 204
+    admin = make_key(cast(Any, api.app).state.settings.database_url, "admin")
+    restored = api.post(f"/v1/{kind}/{record['id']}/restore", headers=admin)
+    assert restored.status_code == 201, restored.text
+    assert restored.json() == served
+    assert api.get(f"/v1/{kind}/{record['id']}").json() == served

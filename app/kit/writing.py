@@ -102,6 +102,9 @@ class WriteSpec:
     after_write: Callable[[Connection, int, Data, Data | None], None] | None = None
     # Deletes rows the record owns that no payload field writes (a mission's status history).
     on_delete: Callable[[Connection, int], None] | None = None
+    # Writes those rows back from the record's last snapshot when it is restored, in place of
+    # `after_write` (which would start them anew from the payload).
+    on_restore: Callable[[Connection, int, Data], None] | None = None
     # Reads a record in its read shape, where that is more than its list item (a source).
     get: Callable[[Connection, int], Data] | None = None
 
@@ -221,9 +224,10 @@ def create_record(
     record_id: int | None = None,
     known: KnownIds | None = None,
     log: bool = True,
+    snapshot: Data | None = None,
 ) -> int:
-    """Adds a record (with the given id when restoring one) and logs the change (unless the
-    caller logs many at once: `log=False`)."""
+    """Adds a record (with the given id and `snapshot`, as served when it was deleted, when
+    restoring one) and logs the change (unless the caller logs many at once: `log=False`)."""
     data = validated(spec, payload)
     errors = _missing_references(connection, spec, data, known)
     if errors:
@@ -236,7 +240,9 @@ def create_record(
     except IntegrityError as error:
         raise _integrity(error, spec) from error
     _write_parts(connection, spec, new_id, data)
-    if spec.after_write:
+    if snapshot is not None and spec.on_restore:
+        spec.on_restore(connection, new_id, snapshot)
+    elif spec.after_write:
         spec.after_write(connection, new_id, data, None)
     if log:
         action = Action.create if record_id is None else Action.restore
@@ -359,5 +365,7 @@ def restore_record(
         raise Conflict(detail=f"{spec.noun.capitalize()} {record_id} is not deleted.")
     fields = spec.create_model.model_fields
     payload = {key: value for key, value in last["before"].items() if key in fields}
-    create_record(connection, spec, payload, actor=actor, record_id=record_id)
+    create_record(
+        connection, spec, payload, actor=actor, record_id=record_id, snapshot=last["before"]
+    )
     return spec.read(connection, record_id)

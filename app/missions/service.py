@@ -1,6 +1,7 @@
 """Missions: how they are listed (with their status history, newest first) and written; a
 change of status adds to the history."""
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -119,6 +120,23 @@ def _delete_history(connection: Connection, mission_id: int) -> None:
 
 _status_citations = citations_part(RecordType.mission_status)
 
+
+def _restore_history(connection: Connection, mission_id: int, snapshot: dict[str, Any]) -> None:
+    """The status history as it was served when the mission was deleted: the same entries,
+    ids and quotes (a restore must not start it anew from the mission's own citations)."""
+    for entry in reversed(snapshot["status_history"]):  # served newest first
+        effective = entry["effective_on"]
+        connection.execute(
+            insert(status_table).values(
+                id=entry["id"],
+                mission_id=mission_id,
+                status=entry["status"],
+                effective_on=dt.date.fromisoformat(effective) if effective else None,
+                date_precision=entry["date_precision"],
+            )
+        )
+        _status_citations.write(connection, entry["id"], entry["citations"])
+
 MISSION_WRITE = WriteSpec(
     table=mission_table,
     resource="missions",
@@ -128,4 +146,5 @@ MISSION_WRITE = WriteSpec(
     dependents=[listed_by("headcounts", HEADCOUNT_LIST, "mission_id")],
     after_write=_record_status,
     on_delete=_delete_history,
+    on_restore=_restore_history,
 )
