@@ -496,3 +496,23 @@ def test_a_restored_record_is_the_record_that_was_deleted(api: TestClient, kind:
     assert restored.status_code == 201, restored.text
     assert restored.json() == served
     assert api.get(f"/v1/{kind}/{record['id']}").json() == served
+
+
+def test_a_headcount_of_a_mission_is_of_that_missions_pair(api: TestClient) -> None:
+    """A headcount that names a mission counts that mission's staff: its sending and host
+    country are the mission's, by POST, PATCH and import alike."""
+    [russian_embassy] = api.get("/v1/missions?sending_country=RU&host_country=US").json()["items"]
+    before = total(api, "headcounts")
+    wrong = new("headcounts", sending_country="US", host_country="RU")
+    wrong["mission_id"] = russian_embassy["id"]
+    refused = api.post("/v1/headcounts", json=wrong)
+    assert refused.status_code == 422, refused.text
+    [error] = refused.json()["errors"]
+    assert error["loc"] == ["body", "mission_id"]
+    assert error["type"] == "mission_mismatch"
+    assert api.post("/v1/headcounts/import", json=[wrong]).status_code == 422
+    assert total(api, "headcounts") == before
+    right = create(api, "headcounts", mission_id=russian_embassy["id"])
+    moved = api.patch(f"/v1/headcounts/{right['id']}", json={"sending_country": "US"})
+    assert moved.status_code == 422, moved.text
+    assert api.get(f"/v1/headcounts/{right['id']}").json() == right

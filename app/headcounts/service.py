@@ -1,9 +1,12 @@
 """Headcounts: how they are listed and written."""
 
-from sqlalchemy import column, table
+from typing import Any
+
+from sqlalchemy import Connection, column, select, table
 
 from app.citations.models import RecordType
 from app.citations.service import citations_embed, citations_part
+from app.errors import Unprocessable, field_error
 from app.headcounts.models import Headcount, HeadcountCreate
 from app.kit.spec import ListSpec
 from app.kit.writing import Reference, WriteSpec
@@ -39,7 +42,33 @@ HEADCOUNT_LIST = ListSpec(
     date_column=h.as_of,
 )
 
-_mission = table("mission", column("id"))
+_mission = table("mission", column("id"), column("sending_country"), column("host_country"))
+
+
+def _same_pair_as_its_mission(
+    connection: Connection, _id: int, data: dict[str, Any], _before: dict[str, Any] | None
+) -> None:
+    """A headcount of a mission counts that mission's staff: the same sending and host
+    country (the U.S. embassy in Moscow's staff are not Russia's in Washington)."""
+    if data.get("mission_id") is None:
+        return
+    m = _mission.c
+    sending, host = connection.execute(
+        select(m.sending_country, m.host_country).where(m.id == data["mission_id"])
+    ).one()
+    if (sending, host) != (data["sending_country"], data["host_country"]):
+        raise Unprocessable(
+            [
+                field_error(
+                    "mission_id",
+                    f"mission {data['mission_id']} is {sending}'s mission in {host}; this "
+                    f"headcount is of {data['sending_country']}'s staff in "
+                    f"{data['host_country']}",
+                    "mission_mismatch",
+                )
+            ]
+        )
+
 
 HEADCOUNT_WRITE = WriteSpec(
     table=headcount_table,
@@ -48,4 +77,5 @@ HEADCOUNT_WRITE = WriteSpec(
     listing=HEADCOUNT_LIST,
     references=[Reference("mission_id", _mission, "mission")],
     parts=[citations_part(RecordType.headcount)],
+    after_write=_same_pair_as_its_mission,
 )

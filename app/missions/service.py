@@ -137,6 +137,7 @@ def _restore_history(connection: Connection, mission_id: int, snapshot: dict[str
         )
         _status_citations.write(connection, entry["id"], entry["citations"])
 
+
 MISSION_WRITE = WriteSpec(
     table=mission_table,
     resource="missions",
