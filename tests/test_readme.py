@@ -99,6 +99,9 @@ def test_the_readme_examples_answer_as_documented_and_leave_the_data_as_it_was(
         assert expected <= {(status, where.removeprefix(base)) for status, where in answers}
         after = everything(base)
     assert after == before
+    # The one file left is the export the Reading section asks for; the Writing section's
+    # scratch files (the event, the export it re-imports, the key) are removed by its last line.
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["measures.csv"]
     listed = subprocess.run(
         [f"{VENV_BIN}/diplo", "keys", "list"],
         env={**os.environ, "DATABASE_URL": url},
