@@ -124,11 +124,19 @@ class DevTools:
                 return result
 
     def open(
-        self, url: str, width: int, ready: str, *, mobile: bool = False, scripts: bool = True
+        self,
+        url: str,
+        width: int,
+        ready: str,
+        *,
+        mobile: bool = False,
+        scripts: bool = True,
+        cache: bool = True,
     ) -> str:
         """Opens `url` in a new tab `width` CSS pixels wide (as a phone's when `mobile`; with
-        the page's scripts turned off unless `scripts`) and waits until the expression `ready`
-        is true there; returns the tab's session."""
+        the page's scripts turned off unless `scripts`; bypassing the browser's HTTP cache
+        unless `cache`) and waits until the expression `ready` is true there; returns the
+        tab's session."""
         target = self.command("Target.createTarget", url="about:blank")["targetId"]
         session: str = self.command("Target.attachToTarget", targetId=target, flatten=True)[
             "sessionId"
@@ -143,6 +151,9 @@ class DevTools:
         )
         if not scripts:
             self.command("Emulation.setScriptExecutionDisabled", session, value=True)
+        if not cache:
+            self.command("Network.enable", session)
+            self.command("Network.setCacheDisabled", session, cacheDisabled=True)
         self.command("Page.navigate", session, url=url)
         deadline = time.monotonic() + TIMEOUT
         while True:
