@@ -1,8 +1,9 @@
 """`diplo`: serve the API, migrate the database, load the seed.
 
-A user's mistake (no database yet, an old schema, an unreachable server, a bad setting) is a
-message saying what to do and exit code 1, never a traceback; and only the commands that set a
-database up (`serve`, `db upgrade`, `seed`) may create one."""
+A user's mistake (no database yet, an old schema, an unreachable server) is a message saying
+what to do and exit code 1, never a traceback; a wrong setting or argument is exit code 2, as
+click's usage errors are. Only the commands that set a database up (`serve`, `db upgrade`,
+`seed`) may create one."""
 
 import socket
 import sys
@@ -19,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 from uvicorn.supervisors.multiprocess import Multiprocess
 
 from app import db
-from app.config import Settings, get_settings
+from app.config import Settings, get_settings, settings_problem
 from app.db import make_engine, schema_revisions, shown, sqlite_file, write_transaction
 from app.errors import AppError, NotFound, Unprocessable
 from app.kit.auth import Scope, create_key, list_keys, revoke_key
@@ -254,8 +255,8 @@ def main() -> None:
     except ValidationError as error:
         if error.title != Settings.__name__:
             raise
-        wrong = "; ".join(f"{str(e['loc'][0]).upper()}: {e['msg']}" for e in error.errors())
-        _fail(f"A setting is wrong: {wrong}.")
+        typer.echo(settings_problem(error), err=True)
+        sys.exit(2)
     except OperationalError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         _fail(f"Cannot use the database {shown(get_settings().database_url)}: {reason}")

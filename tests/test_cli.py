@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -58,10 +59,21 @@ def _refused(result: subprocess.CompletedProcess[str], *said: str) -> None:
 @pytest.fixture
 def served(new_database: NewDatabase) -> Iterator[str]:
     """`diplo serve` on an empty database; yields its base URL."""
+    with _serving(new_database()) as base:
+        yield base
+
+
+@contextmanager
+def _serving(url: str, *args: str, **env: str) -> Iterator[str]:
+    """`diplo serve` on the database at `url`, until it answers /readyz; yields its base URL."""
     port = _free_port()
-    env = os.environ | {"DATABASE_URL": new_database(), "PORT": str(port), "LOG_LEVEL": "warning"}
+    environ = os.environ | {"DATABASE_URL": url, "PORT": str(port), "LOG_LEVEL": "warning"}
     process = subprocess.Popen(
-        [DIPLO, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [DIPLO, "serve", *args],
+        env=environ | env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -192,6 +204,71 @@ def test_an_unreachable_database_or_a_wrong_setting_is_said_in_one_line() -> Non
         result = _run(unreachable, *args, DB_CONNECT_TIMEOUT="1")
         _refused(result, "Cannot use the database postgresql+psycopg://diplo:***@127.0.0.1:1/")
         assert "secret" not in result.stderr
-    _refused(
-        _run("mysql://localhost/diplomacy", "keys", "list"), "A setting is wrong: DATABASE_URL"
+
+
+def _wrong_setting(result: subprocess.CompletedProcess[str], *said: str) -> None:
+    """A wrong setting: one paragraph saying which and what it takes, exit code 2."""
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    for words in said:
+        assert words in result.stderr, result.stderr
+
+
+def test_a_wrong_setting_is_said_in_one_paragraph_with_what_it_takes(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'diplomacy.db'}"
+    for args in (["keys", "list"], ["serve"], ["db", "upgrade"]):
+        _wrong_setting(
+            _run(url, *args, PORT="eighty"),
+            "PORT='eighty' is refused",
+            "a whole number from 1 to 65535, default 8000",
+        )
+    _wrong_setting(
+        _run(url, "keys", "list", CORS_ORIGINS='["https://a.example",'),
+        "CORS_ORIGINS='[\"https://a.example\",' is refused: not a JSON list",
+        "separated by commas",
     )
+    _wrong_setting(_run(url, "keys", "list", SEED_ON_START="maybe"), "true or false")
+    result = _run("mysql://diplo:secret@localhost/diplomacy", "keys", "list")
+    _wrong_setting(result, "DATABASE_URL='mysql://diplo:***@localhost/diplomacy' is refused")
+    assert "secret" not in result.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing was done
+
+
+def test_every_list_setting_takes_plain_values_separated_by_commas(tmp_path: Path) -> None:
+    from app.config import Settings
+
+    lists = [name for name, field in Settings.model_fields.items() if field.annotation == list[str]]
+    assert lists
+    url = f"sqlite:///{tmp_path / 'diplomacy.db'}"
+    for name in lists:
+        for value in ("*", "https://a.example, https://b.example", '["https://a.example"]', ""):
+            result = _run(url, "keys", "list", cwd=tmp_path, **{name.upper(): value})
+            _refused(result, "does not exist yet")  # the settings were read, then the database
+
+
+@pytest.mark.parametrize(
+    "origins",
+    [
+        "https://a.example,https://b.example",
+        " https://a.example , https://b.example ",
+        '["https://a.example", "https://b.example"]',
+    ],
+)
+def test_cors_origins_separated_by_commas_or_as_json(tmp_path: Path, origins: str) -> None:
+    url = f"sqlite:///{tmp_path / 'diplomacy.db'}"
+    with _serving(url, "--no-migrate", SEED_ON_START="false", CORS_ORIGINS=origins) as base:
+        for origin, allowed in (
+            ("https://a.example", True),
+            ("https://b.example", True),
+            ("https://c.example", False),
+        ):
+            answer = httpx.get(f"{base}/healthz", headers={"Origin": origin})
+            assert (answer.headers.get("access-control-allow-origin") == origin) is allowed
+
+
+def test_cors_origins_star_as_plain_text(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'diplomacy.db'}"
+    with _serving(url, "--no-migrate", SEED_ON_START="false", CORS_ORIGINS="*") as base:
+        answer = httpx.get(f"{base}/healthz", headers={"Origin": "https://c.example"})
+        assert answer.headers["access-control-allow-origin"] == "*"
