@@ -1,10 +1,11 @@
 """`diplo`: serve the API, migrate the database, load the seed.
 
-A user's mistake (no database yet, an old schema, an unreachable server) is a message saying
-what to do and exit code 1, never a traceback; a wrong setting or argument is exit code 2, as
-click's usage errors are. Only the commands that set a database up (`serve`, `db upgrade`,
-`seed`) may create one."""
+A user's mistake (no database yet, an old schema, an unreachable server, a port in use) is a
+message saying what to do and exit code 1, never a traceback; a wrong setting or argument is
+exit code 2, as click's usage errors are. Only the commands that set a database up (`serve`,
+`db upgrade`, `seed`) may create one."""
 
+import errno
 import socket
 import sys
 from collections.abc import Iterator
@@ -80,10 +81,14 @@ def _database() -> Iterator[Engine]:
 
 @cli.command()
 def serve(
-    migrate: bool = typer.Option(True, help="Upgrade the schema to head first."),
+    migrate: bool = typer.Option(True, help="Upgrade the schema to the newest revision first."),
 ) -> None:
-    """Migrate, seed an empty database, and serve the API (HOST, PORT, WORKERS)."""
+    """Migrate, seed an empty database, and serve the API.
+
+    It listens on HOST:PORT (default 127.0.0.1:8000) with WORKERS processes, and uses the
+    database at DATABASE_URL; set them in the environment, e.g. 'PORT=8001 diplo serve'."""
     settings = get_settings()
+    listener = _listen(settings)  # before the migration: a port in use is said at once
     if migrate:
         db.upgrade(settings.database_url)
     if settings.seed_on_start:
@@ -113,20 +118,53 @@ def serve(
         http="httptools",
     )
     if config.workers > 1:
-        Multiprocess(config, sockets=[_tcp_listener(config)]).run()
+        Multiprocess(config, sockets=[listener]).run()
         return
     server = uvicorn.Server(config)
-    server.run()
+    server.run(sockets=[listener])
     if not server.started:
         raise typer.Exit(3)  # uvicorn's STARTUP_FAILURE
 
 
-def _tcp_listener(config: uvicorn.Config) -> socket.socket:
-    """The socket uvicorn binds for its workers, marked as TCP. uvicorn leaves its protocol at
-    0, so asyncio does not set TCP_NODELAY on the connections it accepts, and with several
-    workers each keep-alive request waited ~40 ms for a delayed ACK (Kludex/uvicorn#3149)."""
-    bound = config.bind_socket()
-    return socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
+def _listen(settings: Settings) -> socket.socket:
+    """The socket `serve` listens on, bound here rather than by uvicorn, so that a port in
+    use is a message saying what to do instead of uvicorn's log line and exit code 3.
+
+    As uvicorn binds it (IPv6 for an address with a colon, SO_REUSEADDR), but marked as TCP:
+    uvicorn leaves its protocol at 0, so asyncio did not set TCP_NODELAY on the connections
+    it accepted, and each keep-alive request waited ~40 ms for a delayed ACK
+    (Kludex/uvicorn#3149)."""
+    host, port = settings.host, settings.port
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        where = f"[{host}]:{port}" if family == socket.AF_INET6 else f"{host}:{port}"
+        if error.errno == errno.EADDRINUSE:
+            _fail(
+                f"Cannot serve on {where}: the port is in use (by another `diplo serve`, or "
+                f"another program). Stop that program, or choose another port: "
+                f"`PORT={_other_port(port)} diplo serve` (or `PORT={_other_port(port)} make "
+                "run` in the project folder)."
+            )
+        if error.errno == errno.EACCES:
+            _fail(
+                f"Cannot serve on {where}: {error.strerror}. A PORT below 1024 needs root; "
+                "choose another, e.g. `PORT=8000 diplo serve`."
+            )
+        _fail(
+            f"Cannot serve on {where}: {error.strerror or error}. HOST must be an address of "
+            "this machine: 127.0.0.1 (the default), or 0.0.0.0 for every interface."
+        )
+    sock.set_inheritable(True)  # the workers of WORKERS > 1 are processes of their own
+    return sock
+
+
+def _other_port(port: int) -> int:
+    return port + 1 if port < 65535 else 8000
 
 
 @db_cli.command()

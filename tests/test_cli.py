@@ -272,3 +272,21 @@ def test_cors_origins_star_as_plain_text(tmp_path: Path) -> None:
     with _serving(url, "--no-migrate", SEED_ON_START="false", CORS_ORIGINS="*") as base:
         answer = httpx.get(f"{base}/healthz", headers={"Origin": "https://c.example"})
         assert answer.headers["access-control-allow-origin"] == "*"
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_port_in_use_is_said_with_how_to_choose_another(tmp_path: Path, workers: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        url = f"sqlite:///{tmp_path / 'diplomacy.db'}"
+        result = _run(url, "serve", PORT=str(port), WORKERS=workers)
+    _refused(
+        result,
+        f"Cannot serve on 127.0.0.1:{port}: the port is in use",
+        f"`PORT={port + 1} diplo serve`",
+        f"`PORT={port + 1} make run`",
+    )
+    assert "Errno" not in result.stderr
+    assert list(tmp_path.iterdir()) == []  # said before anything was done
