@@ -5,6 +5,7 @@ message saying what to do and exit code 1, never a traceback; a wrong setting or
 exit code 2, as click's usage errors are. Only the commands that set a database up (`serve`,
 `db upgrade`, `seed`) may create one."""
 
+import datetime as dt
 import errno
 import socket
 import sys
@@ -24,7 +25,7 @@ from app import db
 from app.config import Settings, get_settings, settings_problem
 from app.db import make_engine, schema_revisions, shown, sqlite_file, write_transaction
 from app.errors import AppError, NotFound, Unprocessable
-from app.kit.auth import Scope, create_key, list_keys, revoke_key
+from app.kit.auth import Scope, create_key, get_key, list_keys, revoke_key
 from app.kit.importing import format_of, import_rows, parse
 from app.kit.writing import WriteSpec, restore_record
 from app.loaders.seed import database_is_empty, load_seed
@@ -215,24 +216,48 @@ def keys_create(
 
 @keys_cli.command("list")
 def keys_list() -> None:
-    """List keys: id, name, scopes, created, revoked. No secrets."""
+    """List the keys, one a line: id, name, scopes, created, active or revoked. No secrets."""
     with _database() as engine, engine.connect() as connection:
         keys = list_keys(connection)
+    if not keys:  # on standard error: standard output stays a list (of none) for scripts
+        typer.echo(f"There are no API keys yet. {CREATE_ONE}", err=True)
     for key in keys:
-        state = f"revoked {key['revoked_at']:%Y-%m-%d %H:%M}" if key["revoked_at"] else "active"
+        state = f"revoked {_utc(key['revoked_at'])}" if key["revoked_at"] else "active"
         scopes = ",".join(key["scopes"])
         typer.echo(f"{key['id']}\t{key['name']}\t{scopes}\t{key['created_at']:%Y-%m-%d}\t{state}")
 
 
+CREATE_ONE = "Create one with `diplo keys create --name NAME --scope write`."
+
+
+def _utc(moment: dt.datetime) -> str:
+    """A stored time as the CLI shows it; SQLite gives it back without its zone, UTC."""
+    aware = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+    return f"{aware:%Y-%m-%d %H:%M} UTC"
+
+
 @keys_cli.command("revoke")
-def keys_revoke(key_id: int = typer.Argument(..., help="The key's id (from `keys list`).")) -> None:
-    """Revoke a key at once."""
+def keys_revoke(
+    key_id: int = typer.Argument(..., metavar="ID", help="The key's id (from 'diplo keys list')."),
+) -> None:
+    """Revoke a key at once; it stays listed, as revoked.
+
+    A key revoked already stays as it was: that is said, with when, and the exit code is 0,
+    as the API's DELETE /v1/keys/ID answers 200 then, so scripts may revoke twice."""
     try:
         with _database() as engine, write_transaction(engine) as connection:
-            revoke_key(connection, key_id)
-    except NotFound as error:
-        _fail(error.detail)
-    typer.echo(f"Key {key_id} revoked.")
+            before = get_key(connection, key_id)
+            if before["revoked_at"] is None:
+                revoke_key(connection, key_id)
+    except NotFound:
+        _fail(f"There is no API key with id {key_id}: `diplo keys list` shows their ids.")
+    if before["revoked_at"] is not None:
+        typer.echo(
+            f"Key {key_id} ({before['name']}) was already revoked, on "
+            f"{_utc(before['revoked_at'])}; nothing changed."
+        )
+        return
+    typer.echo(f"Key {key_id} ({before['name']}) is revoked: it no longer works.")
 
 
 @cli.command()

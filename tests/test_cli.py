@@ -290,3 +290,27 @@ def test_a_port_in_use_is_said_with_how_to_choose_another(tmp_path: Path, worker
     )
     assert "Errno" not in result.stderr
     assert list(tmp_path.iterdir()) == []  # said before anything was done
+
+
+def test_keys_none_yet_revoked_twice_and_unknown(new_database: NewDatabase) -> None:
+    url = new_database()
+    _diplo(url, "db", "upgrade")
+    empty = _run(url, "keys", "list")
+    assert empty.returncode == 0
+    assert empty.stdout == ""  # a list of no keys, for scripts
+    assert "There are no API keys yet. Create one with `diplo keys create" in empty.stderr
+    _diplo(url, "keys", "create", "--name", "ci-editor", "--scope", "write")
+    key_id = _diplo(url, "keys", "list").split()[0]
+    assert _diplo(url, "keys", "revoke", key_id).strip() == (
+        f"Key {key_id} (ci-editor) is revoked: it no longer works."
+    )
+    when = _diplo(url, "keys", "list").strip().split("\trevoked ")[1]
+    # Revoked twice: the key stays as it was, and says since when; exit 0, as the API's
+    # DELETE /v1/keys/{id} answers 200 (a script may revoke a key twice).
+    again = _diplo(url, "keys", "revoke", key_id).strip()
+    assert again == f"Key {key_id} (ci-editor) was already revoked, on {when}; nothing changed."
+    assert _diplo(url, "keys", "list").strip().endswith(f"\trevoked {when}")
+    _refused(
+        _run(url, "keys", "revoke", "999"),
+        "There is no API key with id 999: `diplo keys list` shows their ids.",
+    )
