@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 import uvicorn
@@ -26,16 +26,32 @@ from app.config import Settings, get_settings, settings_problem
 from app.db import make_engine, schema_revisions, shown, sqlite_file, write_transaction
 from app.errors import AppError, NotFound, Unprocessable
 from app.kit.auth import Scope, create_key, get_key, list_keys, revoke_key
-from app.kit.importing import format_of, import_rows, parse
+from app.kit.importing import FILE_FORMATS, MAX_REPORTED, import_rows, parse
 from app.kit.writing import WriteSpec, restore_record
 from app.loaders.seed import database_is_empty, load_seed
-from app.registry import WRITE_SPECS
+from app.registry import BY_RESOURCE
+
+RESOURCES = ", ".join(sorted(BY_RESOURCE))
 
 cli = typer.Typer(
-    help="diplomacy-api: diplomatic-staffing data with verbatim provenance.", no_args_is_help=True
+    help="diplo runs diplomacy-api (diplomatic-staffing data with verbatim provenance) and "
+    "looks after its database, API keys and records."
+    "\n\nStart with 'diplo serve' (what 'make run' does): it creates and migrates the database, "
+    "loads the seed into an empty one, and serves the API on http://127.0.0.1:8000 (docs at "
+    "/docs). Settings such as DATABASE_URL, HOST and PORT come from the environment or a .env "
+    "file (the README's Configuration lists them all).",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",  # a docstring's paragraphs are reflowed, not cut where it is
 )
-db_cli = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
-keys_cli = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
+db_cli = typer.Typer(
+    help="Move the database schema to a revision (Alembic migrations). 'diplo serve' and "
+    "'diplo seed' upgrade it by themselves.",
+    no_args_is_help=True,
+)
+keys_cli = typer.Typer(
+    help="API keys for writing through the API: create, list, revoke. Reading needs none.",
+    no_args_is_help=True,
+)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(keys_cli, name="keys")
 
@@ -169,14 +185,22 @@ def _other_port(port: int) -> int:
 
 
 @db_cli.command()
-def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+def upgrade(
+    revision: str = typer.Argument(
+        "head", metavar="REVISION", help="Target revision: 'head' (the newest) or an id (0001)."
+    ),
+) -> None:
     """Upgrade the schema (default: to the newest revision)."""
     db.upgrade(get_settings().database_url, revision)
     typer.echo(f"Database upgraded to {revision}.")
 
 
 @db_cli.command()
-def downgrade(revision: str = typer.Argument("base", help="Target revision.")) -> None:
+def downgrade(
+    revision: str = typer.Argument(
+        "base", metavar="REVISION", help="Target revision: 'base' (no tables) or an id (0001)."
+    ),
+) -> None:
     """Downgrade the schema (default: to an empty database)."""
     settings = get_settings()
     _check_schema(settings, newest=False)
@@ -186,8 +210,9 @@ def downgrade(revision: str = typer.Argument("base", help="Target revision.")) -
 
 @cli.command()
 def seed() -> None:
-    """Upgrade the schema if need be, then load the seed articles' facts; idempotent, a second
-    run changes nothing."""
+    """Load the seed articles' facts (upgrading the schema first if need be).
+
+    Idempotent: a second run changes nothing."""
     settings = get_settings()
     db.upgrade(settings.database_url)
     engine = make_engine(settings)
@@ -206,7 +231,10 @@ def keys_create(
     name: str = typer.Option(..., help="What the key is for."),
     scope: list[Scope] = typer.Option(..., help="read, write or admin; repeat for several."),
 ) -> None:
-    """Make a key and print it once; only its hash is stored."""
+    """Make an API key and print it once; only its hash is stored.
+
+    Clients send it as 'Authorization: Bearer KEY'. Example: 'diplo keys create --name ci
+    --scope write'."""
     with _database() as engine, write_transaction(engine) as connection:
         created = create_key(connection, name, scope)
     typer.echo(f"Key {created['id']} ({name}, scopes: {', '.join(created['scopes'])}):")
@@ -262,10 +290,12 @@ def keys_revoke(
 
 @cli.command()
 def restore(
-    resource: str = typer.Argument(..., help="As in the URL: missions, visa-disputes, …"),
-    record_id: int = typer.Argument(..., help="The deleted record's id."),
+    resource: str = typer.Argument(..., metavar="RESOURCE", help=f"One of: {RESOURCES}."),
+    record_id: int = typer.Argument(..., metavar="ID", help="The deleted record's id."),
 ) -> None:
-    """Bring a deleted record back from its history, with its id."""
+    """Bring a deleted record back from its history, with its id.
+
+    Example: 'diplo restore events 12' (as POST /v1/events/12/restore does)."""
     spec = _write_spec(resource)
     try:
         with _database() as engine, write_transaction(engine) as connection:
@@ -275,28 +305,65 @@ def restore(
     typer.echo(f"Restored /v1/{resource}/{record_id}.")
 
 
+EXTENSIONS = ", ".join(FILE_FORMATS)
+
+
 @cli.command("import")
 def import_file(
-    resource: str = typer.Argument(..., help="As in the URL: missions, visa-disputes, …"),
-    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSON, NDJSON or CSV."),
-    dry_run: bool = typer.Option(False, help="Check every row; write nothing."),
+    resource: str = typer.Argument(
+        ..., metavar="RESOURCE", help=f"What the file holds, one of: {RESOURCES}."
+    ),
+    path: Path = typer.Argument(
+        ...,
+        metavar="FILE",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help=f"JSON (an array of records), NDJSON (one record a line) or CSV, told by the "
+        f"name's ending: {EXTENSIONS}.",
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Check every row and count what would change; write nothing."
+    ),
 ) -> None:
-    """Import a file of records, all or nothing (the same rules as POST …/import)."""
+    """Import a file of records into the database, all or nothing.
+
+    Every row is checked first: one bad row rejects the whole file, and each bad row is listed
+    (row number, field, reason), exit code 1. A row with an 'id' updates that record; without
+    one, the record with its 'ref'; with neither, it is a new record. So a file exported from
+    the API (GET /v1/RESOURCE?format=csv) imports back unchanged, and importing a file twice
+    changes nothing. The rules are those of POST /v1/RESOURCE/import; no server or key needed.
+
+    Example: 'diplo import events events.csv --dry-run', then without --dry-run."""
     spec = _write_spec(resource)
+    fmt = FILE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        _fail(
+            f"Cannot import {path}: its name's ending tells its format, and must be one of "
+            f"{EXTENSIONS}."
+        )
+    rows: list[dict[str, Any]] = []
     try:
         with _database() as engine:
-            rows = parse(path.read_bytes(), format_of("", path.name), spec.create_model)
+            rows = parse(path.read_bytes(), fmt, spec.create_model)
             with write_transaction(engine) as connection:
                 report = import_rows(connection, spec, rows, dry_run=dry_run)
     except Unprocessable as error:
-        typer.echo(error.detail, err=True)
-        for problem in error.errors:
-            if "row" in problem:  # not so when the whole file is refused (no records)
-                field = ".".join(str(part) for part in problem["loc"][2:])
-                typer.echo(f"  row {problem['row']}: {field}: {problem['msg']}", err=True)
-        raise typer.Exit(1) from error
+        bad = [problem for problem in error.errors if "row" in problem]
+        if not bad:  # the whole file is refused: it holds no records
+            _fail(
+                f"{path} holds no records (it is empty, blank, `[]` or a CSV header alone), so "
+                "nothing was imported."
+            )
+        lines = [
+            f"  row {problem['row']}: {'.'.join(map(str, problem['loc'][2:]))}: {problem['msg']}"
+            for problem in bad
+        ]
+        invalid = len({problem["row"] for problem in bad})
+        counted = f"{invalid} of {len(rows)} rows" if len(bad) < MAX_REPORTED else "rows"
+        _fail(f"{path}: {counted} are invalid, so nothing was imported:\n" + "\n".join(lines))
     except AppError as error:
-        _fail(error.detail)
+        _fail(f"Cannot import {path}: {error.detail}")
     verb = "would be" if dry_run else "were"
     typer.echo(
         f"{report.rows} rows: {report.created} {verb} created, {report.updated} updated, "
@@ -305,11 +372,10 @@ def import_file(
 
 
 def _write_spec(resource: str) -> WriteSpec:
-    specs = {spec.resource: spec for spec in WRITE_SPECS}
-    if resource not in specs:
-        typer.echo(f"Unknown resource '{resource}'. One of: {', '.join(sorted(specs))}", err=True)
+    if resource not in BY_RESOURCE:
+        typer.echo(f"Unknown resource '{resource}'. It is one of: {RESOURCES}.", err=True)
         raise typer.Exit(2)
-    return specs[resource]
+    return BY_RESOURCE[resource]
 
 
 def main() -> None:

@@ -1,6 +1,8 @@
 """The `diplo` command as `make run` and the Dockerfile use it: a real process, a real port."""
 
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -314,3 +316,74 @@ def test_keys_none_yet_revoked_twice_and_unknown(new_database: NewDatabase) -> N
         _run(url, "keys", "revoke", "999"),
         "There is no API key with id 999: `diplo keys list` shows their ids.",
     )
+
+
+def test_import_takes_every_resource_the_api_imports(
+    new_database: NewDatabase, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from app.config import Settings
+    from app.main import create_app
+    from tests.conftest import seeded
+
+    url = seeded(new_database)
+    app = create_app(Settings(database_url=url))
+    imported = sorted(
+        match[1]
+        for path in app.openapi()["paths"]
+        if (match := re.fullmatch(r"/v1/([^/]+)/import", path))
+    )
+    assert "expulsions" in imported
+    help_text = _run(url, "import", "--help", COLUMNS="300").stdout
+    assert f"one of: {', '.join(imported)}." in help_text
+    assert "Example: 'diplo import events events.csv --dry-run'" in help_text
+    for api_words in ("curl", "Content-Type"):
+        assert api_words not in help_text
+    with TestClient(app) as api:
+        expulsion = api.get("/v1/expulsions").json()["items"][0]
+        (tmp_path / "expulsions.csv").write_bytes(api.get("/v1/expulsions?format=csv").content)
+        (tmp_path / "expulsions.json").write_text(
+            json.dumps([expulsion | {"diplomats_count": expulsion["diplomats_count"] + 1}])
+        )
+        exported, changed = str(tmp_path / "expulsions.csv"), str(tmp_path / "expulsions.json")
+        assert _diplo(url, "import", "expulsions", exported) == (
+            "1 rows: 0 were created, 0 updated, 1 unchanged.\n"
+        )
+        assert _diplo(url, "import", "expulsions", changed, "--dry-run") == (
+            "1 rows: 0 would be created, 1 updated, 0 unchanged.\n"
+        )
+        assert api.get(f"/v1/expulsions/{expulsion['id']}").json() == expulsion
+        assert _diplo(url, "import", "expulsions", changed) == (
+            "1 rows: 0 were created, 1 updated, 0 unchanged.\n"
+        )
+        after = api.get(f"/v1/expulsions/{expulsion['id']}").json()
+        assert after["diplomats_count"] == expulsion["diplomats_count"] + 1
+
+
+def test_import_says_what_is_wrong_with_the_file(new_database: NewDatabase, tmp_path: Path) -> None:
+    """About the file and the command, not about curl or the API's problem fields. (A file
+    with no records: tests/test_import.py.)"""
+    url = new_database()
+    _diplo(url, "db", "upgrade")
+    files = {"events.txt": "[]", "broken.json": "[{", "events.csv": "ref,kind\nE1,talks\n"}
+    said = {}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+        said[name] = _run(url, "import", "events", str(tmp_path / name))
+    _refused(
+        said["events.txt"],
+        f"Cannot import {tmp_path / 'events.txt'}: its name's ending tells its format, and must "
+        "be one of .json, .ndjson, .jsonl, .csv.",
+    )
+    _refused(said["broken.json"], f"Cannot import {tmp_path / 'broken.json'}: The JSON could not")
+    _refused(
+        said["events.csv"],
+        f"{tmp_path / 'events.csv'}: 1 of 1 rows are invalid, so nothing was imported:\n  row 1: ",
+    )
+    for result in said.values():
+        for api_words in ("curl", "Content-Type", "`errors`"):
+            assert api_words not in result.stderr
+    unknown = _run(url, "import", "expulsion", str(tmp_path / "events.csv"))
+    assert unknown.returncode == 2
+    assert "Unknown resource 'expulsion'. It is one of: events, expulsions, " in unknown.stderr
