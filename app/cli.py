@@ -1,15 +1,18 @@
 """`diplo`: serve the API, migrate the database, load the seed.
 
-A user's mistake (no database yet, an old schema, an unreachable server, a bad setting) is a
-message saying what to do and exit code 1, never a traceback; and only the commands that set a
-database up (`serve`, `db upgrade`, `seed`) may create one."""
+A user's mistake (no database yet, an old schema, an unreachable server, a port in use) is a
+message saying what to do and exit code 1, never a traceback; a wrong setting or argument is
+exit code 2, as click's usage errors are. Only the commands that set a database up (`serve`,
+`db upgrade`, `seed`) may create one."""
 
+import datetime as dt
+import errno
 import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 import uvicorn
@@ -19,20 +22,36 @@ from sqlalchemy.exc import OperationalError
 from uvicorn.supervisors.multiprocess import Multiprocess
 
 from app import db
-from app.config import Settings, get_settings
+from app.config import Settings, get_settings, settings_problem
 from app.db import make_engine, schema_revisions, shown, sqlite_file, write_transaction
 from app.errors import AppError, NotFound, Unprocessable
-from app.kit.auth import Scope, create_key, list_keys, revoke_key
-from app.kit.importing import format_of, import_rows, parse
+from app.kit.auth import Scope, create_key, get_key, list_keys, revoke_key
+from app.kit.importing import FILE_FORMATS, MAX_REPORTED, import_rows, parse
 from app.kit.writing import WriteSpec, restore_record
 from app.loaders.seed import database_is_empty, load_seed
-from app.registry import WRITE_SPECS
+from app.registry import BY_RESOURCE
+
+RESOURCES = ", ".join(sorted(BY_RESOURCE))
 
 cli = typer.Typer(
-    help="diplomacy-api: diplomatic-staffing data with verbatim provenance.", no_args_is_help=True
+    help="diplo runs diplomacy-api (diplomatic-staffing data with verbatim provenance) and "
+    "looks after its database, API keys and records."
+    "\n\nStart with 'diplo serve' (what 'make run' does): it creates and migrates the database, "
+    "loads the seed into an empty one, and serves the API on http://127.0.0.1:8000 (docs at "
+    "/docs). Settings such as DATABASE_URL, HOST and PORT come from the environment or a .env "
+    "file (the README's Configuration lists them all).",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",  # a docstring's paragraphs are reflowed, not cut where it is
 )
-db_cli = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
-keys_cli = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
+db_cli = typer.Typer(
+    help="Move the database schema to a revision (Alembic migrations). 'diplo serve' and "
+    "'diplo seed' upgrade it by themselves.",
+    no_args_is_help=True,
+)
+keys_cli = typer.Typer(
+    help="API keys for writing through the API: create, list, revoke. Reading needs none.",
+    no_args_is_help=True,
+)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(keys_cli, name="keys")
 
@@ -79,10 +98,14 @@ def _database() -> Iterator[Engine]:
 
 @cli.command()
 def serve(
-    migrate: bool = typer.Option(True, help="Upgrade the schema to head first."),
+    migrate: bool = typer.Option(True, help="Upgrade the schema to the newest revision first."),
 ) -> None:
-    """Migrate, seed an empty database, and serve the API (HOST, PORT, WORKERS)."""
+    """Migrate, seed an empty database, and serve the API.
+
+    It listens on HOST:PORT (default 127.0.0.1:8000) with WORKERS processes, and uses the
+    database at DATABASE_URL; set them in the environment, e.g. 'PORT=8001 diplo serve'."""
     settings = get_settings()
+    listener = _listen(settings)  # before the migration: a port in use is said at once
     if migrate:
         db.upgrade(settings.database_url)
     if settings.seed_on_start:
@@ -112,31 +135,72 @@ def serve(
         http="httptools",
     )
     if config.workers > 1:
-        Multiprocess(config, sockets=[_tcp_listener(config)]).run()
+        Multiprocess(config, sockets=[listener]).run()
         return
     server = uvicorn.Server(config)
-    server.run()
+    server.run(sockets=[listener])
     if not server.started:
         raise typer.Exit(3)  # uvicorn's STARTUP_FAILURE
 
 
-def _tcp_listener(config: uvicorn.Config) -> socket.socket:
-    """The socket uvicorn binds for its workers, marked as TCP. uvicorn leaves its protocol at
-    0, so asyncio does not set TCP_NODELAY on the connections it accepts, and with several
-    workers each keep-alive request waited ~40 ms for a delayed ACK (Kludex/uvicorn#3149)."""
-    bound = config.bind_socket()
-    return socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
+def _listen(settings: Settings) -> socket.socket:
+    """The socket `serve` listens on, bound here rather than by uvicorn, so that a port in
+    use is a message saying what to do instead of uvicorn's log line and exit code 3.
+
+    As uvicorn binds it (IPv6 for an address with a colon, SO_REUSEADDR), but marked as TCP:
+    uvicorn leaves its protocol at 0, so asyncio did not set TCP_NODELAY on the connections
+    it accepted, and each keep-alive request waited ~40 ms for a delayed ACK
+    (Kludex/uvicorn#3149)."""
+    host, port = settings.host, settings.port
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        where = f"[{host}]:{port}" if family == socket.AF_INET6 else f"{host}:{port}"
+        if error.errno == errno.EADDRINUSE:
+            _fail(
+                f"Cannot serve on {where}: the port is in use (by another `diplo serve`, or "
+                f"another program). Stop that program, or choose another port: "
+                f"`PORT={_other_port(port)} diplo serve` (or `PORT={_other_port(port)} make "
+                "run` in the project folder)."
+            )
+        if error.errno == errno.EACCES:
+            _fail(
+                f"Cannot serve on {where}: {error.strerror}. A PORT below 1024 needs root; "
+                "choose another, e.g. `PORT=8000 diplo serve`."
+            )
+        _fail(
+            f"Cannot serve on {where}: {error.strerror or error}. HOST must be an address of "
+            "this machine: 127.0.0.1 (the default), or 0.0.0.0 for every interface."
+        )
+    sock.set_inheritable(True)  # the workers of WORKERS > 1 are processes of their own
+    return sock
+
+
+def _other_port(port: int) -> int:
+    return port + 1 if port < 65535 else 8000
 
 
 @db_cli.command()
-def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+def upgrade(
+    revision: str = typer.Argument(
+        "head", metavar="REVISION", help="Target revision: 'head' (the newest) or an id (0001)."
+    ),
+) -> None:
     """Upgrade the schema (default: to the newest revision)."""
     db.upgrade(get_settings().database_url, revision)
     typer.echo(f"Database upgraded to {revision}.")
 
 
 @db_cli.command()
-def downgrade(revision: str = typer.Argument("base", help="Target revision.")) -> None:
+def downgrade(
+    revision: str = typer.Argument(
+        "base", metavar="REVISION", help="Target revision: 'base' (no tables) or an id (0001)."
+    ),
+) -> None:
     """Downgrade the schema (default: to an empty database)."""
     settings = get_settings()
     _check_schema(settings, newest=False)
@@ -146,8 +210,9 @@ def downgrade(revision: str = typer.Argument("base", help="Target revision.")) -
 
 @cli.command()
 def seed() -> None:
-    """Upgrade the schema if need be, then load the seed articles' facts; idempotent, a second
-    run changes nothing."""
+    """Load the seed articles' facts (upgrading the schema first if need be).
+
+    Idempotent: a second run changes nothing."""
     settings = get_settings()
     db.upgrade(settings.database_url)
     engine = make_engine(settings)
@@ -166,7 +231,10 @@ def keys_create(
     name: str = typer.Option(..., help="What the key is for."),
     scope: list[Scope] = typer.Option(..., help="read, write or admin; repeat for several."),
 ) -> None:
-    """Make a key and print it once; only its hash is stored."""
+    """Make an API key and print it once; only its hash is stored.
+
+    Clients send it as 'Authorization: Bearer KEY'. Example: 'diplo keys create --name ci
+    --scope write'."""
     with _database() as engine, write_transaction(engine) as connection:
         created = create_key(connection, name, scope)
     typer.echo(f"Key {created['id']} ({name}, scopes: {', '.join(created['scopes'])}):")
@@ -176,32 +244,58 @@ def keys_create(
 
 @keys_cli.command("list")
 def keys_list() -> None:
-    """List keys: id, name, scopes, created, revoked. No secrets."""
+    """List the keys, one a line: id, name, scopes, created, active or revoked. No secrets."""
     with _database() as engine, engine.connect() as connection:
         keys = list_keys(connection)
+    if not keys:  # on standard error: standard output stays a list (of none) for scripts
+        typer.echo(f"There are no API keys yet. {CREATE_ONE}", err=True)
     for key in keys:
-        state = f"revoked {key['revoked_at']:%Y-%m-%d %H:%M}" if key["revoked_at"] else "active"
+        state = f"revoked {_utc(key['revoked_at'])}" if key["revoked_at"] else "active"
         scopes = ",".join(key["scopes"])
         typer.echo(f"{key['id']}\t{key['name']}\t{scopes}\t{key['created_at']:%Y-%m-%d}\t{state}")
 
 
+CREATE_ONE = "Create one with `diplo keys create --name NAME --scope write`."
+
+
+def _utc(moment: dt.datetime) -> str:
+    """A stored time as the CLI shows it; SQLite gives it back without its zone, UTC."""
+    aware = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+    return f"{aware:%Y-%m-%d %H:%M} UTC"
+
+
 @keys_cli.command("revoke")
-def keys_revoke(key_id: int = typer.Argument(..., help="The key's id (from `keys list`).")) -> None:
-    """Revoke a key at once."""
+def keys_revoke(
+    key_id: int = typer.Argument(..., metavar="ID", help="The key's id (from 'diplo keys list')."),
+) -> None:
+    """Revoke a key at once; it stays listed, as revoked.
+
+    A key revoked already stays as it was: that is said, with when, and the exit code is 0,
+    as the API's DELETE /v1/keys/ID answers 200 then, so scripts may revoke twice."""
     try:
         with _database() as engine, write_transaction(engine) as connection:
-            revoke_key(connection, key_id)
-    except NotFound as error:
-        _fail(error.detail)
-    typer.echo(f"Key {key_id} revoked.")
+            before = get_key(connection, key_id)
+            if before["revoked_at"] is None:
+                revoke_key(connection, key_id)
+    except NotFound:
+        _fail(f"There is no API key with id {key_id}: `diplo keys list` shows their ids.")
+    if before["revoked_at"] is not None:
+        typer.echo(
+            f"Key {key_id} ({before['name']}) was already revoked, on "
+            f"{_utc(before['revoked_at'])}; nothing changed."
+        )
+        return
+    typer.echo(f"Key {key_id} ({before['name']}) is revoked: it no longer works.")
 
 
 @cli.command()
 def restore(
-    resource: str = typer.Argument(..., help="As in the URL: missions, visa-disputes, …"),
-    record_id: int = typer.Argument(..., help="The deleted record's id."),
+    resource: str = typer.Argument(..., metavar="RESOURCE", help=f"One of: {RESOURCES}."),
+    record_id: int = typer.Argument(..., metavar="ID", help="The deleted record's id."),
 ) -> None:
-    """Bring a deleted record back from its history, with its id."""
+    """Bring a deleted record back from its history, with its id.
+
+    Example: 'diplo restore events 12' (as POST /v1/events/12/restore does)."""
     spec = _write_spec(resource)
     try:
         with _database() as engine, write_transaction(engine) as connection:
@@ -211,28 +305,65 @@ def restore(
     typer.echo(f"Restored /v1/{resource}/{record_id}.")
 
 
+EXTENSIONS = ", ".join(FILE_FORMATS)
+
+
 @cli.command("import")
 def import_file(
-    resource: str = typer.Argument(..., help="As in the URL: missions, visa-disputes, …"),
-    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSON, NDJSON or CSV."),
-    dry_run: bool = typer.Option(False, help="Check every row; write nothing."),
+    resource: str = typer.Argument(
+        ..., metavar="RESOURCE", help=f"What the file holds, one of: {RESOURCES}."
+    ),
+    path: Path = typer.Argument(
+        ...,
+        metavar="FILE",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help=f"JSON (an array of records), NDJSON (one record a line) or CSV, told by the "
+        f"name's ending: {EXTENSIONS}.",
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Check every row and count what would change; write nothing."
+    ),
 ) -> None:
-    """Import a file of records, all or nothing (the same rules as POST …/import)."""
+    """Import a file of records into the database, all or nothing.
+
+    Every row is checked first: one bad row rejects the whole file, and each bad row is listed
+    (row number, field, reason), exit code 1. A row with an 'id' updates that record; without
+    one, the record with its 'ref'; with neither, it is a new record. So a file exported from
+    the API (GET /v1/RESOURCE?format=csv) imports back unchanged, and importing a file twice
+    changes nothing. The rules are those of POST /v1/RESOURCE/import; no server or key needed.
+
+    Example: 'diplo import events events.csv --dry-run', then without --dry-run."""
     spec = _write_spec(resource)
+    fmt = FILE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        _fail(
+            f"Cannot import {path}: its name's ending tells its format, and must be one of "
+            f"{EXTENSIONS}."
+        )
+    rows: list[dict[str, Any]] = []
     try:
         with _database() as engine:
-            rows = parse(path.read_bytes(), format_of("", path.name), spec.create_model)
+            rows = parse(path.read_bytes(), fmt, spec.create_model)
             with write_transaction(engine) as connection:
                 report = import_rows(connection, spec, rows, dry_run=dry_run)
     except Unprocessable as error:
-        typer.echo(error.detail, err=True)
-        for problem in error.errors:
-            if "row" in problem:  # not so when the whole file is refused (no records)
-                field = ".".join(str(part) for part in problem["loc"][2:])
-                typer.echo(f"  row {problem['row']}: {field}: {problem['msg']}", err=True)
-        raise typer.Exit(1) from error
+        bad = [problem for problem in error.errors if "row" in problem]
+        if not bad:  # the whole file is refused: it holds no records
+            _fail(
+                f"{path} holds no records (it is empty, blank, `[]` or a CSV header alone), so "
+                "nothing was imported."
+            )
+        lines = [
+            f"  row {problem['row']}: {'.'.join(map(str, problem['loc'][2:]))}: {problem['msg']}"
+            for problem in bad
+        ]
+        invalid = len({problem["row"] for problem in bad})
+        counted = f"{invalid} of {len(rows)} rows" if len(bad) < MAX_REPORTED else "rows"
+        _fail(f"{path}: {counted} are invalid, so nothing was imported:\n" + "\n".join(lines))
     except AppError as error:
-        _fail(error.detail)
+        _fail(f"Cannot import {path}: {error.detail}")
     verb = "would be" if dry_run else "were"
     typer.echo(
         f"{report.rows} rows: {report.created} {verb} created, {report.updated} updated, "
@@ -241,11 +372,10 @@ def import_file(
 
 
 def _write_spec(resource: str) -> WriteSpec:
-    specs = {spec.resource: spec for spec in WRITE_SPECS}
-    if resource not in specs:
-        typer.echo(f"Unknown resource '{resource}'. One of: {', '.join(sorted(specs))}", err=True)
+    if resource not in BY_RESOURCE:
+        typer.echo(f"Unknown resource '{resource}'. It is one of: {RESOURCES}.", err=True)
         raise typer.Exit(2)
-    return specs[resource]
+    return BY_RESOURCE[resource]
 
 
 def main() -> None:
@@ -254,8 +384,8 @@ def main() -> None:
     except ValidationError as error:
         if error.title != Settings.__name__:
             raise
-        wrong = "; ".join(f"{str(e['loc'][0]).upper()}: {e['msg']}" for e in error.errors())
-        _fail(f"A setting is wrong: {wrong}.")
+        typer.echo(settings_problem(error), err=True)
+        sys.exit(2)
     except OperationalError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         _fail(f"Cannot use the database {shown(get_settings().database_url)}: {reason}")

@@ -1,11 +1,17 @@
 """Settings, read once from the environment (and an optional `.env` file)."""
 
+import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
+from annotated_types import Ge, Le
 from limits import parse_many
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 # The project folder's data/, where `make run` has always put it: the same file from any
 # folder. (The app already runs from the project folder, editable-installed: it finds its
@@ -13,10 +19,29 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_SQLITE_PATH = Path(__file__).resolve().parent.parent / "data" / "diplomacy.db"
 
 
+def _listed(value: Any) -> Any:
+    """A list setting as people write it: plain values separated by commas (`*`,
+    `https://a.example,https://b.example`), or a JSON list (`["*"]`)."""
+    if not isinstance(value, str):
+        return value
+    if value.strip().startswith("["):
+        try:
+            return json.loads(value)
+        except ValueError as error:
+            raise ValueError(f"not a JSON list ({error})") from error
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+# A list setting: the model's settings are never JSON-decoded (`enable_decoding=False`), so a
+# plain value reaches this parser instead of failing in pydantic-settings' JSON step.
+TextList = Annotated[list[str], BeforeValidator(_listed)]
+
+
 class Settings(BaseSettings):
     """Every setting the service reads; the README lists them."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # No setting is JSON-decoded on its way in: list settings parse their own notation (TextList).
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", enable_decoding=False)
 
     database_url: str = Field(
         default=f"sqlite:///{DEFAULT_SQLITE_PATH.as_posix()}",
@@ -42,8 +67,10 @@ class Settings(BaseSettings):
     export_batch_size: int = Field(
         default=2000, ge=1, le=100_000, description="Rows per query when streaming CSV/NDJSON."
     )
-    cors_origins: list[str] = Field(
-        default=["*"], description='Origins allowed to read from a browser (JSON list, e.g. ["*"]).'
+    cors_origins: TextList = Field(
+        default=["*"],
+        description="Origins allowed to read from a browser, separated by commas "
+        '(`*`, `https://a.example,https://b.example`) or as a JSON list (`["*"]`).',
     )
     cache_max_age: int = Field(
         default=5,
@@ -75,8 +102,8 @@ class Settings(BaseSettings):
     )
     rate_limit_per_key: str = Field(
         default="",
-        description="Requests to /v1 per API key (the `Authorization` bearer), same notation; "
-        "empty: no limit.",
+        description='Requests to /v1 per API key (the `Authorization` bearer), e.g. "600/minute" '
+        'or "20/second;600/minute"; empty: no limit.',
     )
     redis_url: str = Field(
         default="",
@@ -113,3 +140,53 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_problem(error: ValidationError) -> str:
+    """What is wrong with the settings, as one paragraph: each wrong variable with the value it
+    has (no password), why that is refused, and what it takes."""
+    sentences = []
+    for problem in error.errors():
+        field, *inner = problem["loc"]
+        name, info = str(field).upper(), Settings.model_fields[str(field)]
+        value = _shown(str(field), problem["input"])
+        where = f"{name} (item {int(inner[0]) + 1}: {value})" if inner else f"{name}={value}"
+        reason = problem["msg"].removeprefix("Value error, ")
+        if reason[1:2].islower():  # pydantic's "Input should …", not "DATABASE_URL must …"
+            reason = reason[0].lower() + reason[1:]
+        about = str(info.description).rstrip(".")
+        if "default" not in about.lower():
+            about += f"; {_kind(info)}default {_shown(str(field), info.default)}"
+        sentences.append(f"{where} is refused: {reason}. {name}: {about}.")
+    if len(sentences) == 1:
+        wrong, fix = "A setting is", "Change it, or unset it for the default."
+    else:
+        wrong, fix = f"{len(sentences)} settings are", "Change them, or unset them for defaults."
+    return f"{wrong} wrong (read from the environment or a .env file): {' '.join(sentences)} {fix}"
+
+
+def _kind(info: FieldInfo) -> str:
+    """What a number or switch takes, as a prefix of its default ("" for text and lists,
+    whose descriptions say)."""
+    if info.annotation is bool:
+        return "true or false, "
+    if info.annotation is not int:
+        return ""
+    low = next((m.ge for m in info.metadata if isinstance(m, Ge)), None)
+    high = next((m.le for m in info.metadata if isinstance(m, Le)), None)
+    if low is not None and high is not None:
+        return f"a whole number from {low} to {high}, "
+    return f"a whole number of at least {low}, " if low is not None else "a whole number, "
+
+
+def _shown(field: str, value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value) or "empty"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str) and field.endswith("_url") and value:
+        try:
+            value = make_url(value).render_as_string(hide_password=True)
+        except ArgumentError:
+            return "(not a URL)"
+    return repr(value) if value != "" else "empty"

@@ -1,11 +1,14 @@
 """The `diplo` command as `make run` and the Dockerfile use it: a real process, a real port."""
 
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -58,10 +61,21 @@ def _refused(result: subprocess.CompletedProcess[str], *said: str) -> None:
 @pytest.fixture
 def served(new_database: NewDatabase) -> Iterator[str]:
     """`diplo serve` on an empty database; yields its base URL."""
+    with _serving(new_database()) as base:
+        yield base
+
+
+@contextmanager
+def _serving(url: str, *args: str, **env: str) -> Iterator[str]:
+    """`diplo serve` on the database at `url`, until it answers /readyz; yields its base URL."""
     port = _free_port()
-    env = os.environ | {"DATABASE_URL": new_database(), "PORT": str(port), "LOG_LEVEL": "warning"}
+    environ = os.environ | {"DATABASE_URL": url, "PORT": str(port), "LOG_LEVEL": "warning"}
     process = subprocess.Popen(
-        [DIPLO, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [DIPLO, "serve", *args],
+        env=environ | env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -192,6 +206,184 @@ def test_an_unreachable_database_or_a_wrong_setting_is_said_in_one_line() -> Non
         result = _run(unreachable, *args, DB_CONNECT_TIMEOUT="1")
         _refused(result, "Cannot use the database postgresql+psycopg://diplo:***@127.0.0.1:1/")
         assert "secret" not in result.stderr
-    _refused(
-        _run("mysql://localhost/diplomacy", "keys", "list"), "A setting is wrong: DATABASE_URL"
+
+
+def _wrong_setting(result: subprocess.CompletedProcess[str], *said: str) -> None:
+    """A wrong setting: one paragraph saying which and what it takes, exit code 2."""
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    for words in said:
+        assert words in result.stderr, result.stderr
+
+
+def test_a_wrong_setting_is_said_in_one_paragraph_with_what_it_takes(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'diplomacy.db'}"
+    for args in (["keys", "list"], ["serve"], ["db", "upgrade"]):
+        _wrong_setting(
+            _run(url, *args, PORT="eighty"),
+            "PORT='eighty' is refused",
+            "a whole number from 1 to 65535, default 8000",
+        )
+    _wrong_setting(
+        _run(url, "keys", "list", CORS_ORIGINS='["https://a.example",'),
+        "CORS_ORIGINS='[\"https://a.example\",' is refused: not a JSON list",
+        "separated by commas",
     )
+    _wrong_setting(_run(url, "keys", "list", SEED_ON_START="maybe"), "true or false")
+    result = _run("mysql://diplo:secret@localhost/diplomacy", "keys", "list")
+    _wrong_setting(result, "DATABASE_URL='mysql://diplo:***@localhost/diplomacy' is refused")
+    assert "secret" not in result.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing was done
+
+
+def test_every_list_setting_takes_plain_values_separated_by_commas(tmp_path: Path) -> None:
+    from app.config import Settings
+
+    lists = [name for name, field in Settings.model_fields.items() if field.annotation == list[str]]
+    assert lists
+    url = f"sqlite:///{tmp_path / 'diplomacy.db'}"
+    for name in lists:
+        for value in ("*", "https://a.example, https://b.example", '["https://a.example"]', ""):
+            result = _run(url, "keys", "list", cwd=tmp_path, **{name.upper(): value})
+            _refused(result, "does not exist yet")  # the settings were read, then the database
+
+
+@pytest.mark.parametrize(
+    "origins",
+    [
+        "https://a.example,https://b.example",
+        " https://a.example , https://b.example ",
+        '["https://a.example", "https://b.example"]',
+    ],
+)
+def test_cors_origins_separated_by_commas_or_as_json(tmp_path: Path, origins: str) -> None:
+    url = f"sqlite:///{tmp_path / 'diplomacy.db'}"
+    with _serving(url, "--no-migrate", SEED_ON_START="false", CORS_ORIGINS=origins) as base:
+        for origin, allowed in (
+            ("https://a.example", True),
+            ("https://b.example", True),
+            ("https://c.example", False),
+        ):
+            answer = httpx.get(f"{base}/healthz", headers={"Origin": origin})
+            assert (answer.headers.get("access-control-allow-origin") == origin) is allowed
+
+
+def test_cors_origins_star_as_plain_text(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'diplomacy.db'}"
+    with _serving(url, "--no-migrate", SEED_ON_START="false", CORS_ORIGINS="*") as base:
+        answer = httpx.get(f"{base}/healthz", headers={"Origin": "https://c.example"})
+        assert answer.headers["access-control-allow-origin"] == "*"
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_port_in_use_is_said_with_how_to_choose_another(tmp_path: Path, workers: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        url = f"sqlite:///{tmp_path / 'diplomacy.db'}"
+        result = _run(url, "serve", PORT=str(port), WORKERS=workers)
+    _refused(
+        result,
+        f"Cannot serve on 127.0.0.1:{port}: the port is in use",
+        f"`PORT={port + 1} diplo serve`",
+        f"`PORT={port + 1} make run`",
+    )
+    assert "Errno" not in result.stderr
+    assert list(tmp_path.iterdir()) == []  # said before anything was done
+
+
+def test_keys_none_yet_revoked_twice_and_unknown(new_database: NewDatabase) -> None:
+    url = new_database()
+    _diplo(url, "db", "upgrade")
+    empty = _run(url, "keys", "list")
+    assert empty.returncode == 0
+    assert empty.stdout == ""  # a list of no keys, for scripts
+    assert "There are no API keys yet. Create one with `diplo keys create" in empty.stderr
+    _diplo(url, "keys", "create", "--name", "ci-editor", "--scope", "write")
+    key_id = _diplo(url, "keys", "list").split()[0]
+    assert _diplo(url, "keys", "revoke", key_id).strip() == (
+        f"Key {key_id} (ci-editor) is revoked: it no longer works."
+    )
+    when = _diplo(url, "keys", "list").strip().split("\trevoked ")[1]
+    # Revoked twice: the key stays as it was, and says since when; exit 0, as the API's
+    # DELETE /v1/keys/{id} answers 200 (a script may revoke a key twice).
+    again = _diplo(url, "keys", "revoke", key_id).strip()
+    assert again == f"Key {key_id} (ci-editor) was already revoked, on {when}; nothing changed."
+    assert _diplo(url, "keys", "list").strip().endswith(f"\trevoked {when}")
+    _refused(
+        _run(url, "keys", "revoke", "999"),
+        "There is no API key with id 999: `diplo keys list` shows their ids.",
+    )
+
+
+def test_import_takes_every_resource_the_api_imports(
+    new_database: NewDatabase, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from app.config import Settings
+    from app.main import create_app
+    from tests.conftest import seeded
+
+    url = seeded(new_database)
+    app = create_app(Settings(database_url=url))
+    imported = sorted(
+        match[1]
+        for path in app.openapi()["paths"]
+        if (match := re.fullmatch(r"/v1/([^/]+)/import", path))
+    )
+    assert "expulsions" in imported
+    help_text = _run(url, "import", "--help", COLUMNS="300").stdout
+    assert f"one of: {', '.join(imported)}." in help_text
+    assert "Example: 'diplo import events events.csv --dry-run'" in help_text
+    for api_words in ("curl", "Content-Type"):
+        assert api_words not in help_text
+    with TestClient(app) as api:
+        expulsion = api.get("/v1/expulsions").json()["items"][0]
+        (tmp_path / "expulsions.csv").write_bytes(api.get("/v1/expulsions?format=csv").content)
+        (tmp_path / "expulsions.json").write_text(
+            json.dumps([expulsion | {"diplomats_count": expulsion["diplomats_count"] + 1}])
+        )
+        exported, changed = str(tmp_path / "expulsions.csv"), str(tmp_path / "expulsions.json")
+        assert _diplo(url, "import", "expulsions", exported) == (
+            "1 rows: 0 were created, 0 updated, 1 unchanged.\n"
+        )
+        assert _diplo(url, "import", "expulsions", changed, "--dry-run") == (
+            "1 rows: 0 would be created, 1 updated, 0 unchanged.\n"
+        )
+        assert api.get(f"/v1/expulsions/{expulsion['id']}").json() == expulsion
+        assert _diplo(url, "import", "expulsions", changed) == (
+            "1 rows: 0 were created, 1 updated, 0 unchanged.\n"
+        )
+        after = api.get(f"/v1/expulsions/{expulsion['id']}").json()
+        assert after["diplomats_count"] == expulsion["diplomats_count"] + 1
+
+
+def test_import_says_what_is_wrong_with_the_file(new_database: NewDatabase, tmp_path: Path) -> None:
+    """About the file and the command, not about curl or the API's problem fields. (A file
+    with no records: tests/test_import.py.)"""
+    url = new_database()
+    _diplo(url, "db", "upgrade")
+    files = {"events.txt": "[]", "broken.json": "[{", "events.csv": "ref,kind\nE1,talks\n"}
+    said = {}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+        said[name] = _run(url, "import", "events", str(tmp_path / name))
+    _refused(
+        said["events.txt"],
+        f"Cannot import {tmp_path / 'events.txt'}: its name's ending tells its format, and must "
+        "be one of .json, .ndjson, .jsonl, .csv.",
+    )
+    _refused(said["broken.json"], f"Cannot import {tmp_path / 'broken.json'}: The JSON could not")
+    _refused(
+        said["events.csv"],
+        f"{tmp_path / 'events.csv'}: 1 of 1 rows are invalid, so nothing was imported:\n  row 1: ",
+    )
+    for result in said.values():
+        for api_words in ("curl", "Content-Type", "`errors`"):
+            assert api_words not in result.stderr
+    unknown = _run(url, "import", "expulsion", str(tmp_path / "events.csv"))
+    assert unknown.returncode == 2
+    assert "Unknown resource 'expulsion'. It is one of: events, expulsions, " in unknown.stderr

@@ -41,6 +41,8 @@ FORMATS = {
     "application/ndjson": "ndjson",
     "text/csv": "csv",
 }
+# A file's format by its name's ending, for `diplo import`.
+FILE_FORMATS = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".csv": "csv"}
 
 
 @dataclass
@@ -52,18 +54,10 @@ class ImportReport:
     unchanged: int = 0
 
 
-def format_of(content_type: str, filename: str = "") -> str:
+def format_of(content_type: str) -> str:
     media_type = content_type.split(";")[0].strip().lower()
     if media_type in FORMATS:
         return FORMATS[media_type]
-    for ext, fmt in (
-        (".csv", "csv"),
-        (".ndjson", "ndjson"),
-        (".jsonl", "ndjson"),
-        (".json", "json"),
-    ):
-        if filename.endswith(ext):
-            return fmt
     raise BadRequest(
         "Unsupported import format",
         "Send JSON (an array), NDJSON or CSV, with Content-Type application/json, "
@@ -134,7 +128,7 @@ def parse(content: bytes, fmt: str, model: type[BaseModel]) -> list[dict[str, An
             rows = orjson.loads(content)
     except (UnicodeDecodeError, orjson.JSONDecodeError, csv.Error) as error:
         raise BadRequest(
-            "Unreadable import file", f"The {fmt} could not be read: {error}"
+            "Unreadable import file", f"The {fmt.upper()} could not be read: {error}"
         ) from error
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
         raise BadRequest("Invalid import file", "The file must hold a list of JSON objects.")
