@@ -39,8 +39,11 @@ class FieldError(BaseModel):
 class Referrers(BaseModel):
     """The records of one kind that point at a record, so that it cannot be deleted."""
 
-    count: int = Field(description="How many there are in all.")
-    first: list[str] = Field(description="The API paths of the first few, by id.")
+    count: int = Field(description="How many there are in all: as many as `list` lists.")
+    first: list[str] = Field(
+        description="The API paths of the first few: by id, or a source's facts as its page "
+        "lists them, one for each quote (a record quoting the source twice is named twice)."
+    )
     list: str = Field(
         description="Where to list them all: the list filtered on the record, or, for the "
         "facts a source supports, the source's own page."

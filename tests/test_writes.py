@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Iterator
 from typing import Any, cast
+from urllib.parse import parse_qsl
 
 import pytest
 from fastapi.testclient import TestClient
@@ -463,6 +464,45 @@ def test_a_source_counts_the_facts_citing_it_and_the_talks_quoting_it(api: TestC
     assert api.get(f"/v1/sources/{source}").status_code == 200
 
 
+def _listed(api: TestClient, url: str, kind: str) -> list[str]:
+    """The API paths of what the URL a 409 gives lists: a source's facts as its page lists
+    them, else every page of the list, by id."""
+    if kind == "facts":
+        return [fact["url"] for fact in api.get(url).json()["facts"]]
+    paths: list[str] = []
+    path, _, query = url.partition("?")
+    params: dict[str, Any] = {**dict(parse_qsl(query)), "limit": 1000, "sort": "id"}
+    while True:
+        page = api.get(path, params=params).json()
+        paths += [f"/v1/{kind}/{item['id']}" for item in page["items"]]
+        if page["next_cursor"] is None:
+            return paths
+        params["cursor"] = page["next_cursor"]
+
+
+def test_a_409_counts_what_its_urls_list(api: TestClient) -> None:
+    """The seed's source is cited by some records more than once (a mission, and its status
+    history): the count of its facts is what its page lists, and so is each kind's count."""
+    pair = {"sending_country": "GB", "host_country": "RU"}
+    mission = create(api, "missions", **pair)
+    headcounts = [create(api, "headcounts", mission_id=mission["id"], **pair) for _ in range(3)]
+    for path in ("/v1/sources/1", f"/v1/missions/{mission['id']}"):
+        response = api.delete(path)
+        assert response.status_code == 409, response.text
+        referrers = response.json()["referrers"]
+        for kind, group in referrers.items():
+            listed = _listed(api, group["list"], kind)
+            assert group["count"] == len(listed), (path, kind, group, listed)
+            assert group["first"] == listed[:5], (path, kind)
+            assert (
+                f"{kind} ({len(listed)} in all, listed at {group['list']}"
+                in (response.json()["detail"])
+            )
+    for headcount in headcounts:
+        assert api.delete(f"/v1/headcounts/{headcount['id']}").status_code == 204
+    assert api.delete(f"/v1/missions/{mission['id']}").status_code == 204
+
+
 def test_the_409s_fields_are_documented(api: TestClient) -> None:
     schemas = api.get("/openapi.json").json()["components"]["schemas"]
     referrers = schemas["Problem"]["properties"]["referrers"]
@@ -501,7 +541,9 @@ def test_a_restored_record_is_the_record_that_was_deleted(api: TestClient, kind:
 def test_a_headcount_of_a_mission_is_of_that_missions_pair(api: TestClient) -> None:
     """A headcount that names a mission counts that mission's staff: its sending and host
     country are the mission's, by POST, PATCH and import alike."""
-    [russian_embassy] = api.get("/v1/missions?sending_country=RU&host_country=US").json()["items"]
+    # The seed's Russian embassy in the U.S. (other tests here add RU→US missions of their own).
+    missions = api.get("/v1/missions?sending_country=RU&host_country=US&kind=embassy").json()
+    [russian_embassy] = [m for m in missions["items"] if m["ref"] == "russian-embassy-in-us"]
     before = total(api, "headcounts")
     wrong = new("headcounts", sending_country="US", host_country="RU")
     wrong["mission_id"] = russian_embassy["id"]
