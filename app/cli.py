@@ -21,9 +21,9 @@ from uvicorn.supervisors.multiprocess import Multiprocess
 from app import db
 from app.config import Settings, get_settings
 from app.db import make_engine, schema_revisions, shown, sqlite_file, write_transaction
-from app.errors import AppError, NotFound, Unprocessable
+from app.errors import AppError, NotFound, Unprocessable, pydantic_message
 from app.kit.auth import Scope, create_key, list_keys, revoke_key
-from app.kit.importing import format_of, import_rows, parse
+from app.kit.importing import format_of_file, import_rows, parse
 from app.kit.writing import WriteSpec, restore_record
 from app.loaders.seed import database_is_empty, load_seed
 from app.registry import WRITE_SPECS
@@ -221,7 +221,7 @@ def import_file(
     spec = _write_spec(resource)
     try:
         with _database() as engine:
-            rows = parse(path.read_bytes(), format_of("", path.name), spec.create_model)
+            rows = parse(path.read_bytes(), format_of_file(path.name), spec.create_model)
             with write_transaction(engine) as connection:
                 report = import_rows(connection, spec, rows, dry_run=dry_run)
     except Unprocessable as error:
@@ -229,7 +229,8 @@ def import_file(
         for problem in error.errors:
             if "row" in problem:  # not so when the whole file is refused (no records)
                 field = ".".join(str(part) for part in problem["loc"][2:])
-                typer.echo(f"  row {problem['row']}: {field}: {problem['msg']}", err=True)
+                got = "" if problem["input"] is None else f" (got {problem['input']!r})"
+                typer.echo(f"  row {problem['row']}: {field}: {problem['msg']}{got}", err=True)
         raise typer.Exit(1) from error
     except AppError as error:
         _fail(error.detail)
@@ -254,7 +255,9 @@ def main() -> None:
     except ValidationError as error:
         if error.title != Settings.__name__:
             raise
-        wrong = "; ".join(f"{str(e['loc'][0]).upper()}: {e['msg']}" for e in error.errors())
+        wrong = "; ".join(
+            f"{str(e['loc'][0]).upper()}: {pydantic_message(e)}" for e in error.errors()
+        )
         _fail(f"A setting is wrong: {wrong}.")
     except OperationalError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)

@@ -243,6 +243,25 @@ def test_patch_changes_only_what_it_names_and_checks_the_result(api: TestClient)
     assert api.get(f"/v1/measures/{measure['id']}").json() == changed
 
 
+def test_a_validators_own_words_reach_the_user(api: TestClient) -> None:
+    """pydantic puts "Value error, " before what a validator says; the API shows the sentence
+    alone, whether the body, a PATCH, an import or the query was refused."""
+    said = "date_precision is set but date is null"
+    measure = create(api, "measures", date="2021-10-01", date_precision="month")
+    refusals = [
+        api.post("/v1/measures", json=new("measures", date_precision="month")),
+        api.patch(f"/v1/measures/{measure['id']}", json={"date": None}),
+        api.post("/v1/measures/import", json=[new("measures", date_precision="month")]),
+        api.get("/v1/measures", params={"q": "nul\x00"}),
+    ]
+    messages = []
+    for response in refusals:
+        assert response.status_code == 422, response.text
+        assert "Value error" not in response.text
+        messages += [error["msg"] for error in response.json()["errors"]]
+    assert messages == [said, said, said, "must not contain NUL characters"]
+
+
 def test_responses_cannot_loop(api: TestClient) -> None:
     first = create(api, "measures")
     second = create(api, "measures", in_response_to=first["id"])
