@@ -357,6 +357,7 @@ def import_file(
             )
         lines = [
             f"  row {problem['row']}: {'.'.join(map(str, problem['loc'][2:]))}: {problem['msg']}"
+            + ("" if problem["input"] is None else f" (got {problem['input']!r})")
             for problem in bad
         ]
         invalid = len({problem["row"] for problem in bad})

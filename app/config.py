@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from app.errors import pydantic_message
+
 # The project folder's data/, where `make run` has always put it: the same file from any
 # folder. (The app already runs from the project folder, editable-installed: it finds its
 # migrations/ and seed/ there.) The Dockerfile sets DATABASE_URL.
@@ -151,7 +153,7 @@ def settings_problem(error: ValidationError) -> str:
         name, info = str(field).upper(), Settings.model_fields[str(field)]
         value = _shown(str(field), problem["input"])
         where = f"{name} (item {int(inner[0]) + 1}: {value})" if inner else f"{name}={value}"
-        reason = problem["msg"].removeprefix("Value error, ")
+        reason = pydantic_message(problem)
         if reason[1:2].islower():  # pydantic's "Input should …", not "DATABASE_URL must …"
             reason = reason[0].lower() + reason[1:]
         about = str(info.description).rstrip(".")

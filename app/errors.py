@@ -1,6 +1,7 @@
 """One error shape for the whole API: RFC 9457 problem+json, never a stack trace."""
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -39,8 +40,11 @@ class FieldError(BaseModel):
 class Referrers(BaseModel):
     """The records of one kind that point at a record, so that it cannot be deleted."""
 
-    count: int = Field(description="How many there are in all.")
-    first: list[str] = Field(description="The API paths of the first few, by id.")
+    count: int = Field(description="How many there are in all: as many as `list` lists.")
+    first: list[str] = Field(
+        description="The API paths of the first few: by id, or a source's facts as its page "
+        "lists them, one for each quote (a record quoting the source twice is named twice)."
+    )
     list: str = Field(
         description="Where to list them all: the list filtered on the record, or, for the "
         "facts a source supports, the source's own page."
@@ -109,6 +113,31 @@ class Conflict(AppError):
     slug = "conflict"
 
 
+class UnsupportedMediaType(AppError):
+    """A body in a media type the endpoint does not read; `detail` names those it does."""
+
+    status = 415
+    title = "Unsupported Media Type"
+    slug = "unsupported-media-type"
+
+    def __init__(
+        self,
+        got: str,
+        accepted: list[str],
+        advice: str = "",
+        headers: dict[str, str] | None = None,
+    ):
+        sent = f"`Content-Type: {got[:100]}`" if got else "no `Content-Type`"
+        named = [f"`{media_type}`" for media_type in accepted]
+        takes = " or ".join([", ".join(named[:-1]), named[-1]] if named[:-1] else named)
+        advice = advice or f"send the JSON with `Content-Type: {accepted[0]}`"
+        super().__init__(
+            detail=f"The body was sent with {sent}, and this endpoint reads only {takes}: "
+            f"{advice}.",
+            headers=headers,
+        )
+
+
 class PreconditionFailed(AppError):
     status = 412
     title = "Precondition Failed"
@@ -136,12 +165,34 @@ class Unprocessable(AppError):
         self.errors = errors
 
 
+PYDANTIC_PREFIXES = {"value_error": "Value error, ", "assertion_error": "Assertion failed, "}
+
+
+def pydantic_message(error: Mapping[str, Any]) -> str:
+    """A pydantic error's message without the "Value error, " (or "Assertion failed, ") that
+    pydantic puts before the words of a validator's error: the user reads the sentence the
+    validator wrote."""
+    message: str = error["msg"]
+    prefix = PYDANTIC_PREFIXES.get(error.get("type", ""), "")
+    return message.removeprefix(prefix)
+
+
 def field_error(
-    field: str | list[str | int], msg: str, kind: str = "value_error"
+    field: str | list[str | int], msg: str, kind: str = "value_error", value: Any = None
 ) -> dict[str, Any]:
-    """One entry of a 422's `errors`, for a field of the request body."""
+    """One entry of a 422's `errors`, for a field of the request body; with the value refused
+    when it is a plain one."""
     loc = ["body", *(field if isinstance(field, list) else [field])]
-    return {"loc": loc, "msg": msg, "type": kind}
+    entry = {"loc": loc, "msg": msg, "type": kind}
+    if plain(value):
+        entry["input"] = value
+    return entry
+
+
+def plain(value: Any) -> bool:
+    """Whether a value refused is shown in `input`: a string, number or boolean (not null, nor a
+    list or an object, such as the whole body a missing field was looked for in)."""
+    return isinstance(value, str | int | float | bool)
 
 
 class ServiceUnavailable(AppError):
@@ -279,10 +330,10 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     for error in exc.errors():
         entry: dict[str, Any] = {
             "loc": [part if isinstance(part, int) else str(part) for part in error["loc"]],
-            "msg": error["msg"],
+            "msg": pydantic_message(error),
             "type": error["type"],
         }
-        if isinstance(error.get("input"), str | int | float | bool):
+        if plain(error.get("input")):
             entry["input"] = error["input"]
         errors.append(entry)
     return errors
@@ -335,7 +386,10 @@ PROBLEMS: dict[int, str] = {
     409: "The change clashes with existing records: a duplicate `ref`, or, for a DELETE, "
     "records that point at this one (`referrers` counts them by kind, names the first few "
     "and gives the URL that lists them all).",
-    415: "The body's `Content-Type` is not one this endpoint reads.",
+    415: "The body was sent without a `Content-Type` or with one this endpoint does not read "
+    "(`type`: `/problems/unsupported-media-type`); `detail` names those it reads: "
+    "`application/json` for a record (and `application/merge-patch+json` for a PATCH), "
+    "`application/json`, `application/x-ndjson` or `text/csv` for an import.",
     412: "`If-Match` names a version the record no longer has: reread it and retry.",
     413: "The request body is larger than the server takes (`MAX_BODY_BYTES`, "
     "`MAX_IMPORT_BYTES` for imports).",

@@ -103,6 +103,73 @@ def test_bodies_that_cannot_be_read_are_400s(
             assert assert_problem(response, 400)["type"] == "/problems/bad-request"
 
 
+def _bodies_taken(client: TestClient) -> list[tuple[str, str, list[str]]]:
+    """Every operation that takes a body, with the media types it reads: those that document a
+    JSON body (creates, PATCHes, keys), and the imports."""
+    taken = []
+    for path, operations in client.get("/openapi.json").json()["paths"].items():
+        url = path.replace("{record_id}", "1")
+        for method, operation in operations.items():
+            if path.endswith("/import"):
+                types = ["application/json", "application/x-ndjson", "text/csv"]
+            elif "requestBody" in operation:
+                assert list(operation["requestBody"]["content"]) == ["application/json"], path
+                types = ["application/json"]
+                if method == "patch":
+                    types.append("application/merge-patch+json")
+            else:
+                continue
+            taken.append((method.upper(), url, types))
+    return taken
+
+
+REFUSED_MEDIA_TYPES = [
+    None,
+    "application/x-www-form-urlencoded",  # what curl sends with -d, unless told otherwise
+    "text/plain",
+    "multipart/form-data; boundary=x",
+]
+
+
+def test_a_body_in_another_media_type_is_a_415_naming_those_read(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    """A JSON body sent as curl's default form type, as text, or with no `Content-Type` at all:
+    the answer names the mistake (the header) and the media types that endpoint reads. Those
+    it reads are read whatever their parameters and case."""
+    body = b'[{"title": "Never written", "publisher": "Nobody"}]'
+    taken = _bodies_taken(client)
+    assert len(taken) > 25, taken
+    before = client.get("/v1/changes", params={"since": 0, "limit": 1000}).json()["next_cursor"]
+    for method, url, types in taken:
+        for content_type in REFUSED_MEDIA_TYPES:
+            headers = {**admin, **({"Content-Type": content_type} if content_type else {})}
+            response = client.request(method, url, content=body, headers=headers)
+            problem = assert_problem(response, 415)
+            assert problem["type"] == "/problems/unsupported-media-type", (method, url)
+            assert problem["title"] == "Unsupported Media Type"
+            assert all(f"`{media_type}`" in problem["detail"] for media_type in types), problem
+            sent = content_type.split(";")[0] if content_type else "no `Content-Type`"
+            assert sent in problem["detail"]
+            if method == "PATCH":  # RFC 5789: the patch documents it reads
+                assert response.headers["accept-patch"] == ", ".join(types)
+        # Without a key, it is the key that is missing, whatever the body.
+        anonymous = client.request(method, url, content=body, headers={"Content-Type": "x/y"})
+        assert_problem(anonymous, 401)
+        if url.endswith("/import"):
+            continue  # an import reads each as its format: tests/test_import.py
+        for media_type in types:
+            for sent in (media_type, f"{media_type.upper()}; charset=utf-8"):
+                # Read, then refused for its unknown field: nothing is written.
+                headers = {**admin, "Content-Type": sent}
+                wrong = client.request(
+                    method, url, content=b'{"no_such_field": 1}', headers=headers
+                )
+                assert assert_problem(wrong, 422)["errors"], (method, url, sent)
+    after = client.get("/v1/changes", params={"since": 0, "limit": 1000}).json()["next_cursor"]
+    assert after == before
+
+
 ID_PATHS = ["/v1/missions/{}", "/v1/measures/{}/history", "/v1/sources/{}"]
 
 

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.main import create_app
 from tests.conftest import NewDatabase, make_key, seeded
-from tests.test_cli import DIPLO, _diplo
+from tests.test_cli import DIPLO, _diplo, _refused, _run
 
 CITE = [{"source_id": 1, "quote": "the number of diplomats"}]
 
@@ -119,16 +119,107 @@ def test_one_bad_row_rejects_the_file_and_every_bad_row_is_reported(api: TestCli
     assert response.status_code == 422
     problem = response.json()
     assert problem["detail"].startswith("4 of 10 rows are invalid")
-    reported = {(e["row"], e["loc"][2]) for e in problem["errors"]}
+    # Each error names the row, the field and the value refused.
+    reported = {(e["row"], e["loc"][2], e["input"]) for e in problem["errors"]}
     assert reported == {
-        (3, "count"),
-        (6, "sending_country"),
-        (6, "category"),
-        (8, "mission_id"),
-        (9, "ref"),
+        (3, "count", -5),
+        (6, "sending_country", "XX"),
+        (6, "category", "spies"),
+        (8, "mission_id", 424242),
+        (9, "ref", rows[1]["ref"]),
     }
     assert total(api, "headcounts") == before
     assert changes(api) == logged
+
+
+def test_every_row_error_shows_the_value_refused(api: TestClient) -> None:
+    """`input` is in every row's error: the value refused, or null where there is none (a
+    field left out)."""
+    first = one_headcount(api, ref="shown-first")
+    second = one_headcount(api, ref="shown-second")
+    new_row = headcounts(1, "shown-new")[0]
+    rows: list[dict[str, Any]] = [
+        {**first, "id": "first"},
+        {**new_row, "id": 99999},
+        {**first, "ref": "shown-second"},
+        {**second, "as_of": "someday"},
+        {key: value for key, value in new_row.items() if key != "category"},
+        {**new_row, "ref": None, "count": 1.5, "citations": []},
+    ]
+    errors = send(api, "headcounts", orjson.dumps(rows), "application/json").json()["errors"]
+    assert sorted((e["row"], e["loc"][2:], e["input"]) for e in errors) == [
+        (1, ["id"], "first"),
+        (2, ["id"], 99999),
+        (3, ["ref"], "shown-second"),
+        (4, ["as_of"], "someday"),
+        (5, ["category"], None),
+        (6, ["citations"], None),  # a list: none of its items to name
+        (6, ["count"], 1.5),
+    ]
+    assert all("input" in error for error in errors)
+
+
+def _imported(api: TestClient, resource: str, text: str, *refs: str) -> list[dict[str, Any]]:
+    """Imports a CSV that makes the records of these refs; the records as the API reads them."""
+    report = send(api, resource, text.encode(), "text/csv")
+    assert report.status_code == 200, report.text
+    assert report.json()["created"] == len(refs)
+    items = api.get(f"/v1/{resource}", params={"limit": 1000}).json()["items"]
+    found = {item["ref"]: item for item in items}
+    return [found[ref] for ref in refs]
+
+
+def test_a_csv_as_pandas_writes_it_is_read(api: TestClient) -> None:
+    """pandas (`read_csv`, then `to_csv(index=False)`) writes a column of whole numbers that has
+    a gap as floats (`300.0`), booleans as `True`/`False`, and a gap as an empty cell: those
+    are the numbers, booleans and nulls they were. `300.5` is no whole number: a 422 naming
+    the row, the column and the cell."""
+    measures = cited_csv(
+        "ref,kind,stage,actor_country,target_country,diplomats_count,in_response_to,date,"
+        "date_precision",
+        "pd-m-1,expulsion,ordered,RU,US,300.0,,2021-10-01,day",
+        "pd-m-2,freeze,considered,RU,US,,1.0,,",
+        "pd-m-3,expulsion,ordered,RU,US,-0.0,,,",
+    )
+    found = _imported(api, "measures", measures, "pd-m-1", "pd-m-2", "pd-m-3")
+    assert [(m["diplomats_count"], m["in_response_to"], m["date"]) for m in found] == [
+        (300, None, "2021-10-01"),
+        (None, 1, None),
+        (0, None, None),
+    ]
+    disputes = cited_csv(
+        "ref,country_a,country_b,title,status,issues,next_round.planned,next_round.date",
+        "pd-d-1,RU,US,Visas,open,visas,True,2021-12-01",
+        "pd-d-2,RU,US,Visas,open,visas,FALSE,",
+        "pd-d-3,RU,US,Visas,open,visas,false,",
+    )
+    found = _imported(api, "visa-disputes", disputes, "pd-d-1", "pd-d-2", "pd-d-3")
+    assert [d["next_round"] for d in found] == [
+        {"planned": True, "date": "2021-12-01"},
+        {"planned": False, "date": None},
+        {"planned": False, "date": None},
+    ]
+
+    before, logged = total(api, "measures"), changes(api)
+    bad = measures.replace("pd-m-", "pd-bad-").replace(",300.0,", ",300.5,")
+    bad = bad.replace(",1.0,", ",one,").replace(",-0.0,", ",1e3,")
+    response = send(api, "measures", bad.encode(), "text/csv")
+    assert response.status_code == 422, response.text
+    assert [(e["row"], e["loc"], e["input"]) for e in response.json()["errors"]] == [
+        (1, ["row", 1, "diplomats_count"], "300.5"),
+        (2, ["row", 2, "in_response_to"], "one"),
+        (3, ["row", 3, "diplomats_count"], "1e3"),
+    ]
+    assert (total(api, "measures"), changes(api)) == (before, logged)
+    refused = disputes.replace("pd-d-", "pd-bad-").replace(",True,", ",yes please,")
+    [error] = send(api, "visa-disputes", refused.encode(), "text/csv").json()["errors"]
+    assert (error["loc"], error["input"]) == (["row", 1, "next_round", "planned"], "yes please")
+
+
+def cited_csv(header: str, *rows: str) -> str:
+    """A CSV with one more column, `citations`, citing the seed's article in every row."""
+    cell = '"' + orjson.dumps(CITE).decode().replace('"', '""') + '"'
+    return "\n".join([f"{header},citations", *(f"{row},{cell}" for row in rows)])
 
 
 def test_dry_run_reports_and_writes_nothing(api: TestClient) -> None:
@@ -164,6 +255,20 @@ def test_import_from_the_cli(db: str, tmp_path: Path, api: TestClient) -> None:
     assert "4 would be created" in _diplo(db, "import", "headcounts", str(path), "--dry-run")
     assert "4 were created" in _diplo(db, "import", "headcounts", str(path))
     assert "4 unchanged" in _diplo(db, "import", "headcounts", str(path))
+
+
+def test_the_cli_names_each_bad_row_and_its_value(db: str, tmp_path: Path, api: TestClient) -> None:
+    rows = headcounts(3, "cli-bad")
+    rows[1]["count"] = "300.5"
+    path = tmp_path / "headcounts.csv"
+    path.write_bytes(as_csv(rows))
+    before = total(api, "headcounts")
+    _refused(
+        _run(db, "import", "headcounts", str(path)),
+        "1 of 3 rows are invalid",
+        "row 2: count: Input should be a valid integer (got '300.5')",
+    )
+    assert total(api, "headcounts") == before
 
 
 def one_headcount(api: TestClient, **changes: Any) -> dict[str, Any]:

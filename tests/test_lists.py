@@ -289,6 +289,24 @@ def test_exports_hold_exactly_what_the_pages_hold(client: TestClient, path: str)
         assert not wrong, wrong
 
 
+@pytest.mark.parametrize("path", [*LISTS, "/v1/timeline"])
+def test_a_format_is_named_in_any_case(client: TestClient, path: str) -> None:
+    """`format=CSV` is `format=csv`, as a media type or a file's extension would be: the same
+    file, the same headers."""
+    for fmt in ("csv", "ndjson", "json"):
+        expected = client.get(path, params={"format": fmt})
+        assert expected.status_code == 200, expected.text
+        for spelled in (fmt.upper(), fmt.capitalize()):
+            response = client.get(path, params={"format": spelled})
+            assert response.status_code == 200, response.text
+            assert response.content == expected.content
+            for header in ("content-type", "content-disposition", "etag"):
+                assert response.headers.get(header) == expected.headers.get(header), header
+    refused = client.get(path, params={"format": "XML"})
+    assert refused.status_code == 422
+    assert "'json', 'csv' or 'ndjson'" in refused.json()["errors"][0]["msg"]
+
+
 @pytest.mark.parametrize(
     ("path", "name", "value"),
     [

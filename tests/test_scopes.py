@@ -185,3 +185,37 @@ def test_a_guarded_route_refuses_keys_that_may_not_and_writes_nothing(
     # The same request with a key that may: it goes through.
     allowed = api.request(**request, headers=keys.headers[operation.scope])
     assert 200 <= allowed.status_code < 300, f"{operation}: {allowed.text}"
+
+
+@pytest.mark.parametrize(
+    ("header", "said"),
+    [
+        ("{key}", "is not a `Bearer` one"),  # the key alone
+        ("Token {key}", "is not a `Bearer` one"),
+        ("Basic {key}", "is not a `Bearer` one"),
+        ("Bearer", "holds no key after `Bearer`"),
+        ("Bearer   ", "holds no key after `Bearer`"),
+    ],
+)
+def test_a_key_sent_without_the_bearer_scheme_is_told_how_to_send_it(
+    api: TestClient, keys: Keys, header: str, said: str
+) -> None:
+    """`Authorization: <key>` or `Token <key>` is a 401 that says what is wrong with the header
+    and how to send the key, and never repeats the header (it may be the key)."""
+    key = keys.headers["write"]["Authorization"].removeprefix("Bearer ")
+    before = _newest_change(api)
+    response = api.post(
+        "/v1/events", json=new("events"), headers={"Authorization": header.format(key=key)}
+    )
+    _refused(response, 401, Operation("post", "/v1/events", "write"), header)
+    detail = response.json()["detail"]
+    assert said in detail
+    assert "`Authorization: Bearer <key>`" in detail
+    assert key not in response.text
+    assert _newest_change(api) == before
+    # No header at all: the key is missing, and the answer says how to send one.
+    missing = api.post("/v1/events", json=new("events")).json()["detail"]
+    assert (
+        missing == "This needs an API key: send it as `Authorization: Bearer <key>` (the "
+        "word Bearer, a space, then the key)."
+    )

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Iterator
 from typing import Any, cast
+from urllib.parse import parse_qsl
 
 import pytest
 from fastapi.testclient import TestClient
@@ -242,6 +243,25 @@ def test_patch_changes_only_what_it_names_and_checks_the_result(api: TestClient)
     assert api.get(f"/v1/measures/{measure['id']}").json() == changed
 
 
+def test_a_validators_own_words_reach_the_user(api: TestClient) -> None:
+    """pydantic puts "Value error, " before what a validator says; the API shows the sentence
+    alone, whether the body, a PATCH, an import or the query was refused."""
+    said = "date_precision is set but date is null"
+    measure = create(api, "measures", date="2021-10-01", date_precision="month")
+    refusals = [
+        api.post("/v1/measures", json=new("measures", date_precision="month")),
+        api.patch(f"/v1/measures/{measure['id']}", json={"date": None}),
+        api.post("/v1/measures/import", json=[new("measures", date_precision="month")]),
+        api.get("/v1/measures", params={"q": "nul\x00"}),
+    ]
+    messages = []
+    for response in refusals:
+        assert response.status_code == 422, response.text
+        assert "Value error" not in response.text
+        messages += [error["msg"] for error in response.json()["errors"]]
+    assert messages == [said, said, said, "must not contain NUL characters"]
+
+
 def test_responses_cannot_loop(api: TestClient) -> None:
     first = create(api, "measures")
     second = create(api, "measures", in_response_to=first["id"])
@@ -461,6 +481,45 @@ def test_a_source_counts_the_facts_citing_it_and_the_talks_quoting_it(api: TestC
     assert talks["count"] == 2  # a statement quoting a source is no fact, but it holds it too
     assert _ids_listed_at(api, talks["list"]) == sorted([cited_by_talks, quoted_by_talks])
     assert api.get(f"/v1/sources/{source}").status_code == 200
+
+
+def _listed(api: TestClient, url: str, kind: str) -> list[str]:
+    """The API paths of what the URL a 409 gives lists: a source's facts as its page lists
+    them, else every page of the list, by id."""
+    if kind == "facts":
+        return [fact["url"] for fact in api.get(url).json()["facts"]]
+    paths: list[str] = []
+    path, _, query = url.partition("?")
+    params: dict[str, Any] = {**dict(parse_qsl(query)), "limit": 1000, "sort": "id"}
+    while True:
+        page = api.get(path, params=params).json()
+        paths += [f"/v1/{kind}/{item['id']}" for item in page["items"]]
+        if page["next_cursor"] is None:
+            return paths
+        params["cursor"] = page["next_cursor"]
+
+
+def test_a_409_counts_what_its_urls_list(api: TestClient) -> None:
+    """The seed's source is cited by some records more than once (a mission, and its status
+    history): the count of its facts is what its page lists, and so is each kind's count."""
+    pair = {"sending_country": "GB", "host_country": "RU"}
+    mission = create(api, "missions", **pair)
+    headcounts = [create(api, "headcounts", mission_id=mission["id"], **pair) for _ in range(3)]
+    for path in ("/v1/sources/1", f"/v1/missions/{mission['id']}"):
+        response = api.delete(path)
+        assert response.status_code == 409, response.text
+        referrers = response.json()["referrers"]
+        for kind, group in referrers.items():
+            listed = _listed(api, group["list"], kind)
+            assert group["count"] == len(listed), (path, kind, group, listed)
+            assert group["first"] == listed[:5], (path, kind)
+            assert (
+                f"{kind} ({len(listed)} in all, listed at {group['list']}"
+                in (response.json()["detail"])
+            )
+    for headcount in headcounts:
+        assert api.delete(f"/v1/headcounts/{headcount['id']}").status_code == 204
+    assert api.delete(f"/v1/missions/{mission['id']}").status_code == 204
 
 
 def test_the_409s_fields_are_documented(api: TestClient) -> None:

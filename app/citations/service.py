@@ -176,11 +176,11 @@ def citations_part(record_type: RecordType) -> Part:
 
 
 def facts_citing(connection: Connection, source_id: int) -> Referrers | None:
-    """The records that cite a source, in the order they first did; the source's own page
-    (`facts`) lists them all."""
+    """The facts that cite a source, counted and named as the source's own page lists them
+    (`facts`): one for each quote, so a record that quotes the source three times (or a
+    mission whose status history does) is three, and the first few are named in that order."""
     facts = facts_of(connection, [source_id]).get(source_id, [])
-    urls = list(dict.fromkeys(fact["url"] for fact in facts))
-    if not urls:
+    if not facts:
         return None
-    first = urls[:FIRST_REFERRERS]
-    return Referrers("facts", len(urls), first, f"/v1/sources/{source_id}")
+    first = [fact["url"] for fact in facts[:FIRST_REFERRERS]]
+    return Referrers("facts", len(facts), first, f"/v1/sources/{source_id}")

@@ -18,6 +18,7 @@ from app.kit.auth import (
     list_keys,
     revoke_key,
 )
+from app.kit.media_types import JsonBody
 from app.kit.query import Page
 from app.kit.read_routes import RecordId
 from app.kit.responses import json_response
@@ -42,9 +43,9 @@ class KeyCreate(BaseModel):
     status_code=201,
     summary="Create an API key",
     operation_id="create_key",
-    responses={201: {"model": ApiKeyCreated}, **problems(401, 403, 422, 503)},
+    responses={201: {"model": ApiKeyCreated}, **problems(401, 403, 415, 422, 503)},
 )
-def create(request: Request, body: KeyCreate, who: AdminPrincipal) -> Response:
+def create(request: Request, body: KeyCreate, who: AdminPrincipal, _: JsonBody) -> Response:
     """Makes a key (`admin` scope); the answer holds the key itself, shown this once."""
     with write_transaction(get_engine(request)) as connection:
         created = create_key(connection, body.name, body.scopes)

@@ -197,9 +197,7 @@ def authorize(
     """The principal of the request's key; 401 or 403 unless it may act with `scope`."""
     challenge = {"WWW-Authenticate": f'Bearer realm="diplomacy-api", scope="{scope}"'}
     if credentials is None:
-        raise Unauthorized(
-            detail="This needs an API key: `Authorization: Bearer <key>`.", headers=challenge
-        )
+        raise Unauthorized(detail=_no_bearer(request), headers=challenge)
     principal = verify(get_engine(request), credentials.credentials)
     if principal is None:
         raise Unauthorized(detail="The API key is unknown or revoked.", headers=challenge)
@@ -209,6 +207,20 @@ def authorize(
             headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
         )
     return principal
+
+
+def _no_bearer(request: Request) -> str:
+    """Why a request has no key: no `Authorization` header, or one that is not `Bearer <key>`
+    (a key alone, `Token <key>`, `Bearer` and nothing after it). The header is not echoed: it
+    may be the key."""
+    how = "`Authorization: Bearer <key>` (the word Bearer, a space, then the key)"
+    header = request.headers.get("authorization", "").strip()
+    if not header:
+        return f"This needs an API key: send it as {how}."
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() == "bearer" and not key.strip():
+        return f"The `Authorization` header holds no key after `Bearer`: send {how}."
+    return f"The `Authorization` header is not a `Bearer` one: send the API key as {how}."
 
 
 WritePrincipal = Annotated[Principal, Depends(require(Scope.write))]

@@ -8,9 +8,9 @@ twice, changes nothing. A file with no records is refused: an empty body is far 
 mistake (`curl --data-binary @missing.csv` sends nothing) than an intent.
 """
 
-import contextlib
 import csv
 import io
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -21,9 +21,10 @@ from pydantic import BaseModel
 from sqlalchemy import Connection, select
 
 from app.common import MAX_ID, with_article
-from app.errors import BadRequest, Unprocessable
+from app.errors import BadRequest, Unprocessable, UnsupportedMediaType, plain
 from app.kit.formulas import restored
 from app.kit.listing import fetch_many
+from app.kit.media_types import media_type_of
 from app.kit.spec import Row
 from app.kit.writing import (
     KnownIds,
@@ -55,15 +56,12 @@ class ImportReport:
 
 
 def format_of(content_type: str) -> str:
-    media_type = content_type.split(";")[0].strip().lower()
+    """A body's format by its media type; a 415 naming the media types an import reads."""
+    media_type = media_type_of(content_type)
     if media_type in FORMATS:
         return FORMATS[media_type]
-    raise BadRequest(
-        "Unsupported import format",
-        "Send JSON (an array), NDJSON or CSV, with Content-Type application/json, "
-        "application/x-ndjson or text/csv.",
-        status=415,
-    )
+    advice = "send the one that fits the file (a JSON array, NDJSON or CSV)"
+    raise UnsupportedMediaType(content_type.strip(), list(FORMATS), advice)
 
 
 def _unwrap(annotation: Any) -> list[Any]:
@@ -75,24 +73,45 @@ def _unwrap(annotation: Any) -> list[Any]:
     return [] if annotation is type(None) else [annotation]
 
 
+# A whole number, also as a spreadsheet or pandas writes one: pandas reads a column of whole
+# numbers with an empty cell as floats, and writes 300 back as `300.0`.
+WHOLE = re.compile(r"-?[0-9]+(?:\.0+)?")
+
+
 def _cell(cell: str, annotation: Any) -> Any:
-    """A CSV cell as the field's type wants it: CSV has only strings."""
+    """A CSV cell as the field's type wants it: CSV has only strings. A cell that is not of the
+    type stays the string it is, for the field's check to refuse, naming it."""
     for kind in _unwrap(annotation):
         if typing.get_origin(kind) is list:
             if cell.startswith("["):
                 return orjson.loads(cell)
             return [part.strip() for part in cell.split(";") if part.strip()]
-        if kind is int and cell.lstrip("-").isdigit():
-            return int(cell)
-        if kind is bool and cell in ("true", "false"):
-            return cell == "true"
+        if kind is int and WHOLE.fullmatch(cell):
+            return int(cell.partition(".")[0])
+        if kind is bool and cell.lower() in ("true", "false"):  # pandas writes True, False
+            return cell.lower() == "true"
     return cell
 
 
+def _annotation(model: type[BaseModel], column: str) -> Any:
+    """The type of a CSV column's field: `next_round.planned` is a field of an object."""
+    outer, _, inner = column.partition(".")
+    field = model.model_fields.get(outer)
+    if field is None or not inner:
+        return field.annotation if field else None
+    for kind in _unwrap(field.annotation):
+        if isinstance(kind, type) and issubclass(kind, BaseModel) and inner in kind.model_fields:
+            return kind.model_fields[inner].annotation
+    return None
+
+
 def _csv_rows(text: str, model: type[BaseModel]) -> list[dict[str, Any]]:
-    """CSV records back into nested rows: `a.b` columns into objects, JSON cells into lists."""
+    """CSV records back into nested rows: `a.b` columns into objects, JSON cells into lists.
+    An empty cell is null."""
     rows = []
-    for record in csv.DictReader(io.StringIO(text)):
+    reader = csv.DictReader(io.StringIO(text))
+    kinds = {column: _annotation(model, column) for column in reader.fieldnames or []}
+    for record in reader:
         row: dict[str, Any] = {}
         for column, raw in record.items():
             if column is None:
@@ -100,12 +119,9 @@ def _csv_rows(text: str, model: type[BaseModel]) -> list[dict[str, Any]]:
             # The quote an export puts before a would-be spreadsheet formula comes off first.
             cell = restored(raw) if raw else raw
             value: Any = None if cell in ("", None) else cell
+            if value is not None and kinds[column] is not None:
+                value = _cell(cell, kinds[column])
             outer, _, inner = column.partition(".")
-            field = model.model_fields.get(outer)
-            if value is not None and field is not None and not inner:
-                value = _cell(cell, field.annotation)
-            elif value in ("true", "false"):  # inside a nested object (next_round.planned)
-                value = value == "true"
             if inner:
                 row.setdefault(outer, {})[inner] = value
             else:
@@ -147,8 +163,12 @@ def _nothing_to_import() -> Unprocessable:
     return refused
 
 
-def _error(row: int, loc: list[Any], msg: str, kind: str) -> dict[str, Any]:
-    return {"row": row, "loc": ["row", row, *loc], "msg": msg, "type": kind}
+def _error(row: int, loc: list[Any], msg: str, kind: str, value: Any) -> dict[str, Any]:
+    """One bad row's problem: where (`row`, and `loc`: `row`, its number, the field), what is
+    wrong, and the value refused in `input` (null when the field is missing, or holds a list
+    or an object: `loc` then points into it where it can)."""
+    shown = value if plain(value) else None
+    return {"row": row, "loc": ["row", row, *loc], "msg": msg, "type": kind, "input": shown}
 
 
 def _read_only(spec: WriteSpec) -> set[str]:
@@ -177,16 +197,25 @@ def import_rows(
         row = {key: value for key, value in raw.items() if key not in read_only}
         record_id, bad_id = _wanted_id(raw.get(id_key))
         if bad_id:
-            errors.append(_error(number, [id_key], bad_id, "int_parsing"))
+            errors.append(_error(number, [id_key], bad_id, "int_parsing", raw.get(id_key)))
         try:
             data = validated(spec, row)
         except Unprocessable as invalid:
-            errors += [_error(number, e["loc"][1:], e["msg"], e["type"]) for e in invalid.errors]
+            errors += [
+                _error(number, e["loc"][1:], e["msg"], e["type"], e.get("input"))
+                for e in invalid.errors
+            ]
             continue
         if data.get("ref") is not None:
             if data["ref"] in refs:
                 errors.append(
-                    _error(number, ["ref"], f"same ref as row {refs[data['ref']]}", "duplicate")
+                    _error(
+                        number,
+                        ["ref"],
+                        f"same ref as row {refs[data['ref']]}",
+                        "duplicate",
+                        data["ref"],
+                    )
                 )
                 continue
             refs[data["ref"]] = number
@@ -198,7 +227,7 @@ def import_rows(
         for reference, value, loc in references_in(spec, data):
             if value is not None and value not in known[(reference.table.name, reference.column)]:
                 errors.append(
-                    _error(number, loc, f"no {reference.noun} with id {value}", "not_found")
+                    _error(number, loc, f"no {reference.noun} with id {value}", "not_found", value)
                 )
     targets, current, mismatched = _match(connection, spec, checked)
     errors += mismatched
@@ -236,9 +265,8 @@ def _wanted_id(value: Any) -> tuple[int | None, str]:
     """The record a row names by `id` (None: none, a new record), or why it names none."""
     if value is None or value == "":
         return None, ""
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):  # then the message below
-            value = int(value)
+    if isinstance(value, str) and WHOLE.fullmatch(value.strip()):  # `3`, or `3.0` from pandas
+        value = int(value.strip().partition(".")[0])
     if isinstance(value, int) and not isinstance(value, bool):
         return value, ""
     return None, "must be the id of an existing record (a whole number), or empty for a new one"
@@ -250,7 +278,7 @@ def _match(
     """The existing record each row is about, by row number: the one its `id` names, else
     the one with its `ref` (rows with neither are new); the records as they are now; and the
     rows that name no record, or two different ones, or the same as another row."""
-    table, noun = spec.table, spec.noun
+    table, noun, id_key = spec.table, spec.noun, spec.listing.id_column.key
     wanted_refs = sorted({data["ref"] for _, _, data in checked if data.get("ref") is not None})
     by_ref: dict[str, int] = {}
     for start in range(0, len(wanted_refs), 1000):
@@ -271,28 +299,29 @@ def _match(
             errors.append(
                 _error(
                     number,
-                    [spec.listing.id_column.key],
+                    [id_key],
                     f"no {noun} with id {record_id}; remove the id (or the whole id column) to "
                     f"create a new {noun}",
                     "not_found",
+                    record_id,
                 )
             )
             continue
         if owner is not None and owner not in current:
             msg = f"ref {ref!r} belongs to a {table.name} that is not {with_article(noun)}"
-            errors.append(_error(number, ["ref"], msg, "conflict"))
+            errors.append(_error(number, ["ref"], msg, "conflict", ref))
             continue
         if record_id is not None and owner is not None and owner != record_id:
             msg = f"ref {ref!r} belongs to {noun} {owner}, not to {noun} {record_id} (the id)"
-            errors.append(_error(number, ["ref"], msg, "mismatch"))
+            errors.append(_error(number, ["ref"], msg, "mismatch", ref))
             continue
         target = record_id if record_id is not None else owner
         if target is None:
             continue
         if target in claimed:
-            loc = spec.listing.id_column.key if record_id is not None else "ref"
+            loc, value = (id_key, record_id) if record_id is not None else ("ref", ref)
             msg = f"same {noun} ({noun} {target}) as row {claimed[target]}"
-            errors.append(_error(number, [loc], msg, "duplicate"))
+            errors.append(_error(number, [loc], msg, "duplicate", value))
             continue
         claimed[target] = targets[number] = target
     return targets, current, errors

@@ -38,6 +38,11 @@ IdList = CommaList[Annotated[int, Field(ge=1, le=MAX_ID)]]
 path) rather than a value PostgreSQL's integer columns cannot take."""
 
 
+def _lower(value: Any) -> Any:
+    """A format is named in any case, as media types and file extensions are (`CSV`)."""
+    return value.lower() if isinstance(value, str) else value
+
+
 class ListQuery(BaseModel):
     """Paging parameters every list takes; resources subclass it to add their filters."""
 
@@ -57,11 +62,11 @@ class ListQuery(BaseModel):
     count: bool = Field(
         default=False, description="Fill `total` with the number of matching items."
     )
-    format: Literal["json", "csv", "ndjson"] | None = Field(
+    format: Annotated[Literal["json", "csv", "ndjson"] | None, BeforeValidator(_lower)] = Field(
         default=None,
         description="`csv` or `ndjson` stream every matching row (all pages, from `cursor` on; "
         "`limit` does not apply), in id order unless `sort` says otherwise; also chosen by "
-        "`Accept: text/csv` or `application/x-ndjson`.",
+        "`Accept: text/csv` or `application/x-ndjson`. Any case: `CSV` is `csv`.",
     )
 
     @field_validator("*", mode="before")

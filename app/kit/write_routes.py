@@ -17,6 +17,7 @@ from app.kit.auth import AdminPrincipal, Credentials, Scope, WritePrincipal, aut
 from app.kit.changelog import ChangeRead, ch, change_table, present
 from app.kit.importing import ImportReport, format_of, import_rows, parse
 from app.kit.listing import fetch_page
+from app.kit.media_types import JsonBody, PatchBody
 from app.kit.query import ListQuery, Page, with_sorts
 from app.kit.read_routes import RecordId
 from app.kit.responses import json_response, page_response, record_response
@@ -92,7 +93,12 @@ def add_write_routes(
     a_noun = with_article(noun)
     plural = prefix.rsplit("/", 1)[-1]
 
-    def create(request: Request, payload: create_model, who: WritePrincipal) -> Response:  # type: ignore[valid-type]
+    def create(
+        request: Request,
+        payload: create_model,  # type: ignore[valid-type]
+        who: WritePrincipal,
+        _: JsonBody,  # after the key: no key is a 401, whatever the body
+    ) -> Response:
         data = payload.model_dump()  # type: ignore[attr-defined]
         with write_transaction(get_engine(request)) as connection:
             record_id = create_record(connection, spec, data, actor=who.key_id)
@@ -104,6 +110,7 @@ def add_write_routes(
         request: Request,
         payload: update_model,  # type: ignore[valid-type]
         who: WritePrincipal,
+        _: PatchBody,
         if_match: IfMatch = None,
     ) -> Response:
         _require_if_match(request, if_match, f"{prefix}/{record_id}")
@@ -174,7 +181,7 @@ def add_write_routes(
             f"Adds {a_noun} with its citations (`write` scope). The answer is the stored record "
             "with its `ETag`; `Location` gives its URL. Unknown fields, codes or referenced ids "
             "are a 422; a duplicate `ref` is a 409.",
-            {201: {"model": read_model}, **problems(401, 403, 409, 422, 503)},
+            {201: {"model": read_model}, **problems(401, 403, 409, 415, 422, 503)},
         ),
         (
             "/{record_id:int}",
@@ -185,8 +192,10 @@ def add_write_routes(
             f"Changes the fields given (`write` scope); the others stay. The changed {noun} must "
             "pass every check a new one does; `citations`, when given, replace the old ones. "
             "Send `If-Match` with the ETag you read: if someone changed it since, 412. A server "
-            "that sets `REQUIRE_IF_MATCH` refuses a change without it: 428.",
-            {200: {"model": read_model}, **problems(401, 403, 404, 409, 412, 422, 428, 503)},
+            "that sets `REQUIRE_IF_MATCH` refuses a change without it: 428. The body is sent as "
+            "`application/json` or `application/merge-patch+json`; any other `Content-Type`, or "
+            "none, is a 415.",
+            {200: {"model": read_model}, **problems(401, 403, 404, 409, 412, 415, 422, 428, 503)},
         ),
         (
             "/{record_id:int}",

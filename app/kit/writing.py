@@ -13,7 +13,14 @@ from sqlalchemy import Column, Connection, Table, delete, func, insert, select, 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import TableClause
 
-from app.errors import Conflict, NotFound, PreconditionFailed, Unprocessable, field_error
+from app.errors import (
+    Conflict,
+    NotFound,
+    PreconditionFailed,
+    Unprocessable,
+    field_error,
+    pydantic_message,
+)
 from app.kit.changelog import Action, last_snapshot, record_change, record_changes
 from app.kit.etags import record_etag
 from app.kit.listing import fetch_many, fetch_one
@@ -153,7 +160,9 @@ def _missing_references(
             else connection.execute(select(column).where(column == value)).first() is not None
         )
         if not exists:
-            errors.append(field_error(loc, f"no {reference.noun} with id {value}", "not_found"))
+            errors.append(
+                field_error(loc, f"no {reference.noun} with id {value}", "not_found", value)
+            )
     return errors
 
 
@@ -163,7 +172,10 @@ def validated(spec: WriteSpec, data: Data) -> Data:
         model = spec.create_model.model_validate(data)
     except ValidationError as error:
         raise Unprocessable(
-            [field_error([str(p) for p in e["loc"]], e["msg"], e["type"]) for e in error.errors()]
+            [
+                field_error([str(p) for p in e["loc"]], pydantic_message(e), e["type"], e["input"])
+                for e in error.errors()
+            ]
         ) from error
     checked: Data = model.model_dump(mode="python")
     nul = [field_error(path, "must not contain NUL characters") for path in _nul_paths(checked, [])]
