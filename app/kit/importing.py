@@ -157,7 +157,7 @@ def _error(row: int, loc: list[Any], msg: str, kind: str) -> dict[str, Any]:
     return {"row": row, "loc": ["row", row, *loc], "msg": msg, "type": kind}
 
 
-def _read_only(spec: WriteSpec) -> set[str]:
+def export_only(spec: WriteSpec) -> set[str]:
     """Columns an export writes that an import does not take (ids, derived parts)."""
     read_fields = {column.key for column in spec.listing.columns}
     read_fields |= {embed.name for embed in spec.listing.embeds}
@@ -176,7 +176,7 @@ def import_rows(
     """Checks every row, then (unless a dry run) writes them all; 422 listing every bad row."""
     errors: list[dict[str, Any]] = []
     checked: list[tuple[int, int | None, dict[str, Any]]] = []
-    read_only = _read_only(spec)
+    read_only = export_only(spec)
     id_key = spec.listing.id_column.key
     refs: dict[str, int] = {}
     for number, raw in enumerate(rows, start=1):
@@ -245,6 +245,8 @@ def _wanted_id(value: Any) -> tuple[int | None, str]:
     if isinstance(value, str):
         with contextlib.suppress(ValueError):  # then the message below
             value = int(value)
+    if isinstance(value, float) and value.is_integer():  # `3.0` is a JSON Schema integer
+        value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return value, ""
     return None, "must be the id of an existing record (a whole number), or empty for a new one"
