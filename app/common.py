@@ -14,11 +14,13 @@ from pydantic import (
     Strict,
     create_model,
 )
+from pydantic_core import PydanticCustomError
 from sqlalchemy import CheckConstraint
 from sqlmodel import SQLModel
 from sqlmodel._compat import SQLModelConfig
 
-from app.country_codes import normalize_country
+from app.country_codes import BLANKS as BLANKS  # around a code, or a value of a query
+from app.country_codes import CODE_PATTERN, normalize_country
 
 
 def _a_day(value: Any) -> Any:
@@ -44,8 +46,12 @@ SQLModel.metadata.naming_convention = {
 }
 
 
-CountryCode = Annotated[str, AfterValidator(normalize_country)]
-"""A country field: accepts alpha-2 or alpha-3 in any case, holds alpha-2."""
+CountryCode = Annotated[
+    str, AfterValidator(normalize_country), Field(json_schema_extra={"pattern": CODE_PATTERN})
+]
+"""A country field: accepts alpha-2 or alpha-3 in any case, holds alpha-2. The schema gives
+the codes' pattern; that a code matching it is one ISO assigns, it cannot say
+(`unknown_country`)."""
 
 
 class DatePrecision(StrEnum):
@@ -73,8 +79,19 @@ def precision_needs_date(
 
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; a larger one cannot exist
-Id = Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]
-"""A reference to another record's id in a request body (a JSON number, not `true` or "1")."""
+
+
+def _whole(value: Any) -> Any:
+    # JSON Schema's `integer` is any number without a fraction: `3.0` is 3.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# Integers in request bodies: a JSON number with no fraction (`3` or `3.0`, both integers to
+# JSON Schema), not `true` or "3"; 32-bit, as PostgreSQL stores them.
+Id = Annotated[int, Strict(), Field(ge=1, le=MAX_ID), BeforeValidator(_whole)]
+"""A reference to another record's id in a request body."""
+Count = Annotated[int, Strict(), Field(ge=0, le=MAX_ID), BeforeValidator(_whole)]
+"""A number of things (people, diplomats) in a request body."""
 
 
 def _no_nul(text: str) -> str:
@@ -85,6 +102,41 @@ def _no_nul(text: str) -> str:
 
 StorableText = Annotated[str, AfterValidator(_no_nul)]
 """Text PostgreSQL can store (no NUL character), for bodies not checked by `app.writing`."""
+
+NO_NUL = r"^[^\x00]*$"
+"""The JSON Schema pattern of text PostgreSQL can store."""
+
+
+# The characters `str.isspace()` (and so `strip()`) counts as whitespace, as the inside of a
+# regular expression's `[...]`, one by one: JSON Schema's regular expressions (ECMA-262's),
+# Python's and pydantic's each read `\s` their own way, and a pattern that a client, a fuzzer
+# and this API must read alike cannot use it. (tests/test_import.py holds the API to it.)
+SPACE = r"\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+_FIXED = ("pattern", "enum", "const", "format")  # strings whose schema already rules NUL out
+
+
+def without_nul(schema: Any, components: dict[str, Any], seen: set[str] | None = None) -> None:
+    """Gives every free-text string of a JSON Schema the `NO_NUL` pattern, following `$ref`s
+    into `components` (the OpenAPI document's): it says what the API checks of every string it
+    is sent, in a body (`kit/writing.py`, `StorableText`) or a list's query (`ListQuery`)."""
+    seen = set() if seen is None else seen
+    if isinstance(schema, list):
+        for item in schema:
+            without_nul(item, components, seen)
+        return
+    if not isinstance(schema, dict):
+        return
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/components/schemas/") and ref not in seen:
+        seen.add(ref)
+        without_nul(components.get(ref.rsplit("/", 1)[-1]), components, seen)
+    if schema.get("type") == "string" and not any(key in schema for key in _FIXED):
+        schema["pattern"] = NO_NUL
+    for key in ("anyOf", "oneOf", "allOf", "items", "prefixItems", "additionalProperties"):
+        without_nul(schema.get(key), components, seen)
+    for inner in (schema.get("properties") or {}).values():
+        without_nul(inner, components, seen)
 
 
 def ref_field() -> str | None:
@@ -97,10 +149,22 @@ def ref_field() -> str | None:
     return field
 
 
-def write_config(example: dict[str, Any]) -> SQLModelConfig:
+def write_config(example: dict[str, Any], *rules: dict[str, Any]) -> SQLModelConfig:
     """A request body's config: unknown fields are refused, so a typo is a 422 rather than
-    silently lost; the example shows in the docs."""
-    return SQLModelConfig(extra="forbid", json_schema_extra={"examples": [example]})
+    silently lost; the example shows in the docs, and so do `rules` between its fields (JSON
+    Schema, as `set_needs` writes them), which the model's own checks apply."""
+    extra: dict[str, Any] = {"examples": [example]}
+    if rules:
+        extra["allOf"] = list(rules)
+    return SQLModelConfig(extra="forbid", json_schema_extra=extra)
+
+
+def set_needs(field: str, needed: str) -> dict[str, Any]:
+    """The JSON Schema of "when `field` is set (not null), `needed` is set too"."""
+    return {
+        "if": {"properties": {field: {"not": {"type": "null"}}}, "required": [field]},
+        "then": {"properties": {needed: {"not": {"type": "null"}}}, "required": [needed]},
+    }
 
 
 def read_config(example: dict[str, Any]) -> SQLModelConfig:
@@ -119,9 +183,15 @@ def _allows_null(annotation: Any) -> bool:
     return annotation is None or type(None) in get_args(annotation)
 
 
-def _no_default(schema: dict[str, Any]) -> None:
-    # An absent field is left unchanged; the schema shows no default a client could send back.
-    schema.pop("default", None)
+def _no_default(extra: Any) -> Any:
+    """A field's own JSON Schema additions (a pattern), without its default: an absent field
+    is left unchanged, so the schema shows no default a client could send back."""
+
+    def document(schema: dict[str, Any]) -> None:
+        schema.update(extra if isinstance(extra, dict) else {})
+        schema.pop("default", None)
+
+    return document
 
 
 def partial_model(model: type[BaseModel], name: str) -> type[BaseModel]:
@@ -135,8 +205,12 @@ def partial_model(model: type[BaseModel], name: str) -> type[BaseModel]:
         # nullable one's validators let null through.
         checks = map(_null_passes, info.metadata) if _allows_null(annotation) else info.metadata
         fields[key] = (
-            Annotated[annotation, *checks],
-            Field(default=None, description=info.description, json_schema_extra=_no_default),
+            Annotated[annotation, *checks] if info.metadata else annotation,
+            Field(
+                default=None,
+                description=info.description,
+                json_schema_extra=_no_default(info.json_schema_extra),
+            ),
         )
     return create_model(name, __config__=ConfigDict(extra="forbid"), **fields)
 
@@ -146,7 +220,9 @@ def check_precision(date_field: str) -> Any:
 
     def check(model: Any) -> Any:
         if getattr(model, "date_precision", None) and getattr(model, date_field) is None:
-            raise ValueError(f"date_precision is set but {date_field} is null")
+            raise PydanticCustomError(
+                "precision_without_date", f"date_precision is set but {date_field} is null"
+            )
         return model
 
     return check

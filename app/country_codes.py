@@ -9,6 +9,15 @@ from functools import cache
 from typing import Any
 
 import pycountry
+from pydantic_core import PydanticCustomError
+
+# What a code looks like: two or three ASCII letters, with spaces, tabs or line breaks around
+# them if need be. The OpenAPI document gives this pattern (a client can check its codes before
+# sending them), and `lookup` applies the very same one. (Spelled out rather than `\s`, which
+# JSON Schema's, Python's and pydantic's regular expressions each read their own way.)
+BLANKS = " \t\n\r\f\v"
+CODE_PATTERN = r"^[ \t\n\r\f\v]*[A-Za-z]{2,3}[ \t\n\r\f\v]*$"
+_CODE = re.compile(CODE_PATTERN)
 
 # Codes sent for a country that ISO 3166-1 does not use for it: (the code it uses, why).
 # Sources: ISO 3166-1's exceptionally reserved codes (UK, reserved at the United Kingdom's
@@ -60,7 +69,9 @@ MOST_SUGGESTED = 3
 
 def lookup(code: str) -> Any | None:
     """The pycountry entry for an alpha-2 or alpha-3 code in any case, or None."""
-    code = code.strip().upper()
+    if not _CODE.fullmatch(code):
+        return None
+    code = code.strip(BLANKS).upper()
     if len(code) == 2:
         return pycountry.countries.get(alpha_2=code)
     if len(code) == 3:
@@ -69,13 +80,14 @@ def lookup(code: str) -> Any | None:
 
 
 def normalize_country(code: str) -> str:
-    """Alpha-2 for an alpha-2 or alpha-3 code; ValueError naming the code otherwise (and the
-    code meant, if it can tell)."""
+    """Alpha-2 for an alpha-2 or alpha-3 code; a validation error naming the code otherwise
+    (and the code meant, if it can tell): `country_code` when it is not two or three letters,
+    `unknown_country` when it is, but ISO 3166-1 assigns them to no country (`ZZ`, `UK`)."""
     entry = lookup(code)
     if entry is None:
-        raise ValueError(
-            f"'{code}' is not an ISO 3166-1 alpha-2 or alpha-3 country code{hint(code)}"
-        )
+        kind = "unknown_country" if _CODE.fullmatch(code) else "country_code"
+        message = f"'{code}' is not an ISO 3166-1 alpha-2 or alpha-3 country code{hint(code)}"
+        raise PydanticCustomError(kind, message)
     alpha2: str = entry.alpha_2
     return alpha2
 

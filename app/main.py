@@ -19,6 +19,7 @@ from app.headcounts.router import router as headcounts_router
 from app.health import router as health_router
 from app.keys.router import router as keys_router
 from app.kit.parameters import check_parameters
+from app.kit.write_routes import storable_text_openapi
 from app.measures.router import expulsions_router
 from app.measures.router import router as measures_router
 from app.missions.router import router as missions_router
@@ -40,7 +41,12 @@ visa disputes and the talks around them — each tied to a verbatim quote from i
   and the ones allowed. An empty value (`?country=`) is the same as leaving it out.
 * Dates are ISO 8601; `date_precision` says how exactly a date is known
   (`day | week | month | year`; the date is the first day of that span).
-* Errors are RFC 9457 `application/problem+json`.
+* Errors are RFC 9457 `application/problem+json`. A request this document allows is refused
+  only for what no schema can say, and the 422's `errors[].type` names it: a referenced record
+  that does not exist (`not_found`), a well-formed code no country has (`unknown_country`),
+  `from` after `to` (`range_order`), one country twice (`same_country`), or a clash with what
+  is stored (`mission_mismatch`, `response_loop`, `status_unchanged`, `status_uncited`,
+  `precision_without_date`, `duplicate_official`).
 """
 
 TAGS = [
@@ -83,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     problem_only_openapi(app)
+    storable_text_openapi(app)
     middleware.install(app, settings)
     # Routes are matched in this order, one by one: the most requested come first.
     for router in (

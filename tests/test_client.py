@@ -20,7 +20,15 @@ from tests.test_faults import serving
 
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"
 PACKAGE = "diplomacy_client"
-CONFIG = f"post_hooks: []\nproject_name_override: {PACKAGE}\npackage_name_override: {PACKAGE}\n"
+# The generator writes request bodies of JSON, forms and bytes; an import's CSV or NDJSON (text
+# to the schema) it is told to send as bytes.
+CONFIG = f"""post_hooks: []
+project_name_override: {PACKAGE}
+package_name_override: {PACKAGE}
+content_type_overrides:
+  text/csv: application/octet-stream
+  application/x-ndjson: application/octet-stream
+"""
 
 
 @pytest.fixture

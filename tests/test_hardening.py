@@ -214,7 +214,7 @@ def test_integers_in_bodies_refuse_booleans_and_out_of_range_values(
     checked = 0
     for path, methods in spec["paths"].items():
         body = methods.get("post", {}).get("requestBody")
-        if body is None:
+        if body is None or path.endswith("/import"):  # an import's rows are create bodies
             continue
         name = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
         example = schemas[name]["examples"][0]

@@ -4,7 +4,9 @@ files with no records refused, on both databases. (Export → import: tests/test
 import csv
 import io
 import os
+import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -435,3 +437,51 @@ def test_the_cli_refuses_a_file_with_no_records(
         "was imported.\n"
     )
     assert total(api, "headcounts") == before
+
+
+def test_the_openapi_document_gives_every_import_its_body(api: TestClient) -> None:
+    """An import's body is required and documented in each format it takes: a JSON array of
+    records (the create body, with the `id` of the record a row is about), NDJSON or CSV text."""
+    spec = api.get("/openapi.json").json()
+    imports = [path for path in spec["paths"] if path.endswith("/import")]
+    assert len(imports) == 9
+    for path in imports:
+        body = spec["paths"][path]["post"]["requestBody"]
+        assert body["required"] is True
+        assert set(body["content"]) == {"application/json", "application/x-ndjson", "text/csv"}
+        for text in ("application/x-ndjson", "text/csv"):
+            assert body["content"][text]["schema"]["type"] == "string"
+        array = body["content"]["application/json"]["schema"]
+        assert (array["type"], array["minItems"]) == ("array", 1)
+        create = spec["paths"][path.removesuffix("/import")]["post"]["requestBody"]
+        name = create["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        created = spec["components"]["schemas"][name]
+        rows = array["items"]
+        assert set(created["properties"]) | {"id"} <= set(rows["properties"])
+        assert rows["required"] == created["required"]
+        assert rows["additionalProperties"] is False
+        assert array["examples"] == [created["examples"][:1]]  # a file of one record
+
+
+def test_a_row_id_may_be_a_whole_number_written_as_a_float(api: TestClient) -> None:
+    """JSON Schema's integers include `3.0`: a row's `id` so written names record 3."""
+    record = one_headcount(api, count=5)
+    row = {**record, "id": float(record["id"]), "count": 6}
+    report = send(api, "headcounts", orjson.dumps([row]), "application/json")
+    assert report.status_code == 200, report.text
+    assert report.json()["updated"] == 1
+    assert api.get(f"/v1/headcounts/{record['id']}").json()["count"] == 6
+
+
+def test_the_documented_quote_pattern_is_what_the_api_calls_blank(api: TestClient) -> None:
+    """A quote that is only whitespace is refused, and the OpenAPI document's pattern for a
+    quote says which characters are whitespace: each one Python strips, one by one (`\\s`
+    means other sets to JSON Schema, Python and pydantic). Sent as a dry run: nothing written."""
+    spec = api.get("/openapi.json").json()
+    pattern = spec["components"]["schemas"]["CitationIn"]["properties"]["quote"]["pattern"]
+    blanks = [chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()]
+    for quote in [*blanks, " \t", "\ufeff", "\u200b", "x", " x "]:
+        row = {**headcounts(1, "quote")[0], "citations": [{"source_id": 1, "quote": quote}]}
+        answer = send(api, "headcounts", orjson.dumps([row]), "application/json", dry_run="true")
+        documented = re.fullmatch(pattern, quote) is not None
+        assert answer.status_code == (200 if documented else 422), (repr(quote), answer.text)

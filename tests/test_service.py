@@ -1,6 +1,7 @@
 """The service around the data: probes, docs, the OpenAPI contract, the error shape."""
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,73 @@ def test_countries_accept_alpha2_or_alpha3_in_any_case(client: TestClient) -> No
     assert expected["alpha3"] == "RUS"
     for spelling in ("ru", "Ru", "RUS", "rus"):
         assert client.get(f"/v1/countries/{spelling}").json() == expected
+
+
+# Codes with blanks, or with other whitespace, non-ASCII letters, too few or too many letters.
+CODES = ["RU", "rus", " ru\t", "RU\n", "\xa0RU", "RU\u3000", "\x1cRU", "\u0131t", "R U", "RUSS"]
+CODES += ["R", "Russia", "ZZ", "UK", ""]
+
+
+def test_the_documented_country_pattern_is_the_one_applied(client: TestClient) -> None:
+    """A code that matches the pattern the OpenAPI document gives is read as a code (a
+    country's, or `unknown_country`); one that does not is refused as no code at all, in a
+    body and in a filter alike."""
+    spec = client.get("/openapi.json").json()
+    pattern = spec["components"]["schemas"]["MissionCreate"]["properties"]["host_country"]
+    [filter_] = [
+        p for p in spec["paths"]["/v1/missions"]["get"]["parameters"] if p["name"] == "host_country"
+    ]
+    assert filter_["schema"]["anyOf"][0]["items"]["pattern"] == pattern["pattern"]
+    for code in CODES:
+        matches = re.fullmatch(pattern["pattern"], code) is not None
+        response = client.post("/v1/missions", json={"host_country": code})  # no key: a 401
+        body = client.get("/v1/missions", params={"host_country": code})
+        types = {e["type"] for e in body.json().get("errors", [])}
+        if matches:
+            assert body.status_code == 200 or types == {"unknown_country"}, (code, body.text)
+        elif code:  # (an empty value is no value)
+            assert types == {"country_code"}, (code, body.text)
+        assert response.status_code == 401
+
+
+def _strings(schema: Any, components: dict[str, Any], seen: set[str]) -> Iterator[Any]:
+    """Every string schema in a schema, through its `$ref`s."""
+    if isinstance(schema, list):
+        for item in schema:
+            yield from _strings(item, components, seen)
+    elif isinstance(schema, dict):
+        ref = schema.get("$ref", "")
+        if ref and ref not in seen:
+            seen.add(ref)
+            yield from _strings(components[ref.rsplit("/", 1)[1]], components, seen)
+        if schema.get("type") == "string":
+            yield schema
+        for key in ("anyOf", "oneOf", "allOf", "items"):
+            yield from _strings(schema.get(key), components, seen)
+        for inner in (schema.get("properties") or {}).values():
+            yield from _strings(inner, components, seen)
+
+
+def test_every_string_sent_rules_out_nul_as_the_api_does(client: TestClient) -> None:
+    """The API refuses NUL in any text it is sent (PostgreSQL cannot store it): the OpenAPI
+    document says so of every string of every body and of every list's filters."""
+    spec = client.get("/openapi.json").json()
+    components = spec["components"]["schemas"]
+    checked = 0
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            schemas = [
+                media["schema"]
+                for media in operation.get("requestBody", {}).get("content", {}).values()
+            ]
+            schemas += [p["schema"] for p in operation.get("parameters", []) if p["in"] == "query"]
+            for string in _strings(schemas, components, set()):
+                if "enum" in string or "const" in string or string.get("format") == "date":
+                    continue
+                assert "pattern" in string, (method, path, string)
+                assert not re.search(string["pattern"], "a\x00b"), (method, path, string)
+                checked += 1
+    assert checked > 100
 
 
 def test_cors_allows_browser_reads(client: TestClient) -> None:

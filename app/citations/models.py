@@ -8,7 +8,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict
 from sqlalchemy import Column, ForeignKey, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
-from app.common import Id, one_of
+from app.common import SPACE, Id, one_of
 
 
 class RecordType(StrEnum):
@@ -75,7 +75,11 @@ class CitationIn(BaseModel):
 
     source_id: Id = Field(description="The source quoted (`/v1/sources/{id}`).")
     quote: Annotated[str, AfterValidator(_not_blank)] = Field(
-        min_length=1, max_length=10_000, description="The source's words, verbatim."
+        min_length=1,
+        max_length=10_000,
+        description="The source's words, verbatim.",
+        # Something besides whitespace, and no NUL (`kit/writing.py`).
+        schema_extra={"json_schema_extra": {"pattern": f"^[^\\x00]*[^{SPACE}\\x00][^\\x00]*$"}},
     )
 
 

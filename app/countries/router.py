@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from app.countries.models import CountryRead
-from app.countries.service import COUNTRY_LIST, get_country
+from app.countries.service import CODE_PATTERN, COUNTRY_LIST, get_country
 from app.db import read_connection
 from app.errors import problems
 from app.kit.query import ListQuery, Page, SearchQuery
@@ -58,6 +58,7 @@ async def read_country(
             max_length=16,
             description="ISO 3166-1 alpha-2 or alpha-3 code, any case.",
             examples=["ru", "RUS"],
+            json_schema_extra={"pattern": CODE_PATTERN},  # anything else: 404, with a hint
         ),
     ],
 ) -> Response:

@@ -8,13 +8,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.common import CountryCode
 from app.countries.models import Country
-from app.country_codes import hint, lookup, normalize_country
+from app.country_codes import CODE_PATTERN, hint, lookup, normalize_country
 from app.errors import NotFound
 from app.kit.spec import ListSpec, Row
 
 country_table = Country.__table__  # type: ignore[attr-defined]
 
-__all__ = ["CountryCode", "lookup", "normalize_country"]
+__all__ = ["CODE_PATTERN", "CountryCode", "lookup", "normalize_country"]
 
 
 def iso_rows() -> list[dict[str, Any]]:

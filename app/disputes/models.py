@@ -3,7 +3,8 @@
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Strict, model_validator
+from pydantic import BaseModel, ConfigDict, Strict, model_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
@@ -87,6 +88,14 @@ class VisaDisputeIssue(SQLModel, table=True):
 class NextRound(BaseModel):
     """Whether another round of talks is planned, and when."""
 
+    # A date is for a planned round only (`DisputeCreate` checks it), as the schema says.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"planned": {"const": False}}, "required": ["planned"]},
+            "then": {"properties": {"date": {"type": "null"}}},
+        }
+    )
+
     planned: Annotated[bool, Strict()] = Field(
         description="The sides have said they will meet again (true or false)."
     )
@@ -108,7 +117,10 @@ class DisputeCreate(DisputeBase):
 
     ref: str | None = ref_field()
     issues: list[DisputeIssue] = Field(
-        min_length=1, max_length=len(DisputeIssue), description="What the dispute covers."
+        min_length=1,
+        max_length=len(DisputeIssue),
+        description="What the dispute covers, each issue once.",
+        schema_extra={"json_schema_extra": {"uniqueItems": True}},
     )
     next_round: NextRound = Field(
         default_factory=lambda: NextRound(planned=False, date=None),
@@ -119,7 +131,9 @@ class DisputeCreate(DisputeBase):
     @model_validator(mode="after")
     def _two_sides(self) -> "DisputeCreate":
         if self.country_a == self.country_b:
-            raise ValueError("country_a and country_b must be two different states")
+            raise PydanticCustomError(
+                "same_country", "country_a and country_b must be two different states"
+            )
         if self.next_round.date is not None and not self.next_round.planned:
             raise ValueError("next_round.date is set but next_round.planned is false")
         if len(set(self.issues)) != len(self.issues):

@@ -1,15 +1,14 @@
 """Headcounts: how many staff a mission or a sending→host pair has, or may have, on a date."""
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import Strict
 from sqlalchemy import CheckConstraint, Index, String
 from sqlmodel import Field, SQLModel
 
 from app.citations.models import CitationIn, CitationRead, citations_field, citations_in
 from app.common import (
-    MAX_ID,
+    Count,
     CountryCode,
     DatePrecision,
     Day,
@@ -117,7 +116,7 @@ class HeadcountCreate(HeadcountBase):
     mission_id: Id | None = Field(
         default=None, description="The mission counted; null when the count covers the whole pair."
     )
-    count: Annotated[int, Strict()] = Field(ge=0, le=MAX_ID, description="Number of people.")
+    count: Count = Field(description="Number of people.")
     citations: list[CitationIn] = citations_in()
 
 

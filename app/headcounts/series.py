@@ -12,7 +12,7 @@ from app.common import CountryCode, DatePrecision, Day
 from app.errors import BadRequest
 from app.headcounts.models import HeadcountKind, StaffCategory
 from app.headcounts.service import headcount_table
-from app.kit.query import CommaList, IdList
+from app.kit.query import CommaList, IdList, in_order
 from app.kit.spec import Row
 
 MAX_POINTS = 100_000
@@ -53,8 +53,7 @@ class SeriesQuery(HeadcountFilters):
 
     @model_validator(mode="after")
     def _range_in_order(self) -> "SeriesQuery":
-        if self.from_ and self.to and self.from_ > self.to:
-            raise ValueError(f"'from' ({self.from_}) is after 'to' ({self.to})")
+        in_order(self.from_, self.to)
         return self
 
 

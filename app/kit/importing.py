@@ -171,7 +171,7 @@ def _error(row: int, loc: list[Any], msg: str, kind: str, value: Any) -> dict[st
     return {"row": row, "loc": ["row", row, *loc], "msg": msg, "type": kind, "input": shown}
 
 
-def _read_only(spec: WriteSpec) -> set[str]:
+def export_only(spec: WriteSpec) -> set[str]:
     """Columns an export writes that an import does not take (ids, derived parts)."""
     read_fields = {column.key for column in spec.listing.columns}
     read_fields |= {embed.name for embed in spec.listing.embeds}
@@ -190,7 +190,7 @@ def import_rows(
     """Checks every row, then (unless a dry run) writes them all; 422 listing every bad row."""
     errors: list[dict[str, Any]] = []
     checked: list[tuple[int, int | None, dict[str, Any]]] = []
-    read_only = _read_only(spec)
+    read_only = export_only(spec)
     id_key = spec.listing.id_column.key
     refs: dict[str, int] = {}
     for number, raw in enumerate(rows, start=1):
@@ -267,6 +267,8 @@ def _wanted_id(value: Any) -> tuple[int | None, str]:
         return None, ""
     if isinstance(value, str) and WHOLE.fullmatch(value.strip()):  # `3`, or `3.0` from pandas
         value = int(value.strip().partition(".")[0])
+    if isinstance(value, float) and value.is_integer():  # `3.0` is a JSON Schema integer
+        value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return value, ""
     return None, "must be the id of an existing record (a whole number), or empty for a new one"

@@ -1,6 +1,7 @@
 """A list's query parameters: paging, format, filters that take several values, date ranges
 and text search; and the list envelope."""
 
+import datetime as dt
 from collections.abc import Sequence
 from functools import cache
 from typing import Annotated, Any, Generic, Literal, TypeVar
@@ -15,8 +16,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
-from app.common import MAX_ID, Day
+from app.common import BLANKS, MAX_ID, Day
 
 T = TypeVar("T")
 
@@ -25,8 +27,9 @@ def _split_commas(value: Any) -> Any:
     if value is None:
         return None
     items = [value] if isinstance(value, str) else value
-    parts = [part.strip() for item in items for part in str(item).split(",") if part.strip()]
-    return parts or None  # `?stage=,` names nothing: as if it were absent
+    # Blanks around a value go (ASCII ones, as the documented patterns allow: `BLANKS`).
+    parts = [part.strip(BLANKS) for item in items for part in str(item).split(",")]
+    return [part for part in parts if part] or None  # `?stage=,` names nothing: as if absent
 
 
 CommaList = Annotated[list[T], BeforeValidator(_split_commas)]
@@ -43,6 +46,11 @@ def _lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
+# What the cursors this API issues look like (URL-safe base64, `kit/cursor.py`); that a cursor
+# is one it issued, for this list and sort, a schema cannot say: any other is a 400.
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]*=*$"
+
+
 class ListQuery(BaseModel):
     """Paging parameters every list takes; resources subclass it to add their filters."""
 
@@ -51,7 +59,7 @@ class ListQuery(BaseModel):
     limit: int = Field(
         default=50, ge=1, le=1000, description="Items per page, 1 to 1000 (above: 422)."
     )
-    cursor: str | None = Field(
+    cursor: Annotated[str, Field(json_schema_extra={"pattern": CURSOR_PATTERN})] | None = Field(
         default=None,
         description="Opaque cursor from the previous page's `next_cursor` or `Link` header.",
     )
@@ -115,9 +123,14 @@ class DatedQuery(ListQuery):
 
     @model_validator(mode="after")
     def _range_in_order(self) -> "DatedQuery":
-        if self.from_ and self.to and self.from_ > self.to:
-            raise ValueError(f"'from' ({self.from_}) is after 'to' ({self.to})")
+        in_order(self.from_, self.to)
         return self
+
+
+def in_order(start: dt.date | None, end: dt.date | None) -> None:
+    """`from` no later than `to`, which a schema cannot say: a 422 of type `range_order`."""
+    if start and end and start > end:
+        raise PydanticCustomError("range_order", f"'from' ({start}) is after 'to' ({end})")
 
 
 class SearchQuery(BaseModel):

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Connection
 
-from app.common import MAX_ID, with_article
+from app.common import MAX_ID, with_article, without_nul
 from app.db import read_connection, single_statement
 from app.errors import problems
 from app.kit.changelog import VERSION, version
@@ -77,6 +77,8 @@ def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
         """A probe: never served."""
 
     parameters: list[dict[str, Any]] = probe.openapi()["paths"]["/"]["get"]["parameters"]
+    for parameter in parameters:
+        without_nul(parameter["schema"], {})  # `ListQuery` refuses NUL in every value
     return parameters
 
 

@@ -5,17 +5,17 @@ logged in the change history; `If-Match` guards against lost updates."""
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
-from app.common import with_article
+from app.common import Id, with_article, without_nul
 from app.db import get_engine, read_connection, write_transaction
 from app.errors import NotFound, PreconditionRequired, problems
 from app.kit.auth import AdminPrincipal, Credentials, Scope, WritePrincipal, authorize
 from app.kit.changelog import ChangeRead, ch, change_table, present
-from app.kit.importing import ImportReport, format_of, import_rows, parse
+from app.kit.importing import ImportReport, export_only, format_of, import_rows, parse
 from app.kit.listing import fetch_page
 from app.kit.media_types import JsonBody, PatchBody
 from app.kit.query import ListQuery, Page, with_sorts
@@ -68,6 +68,82 @@ class ImportResult(BaseModel):
         description="Existing records (matched by `id`, else by `ref`) that the file changed."
     )
     unchanged: int = Field(description="Existing records the file left as they were.")
+
+
+def import_body(spec: WriteSpec, path: str) -> dict[str, Any]:
+    """The documented body of an import, in each format it takes: a JSON array of records
+    (each the create body, with the `id` of the record it is about, if any, and the columns
+    an export writes that an import does not take), or NDJSON or CSV text, which a schema
+    cannot look into. Documentation only: the route reads the body itself (`parse`)."""
+    extras: dict[str, Any] = {
+        name: (Any, Field(default=None, description="Written by the export; ignored."))
+        for name in sorted(export_only(spec) - {"id"})
+    }
+    row = create_model(
+        f"{spec.create_model.__name__.removesuffix('Create')}ImportRow",
+        __base__=spec.create_model,
+        id=(
+            Id | None,
+            Field(
+                default=None,
+                description=f"The {spec.noun} this row is about (as the export writes it); "
+                f"leave it out, or null, for a new {spec.noun}.",
+            ),
+        ),
+        **extras,
+    )
+    schema = row.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)  # the nested models are the create body's: in `components`
+    export = f"`GET {path}?format={{}}`"
+    return {
+        "required": True,
+        "content": {
+            "application/json": {
+                # A file of one record, the create body's example.
+                "schema": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": schema,
+                    "examples": [schema.get("examples", [])[:1]],
+                },
+            },
+            "application/x-ndjson": {
+                "schema": {
+                    "type": "string",
+                    "description": "One JSON record a line, as in the JSON array; as "
+                    + export.format("ndjson")
+                    + " writes them.",
+                },
+            },
+            "text/csv": {
+                "schema": {
+                    "type": "string",
+                    "description": "A header of column names, then a record a row: the "
+                    "columns " + export.format("csv") + " writes.",
+                },
+            },
+        },
+    }
+
+
+def storable_text_openapi(app: FastAPI) -> None:
+    """Every string a request body carries is refused with a NUL character in it, which
+    PostgreSQL cannot store (`validated`, `StorableText`, an import's rows); the OpenAPI
+    document says so, with the `NO_NUL` pattern, on every string that needs it."""
+    served = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        fresh = app.openapi_schema is None
+        schema = served()
+        if fresh:
+            components = schema.get("components", {}).get("schemas", {})
+            for methods in schema.get("paths", {}).values():
+                for operation in methods.values():
+                    for media in operation.get("requestBody", {}).get("content", {}).values():
+                        without_nul(media.get("schema"), components)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _require_if_match(request: Request, if_match: str | None, path: str) -> None:
@@ -254,6 +330,11 @@ def add_write_routes(
             {201: {"model": read_model}, **problems(401, 403, 404, 409, 422, 503)},
         ),
     ]
+    extras: dict[str, dict[str, Any]] = {
+        # A history is public while its record exists: the key is optional (`{}`).
+        "history": {"security": [{}]},
+        "import_file": {"requestBody": import_body(spec, prefix)},
+    }
     for path, endpoint, method, status, summary, description, responses in routes:
         verb = {"change": "update", "import_file": "import"}.get(
             endpoint.__name__, endpoint.__name__
@@ -267,6 +348,5 @@ def add_write_routes(
             description=description,
             responses=responses,
             operation_id=f"{verb}_{operation}",
-            # A history is public while its record exists: the key is optional (`{}`).
-            openapi_extra={"security": [{}]} if endpoint is history else None,
+            openapi_extra=extras.get(endpoint.__name__),
         )

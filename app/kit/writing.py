@@ -114,6 +114,9 @@ class WriteSpec:
     on_restore: Callable[[Connection, int, Data], None] | None = None
     # Reads a record in its read shape, where that is more than its list item (a source).
     get: Callable[[Connection, int], Data] | None = None
+    # Whether a record of the table (as its snapshot holds it) is one of this resource's, where
+    # the resource is a part of the table (an expulsion is a measure of kind `expulsion`).
+    holds: Callable[[Data], bool] | None = None
 
     @property
     def noun(self) -> str:
@@ -371,7 +374,8 @@ def restore_record(
 ) -> Data:
     """Brings a deleted record back, same id, from the snapshot its deletion logged."""
     last = last_snapshot(connection, spec.resource, record_id)
-    if last is None:
+    latest = last and (last["after"] or last["before"])  # as it is, or was when deleted
+    if last is None or (spec.holds and latest and not spec.holds(latest)):
         raise NotFound(detail=f"No {spec.noun} with id {record_id} was ever recorded.")
     if last["action"] != Action.delete:
         raise Conflict(detail=f"{spec.noun.capitalize()} {record_id} is not deleted.")

@@ -1,15 +1,15 @@
 """Measures: what one state does or threatens against another's diplomats or missions."""
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import Strict, model_validator
+from pydantic import model_validator
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
 from app.citations.models import CitationIn, CitationRead, citations_field, citations_in
 from app.common import (
-    MAX_ID,
+    Count,
     CountryCode,
     DatePrecision,
     Day,
@@ -20,6 +20,7 @@ from app.common import (
     precision_needs_date,
     read_config,
     ref_field,
+    set_needs,
     write_config,
 )
 
@@ -144,14 +145,11 @@ class MeasureRead(MeasureBase):
 
 
 class MeasureCreate(MeasureBase):
-    model_config = write_config(EXAMPLE)
+    model_config = write_config(EXAMPLE, set_needs("date_precision", "date"))
 
     ref: str | None = ref_field()
-    diplomats_count: Annotated[int, Strict()] | None = Field(
-        default=None,
-        ge=0,
-        le=MAX_ID,
-        description="How many diplomats it concerns; null if not stated.",
+    diplomats_count: Count | None = Field(
+        default=None, description="How many diplomats it concerns; null if not stated."
     )
     in_response_to: Id | None = Field(
         default=None, description="The measure this one answers (`/v1/measures/{id}`), if any."

@@ -65,7 +65,9 @@ def _no_cycle(
             raise Unprocessable(
                 [
                     field_error(
-                        "in_response_to", f"would close a loop of responses at measure {current}"
+                        "in_response_to",
+                        f"would close a loop of responses at measure {current}",
+                        "response_loop",
                     )
                 ]
             )
@@ -89,4 +91,5 @@ EXPULSION_WRITE = replace(
     MEASURE_WRITE,
     create_model=ExpulsionCreate,
     listing=EXPULSION_LIST,
+    holds=lambda record: record.get("kind") == MeasureKind.expulsion.value,
 )

@@ -16,6 +16,7 @@ from app.common import (
     precision_needs_date,
     read_config,
     ref_field,
+    set_needs,
     write_config,
 )
 
@@ -149,7 +150,7 @@ class MissionRead(MissionBase):
 
 
 class MissionCreate(MissionBase):
-    model_config = write_config(EXAMPLE)
+    model_config = write_config(EXAMPLE, set_needs("status_precision", "status_since"))
 
     ref: str | None = ref_field()
     citations: list[CitationIn] = citations_in()

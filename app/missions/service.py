@@ -87,16 +87,26 @@ def _record_status(
     )
     if not changed:
         if data.get("status_citations"):
-            raise Unprocessable([field_error("status_citations", "status did not change")])
+            raise Unprocessable(
+                [field_error("status_citations", "status did not change", "status_unchanged")]
+            )
         return
     citations = data.get("status_citations") or (data["citations"] if before is None else None)
     if not citations:
         raise Unprocessable(
-            [field_error("status_citations", "a status change needs its source and quote")]
+            [
+                field_error(
+                    "status_citations",
+                    "a status change needs its source and quote",
+                    "status_uncited",
+                )
+            ]
         )
     precision = data.get("status_precision") or ("day" if data["status_since"] else None)
     if data["status_since"] is None and data.get("status_precision"):
-        raise Unprocessable([field_error("status_precision", "status_since is null")])
+        raise Unprocessable(
+            [field_error("status_precision", "status_since is null", "precision_without_date")]
+        )
     change_id = connection.execute(
         insert(status_table)
         .values(

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
+from app.countries.service import CODE_PATTERN
 from app.db import read_connection
 from app.errors import problems
 from app.kit.etags import conditional_list
@@ -21,6 +22,7 @@ Code = Annotated[
         max_length=16,
         description="ISO 3166-1 alpha-2 or alpha-3 code, any case.",
         examples=["RU", "usa"],
+        json_schema_extra={"pattern": CODE_PATTERN},  # anything else: 404, with a hint
     ),
 ]
 

@@ -160,7 +160,7 @@ def countries_of(connection: Connection, a: str, b: str) -> tuple[Row, Row]:
                 {
                     "loc": ["path", "b"],
                     "msg": f"'{b}' is the same country as '{a}': a relation needs two",
-                    "type": "value_error",
+                    "type": "same_country",
                     "input": b,
                 }
             ]

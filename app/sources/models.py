@@ -6,7 +6,7 @@ from pydantic import StringConstraints
 from sqlmodel import Field, SQLModel
 
 from app.citations.models import CitedFact
-from app.common import Day, partial_model, read_config, ref_field, write_config
+from app.common import SPACE, Day, partial_model, read_config, ref_field, write_config
 
 EXAMPLE: dict[str, Any] = {
     "ref": "reuters-2021-10-12-embassy-rows",
@@ -58,12 +58,15 @@ class SourceDetail(SourceRead):
     facts: list[CitedFact] = Field(description="Every fact this source supports.")
 
 
+URL_PATTERN = f"^https?://[^{SPACE}\\x00]+$"  # no whitespace; no NUL, which PostgreSQL cannot store
+
+
 class SourceCreate(SourceBase):
     model_config = write_config(EXAMPLE)
 
     ref: str | None = ref_field()
-    url: Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://\S+$")] | None = (
-        Field(default=None, description="Where to read it (http or https); null if there is none.")
+    url: Annotated[str, StringConstraints(max_length=2000, pattern=URL_PATTERN)] | None = Field(
+        default=None, description="Where to read it (http or https); null if there is none."
     )
 
 

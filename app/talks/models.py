@@ -4,6 +4,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
@@ -205,7 +206,9 @@ class TalksCreate(TalksBase):
     def _each_official_once(self) -> "TalksCreate":
         ids = [p.official_id for p in self.participants]
         if len(set(ids)) != len(ids):
-            raise ValueError("participants lists the same official twice")
+            raise PydanticCustomError(
+                "duplicate_official", "participants lists the same official twice"
+            )
         return self
 
 
