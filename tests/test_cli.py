@@ -200,6 +200,35 @@ def test_a_database_without_the_tables_is_said_so_and_seed_sets_it_up(
     assert _run(url, "keys", "list").returncode == 0
 
 
+MIGRATIONS = (PROJECT / "migrations" / "versions").glob("*.py")
+REVISIONS = ", ".join(sorted(path.name.split("-")[1][:4] for path in MIGRATIONS))
+
+
+def test_a_revision_there_is_not_is_said_in_one_line_with_those_there_are(
+    new_database: NewDatabase, tmp_path: Path
+) -> None:
+    assert REVISIONS.startswith("0001, 0002, 0003")
+    url = new_database()
+    _diplo(url, "db", "upgrade", "0001")
+    for args in (["upgrade", "zzz"], ["downgrade", "zzz"], ["upgrade", "0009"]):
+        result = _run(url, "db", *args)
+        _refused(
+            result,
+            f"There is no schema revision '{args[1]}'. The revisions are {REVISIONS} ('head' is",
+            "; nothing was changed.",
+        )
+        assert result.stderr.count("\n") == 1, result.stderr
+    # What Alembic refuses once it has read the database: said as it says it, in one line.
+    beyond = _run(url, "db", "downgrade", "0002")
+    _refused(beyond, "Cannot move the schema from 0001 to '0002' (", f"revisions are {REVISIONS}")
+    assert beyond.stderr.count("\n") == 1, beyond.stderr
+    _refused(_run(url, "keys", "list"), "schema revision 0001")  # still where it was
+    # A database not made yet is not made for a revision that does not exist.
+    result = _run(f"sqlite:///{tmp_path / 'data' / 'diplomacy.db'}", "db", "upgrade", "zzz")
+    _refused(result, "There is no schema revision 'zzz'")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_an_unreachable_database_or_a_wrong_setting_is_said_in_one_line() -> None:
     unreachable = "postgresql+psycopg://diplo:secret@127.0.0.1:1/diplomacy"
     for args in (["keys", "list"], ["db", "upgrade"]):
