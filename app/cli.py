@@ -369,7 +369,7 @@ def import_file(
     rows: list[dict[str, Any]] = []
     try:
         with _database() as engine:
-            rows = parse(path.read_bytes(), fmt, spec.create_model)
+            rows = parse(path.read_bytes(), fmt, spec.create_model, sent=False)
             with write_transaction(engine) as connection:
                 report = import_rows(connection, spec, rows, dry_run=dry_run)
     except Unprocessable as error:

@@ -395,7 +395,12 @@ def test_import_says_what_is_wrong_with_the_file(new_database: NewDatabase, tmp_
     with no records: tests/test_import.py.)"""
     url = new_database()
     _diplo(url, "db", "upgrade")
-    files = {"events.txt": "[]", "broken.json": "[{", "events.csv": "ref,kind\nE1,talks\n"}
+    files = {
+        "events.txt": "[]",
+        "broken.json": "[{",
+        "events.csv": "ref,kind\nE1,talks\n",
+        "one-line.ndjson": '{"ref": "E1"}{"ref": "E2"}',
+    }
     said = {}
     for name, text in files.items():
         (tmp_path / name).write_text(text)
@@ -406,6 +411,7 @@ def test_import_says_what_is_wrong_with_the_file(new_database: NewDatabase, tmp_
         "be one of .json, .ndjson, .jsonl, .csv.",
     )
     _refused(said["broken.json"], f"Cannot import {tmp_path / 'broken.json'}: The JSON could not")
+    _refused(said["one-line.ndjson"], "The NDJSON could not be read: ")
     _refused(
         said["events.csv"],
         f"{tmp_path / 'events.csv'}: 1 of 1 rows are invalid, so nothing was imported:\n  row 1: ",

@@ -414,6 +414,28 @@ def test_a_file_with_no_records_is_refused(api: TestClient, body: bytes, media_t
     assert (total(api, "headcounts"), changes(api)) == (before, logged)
 
 
+@pytest.mark.parametrize(
+    ("media_type", "status"), [("text/csv", 422), ("application/x-ndjson", 400)]
+)
+def test_a_file_curls_d_sent_says_to_send_it_with_data_binary(
+    api: TestClient, media_type: str, status: int
+) -> None:
+    """`curl -d @FILE` (`--data`) drops the file's line breaks: an export in CSV arrives as one
+    line, a header alone, and in NDJSON as records run together."""
+    fmt = {"text/csv": "csv", "application/x-ndjson": "ndjson"}[media_type]
+    exported = api.get("/v1/events", params={"format": fmt}).content
+    assert exported.count(b"\n") > 2
+    before, logged = total(api, "events"), changes(api)
+    response = send(api, "events", exported.replace(b"\r", b"").replace(b"\n", b""), media_type)
+    assert response.status_code == status, response.text
+    detail = response.json()["detail"]
+    assert (
+        "If you sent it with curl, send it with `--data-binary @FILE`: `-d`/`--data @FILE` drops "
+        f"the file's line breaks, so {'a CSV' if fmt == 'csv' else 'NDJSON'} arrives as one line"
+    ) in detail
+    assert (total(api, "events"), changes(api)) == (before, logged)
+
+
 @pytest.mark.parametrize("name", ["empty.csv", "header.csv", "blank.ndjson", "empty.json"])
 def test_the_cli_refuses_a_file_with_no_records(
     db: str, tmp_path: Path, api: TestClient, name: str

@@ -130,9 +130,11 @@ def _csv_rows(text: str, model: type[BaseModel]) -> list[dict[str, Any]]:
     return rows
 
 
-def parse(content: bytes, fmt: str, model: type[BaseModel]) -> list[dict[str, Any]]:
+def parse(
+    content: bytes, fmt: str, model: type[BaseModel], *, sent: bool = True
+) -> list[dict[str, Any]]:
     """The file's records as rows; 400 when the file cannot be read at all, 422 when it holds
-    no record."""
+    no record. A body `sent` over HTTP may have been mangled by curl: the messages say how."""
     if not content or content.isspace():
         raise _nothing_to_import()
     try:
@@ -143,9 +145,10 @@ def parse(content: bytes, fmt: str, model: type[BaseModel]) -> list[dict[str, An
         else:
             rows = orjson.loads(content)
     except (UnicodeDecodeError, orjson.JSONDecodeError, csv.Error) as error:
-        raise BadRequest(
-            "Unreadable import file", f"The {fmt.upper()} could not be read: {error}"
-        ) from error
+        said = f"The {fmt.upper()} could not be read: {error}."
+        if sent and fmt == "ndjson" and b"\n" not in content.strip():  # run together by `-d`
+            said += f" {CURL_DATA.format(what='NDJSON')}."
+        raise BadRequest("Unreadable import file", said) from error
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
         raise BadRequest("Invalid import file", "The file must hold a list of JSON objects.")
     if not rows:
@@ -153,12 +156,19 @@ def parse(content: bytes, fmt: str, model: type[BaseModel]) -> list[dict[str, An
     return rows
 
 
+# What curl's `-d` does to a file, said where a body looks sent with it.
+CURL_DATA = (
+    "If you sent it with curl, send it with `--data-binary @FILE`: `-d`/`--data @FILE` drops "
+    "the file's line breaks, so {what} arrives as one line"
+)
+
+
 def _nothing_to_import() -> Unprocessable:
     refused = Unprocessable([{"loc": ["body"], "msg": "holds no records", "type": "empty_import"}])
     refused.detail = (
         "The file holds no records (it is empty, blank, `[]` or a CSV header alone), so nothing "
-        "was imported. If you sent it with curl, check its path: `--data-binary @FILE` sends "
-        "nothing when FILE cannot be read."
+        f"was imported. {CURL_DATA.format(what='a CSV')}, a header alone; and check FILE's "
+        "path, as `--data-binary @FILE` sends nothing when FILE cannot be read."
     )
     return refused
 
