@@ -379,6 +379,20 @@ def test_expulsions_import_only_expulsions(api: TestClient) -> None:
     assert (total(api, "measures"), changes(api)) == (before, logged)
 
 
+def test_the_cli_says_where_a_measure_that_is_no_expulsion_goes(
+    db: str, tmp_path: Path, api: TestClient
+) -> None:
+    path = tmp_path / "measures.csv"
+    path.write_bytes(api.get("/v1/measures", params={"format": "csv"}).content)
+    before, logged = total(api, "measures"), changes(api)
+    _refused(
+        _run(db, "import", "expulsions", str(path)),
+        "kind: Input should be 'expulsion'; other kinds of measure go to /v1/measures (got "
+        "'freeze')",
+    )
+    assert (total(api, "measures"), changes(api)) == (before, logged)
+
+
 def _csv_header(api: TestClient) -> bytes:
     exported: bytes = api.get("/v1/headcounts", params={"format": "csv"}).content
     return exported.split(b"\n")[0] + b"\n"

@@ -313,6 +313,30 @@ def test_expulsions_are_measures_of_kind_expulsion(api: TestClient) -> None:
     )
 
 
+def test_an_expulsion_of_another_kind_says_where_that_kind_goes(api: TestClient) -> None:
+    expulsion = create(api, "expulsions")
+    said = "Input should be 'expulsion'; other kinds of measure go to /v1/measures"
+    before = total(api, "measures")
+    refusals = [
+        api.post("/v1/expulsions", json=new("expulsions", kind="freeze")),
+        api.patch(f"/v1/expulsions/{expulsion['id']}", json={"kind": "freeze"}),
+        api.post("/v1/expulsions/import", json=[new("expulsions", kind="freeze")]),
+    ]
+    for response in refusals:
+        assert response.status_code == 422, response.text
+        [error] = response.json()["errors"]
+        assert (error["loc"][-1], error["msg"], error["type"], error["input"]) == (
+            "kind",
+            said,
+            "literal_error",
+            "freeze",
+        )
+    assert total(api, "measures") == before
+    assert api.get(f"/v1/expulsions/{expulsion['id']}").json() == expulsion
+    schema = api.get("/openapi.json").json()["components"]["schemas"]["ExpulsionCreate"]
+    assert schema["properties"]["kind"]["const"] == "expulsion"
+
+
 def test_talks_with_participants_and_statements(api: TestClient) -> None:
     official = create(api, "officials")
     talks = create(
