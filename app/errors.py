@@ -24,11 +24,16 @@ log = logging.getLogger("app")
 class FieldError(BaseModel):
     """One invalid input."""
 
-    loc: list[str | int] = Field(description="Where: `query`, `path` or `body`, then the field.")
+    loc: list[str | int] = Field(
+        description="Where: `query`, `path` or `body` (an import's `row` and its number), then "
+        "the field, and an item's index (an integer) in a list."
+    )
     msg: str = Field(description="What is wrong with it.")
     type: str = Field(description="Machine-readable error kind.")
     input: str | int | float | bool | None = Field(
-        default=None, description="The value that was refused, when it is a plain value."
+        description="The value refused when it is a plain value (a string, number or boolean); "
+        "null when it was null or missing, or is a list or an object (`loc` then points into it "
+        "where it can), or when the rule is about several fields."
     )
     allowed: list[str] | None = Field(
         default=None,
@@ -162,7 +167,8 @@ class Unprocessable(AppError):
     def __init__(self, errors: list[dict[str, Any]]):
         detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors[:5])
         super().__init__(detail=detail)
-        self.errors = errors
+        # Every entry has an `input`, null where there is none to show.
+        self.errors = [e if "input" in e else {**e, "input": None} for e in errors]
 
 
 PYDANTIC_PREFIXES = {"value_error": "Value error, ", "assertion_error": "Assertion failed, "}
@@ -181,12 +187,9 @@ def field_error(
     field: str | list[str | int], msg: str, kind: str = "value_error", value: Any = None
 ) -> dict[str, Any]:
     """One entry of a 422's `errors`, for a field of the request body; with the value refused
-    when it is a plain one."""
+    when it is a plain one (else null)."""
     loc = ["body", *(field if isinstance(field, list) else [field])]
-    entry = {"loc": loc, "msg": msg, "type": kind}
-    if plain(value):
-        entry["input"] = value
-    return entry
+    return {"loc": loc, "msg": msg, "type": kind, "input": value if plain(value) else None}
 
 
 def plain(value: Any) -> bool:
@@ -328,14 +331,14 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     errors = []
     for error in exc.errors():
-        entry: dict[str, Any] = {
-            "loc": [part if isinstance(part, int) else str(part) for part in error["loc"]],
-            "msg": pydantic_message(error),
-            "type": error["type"],
-        }
-        if plain(error.get("input")):
-            entry["input"] = error["input"]
-        errors.append(entry)
+        errors.append(
+            {
+                "loc": [part if isinstance(part, int) else str(part) for part in error["loc"]],
+                "msg": pydantic_message(error),
+                "type": error["type"],
+                "input": error["input"] if plain(error.get("input")) else None,
+            }
+        )
     return errors
 
 
@@ -349,7 +352,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(request, 400, "Bad Request", detail)
     detail = "; ".join(
         f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}"
-        + (f" (got {e['input']!r})" if "input" in e else "")
+        + (f" (got {e['input']!r})" if e["input"] is not None else "")
         for e in errors[:5]
     )
     return problem_response(

@@ -423,7 +423,7 @@ def test_a_file_with_no_records_is_refused(api: TestClient, body: bytes, media_t
         problem = response.json()
         assert problem["detail"].startswith("The file holds no records")
         assert problem["errors"] == [
-            {"loc": ["body"], "msg": "holds no records", "type": "empty_import"}
+            {"loc": ["body"], "msg": "holds no records", "type": "empty_import", "input": None}
         ]
     assert (total(api, "headcounts"), changes(api)) == (before, logged)
 

@@ -1,27 +1,21 @@
 """Writing facts through the API: validated, atomic, referentially safe, on both databases."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, cast
 from urllib.parse import parse_qsl
 
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
-from app.main import create_app
-from tests.conftest import NewDatabase, make_key, seeded
+from tests.conftest import make_key
 
 CITE = [{"source_id": 1, "quote": "the number of diplomats they can post to each other's capitals"}]
 
 
 @pytest.fixture(scope="module")
-def api(new_database: NewDatabase) -> Iterator[TestClient]:
+def api(own_api: TestClient) -> TestClient:
     """A seeded database of this module's own, which its tests may change."""
-    url = seeded(new_database)
-    with TestClient(
-        create_app(Settings(database_url=url)), headers=make_key(url, "write")
-    ) as client:
-        yield client
+    return own_api
 
 
 def new(resource: str, **changes: Any) -> dict[str, Any]:

@@ -176,22 +176,25 @@ def validated(spec: WriteSpec, data: Data) -> Data:
     except ValidationError as error:
         raise Unprocessable(
             [
-                field_error([str(p) for p in e["loc"]], pydantic_message(e), e["type"], e["input"])
+                field_error(list(e["loc"]), pydantic_message(e), e["type"], e["input"])
                 for e in error.errors()
             ]
         ) from error
     checked: Data = model.model_dump(mode="python")
-    nul = [field_error(path, "must not contain NUL characters") for path in _nul_paths(checked, [])]
+    nul = [
+        field_error(path, "must not contain NUL characters", "value_error", text)
+        for path, text in _nul_paths(checked, [])
+    ]
     if nul:  # PostgreSQL cannot store them; SQLite would, and the two must agree
         raise Unprocessable(nul)
     return checked
 
 
-def _nul_paths(value: Any, path: list[str | int]) -> Iterator[list[str | int]]:
-    """Where text holds a NUL character, in a record and its nested parts."""
+def _nul_paths(value: Any, path: list[str | int]) -> Iterator[tuple[list[str | int], str]]:
+    """Where text holds a NUL character, in a record and its nested parts; and the text."""
     if isinstance(value, str):
         if "\x00" in value:
-            yield path
+            yield path, value
     elif isinstance(value, dict):
         for key, inner in value.items():
             yield from _nul_paths(inner, [*path, key])
