@@ -371,7 +371,7 @@ def import_file(
         with _database() as engine:
             rows = parse(path.read_bytes(), fmt, spec.create_model, sent=False)
             with write_transaction(engine) as connection:
-                report = import_rows(connection, spec, rows, dry_run=dry_run)
+                report = import_rows(connection, spec, rows, dry_run=dry_run, fmt=fmt)
     except Unprocessable as error:
         bad = [problem for problem in error.errors if "row" in problem]
         if not bad:  # the whole file is refused: it holds no records

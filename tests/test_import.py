@@ -224,6 +224,39 @@ def cited_csv(header: str, *rows: str) -> str:
     return "\n".join([f"{header},citations", *(f"{row},{cell}" for row in rows)])
 
 
+def test_a_csv_cell_is_said_wrong_as_the_export_writes_it(api: TestClient) -> None:
+    """A list of objects is a JSON list in its cell, a list of values is separated by `; `:
+    a cell written otherwise is refused saying so, with the cell (and nothing is written)."""
+    cited = '"' + orjson.dumps(CITE).decode().replace('"', '""') + '"'
+    cells = [
+        ("RU; US", cited),
+        ('"RU,US"', cited),
+        ("RU", "q"),  # citations: not JSON
+        ("RU", '"[{""source_id"": 1"'),  # broken JSON
+        ("RU", '"[""q""]"'),  # a list, not of objects
+    ]
+    lines = ["ref,date,kind,summary,countries,citations"] + [
+        f"cells-{n},2021-10-13,other,Something.,{countries},{citations}"
+        for n, (countries, citations) in enumerate(cells)
+    ]
+    before, logged = total(api, "events"), changes(api)
+    response = send(api, "events", "\n".join(lines).encode(), "text/csv")
+    assert response.status_code == 422, response.text
+    said = "must be a JSON list of {source_id, quote} objects, as the export writes it"
+    assert [(e["loc"], e["msg"], e["input"]) for e in response.json()["errors"]] == [
+        (
+            ["row", 2, "countries", 0],
+            "'RU,US' is not an ISO 3166-1 alpha-2 or alpha-3 country code (a list cell "
+            "separates its values with `; `, as the export writes them)",
+            "RU,US",
+        ),
+        (["row", 3, "citations"], said, "q"),
+        (["row", 4, "citations"], said, '[{"source_id": 1'),
+        (["row", 5, "citations", 0], said, "q"),
+    ]
+    assert (total(api, "events"), changes(api)) == (before, logged)
+
+
 def test_dry_run_reports_and_writes_nothing(api: TestClient) -> None:
     rows = headcounts(5, "dry")
     before = total(api, "headcounts")
@@ -263,11 +296,13 @@ def test_the_cli_names_each_bad_row_and_its_value(db: str, tmp_path: Path, api: 
     rows = headcounts(3, "cli-bad")
     rows[1]["count"] = "300.5"
     path = tmp_path / "headcounts.csv"
-    path.write_bytes(as_csv(rows))
+    path.write_bytes(as_csv(rows).replace(b'"[{""source_id', b'"{""source_id', 1))
     before = total(api, "headcounts")
     _refused(
         _run(db, "import", "headcounts", str(path)),
-        "1 of 3 rows are invalid",
+        "2 of 3 rows are invalid",
+        "row 1: citations: must be a JSON list of {source_id, quote} objects, as the export "
+        "writes it (got '{",
         "row 2: count: Input should be a valid integer (got '300.5')",
     )
     assert total(api, "headcounts") == before
