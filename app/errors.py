@@ -132,15 +132,19 @@ class UnsupportedMediaType(AppError):
         advice: str = "",
         headers: dict[str, str] | None = None,
     ):
-        sent = f"`Content-Type: {got[:100]}`" if got else "no `Content-Type`"
-        named = [f"`{media_type}`" for media_type in accepted]
-        takes = " or ".join([", ".join(named[:-1]), named[-1]] if named[:-1] else named)
+        sent = f"`Content-Type: {cut(got)}`" if got else "no `Content-Type`"
+        takes = listed([f"`{media_type}`" for media_type in accepted], "or")
         advice = advice or f"send the JSON with `Content-Type: {accepted[0]}`"
         super().__init__(
             detail=f"The body was sent with {sent}, and this endpoint reads only {takes}: "
             f"{advice}.",
             headers=headers,
         )
+
+
+def listed(items: list[str], last: str = "and") -> str:
+    """`a`, `a and b`, `a, b and c` (or `or` in place of `and`)."""
+    return f" {last} ".join([", ".join(items[:-1]), items[-1]] if items[:-1] else items)
 
 
 class PreconditionFailed(AppError):
@@ -165,10 +169,35 @@ class Unprocessable(AppError):
     slug = "validation"
 
     def __init__(self, errors: list[dict[str, Any]]):
-        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors[:5])
-        super().__init__(detail=detail)
         # Every entry has an `input`, null where there is none to show.
-        self.errors = [e if "input" in e else {**e, "input": None} for e in errors]
+        errors = [e if "input" in e else {**e, "input": None} for e in errors]
+        super().__init__(detail=summary(errors))
+        self.errors = errors
+
+
+ECHOED = 100
+"""How many characters of a value a message quotes (`errors[].input` holds it whole)."""
+
+
+def cut(text: str) -> str:
+    """A text as a message quotes it: its first ECHOED characters, and an ellipsis for the
+    rest."""
+    return text if len(text) <= ECHOED else f"{text[:ECHOED]}…"
+
+
+def echoed(value: Any) -> str:
+    """A value as a message quotes it: its repr, a long string `cut`."""
+    return repr(cut(value)) if isinstance(value, str) else cut(repr(value))
+
+
+def summary(errors: list[dict[str, Any]]) -> str:
+    """A 422's `detail`: its first errors, each where, what, and the value refused, in
+    clauses joined by `; `."""
+    return "; ".join(
+        f"{'.'.join(cut(str(part)) for part in e['loc'])}: {e['msg'].rstrip('.')}"
+        + ("" if e["input"] is None else f" (got {echoed(e['input'])})")
+        for e in errors[:5]
+    )
 
 
 PYDANTIC_PREFIXES = {"value_error": "Value error, ", "assertion_error": "Assertion failed, "}
@@ -317,7 +346,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else title
     headers = dict(exc.headers or {})
     if exc.status_code == 404 and detail == title:
-        detail = f"Nothing at {request.url.path}; the endpoints are listed at /docs."
+        detail = f"Nothing at {cut(request.url.path)}; the endpoints are listed at /docs."
     elif exc.status_code == 405:
         headers = {"Allow": ", ".join(allowed_methods(request))}
         detail = (
@@ -350,13 +379,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         where = errors[0]["loc"][-1]
         detail = f"The body is not valid JSON ({errors[0]['msg']} at character {where})."
         return problem_response(request, 400, "Bad Request", detail)
-    detail = "; ".join(
-        f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}"
-        + (f" (got {e['input']!r})" if e["input"] is not None else "")
-        for e in errors[:5]
-    )
     return problem_response(
-        request, 422, "Invalid request", detail, slug="validation", errors=errors
+        request, 422, "Invalid request", summary(errors), slug="validation", errors=errors
     )
 
 

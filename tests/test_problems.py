@@ -95,3 +95,57 @@ def test_a_range_that_ends_before_it_starts_names_to_and_its_value(
         "type": "range_order",
         "input": "2021-01-01",
     }
+
+
+def test_a_detail_reads_as_sentences(api: TestClient) -> None:
+    one = assert_problem(api.get("/v1/events", params={"foo": "1"}), 422)
+    takes = ", ".join(one["errors"][0]["allowed"])
+    assert one["detail"] == f"Unknown query parameter 'foo': this endpoint takes {takes}."
+    several = api.get("/v1/events", params={"foo": "1", "bar": "2", "baz": "3"})
+    assert assert_problem(several, 422)["detail"] == (
+        f"Unknown query parameters 'foo', 'bar' and 'baz': this endpoint takes {takes}."
+    )
+    none = assert_problem(api.get("/v1/keys/1/unknown", params={"foo": "1"}), 404)
+    assert none["detail"].startswith("Nothing at /v1/keys/1/unknown")
+    bare = assert_problem(api.get("/healthz", params={"foo": "1"}), 422)
+    assert (
+        bare["detail"] == "Unknown query parameter 'foo': this endpoint takes no query parameters."
+    )
+    fields = api.post("/v1/events", json=new("events", countries=["UK"], date="soon"))
+    assert assert_problem(fields, 422)["detail"] == (
+        "body.date: must be a day written YYYY-MM-DD (got 'soon'); body.countries.0: 'UK' is not "
+        "an ISO 3166-1 alpha-2 or alpha-3 country code: did you mean 'GB' (United Kingdom)? 'UK' "
+        "is reserved by ISO 3166-1 at the United Kingdom's request, not assigned (got 'UK')"
+    )
+
+
+LONG = "x" * 9000
+SHOWN = "x" * 100 + "…"  # a value as a detail quotes it
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "loc"),
+    [
+        ("/v1/events", {"q": LONG}, ["query", "q"]),
+        ("/v1/events", {LONG: "1"}, ["query", LONG]),
+        ("/v1/events", {"limit": LONG}, ["query", "limit"]),
+        ("/v1/missions", {"host_country": LONG}, ["query", "host_country", 0]),
+    ],
+)
+def test_a_detail_quotes_a_hundred_characters_of_a_value_and_errors_all_of_it(
+    api: TestClient, path: str, params: dict[str, str], loc: list[str | int]
+) -> None:
+    problem = assert_problem(api.get(path, params=params), 422)
+    assert SHOWN in problem["detail"]
+    assert len(problem["detail"]) < 600, problem["detail"]
+    [error] = problem["errors"]
+    assert error["loc"] == loc
+    assert LONG in (error["input"], error["loc"][-1])
+
+
+def test_a_path_is_quoted_a_hundred_characters_long(api: TestClient) -> None:
+    country = assert_problem(api.get(f"/v1/countries/{LONG}"), 422)
+    assert SHOWN in country["detail"]
+    assert len(country["detail"]) < 600
+    nowhere = assert_problem(api.get(f"/v1/{LONG}"), 404)
+    assert nowhere["detail"].startswith(f"Nothing at /v1/{SHOWN[4:]}; the endpoints are listed")
