@@ -728,3 +728,31 @@ def test_restoring_as_an_expulsion_a_measure_that_is_not_one_is_a_404(api: TestC
     restored = api.post(f"/v1/measures/{measure['id']}/restore", headers=admin)
     assert restored.status_code == 201, restored.text
     assert restored.json() == measure
+
+
+def test_a_ref_that_is_taken_is_a_409_naming_the_record_that_has_it(api: TestClient) -> None:
+    admin = make_key(cast(Any, api.app).state.settings.database_url, "admin")
+    deleted = create(api, "events", ref="a-taken-ref")
+    assert api.delete(f"/v1/events/{deleted['id']}").status_code == 204
+    holder = create(api, "events", ref="a-taken-ref")
+    other = create(api, "events")
+    freeze = create(api, "measures", kind="freeze", ref="a-freezes-ref")
+    before = api.get("/v1/changes").json()
+    refusals = [
+        api.post(f"/v1/events/{deleted['id']}/restore", headers=admin),
+        api.post("/v1/events", json=new("events", ref="a-taken-ref")),
+        api.patch(f"/v1/events/{other['id']}", json={"ref": "a-taken-ref"}),
+        api.post("/v1/expulsions", json=new("expulsions", ref="a-freezes-ref")),
+    ]
+    said = [response.json()["detail"] for response in refusals]
+    assert [response.status_code for response in refusals] == [409] * 4, said
+    taken = f"Another event already has the ref 'a-taken-ref': /v1/events/{holder['id']}."
+    assert said == [
+        f"{taken} Change that event's ref, or delete it, to restore event {deleted['id']}.",
+        taken,
+        taken,
+        f"Another measure already has the ref 'a-freezes-ref': /v1/measures/{freeze['id']}.",
+    ]
+    assert api.get("/v1/changes").json() == before
+    assert api.get(f"/v1/events/{deleted['id']}").status_code == 404
+    assert api.get(f"/v1/events/{other['id']}").json() == other

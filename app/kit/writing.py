@@ -18,6 +18,7 @@ from app.errors import (
     NotFound,
     PreconditionFailed,
     Unprocessable,
+    echoed,
     field_error,
     pydantic_message,
 )
@@ -209,6 +210,32 @@ def _write_parts(connection: Connection, spec: WriteSpec, record_id: int, data: 
             part.write(connection, record_id, data[part.field])
 
 
+def _ref_free(
+    connection: Connection,
+    spec: WriteSpec,
+    data: Data,
+    record_id: int | None,
+    *,
+    restoring: bool = False,
+) -> None:
+    """A 409 naming the record that has the `ref` the record would have (a ref is unique in
+    its table: an expulsion's may be another measure's)."""
+    ref, table = data.get("ref"), spec.table
+    if ref is None or "ref" not in table.c:
+        return
+    query = select(table.c.id).where(table.c.ref == ref)
+    if record_id is not None:
+        query = query.where(table.c.id != record_id)
+    holder = connection.execute(query).scalar_one_or_none()
+    if holder is None:
+        return
+    noun = table.name if spec.holds else spec.noun
+    detail = f"Another {noun} already has the ref {echoed(ref)}: /v1/{spec.resource}/{holder}."
+    if restoring:
+        detail += f" Change that {noun}'s ref, or delete it, to restore {spec.noun} {record_id}."
+    raise Conflict(detail=detail)
+
+
 def _integrity(error: IntegrityError, spec: WriteSpec) -> Conflict:
     text = str(error.orig).lower()
     if "unique" in text or "duplicate" in text:
@@ -250,6 +277,7 @@ def create_record(
     errors = _missing_references(connection, spec, data, known)
     if errors:
         raise Unprocessable(errors)
+    _ref_free(connection, spec, data, record_id, restoring=record_id is not None)
     values = _columns(spec, data) | ({"id": record_id} if record_id is not None else {})
     try:
         new_id: int = connection.execute(
@@ -316,6 +344,8 @@ def update_record(
     errors = _missing_references(connection, spec, data)
     if errors:
         raise Unprocessable(errors)
+    if data.get("ref") != before.get("ref"):
+        _ref_free(connection, spec, data, record_id)
     columns = _columns(spec, data)
     try:
         connection.execute(update(spec.table).where(spec.table.c.id == record_id).values(columns))
