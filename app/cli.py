@@ -26,7 +26,7 @@ from uvicorn.supervisors.multiprocess import Multiprocess
 from app import db
 from app.config import Settings, get_settings, settings_problem
 from app.db import make_engine, schema_revisions, shown, sqlite_file, write_transaction
-from app.errors import AppError, NotFound, Unprocessable
+from app.errors import AppError, NotFound, Unprocessable, echoed
 from app.kit.auth import Scope, create_key, get_key, list_keys, revoke_key
 from app.kit.importing import FILE_FORMATS, MAX_REPORTED, import_rows, parse
 from app.kit.writing import WriteSpec, restore_record
@@ -381,7 +381,7 @@ def import_file(
             )
         lines = [
             f"  row {problem['row']}: {'.'.join(map(str, problem['loc'][2:]))}: {problem['msg']}"
-            + ("" if problem["input"] is None else f" (got {problem['input']!r})")
+            + ("" if problem["input"] is None else f" (got {echoed(problem['input'])})")
             for problem in bad
         ]
         invalid = len({problem["row"] for problem in bad})

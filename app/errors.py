@@ -410,7 +410,8 @@ PROBLEMS: dict[int, str] = {
     401: "No API key, or an unknown or revoked one (see `WWW-Authenticate`).",
     403: "The API key lacks the scope this needs.",
     404: "No such record.",
-    409: "The change clashes with existing records: a duplicate `ref`, or, for a DELETE, "
+    409: "The change clashes with existing records: a `ref` another record has (`detail` "
+    "gives its URL), or, for a DELETE, "
     "records that point at this one (`referrers` counts them by kind, names the first few "
     "and gives the URL that lists them all).",
     415: "The body was sent without a `Content-Type` or with one this endpoint does not read "

@@ -46,7 +46,9 @@ visa disputes and the talks around them — each tied to a verbatim quote from i
   that does not exist (`not_found`), a well-formed code no country has (`unknown_country`),
   `from` after `to` (`range_order`), one country twice (`same_country`), or a clash with what
   is stored (`mission_mismatch`, `response_loop`, `status_unchanged`, `status_uncited`,
-  `precision_without_date`, `duplicate_official`).
+  `precision_without_date`, `duplicate_official`). Each of `errors` has `loc` (a list item's
+  index an integer), `msg`, `type` and `input` (null where there is no plain value to show);
+  `detail` quotes at most 100 characters of a value.
 """
 
 TAGS = [
