@@ -10,6 +10,7 @@ from app import middleware
 from app.changes.router import router as changes_router
 from app.config import Settings, get_settings
 from app.countries.router import router as countries_router
+from app.dashboard.router import PAGES as DASHBOARD_PAGES
 from app.dashboard.router import router as dashboard_router
 from app.db import make_engine
 from app.disputes.router import router as disputes_router
@@ -111,7 +112,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dashboard_router,
     ):
         app.include_router(router)
-    # FastAPI's documentation pages keep FastAPI's manners (the OAuth redirect page must take
-    # whatever a provider sends); every endpoint of ours follows one rule for its query.
-    check_parameters(app, unchecked={"/docs", "/docs/oauth2-redirect", "/redoc"})
+    # Pages for people ignore their query, as any web page does: FastAPI's documentation pages
+    # (the OAuth redirect page must take whatever a provider sends) and the dashboard's, whose
+    # links pick up `?utm_source=…` or `?fbclid=…` when shared, and whose assets a browser may
+    # ask for with a cache-buster. Every API endpoint follows one rule for its query.
+    pages = {"/docs", "/docs/oauth2-redirect", "/redoc"} | DASHBOARD_PAGES
+    check_parameters(app, unchecked=pages)
     return app
