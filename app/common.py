@@ -228,6 +228,23 @@ def check_precision(date_field: str) -> Any:
     return check
 
 
+def check_two_states(first: str, second: str, noun: str, unless: Any = None) -> Any:
+    """A model check: `first` and `second` name two different states (`same_country`), as
+    diplomacy is between two; `unless(model)` exempts a record that may be of one state."""
+
+    def check(model: Any) -> Any:
+        same = getattr(model, first) is not None and getattr(model, first) == getattr(model, second)
+        if same and not (unless and unless(model)):
+            raise PydanticCustomError(
+                "same_country",
+                f"{first} and {second} must be two different states: {with_article(noun)} "
+                f"is between two",
+            )
+        return model
+
+    return check
+
+
 def with_article(noun: str) -> str:
     """'an expulsion', 'a mission', 'a round of talks': for docs and messages."""
     return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"

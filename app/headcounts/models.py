@@ -3,6 +3,7 @@
 from enum import StrEnum
 from typing import Any
 
+from pydantic import model_validator
 from sqlalchemy import CheckConstraint, Index, String
 from sqlmodel import Field, SQLModel
 
@@ -13,6 +14,7 @@ from app.common import (
     DatePrecision,
     Day,
     Id,
+    check_two_states,
     one_of,
     partial_model,
     read_config,
@@ -118,6 +120,14 @@ class HeadcountCreate(HeadcountBase):
     )
     count: Count = Field(description="Number of people.")
     citations: list[CitationIn] = citations_in()
+
+    # Staff of one state in itself only as a mission's (a permanent mission's: its pair is the
+    # mission's, checked against the stored mission).
+    _two_states = model_validator(mode="after")(
+        check_two_states(
+            "sending_country", "host_country", "headcount", unless=lambda h: h.mission_id
+        )
+    )
 
 
 HeadcountUpdate = partial_model(HeadcountCreate, "HeadcountUpdate")

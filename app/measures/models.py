@@ -15,6 +15,7 @@ from app.common import (
     Day,
     Id,
     check_precision,
+    check_two_states,
     one_of,
     partial_model,
     precision_needs_date,
@@ -157,6 +158,9 @@ class MeasureCreate(MeasureBase):
     citations: list[CitationIn] = citations_in()
 
     _precision = model_validator(mode="after")(check_precision("date"))
+    _two_states = model_validator(mode="after")(
+        check_two_states("actor_country", "target_country", "measure")
+    )
 
 
 MeasureUpdate = partial_model(MeasureCreate, "MeasureUpdate")

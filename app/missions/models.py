@@ -3,6 +3,7 @@
 from enum import StrEnum
 from typing import Any
 
+from pydantic import model_validator
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
@@ -11,6 +12,7 @@ from app.common import (
     CountryCode,
     DatePrecision,
     Day,
+    check_two_states,
     one_of,
     partial_model,
     precision_needs_date,
@@ -162,6 +164,17 @@ class MissionCreate(MissionBase):
     )
     status_precision: DatePrecision | None = Field(
         default=None, description="How exactly `status_since` is known (default: day)."
+    )
+
+    # A permanent mission to an organisation seated in its own state (the U.S. Mission to the
+    # United Nations, in New York) is the one mission whose host is its sender.
+    _two_states = model_validator(mode="after")(
+        check_two_states(
+            "sending_country",
+            "host_country",
+            "mission",
+            unless=lambda m: m.kind == MissionKind.permanent_mission,
+        )
     )
 
 
