@@ -105,6 +105,10 @@ class WriteSpec:
     parts: Sequence[Part] = ()
     dependents: Sequence[Dependents] = ()
     to_columns: Callable[[Data], Data] | None = None  # payload fields -> column values
+    # Completes a checked record with what needs the database, just before its row is written
+    # (create, update, import, restore), in the same transaction: a source stores its text and
+    # takes its hash and length.
+    prepare: Callable[[Connection, Data], Data] | None = None
     # Runs after a create (before=None) or an update, in the same transaction.
     after_write: Callable[[Connection, int, Data, Data | None], None] | None = None
     # Deletes rows the record owns that no payload field writes (a mission's status history).
@@ -247,6 +251,8 @@ def create_record(
     errors = _missing_references(connection, spec, data, known)
     if errors:
         raise Unprocessable(errors)
+    if spec.prepare:
+        data = spec.prepare(connection, data)
     values = _columns(spec, data) | ({"id": record_id} if record_id is not None else {})
     try:
         new_id: int = connection.execute(
@@ -273,6 +279,8 @@ def create_records(
     few statements per kind of row rather than a few per record, and logs them."""
     if not rows:
         return []
+    if spec.prepare:
+        rows = [spec.prepare(connection, data) for data in rows]
     statement = insert(spec.table).returning(spec.table.c.id, sort_by_parameter_order=True)
     try:
         ids = list(connection.execute(statement, [_columns(spec, d) for d in rows]).scalars())
@@ -313,6 +321,8 @@ def update_record(
     errors = _missing_references(connection, spec, data)
     if errors:
         raise Unprocessable(errors)
+    if spec.prepare:
+        data = spec.prepare(connection, data)
     columns = _columns(spec, data)
     try:
         connection.execute(update(spec.table).where(spec.table.c.id == record_id).values(columns))
