@@ -5,6 +5,7 @@ whom the licence allows. Through HTTP, on both databases."""
 import csv
 import hashlib
 import io
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -327,3 +328,36 @@ def test_sources_are_listed_by_kind(api: Api) -> None:
     assert [s["ref"] for s in reports] == ["reuters-2021-10-12-embassy-rows"]
     refused = api.get("/v1/sources?kind=tweet")
     assert refused.status_code == 422
+
+
+@pytest.mark.parametrize("field", ["text", "title"])
+def test_a_lone_surrogate_is_a_422_that_shows_it(api: Api, field: str) -> None:
+    """JSON can write a lone UTF-16 surrogate (`\\ud800`), which no UTF-8 text holds: a 422 on
+    the field, showing the value as it was sent, and nothing written (not a 500)."""
+    before = api.total()
+    body = {"title": "T", "publisher": "P", "text": "words"}
+    raw = json.dumps(body).replace(json.dumps(body[field]), '"a \\ud800 b"').encode()
+    response = api.client.post(
+        "/v1/sources",
+        content=raw,
+        headers={**api.keys["write"], "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    [error] = response.json()["errors"]
+    assert error["loc"] == ["body", field]
+    assert error.get("input", "a \ud800 b") == "a \ud800 b"  # shown as sent, where shown
+    patched = api.client.patch(
+        "/v1/sources/1",
+        content=raw,
+        headers={**api.keys["write"], "Content-Type": "application/json"},
+    )
+    assert patched.status_code == 422, patched.text
+    imported = api.client.post(
+        "/v1/sources/import",
+        content=b"[" + raw + b"]",
+        headers={**api.keys["write"], "Content-Type": "application/json"},
+    )
+    assert imported.status_code in (400, 422), imported.text
+    assert api.total() == before
+    assert api.get("/v1/sources/1").json()["sha256"] == sha256(ARTICLE.read_bytes())

@@ -185,23 +185,30 @@ def validated(spec: WriteSpec, data: Data) -> Data:
             ]
         ) from error
     checked: Data = model.model_dump(mode="python")
-    nul = [field_error(path, "must not contain NUL characters") for path in _nul_paths(checked, [])]
-    if nul:  # PostgreSQL cannot store them; SQLite would, and the two must agree
-        raise Unprocessable(nul)
+    unstorable = [field_error(path, why) for path, why in _unstorable(checked, [])]
+    if unstorable:
+        raise Unprocessable(unstorable)
     return checked
 
 
-def _nul_paths(value: Any, path: list[str | int]) -> Iterator[list[str | int]]:
-    """Where text holds a NUL character, in a record and its nested parts."""
+def _unstorable(value: Any, path: list[str | int]) -> Iterator[tuple[list[str | int], str]]:
+    """Where text holds what a database cannot store, in a record and its nested parts: a NUL
+    character (PostgreSQL cannot; SQLite would, and the two must agree), or a lone UTF-16
+    surrogate, which JSON can send (`"\\ud800"`) but UTF-8, so neither database, cannot hold."""
     if isinstance(value, str):
         if "\x00" in value:
-            yield path
+            yield path, "must not contain NUL characters"
+        elif not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                yield path, "must be Unicode text: it holds a lone surrogate (\\ud800 to \\udfff)"
     elif isinstance(value, dict):
         for key, inner in value.items():
-            yield from _nul_paths(inner, [*path, key])
+            yield from _unstorable(inner, [*path, key])
     elif isinstance(value, list):
         for index, inner in enumerate(value):
-            yield from _nul_paths(inner, [*path, index])
+            yield from _unstorable(inner, [*path, index])
 
 
 def _write_parts(connection: Connection, spec: WriteSpec, record_id: int, data: Data) -> None:

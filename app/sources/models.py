@@ -173,14 +173,6 @@ class SourceDetail(SourceRead):
     facts: list[CitedFact] = Field(description="Every fact this source supports.")
 
 
-def _storable(text: str) -> str:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be Unicode text (it holds a lone surrogate)") from None
-    return text
-
-
 # RFC 6838 names; a text type, or an application type written as text (JSON, XML, NDJSON).
 _MEDIA_TYPE = re.compile(r"([a-z0-9][a-z0-9!#$&^_.+-]{0,62})/([a-z0-9][a-z0-9!#$&^_.+-]{0,62})")
 _TEXT_APPLICATIONS = {"json", "xml", "x-ndjson", "ndjson"}
@@ -234,7 +226,7 @@ class SourceCreate(SourceBase):
         "`application/x-ndjson` and `+json`/`+xml` types; no parameters (the text is UTF-8). "
         "`text/plain` when a text is sent without one; null when there is no text.",
     )
-    text: Annotated[str, StringConstraints(min_length=1), AfterValidator(_storable)] | None = Field(
+    text: Annotated[str, StringConstraints(min_length=1)] | None = Field(
         default=None,
         description="The document as published (UTF-8; a data set's file as is), stored "
         "exactly as sent and served at `/v1/sources/{id}/text`; null when the API has no "
