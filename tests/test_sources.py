@@ -231,6 +231,32 @@ def test_bad_source_fields_are_422_and_write_nothing(
     assert api.get("/v1/sources/1").json()["sha256"] == sha256(ARTICLE.read_bytes())
 
 
+@pytest.mark.parametrize(
+    ("fields", "kind"),
+    [
+        ({"licence": "Made-Up-1.0"}, "unknown_licence"),
+        ({"licence": "LicenseRef-reuters"}, "unknown_licence"),
+        ({"text": "words", "sha256": "0" * 64}, "sha256_mismatch"),
+        ({"media_type": "text/csv"}, "media_type_without_text"),
+        ({"sha256": "0" * 64}, "not_found"),
+    ],
+)
+def test_what_no_schema_can_say_has_a_422_type_of_its_own(
+    api: Api, fields: dict[str, Any], kind: str
+) -> None:
+    """The schema gives a licence's shape, a hash's and a media type's, and that a media type
+    needs a text; which ids the SPDX list has, whether a hash is the text's, and which texts
+    are stored it cannot: each of those refusals is typed (docs/design.md)."""
+    refused = api.post("/v1/sources", {"title": "T", "publisher": "P", **fields})
+    assert refused.status_code == 422, refused.text
+    assert [e["type"] for e in refused.json()["errors"]] == [kind]
+    if kind == "media_type_without_text":  # the schema says it: an if/then on the body
+        schema = api.get("/openapi.json").json()["components"]["schemas"]["SourceCreate"]
+        assert {"media_type"} == {
+            name for rule in schema["allOf"] for name in rule["if"]["required"]
+        } - {"date_precision"}
+
+
 def test_every_write_hashes_the_text_anew(api: Api) -> None:
     source = api.create(text="first words", licence="CC0-1.0")
     old_etag = api.get(source["text_url"]).headers["etag"]

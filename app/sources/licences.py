@@ -2,9 +2,8 @@
 (the list pip itself checks package licences against), and whether it lets anyone read the text.
 """
 
-import re
-
 from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
+from pydantic_core import PydanticCustomError
 
 # The licences under which this API serves a source's text to anyone (docs/design.md,
 # "Sources and their texts"): public-domain dedications and marks, and the licences that let
@@ -62,20 +61,24 @@ OPEN_LICENCES = frozenset(
     }
 )
 
-_ONE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*")
+# The shape of one SPDX id (the schema says it); which ids the list has, it cannot.
+LICENCE_PATTERN = "^[A-Za-z0-9][A-Za-z0-9.-]*$"
 
 
 def spdx_id(value: str) -> str:
-    """The licence as the SPDX list spells it (`cc-by-4.0` → `CC-BY-4.0`); a ValueError for
-    anything that is not one id of the list (an expression, a `LicenseRef-`, a made-up name)."""
+    """The licence as the SPDX list spells it (`cc-by-4.0` → `CC-BY-4.0`), for a value of the
+    shape of one id (LICENCE_PATTERN); an `unknown_licence` error when the list has no such id
+    (a made-up name; `LicenseRef-` ids are anyone's own)."""
     try:
         canonical: str = canonicalize_license_expression(value)
     except InvalidLicenseExpression:
         canonical = ""
-    if not _ONE_ID.fullmatch(canonical) or canonical.startswith(("LicenseRef-", "DocumentRef-")):
-        raise ValueError(
-            "must be one SPDX licence id, such as CC-BY-4.0 or CC0-1.0 (the list: "
-            "https://spdx.org/licenses/), or null when the licence is not known"
+    if canonical.lower() != value.lower() or canonical.startswith(("LicenseRef-", "DocumentRef-")):
+        raise PydanticCustomError(
+            "unknown_licence",
+            "'{value}' is not an SPDX licence id, such as CC-BY-4.0 or CC0-1.0 (the list: "
+            "https://spdx.org/licenses/); null when the licence is not known",
+            {"value": value},
         )
     return canonical
 

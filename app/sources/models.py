@@ -1,11 +1,11 @@
 """Sources: the documents facts come from, each with its text where the API stores one."""
 
 import hashlib
-import re
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import CheckConstraint, Column, String, Text
 from sqlmodel import Field, SQLModel
 
@@ -23,7 +23,7 @@ from app.common import (
     set_needs,
     write_config,
 )
-from app.sources.licences import spdx_id
+from app.sources.licences import LICENCE_PATTERN, spdx_id
 
 EXAMPLE: dict[str, Any] = {
     "ref": "reuters-2021-10-12-embassy-rows",
@@ -173,58 +173,54 @@ class SourceDetail(SourceRead):
     facts: list[CitedFact] = Field(description="Every fact this source supports.")
 
 
-# RFC 6838 names; a text type, or an application type written as text (JSON, XML, NDJSON).
-_MEDIA_TYPE = re.compile(r"([a-z0-9][a-z0-9!#$&^_.+-]{0,62})/([a-z0-9][a-z0-9!#$&^_.+-]{0,62})")
-_TEXT_APPLICATIONS = {"json", "xml", "x-ndjson", "ndjson"}
-
-
-def _media_type(value: str) -> str:
-    found = _MEDIA_TYPE.fullmatch(value.strip().lower())
-    if found is None or not (
-        found[1] == "text"
-        or (
-            found[1] == "application"
-            and (found[2] in _TEXT_APPLICATIONS or found[2].endswith(("+json", "+xml")))
-        )
-    ):
-        raise ValueError(
-            "must be a text media type without parameters, such as text/plain, text/csv, "
-            "text/html or application/json (the text is always UTF-8)"
-        )
-    return found[0]
-
-
-def _sha256(value: str) -> str:
-    if not re.fullmatch(r"[0-9a-fA-F]{64}", value):
-        raise ValueError("must be a SHA-256 written as 64 hexadecimal digits")
-    return value.lower()
+# RFC 6838 names, in lowercase as registered: a text type, or an application type written as
+# text (JSON, XML, NDJSON); no parameters (the text is always UTF-8).
+_NAME = "[a-z0-9][a-z0-9!#$&^_.+-]"
+MEDIA_TYPE_PATTERN = (
+    f"^(text/{_NAME}{{0,62}}|application/(json|xml|x-ndjson|ndjson|{_NAME}{{0,56}}[+](json|xml)))$"
+)
+SHA256_PATTERN = "^[0-9a-fA-F]{64}$"
+# A media type is the type of a text: one sent, or one stored that `sha256` names.
+MEDIA_TYPE_NEEDS_TEXT = {
+    "if": {"properties": {"media_type": {"not": {"type": "null"}}}, "required": ["media_type"]},
+    "then": {
+        "anyOf": [
+            {"properties": {name: {"not": {"type": "null"}}}, "required": [name]}
+            for name in ("text", "sha256")
+        ]
+    },
+}
 
 
 URL_PATTERN = f"^https?://[^{SPACE}\\x00]+$"  # no whitespace; no NUL, which PostgreSQL cannot store
 
 
 class SourceCreate(SourceBase):
-    model_config = write_config(EXAMPLE, set_needs("date_precision", "published_on"))
+    model_config = write_config(
+        EXAMPLE, set_needs("date_precision", "published_on"), MEDIA_TYPE_NEEDS_TEXT
+    )
 
     ref: str | None = ref_field()
     url: Annotated[str, StringConstraints(max_length=2000, pattern=URL_PATTERN)] | None = Field(
         default=None, description="Where to read it (http or https); null if there is none."
     )
-    licence: Annotated[str, StringConstraints(max_length=64), AfterValidator(spdx_id)] | None = (
-        Field(
-            default=None,
-            description="The text's licence: one SPDX id (any case; stored as the SPDX list spells "
-            "it), or null when unknown. An open licence makes the text public.",
-            schema_extra={"examples": ["CC-BY-4.0"]},
-        )
-    )
-    media_type: (
-        Annotated[str, StringConstraints(max_length=127), AfterValidator(_media_type)] | None
+    licence: (
+        Annotated[
+            str, StringConstraints(max_length=64, pattern=LICENCE_PATTERN), AfterValidator(spdx_id)
+        ]
+        | None
     ) = Field(
         default=None,
-        description="The text's media type: `text/*`, or `application/json`, `application/xml`, "
-        "`application/x-ndjson` and `+json`/`+xml` types; no parameters (the text is UTF-8). "
-        "`text/plain` when a text is sent without one; null when there is no text.",
+        description="The text's licence: one SPDX id (any case; stored as the SPDX list spells "
+        "it), or null when unknown. An open licence makes the text public.",
+        schema_extra={"examples": ["CC-BY-4.0"]},
+    )
+    media_type: Annotated[str, StringConstraints(pattern=MEDIA_TYPE_PATTERN)] | None = Field(
+        default=None,
+        description="The text's media type, in lowercase: `text/*`, or `application/json`, "
+        "`application/xml`, `application/x-ndjson` and `+json`/`+xml` types; no parameters (the "
+        "text is UTF-8). `text/plain` when a text is sent without one; null when there is no "
+        "text.",
     )
     text: Annotated[str, StringConstraints(min_length=1)] | None = Field(
         default=None,
@@ -232,7 +228,9 @@ class SourceCreate(SourceBase):
         "exactly as sent and served at `/v1/sources/{id}/text`; null when the API has no "
         "text (a paywalled page). The server computes its `sha256`.",
     )
-    sha256: Annotated[str, AfterValidator(_sha256)] | None = Field(
+    sha256: (
+        Annotated[str, StringConstraints(pattern=SHA256_PATTERN), AfterValidator(str.lower)] | None
+    ) = Field(
         default=None,
         description="Names a text the server already stores, by its SHA-256, in place of "
         "sending it again (an exported row carries it; a 422 if no text has this hash). With "
@@ -243,16 +241,20 @@ class SourceCreate(SourceBase):
     def _text_and_its_type(self) -> "SourceCreate":
         if self.text is not None:
             if self.sha256 is not None and self.sha256 != text_sha256(self.text):
-                raise ValueError(
+                raise PydanticCustomError(
+                    "sha256_mismatch",
                     "sha256 is not the SHA-256 of the text sent: leave it out, the server "
-                    "computes it"
+                    "computes it",
                 )
             self.sha256 = None  # named by the text itself (the server hashes it)
         has_text = self.text is not None or self.sha256 is not None
         if has_text and self.media_type is None:
             self.media_type = DEFAULT_MEDIA_TYPE
         if not has_text and self.media_type is not None:
-            raise ValueError("media_type is set but there is no text (send text, or no media_type)")
+            raise PydanticCustomError(
+                "media_type_without_text",
+                "media_type is set but there is no text (send text, or no media_type)",
+            )
         if self.published_on is not None and self.date_precision is None:
             self.date_precision = DatePrecision.day
         return self
