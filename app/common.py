@@ -194,10 +194,13 @@ def _no_default(extra: Any) -> Any:
     return document
 
 
-def partial_model(model: type[BaseModel], name: str) -> type[BaseModel]:
+def partial_model(
+    model: type[BaseModel], name: str, validators: dict[str, Any] | None = None
+) -> type[BaseModel]:
     """The PATCH body of a resource: every field of its create body, all optional. An absent
     field stays as it is; null sets a field to null where the create body allows null, and is
-    refused (a 422 on the field, as the schema says) where it does not."""
+    refused (a 422 on the field, as the schema says) where it does not. `validators` are pydantic
+    validators of the PATCH body itself, by name (the merged record is checked as a new one)."""
     fields: dict[str, Any] = {}
     for key, info in model.model_fields.items():
         annotation = cast(Any, info.annotation)
@@ -212,7 +215,9 @@ def partial_model(model: type[BaseModel], name: str) -> type[BaseModel]:
                 json_schema_extra=_no_default(info.json_schema_extra),
             ),
         )
-    return create_model(name, __config__=ConfigDict(extra="forbid"), **fields)
+    return create_model(
+        name, __config__=ConfigDict(extra="forbid"), __validators__=validators or {}, **fields
+    )
 
 
 def check_precision(date_field: str) -> Any:

@@ -26,6 +26,7 @@ from app.measures.router import router as measures_router
 from app.missions.router import router as missions_router
 from app.officials.router import router as officials_router
 from app.relations.router import router as relations_router
+from app.sources.licences import OPEN_LICENCES
 from app.sources.router import router as sources_router
 from app.talks.router import router as talks_router
 from app.timeline.router import router as timeline_router
@@ -59,7 +60,13 @@ TAGS = [
     {"name": "talks", "description": "Rounds of talks, participants, verbatim statements."},
     {"name": "officials", "description": "People acting for a state."},
     {"name": "events", "description": "Dated context."},
-    {"name": "sources", "description": "Documents the facts come from, with their quotes."},
+    {
+        "name": "sources",
+        "description": "Documents the facts come from, with their quotes and their texts. A "
+        "text is served to anyone when its licence is one of these open ones (`text_public`): "
+        f"{', '.join(sorted(OPEN_LICENCES, key=str.lower))}; any other, or an unknown one, to "
+        "API keys with the `read` scope only.",
+    },
     {"name": "countries", "description": "ISO 3166-1 countries."},
     {"name": "relations", "description": "Everything between two countries, in one answer."},
     {"name": "timeline", "description": "Every dated fact, of every kind, in date order."},

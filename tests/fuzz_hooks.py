@@ -39,6 +39,11 @@ INEXPRESSIBLE = {
     # A chain of responses ends: `in_response_to` through the stored measures comes back to
     # the measure being written.
     "response_loop": "a chain of responses that loops",
+    # A licence of the documented shape is one the SPDX License List has: `Made-Up-1.0` has
+    # the shape of an id and names no licence (as `ZZ` a country).
+    "unknown_licence": "a licence id that is not on the SPDX list",
+    # A source's `sha256`, sent with its text, is the text's hash: a schema cannot hash.
+    "sha256_mismatch": "a sha256 that is not the hash of the text sent with it",
 }
 # A change to a stored record (a PATCH; an import row matched to a record) is checked merged
 # with what is stored, or against it: the rule holds between a value sent and one stored.
@@ -52,6 +57,7 @@ CHANGING = {
 # is whole, and its schema says this one: `if`/`then` on the create body.)
 PATCHING = {
     "precision_without_date": "a date precision sent for a stored date that is null",
+    "media_type_without_text": "a media type sent for a source left without a text",
 }
 # An import's rows, among themselves and against the stored records.
 IMPORTING = {

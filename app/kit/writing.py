@@ -105,6 +105,10 @@ class WriteSpec:
     parts: Sequence[Part] = ()
     dependents: Sequence[Dependents] = ()
     to_columns: Callable[[Data], Data] | None = None  # payload fields -> column values
+    # Completes a checked record with what needs the database, just before its row is written
+    # (create, update, import, restore), in the same transaction: a source stores its text and
+    # takes its hash and length.
+    prepare: Callable[[Connection, Data], Data] | None = None
     # Runs after a create (before=None) or an update, in the same transaction.
     after_write: Callable[[Connection, int, Data, Data | None], None] | None = None
     # Deletes rows the record owns that no payload field writes (a mission's status history).
@@ -181,23 +185,30 @@ def validated(spec: WriteSpec, data: Data) -> Data:
             ]
         ) from error
     checked: Data = model.model_dump(mode="python")
-    nul = [field_error(path, "must not contain NUL characters") for path in _nul_paths(checked, [])]
-    if nul:  # PostgreSQL cannot store them; SQLite would, and the two must agree
-        raise Unprocessable(nul)
+    unstorable = [field_error(path, why) for path, why in _unstorable(checked, [])]
+    if unstorable:
+        raise Unprocessable(unstorable)
     return checked
 
 
-def _nul_paths(value: Any, path: list[str | int]) -> Iterator[list[str | int]]:
-    """Where text holds a NUL character, in a record and its nested parts."""
+def _unstorable(value: Any, path: list[str | int]) -> Iterator[tuple[list[str | int], str]]:
+    """Where text holds what a database cannot store, in a record and its nested parts: a NUL
+    character (PostgreSQL cannot; SQLite would, and the two must agree), or a lone UTF-16
+    surrogate, which JSON can send (`"\\ud800"`) but UTF-8, so neither database, cannot hold."""
     if isinstance(value, str):
         if "\x00" in value:
-            yield path
+            yield path, "must not contain NUL characters"
+        elif not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                yield path, "must be Unicode text: it holds a lone surrogate (\\ud800 to \\udfff)"
     elif isinstance(value, dict):
         for key, inner in value.items():
-            yield from _nul_paths(inner, [*path, key])
+            yield from _unstorable(inner, [*path, key])
     elif isinstance(value, list):
         for index, inner in enumerate(value):
-            yield from _nul_paths(inner, [*path, index])
+            yield from _unstorable(inner, [*path, index])
 
 
 def _write_parts(connection: Connection, spec: WriteSpec, record_id: int, data: Data) -> None:
@@ -247,6 +258,8 @@ def create_record(
     errors = _missing_references(connection, spec, data, known)
     if errors:
         raise Unprocessable(errors)
+    if spec.prepare:
+        data = spec.prepare(connection, data)
     values = _columns(spec, data) | ({"id": record_id} if record_id is not None else {})
     try:
         new_id: int = connection.execute(
@@ -273,6 +286,8 @@ def create_records(
     few statements per kind of row rather than a few per record, and logs them."""
     if not rows:
         return []
+    if spec.prepare:
+        rows = [spec.prepare(connection, data) for data in rows]
     statement = insert(spec.table).returning(spec.table.c.id, sort_by_parameter_order=True)
     try:
         ids = list(connection.execute(statement, [_columns(spec, d) for d in rows]).scalars())
@@ -313,6 +328,8 @@ def update_record(
     errors = _missing_references(connection, spec, data)
     if errors:
         raise Unprocessable(errors)
+    if spec.prepare:
+        data = spec.prepare(connection, data)
     columns = _columns(spec, data)
     try:
         connection.execute(update(spec.table).where(spec.table.c.id == record_id).values(columns))
