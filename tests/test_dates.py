@@ -4,7 +4,7 @@
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import pytest
@@ -136,20 +136,36 @@ def test_an_import_names_each_row_whose_date_is_not_its_spans_first_day(api: Tes
     assert _total(api, "events") == before
 
 
-def test_the_monthly_headcount_series_holds_dates_of_a_month(api: TestClient) -> None:
-    made = api.post(
-        "/v1/headcounts",
-        json=new("headcounts", as_of="2021-10-01", date_precision="month", count=400),
-    )
-    assert made.status_code == 201, made.text
-    series = api.get(
-        "/v1/headcounts/series",
-        params={"sending_country": "RU", "host_country": "US", "interval": "month"},
-    )
+def test_the_monthly_headcount_series_holds_the_first_days(api: TestClient) -> None:
+    pair = {"sending_country": "GB", "host_country": "FR"}
+    mid_year = new("headcounts", **pair, as_of=MID, date_precision="year", count=90)
+    _refused_as(api.post("/v1/headcounts", json=mid_year), "as_of", FIRST["year"][1])
+    for as_of, precision, count in [("2020-01-01", "year", 90), ("2021-10-01", "month", 80)]:
+        body = new("headcounts", **pair, as_of=as_of, date_precision=precision, count=count)
+        assert api.post("/v1/headcounts", json=body).status_code == 201
+    series = api.get("/v1/headcounts/series", params={**pair, "interval": "month"})
     assert series.status_code == 200, series.text
-    points = [point for s in series.json()["series"] for point in s["points"]]
-    assert points
-    assert all(p["date"][8:] == "01" for p in points), points
+    assert [
+        (p["date"], p["date_precision"], p["count"])
+        for s in series.json()["series"]
+        for p in s["points"]
+    ] == [("2020-01-01", "year", 90), ("2021-10-01", "month", 80)]
+
+
+def test_a_record_deleted_with_an_untrue_date_is_not_restored_with_it(api: TestClient) -> None:
+    """A record stored before the rule (its date set in the database, not through the API)
+    and deleted: its snapshot is not brought back as it was, and the 422 says which day."""
+    made = api.post("/v1/events", json=new("events", date="2021-10-11", date_precision="week"))
+    assert made.status_code == 201, made.text
+    event_id, url = made.json()["id"], cast(Any, api.app).state.settings.database_url
+    engine = make_engine(Settings(database_url=url))
+    with engine.begin() as connection:
+        connection.execute(text(f"UPDATE event SET date = '{MID}' WHERE id = {event_id}"))
+    engine.dispose()
+    assert api.delete(f"/v1/events/{event_id}").status_code == 204
+    restored = api.post(f"/v1/events/{event_id}/restore", headers=make_key(url, "admin"))
+    _refused_as(restored, "date", FIRST["week"][1])
+    assert api.get(f"/v1/events/{event_id}").status_code == 404
 
 
 def test_the_seed_is_held_to_the_rule(new_database: NewDatabase, tmp_path: Path) -> None:
