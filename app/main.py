@@ -42,11 +42,13 @@ visa disputes and the talks around them — each tied to a verbatim quote from i
 * Every endpoint takes exactly the query parameters it documents: any other is a 422 naming it
   and the ones allowed. An empty value (`?country=`) is the same as leaving it out.
 * Dates are ISO 8601; `date_precision` says how exactly a date is known
-  (`day | week | month | year`; the date is the first day of that span).
+  (`day | week | month | year`; the date is the first day of that span: an ISO week's Monday,
+  a month's 1st, 1 January).
 * Errors are RFC 9457 `application/problem+json`. A request this document allows is refused
   only for what no schema can say, and the 422's `errors[].type` names it: a referenced record
   that does not exist (`not_found`), a well-formed code no country has (`unknown_country`),
-  `from` after `to` (`range_order`), one country twice (`same_country`), or a clash with what
+  `from` after `to` (`range_order`), one country twice (`same_country`), a date of a week,
+  month or year that is not its first day (`date_not_first_day`), or a clash with what
   is stored (`mission_mismatch`, `response_loop`, `status_unchanged`, `status_uncited`,
   `precision_without_date`, `duplicate_official`).
 """

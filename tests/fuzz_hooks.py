@@ -44,6 +44,9 @@ INEXPRESSIBLE = {
     "unknown_licence": "a licence id that is not on the SPDX list",
     # A source's `sha256`, sent with its text, is the text's hash: a schema cannot hash.
     "sha256_mismatch": "a sha256 that is not the hash of the text sent with it",
+    # A date known to the week, month or year is the first day of that span (a Monday, the 1st,
+    # 1 January): a `date` format cannot say which weekday or day of the month a date is.
+    "date_not_first_day": "a date of a week, month or year that is not the span's first day",
 }
 # A change to a stored record (a PATCH; an import row matched to a record) is checked merged
 # with what is stored, or against it: the rule holds between a value sent and one stored.

@@ -188,3 +188,64 @@ def test_0004_downgrades_only_when_every_source_has_a_date(new_database: NewData
     with pytest.raises(RuntimeError, match="no published_on"):
         downgrade(url, "0003")
     assert _differences(url) == []  # still at the head, unchanged
+
+
+def _revision(url: str) -> str:
+    engine = make_engine(Settings(database_url=url))
+    with engine.connect() as connection:
+        revision: str = connection.execute(
+            text("SELECT version_num FROM alembic_version")
+        ).scalar_one()
+    engine.dispose()
+    return revision
+
+
+def test_0005_refuses_dates_that_are_not_their_spans_first_day(
+    new_database: NewDatabase,
+) -> None:
+    """Stored dates of a week, month or year that are not its first day are listed, and the
+    upgrade waits for an operator to correct them: it moves no date itself."""
+    url = new_database()
+    upgrade(url, "0004")
+    engine = make_engine(Settings(database_url=url))
+    event = "INSERT INTO event (date, date_precision, kind, summary) VALUES (:d, :p, 'other', 'E')"
+    with engine.begin() as connection:
+        for day, precision in [
+            ("2021-10-11", "week"),  # a Monday: fine
+            ("2021-10-13", "week"),
+            ("2021-10-13", "day"),  # any day is a day
+            ("2021-10-13", "month"),
+        ]:
+            connection.execute(text(event), {"d": day, "p": precision})
+        connection.execute(
+            text(
+                "INSERT INTO source (kind, title, publisher, published_on, date_precision)"
+                " VALUES ('other', 'Yearly', 'W', '2021-06-01', 'year')"
+            )
+        )
+    listed = (
+        "3 stored dates are not the first day of the span their date_precision names "
+        "(a week's Monday, a month's 1st, a year's 1 January). Set each to that day, or to the "
+        "precision the date is known to, then upgrade again:\n"
+        "event 2: date 2021-10-13 with date_precision week (its first day is 2021-10-11)\n"
+        "event 4: date 2021-10-13 with date_precision month (its first day is 2021-10-01)\n"
+        "source 1: published_on 2021-06-01 with date_precision year (its first day is 2021-01-01)"
+    )
+    with pytest.raises(RuntimeError) as refused:
+        upgrade(url)
+    assert str(refused.value) == listed
+    assert _revision(url) == "0004"
+    with engine.begin() as connection:
+        stored = connection.execute(text("SELECT date FROM event ORDER BY id")).scalars()
+        assert [str(day) for day in stored] == [
+            "2021-10-11",
+            "2021-10-13",
+            "2021-10-13",
+            "2021-10-13",
+        ]
+        connection.execute(text("UPDATE event SET date = '2021-10-11' WHERE id = 2"))
+        connection.execute(text("UPDATE event SET date_precision = 'day' WHERE id = 4"))
+        connection.execute(text("UPDATE source SET published_on = '2021-01-01' WHERE id = 1"))
+    engine.dispose()
+    upgrade(url)
+    assert _differences(url) == []

@@ -14,6 +14,7 @@ from app.common import (
     DatePrecision,
     Day,
     Id,
+    check_first_day,
     check_two_states,
     one_of,
     partial_model,
@@ -84,6 +85,8 @@ class HeadcountBase(SQLModel):
         schema_extra={"examples": ["cap"]},
     )
     count: int = Field(ge=0, description="Number of people.", schema_extra={"examples": [455]})
+
+    _first_day = model_validator(mode="after")(check_first_day("as_of"))
 
 
 class Headcount(HeadcountBase, table=True):

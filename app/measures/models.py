@@ -14,6 +14,7 @@ from app.common import (
     DatePrecision,
     Day,
     Id,
+    check_first_day,
     check_precision,
     check_two_states,
     one_of,
@@ -110,6 +111,8 @@ class MeasureBase(SQLModel):
         schema_extra={"examples": ["if implemented"]},
     )
     summary: str | None = Field(default=None, description="One line on what it is.")
+
+    _first_day = model_validator(mode="after")(check_first_day("date"))
 
 
 class Measure(MeasureBase, table=True):

@@ -14,6 +14,7 @@ from app.common import (
     SPACE,
     DatePrecision,
     Day,
+    check_first_day,
     check_precision,
     one_of,
     partial_model,
@@ -103,6 +104,8 @@ class SourceBase(SQLModel):
         description="How exactly `published_on` is known; `day` when a date is sent without "
         "one, null when there is no date.",
     )
+
+    _first_day = model_validator(mode="after")(check_first_day("published_on"))
     retrieved_on: Day | None = Field(
         default=None, description="When the text was fetched; null if not recorded."
     )
