@@ -12,9 +12,10 @@ from pydantic import (
     ConfigDict,
     Field,
     Strict,
+    ValidationError,
     create_model,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 from sqlalchemy import CheckConstraint
 from sqlmodel import SQLModel
 from sqlmodel._compat import SQLModelConfig
@@ -194,10 +195,13 @@ def _no_default(extra: Any) -> Any:
     return document
 
 
-def partial_model(model: type[BaseModel], name: str) -> type[BaseModel]:
+def partial_model(
+    model: type[BaseModel], name: str, validators: dict[str, Any] | None = None
+) -> type[BaseModel]:
     """The PATCH body of a resource: every field of its create body, all optional. An absent
     field stays as it is; null sets a field to null where the create body allows null, and is
-    refused (a 422 on the field, as the schema says) where it does not."""
+    refused (a 422 on the field, as the schema says) where it does not. `validators` are pydantic
+    validators of the PATCH body itself, by name (the merged record is checked as a new one)."""
     fields: dict[str, Any] = {}
     for key, info in model.model_fields.items():
         annotation = cast(Any, info.annotation)
@@ -212,7 +216,9 @@ def partial_model(model: type[BaseModel], name: str) -> type[BaseModel]:
                 json_schema_extra=_no_default(info.json_schema_extra),
             ),
         )
-    return create_model(name, __config__=ConfigDict(extra="forbid"), **fields)
+    return create_model(
+        name, __config__=ConfigDict(extra="forbid"), __validators__=validators or {}, **fields
+    )
 
 
 def check_precision(date_field: str) -> Any:
@@ -222,6 +228,77 @@ def check_precision(date_field: str) -> Any:
         if getattr(model, "date_precision", None) and getattr(model, date_field) is None:
             raise PydanticCustomError(
                 "precision_without_date", f"date_precision is set but {date_field} is null"
+            )
+        return model
+
+    return check
+
+
+def first_day(day: dt.date, precision: DatePrecision) -> dt.date:
+    """The first day of the span of `precision` that holds `day`: its ISO week's Monday, its
+    month's 1st, its year's 1 January (`day` itself for a day)."""
+    if precision is DatePrecision.week:
+        return day - dt.timedelta(days=day.weekday())
+    if precision is DatePrecision.month:
+        return day.replace(day=1)
+    if precision is DatePrecision.year:
+        return day.replace(month=1, day=1)
+    return day
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+"""Day names as messages write them (`%A` would follow the locale)."""
+
+# What a span's first day is, as a message names it: (what the day is not, what it should be).
+_SPAN_START = {
+    DatePrecision.month: ("the 1st", "the 1st of its month"),
+    DatePrecision.year: ("1 January", "1 January of its year"),
+}
+
+
+def not_first_day(day: dt.date, precision: DatePrecision) -> str | None:
+    """Why `day` cannot be a date known to `precision` (None when it can): the date of a span
+    is the span's first day, which the message names."""
+    expected = first_day(day, precision)
+    if expected == day:
+        return None
+    if precision is DatePrecision.week:
+        what, should = f"is a {WEEKDAYS[day.weekday()]}", "its Monday"
+    else:
+        what, should = f"is not {_SPAN_START[precision][0]}", _SPAN_START[precision][1]
+    return f"{day} {what}: a date known to the {precision.value} is written as {should}, {expected}"
+
+
+def check_first_day(date_field: str, precision_field: str = "date_precision") -> Any:
+    """A model check: a date known to the week, month or year is the first day of that span
+    (`date_not_first_day`, on the date field, naming the day it should be)."""
+
+    def check(model: Any) -> Any:
+        day, precision = getattr(model, date_field), getattr(model, precision_field)
+        why = day is not None and precision and not_first_day(day, DatePrecision(precision))
+        if why:
+            error = InitErrorDetails(
+                type=PydanticCustomError("date_not_first_day", why),
+                loc=(date_field,),
+                input=day.isoformat(),
+            )
+            raise ValidationError.from_exception_data(type(model).__name__, [error])
+        return model
+
+    return check
+
+
+def check_two_states(first: str, second: str, noun: str, unless: Any = None) -> Any:
+    """A model check: `first` and `second` name two different states (`same_country`), as
+    diplomacy is between two; `unless(model)` exempts a record that may be of one state."""
+
+    def check(model: Any) -> Any:
+        same = getattr(model, first) is not None and getattr(model, first) == getattr(model, second)
+        if same and not (unless and unless(model)):
+            raise PydanticCustomError(
+                "same_country",
+                f"{first} and {second} must be two different states: {with_article(noun)} "
+                f"is between two",
             )
         return model
 

@@ -1,5 +1,6 @@
 """One error shape for the whole API: RFC 9457 problem+json, never a stack trace."""
 
+import json
 import logging
 from collections.abc import Mapping
 from http import HTTPStatus
@@ -294,7 +295,19 @@ def problem_response(
     body = problem_body(status, title, detail, request.url.path, slug) | (extensions or {})
     if errors is not None:
         body["errors"] = errors
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return ProblemResponse(body, status_code=status, headers=headers)
+
+
+class ProblemResponse(JSONResponse):
+    """A problem as Starlette writes JSON, but for a lone UTF-16 surrogate in a refused value
+    (JSON can send `"\\ud800"`; UTF-8 cannot encode it), which is written back as that same
+    escape rather than failing the answer."""
+
+    media_type = PROBLEM_JSON
+
+    def render(self, content: Any) -> bytes:
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return text.encode("utf-8", "backslashreplace")
 
 
 async def send_problem(

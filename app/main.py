@@ -10,6 +10,7 @@ from app import middleware
 from app.changes.router import router as changes_router
 from app.config import Settings, get_settings
 from app.countries.router import router as countries_router
+from app.dashboard.router import PAGES as DASHBOARD_PAGES
 from app.dashboard.router import router as dashboard_router
 from app.db import make_engine
 from app.disputes.router import router as disputes_router
@@ -25,6 +26,7 @@ from app.measures.router import router as measures_router
 from app.missions.router import router as missions_router
 from app.officials.router import router as officials_router
 from app.relations.router import router as relations_router
+from app.sources.licences import OPEN_LICENCES
 from app.sources.router import router as sources_router
 from app.talks.router import router as talks_router
 from app.timeline.router import router as timeline_router
@@ -40,11 +42,13 @@ visa disputes and the talks around them — each tied to a verbatim quote from i
 * Every endpoint takes exactly the query parameters it documents: any other is a 422 naming it
   and the ones allowed. An empty value (`?country=`) is the same as leaving it out.
 * Dates are ISO 8601; `date_precision` says how exactly a date is known
-  (`day | week | month | year`; the date is the first day of that span).
+  (`day | week | month | year`; the date is the first day of that span: an ISO week's Monday,
+  a month's 1st, 1 January).
 * Errors are RFC 9457 `application/problem+json`. A request this document allows is refused
   only for what no schema can say, and the 422's `errors[].type` names it: a referenced record
   that does not exist (`not_found`), a well-formed code no country has (`unknown_country`),
-  `from` after `to` (`range_order`), one country twice (`same_country`), or a clash with what
+  `from` after `to` (`range_order`), one country twice (`same_country`), a date of a week,
+  month or year that is not its first day (`date_not_first_day`), or a clash with what
   is stored (`mission_mismatch`, `response_loop`, `status_unchanged`, `status_uncited`,
   `precision_without_date`, `duplicate_official`). Each of `errors` has `loc` (a list item's
   index an integer), `msg`, `type` and `input` (null where there is no plain value to show);
@@ -60,7 +64,13 @@ TAGS = [
     {"name": "talks", "description": "Rounds of talks, participants, verbatim statements."},
     {"name": "officials", "description": "People acting for a state."},
     {"name": "events", "description": "Dated context."},
-    {"name": "sources", "description": "Documents the facts come from, with their quotes."},
+    {
+        "name": "sources",
+        "description": "Documents the facts come from, with their quotes and their texts. A "
+        "text is served to anyone when its licence is one of these open ones (`text_public`): "
+        f"{', '.join(sorted(OPEN_LICENCES, key=str.lower))}; any other, or an unknown one, to "
+        "API keys with the `read` scope only.",
+    },
     {"name": "countries", "description": "ISO 3166-1 countries."},
     {"name": "relations", "description": "Everything between two countries, in one answer."},
     {"name": "timeline", "description": "Every dated fact, of every kind, in date order."},
@@ -113,7 +123,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dashboard_router,
     ):
         app.include_router(router)
-    # FastAPI's documentation pages keep FastAPI's manners (the OAuth redirect page must take
-    # whatever a provider sends); every endpoint of ours follows one rule for its query.
-    check_parameters(app, unchecked={"/docs", "/docs/oauth2-redirect", "/redoc"})
+    # Pages for people ignore their query, as any web page does: FastAPI's documentation pages
+    # (the OAuth redirect page must take whatever a provider sends) and the dashboard's, whose
+    # links pick up `?utm_source=…` or `?fbclid=…` when shared, and whose assets a browser may
+    # ask for with a cache-buster. Every API endpoint follows one rule for its query.
+    pages = {"/docs", "/docs/oauth2-redirect", "/redoc"} | DASHBOARD_PAGES
+    check_parameters(app, unchecked=pages)
     return app

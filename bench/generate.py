@@ -26,7 +26,7 @@ from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import URL, make_url
 
 from app.citations.models import RecordType
-from app.common import DatePrecision
+from app.common import DatePrecision, first_day
 from app.db import upgrade
 from app.headcounts.models import HeadcountKind, StaffCategory
 
@@ -123,9 +123,7 @@ def headcount_batches(
     """Batches of (id, sending, host, as_of, precision, category, kind, count), ids 1…rows."""
     rng = random.Random(seed)
     span = (LAST_DAY - FIRST_DAY).days + 1
-    days: list[Any] = [FIRST_DAY + dt.timedelta(days=n) for n in range(span)]
-    if iso_dates:  # SQLite stores dates as ISO text; sqlite3's date adapter is deprecated
-        days = [day.isoformat() for day in days]
+    days = [FIRST_DAY + dt.timedelta(days=n) for n in range(span)]
     categories = [category.value for category in StaffCategory]
     kinds = [HeadcountKind.actual.value] * 3 + [HeadcountKind.cap.value]
     precisions = [DatePrecision.day.value] * 6 + [
@@ -137,13 +135,18 @@ def headcount_batches(
         ids = range(first, min(first + size, rows + 1))
         n = len(ids)
         pairs = rng.choices(PAIRS, k=n)
+        known = zip(rng.choices(days, k=n), rng.choices(precisions, k=n), strict=True)
+        # A date of a month or year is its first day, as the API has it.
+        dated = [(first_day(day, DatePrecision(p)), p) for day, p in known]
+        # SQLite stores dates as ISO text; sqlite3's date adapter is deprecated.
+        as_of: list[Any] = [day.isoformat() if iso_dates else day for day, _ in dated]
         yield list(
             zip(
                 ids,
                 [pair[0] for pair in pairs],
                 [pair[1] for pair in pairs],
-                rng.choices(days, k=n),
-                rng.choices(precisions, k=n),
+                as_of,
+                [p for _, p in dated],
                 rng.choices(categories, k=n),
                 rng.choices(kinds, k=n),
                 rng.choices(counts, k=n),

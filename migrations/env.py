@@ -1,7 +1,9 @@
 """Alembic environment: the URL comes from the caller (app.schema) or from the settings."""
 
+from typing import Any
+
 from alembic import context
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, event, text
 
 from app.all_models import metadata
 from app.config import get_settings
@@ -24,6 +26,20 @@ def _run(connection: Connection) -> None:
             # Several containers starting at once must not migrate concurrently.
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            # Foreign keys are off while SQLite migrates (below): check them all before the
+            # commit, as SQLite's own procedure for rebuilding a table does.
+            broken = connection.execute(text("PRAGMA foreign_key_check")).fetchall()
+            if broken:
+                raise RuntimeError(f"The migration leaves rows pointing at nothing: {broken[:5]}")
+
+
+def _foreign_keys_off(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite changes a column by rebuilding its table (Alembic's batch mode): a new table, the
+    # rows copied, the old one dropped. With foreign keys on, dropping a table other rows point
+    # at fails (a source that citations cite). The pragma is ignored inside a transaction, so
+    # it is set when the connection opens.
+    dbapi_connection.execute("PRAGMA foreign_keys=OFF")
 
 
 def run_migrations_online() -> None:
@@ -34,6 +50,8 @@ def run_migrations_online() -> None:
     settings = get_settings()
     url = config.attributes.get("database_url") or settings.database_url
     engine = make_engine(settings.model_copy(update={"database_url": url}))
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _foreign_keys_off)
     try:
         with engine.connect() as connection:
             _run(connection)

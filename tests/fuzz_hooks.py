@@ -39,6 +39,14 @@ INEXPRESSIBLE = {
     # A chain of responses ends: `in_response_to` through the stored measures comes back to
     # the measure being written.
     "response_loop": "a chain of responses that loops",
+    # A licence of the documented shape is one the SPDX License List has: `Made-Up-1.0` has
+    # the shape of an id and names no licence (as `ZZ` a country).
+    "unknown_licence": "a licence id that is not on the SPDX list",
+    # A source's `sha256`, sent with its text, is the text's hash: a schema cannot hash.
+    "sha256_mismatch": "a sha256 that is not the hash of the text sent with it",
+    # A date known to the week, month or year is the first day of that span (a Monday, the 1st,
+    # 1 January): a `date` format cannot say which weekday or day of the month a date is.
+    "date_not_first_day": "a date of a week, month or year that is not the span's first day",
 }
 # A change to a stored record (a PATCH; an import row matched to a record) is checked merged
 # with what is stored, or against it: the rule holds between a value sent and one stored.
@@ -52,6 +60,7 @@ CHANGING = {
 # is whole, and its schema says this one: `if`/`then` on the create body.)
 PATCHING = {
     "precision_without_date": "a date precision sent for a stored date that is null",
+    "media_type_without_text": "a media type sent for a source left without a text",
 }
 # An import's rows, among themselves and against the stored records.
 IMPORTING = {

@@ -127,7 +127,9 @@ def test_a_generated_client_pages_every_list_and_reads_every_kind(
                 if record is None:
                     skipped.add(name)
                     continue
-                parsed(module.sync_detailed(record.id, client=public), problem)
+                # The seed report's text is not under an open licence: it takes a key.
+                reader = admin if name == "get_source_text" else public
+                parsed(module.sync_detailed(record.id, client=reader), problem)
             elif parameters[0] == "code":
                 parsed(module.sync_detailed("RU", client=public), problem)
             elif parameters[:2] == ["a", "b"]:

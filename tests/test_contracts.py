@@ -130,7 +130,7 @@ def source_rows() -> list[Row]:
             "ref": f"sources-{i}",
             "title": run(WORDS, i),
             "publisher": ["Wire", "Gazette"][i % 2],
-            "published_on": run(DAYS, i),
+            "published_on": run(SOME_DAYS, i),
         }
         for i in range(N)
     ]

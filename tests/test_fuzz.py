@@ -49,6 +49,12 @@ expected-statuses = ["2xx", "3xx", "5xx"]
 # merged with the stored record, so an invalid change sent with a stale `If-Match` is a 412.
 expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "412", "413", "415",
                      "422", "428", "429", "5xx"]
+
+[[operations]]
+include-operation-id = "get_source_text"
+# A source may have no text (a paywalled page): its /text is then a documented 404, not a
+# source that was created and lost.
+checks.ensure_resource_availability.enabled = false
 """
 SECTION = re.compile(r"^=+ (?P<name>.+?) =+$", re.MULTILINE)
 OPERATION = re.compile(r"^_{3,} (.+?) _{3,}$", re.MULTILINE)
@@ -138,8 +144,8 @@ def fuzz(base: str, url: str, cwd: Path, name: str, *select: str) -> Run:
         "run",
         f"{base}/openapi.json",
         *select,
-        "--checks",
-        "all",
+        # Every check runs (schemathesis' default; naming them with `--checks all` would
+        # override the per-operation settings of CONFIG), but for those excluded here.
         "--exclude-checks",
         ",".join(EXCLUDED_CHECKS),
         "--header",

@@ -30,6 +30,8 @@ def _measures(count: int) -> list[dict[str, Any]]:
     rows = []
     for i in range(1, count + 1):
         dated = rng.random() > 0.2
+        day = dt.date(2019, 1, 1) + dt.timedelta(days=rng.randrange(1500)) if dated else None
+        precision = rng.choice(["day", "month"]) if day else None
         rows.append(
             {
                 "id": i,
@@ -38,10 +40,9 @@ def _measures(count: int) -> list[dict[str, Any]]:
                 "actor_country": rng.choice(COUNTRIES),
                 "target_country": rng.choice(COUNTRIES),
                 "diplomats_count": rng.choice([None, 0, 5, 10, 300]),
-                "date": dt.date(2019, 1, 1) + dt.timedelta(days=rng.randrange(1500))
-                if dated
-                else None,
-                "date_precision": rng.choice(["day", "month"]) if dated else None,
+                # a date of a month is its first day, as the API has it
+                "date": day.replace(day=1) if day and precision == "month" else day,
+                "date_precision": precision,
                 "summary": f"measure {i} about {rng.choice(WORDS)}",
             }
         )

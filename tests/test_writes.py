@@ -700,6 +700,10 @@ UNSTATABLE: dict[str, tuple[Callable[[TestClient], Send], str]] = {
         _precision_of_no_date,
         "precision_without_date",
     ),
+    "a date known to the week on a Wednesday": (
+        lambda api: lambda: api.post("/v1/events", json=new("events", date_precision="week")),
+        "date_not_first_day",
+    ),
     "status citations without a change of status": (_status_unchanged, "status_unchanged"),
     "a change of status without citations": (_status_uncited, "status_uncited"),
 }
@@ -756,3 +760,51 @@ def test_a_ref_that_is_taken_is_a_409_naming_the_record_that_has_it(api: TestCli
     assert api.get("/v1/changes").json() == before
     assert api.get(f"/v1/events/{deleted['id']}").status_code == 404
     assert api.get(f"/v1/events/{other['id']}").json() == other
+
+
+# (resource, the two fields naming states): a record between one state and itself.
+ONE_STATE = [
+    ("missions", "sending_country", "host_country"),
+    ("headcounts", "sending_country", "host_country"),
+    ("measures", "actor_country", "target_country"),
+    ("expulsions", "actor_country", "target_country"),
+    ("visa-disputes", "country_a", "country_b"),
+]
+
+
+@pytest.mark.parametrize(("resource", "first", "second"), ONE_STATE)
+def test_a_record_between_a_state_and_itself_is_refused(
+    api: TestClient, resource: str, first: str, second: str
+) -> None:
+    """Diplomacy is between two states: a mission, headcount, measure or dispute of one state
+    in or against itself is a 422 `same_country` by POST, import and PATCH, nothing written."""
+    before = total(api, resource)
+    alone = new(resource, **{first: "US", second: "US"})
+    for refused in (
+        api.post(f"/v1/{resource}", json=alone),
+        api.post(f"/v1/{resource}/import", json=[alone]),
+    ):
+        assert refused.status_code == 422, refused.text
+        assert [e["type"] for e in refused.json()["errors"]] == ["same_country"]
+    assert total(api, resource) == before
+    record = create(api, resource, **{first: "GB", second: "US"})
+    moved = api.patch(f"/v1/{resource}/{record['id']}", json={first: "US"})
+    assert moved.status_code == 422, moved.text
+    assert api.get(f"/v1/{resource}/{record['id']}").json() == record
+
+
+def test_a_permanent_mission_may_be_seated_in_its_own_state(api: TestClient) -> None:
+    """The U.S. Mission to the United Nations is in New York: a permanent mission may have its
+    sender as host, and its headcounts that pair."""
+    mission = create(
+        api,
+        "missions",
+        sending_country="US",
+        host_country="US",
+        kind="permanent_mission",
+        city="New York",
+    )
+    counted = create(
+        api, "headcounts", sending_country="US", host_country="US", mission_id=mission["id"]
+    )
+    assert (counted["sending_country"], counted["host_country"]) == ("US", "US")

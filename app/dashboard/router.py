@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
+from fastapi.routing import APIRoute
 
 from app.errors import NotFound
 
@@ -41,3 +42,7 @@ async def dashboard_pair(
 ) -> FileResponse:
     """The page for two countries (the script reads them from the URL)."""
     return _page()
+
+
+# Pages for people: they ignore their query (app/main.py), as web pages do.
+PAGES = frozenset(route.path for route in router.routes if isinstance(route, APIRoute))

@@ -4,12 +4,20 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Strict, model_validator
-from pydantic_core import PydanticCustomError
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
 from app.citations.models import CitationIn, CitationRead, citations_field, citations_in
-from app.common import CountryCode, Day, one_of, partial_model, read_config, ref_field, write_config
+from app.common import (
+    CountryCode,
+    Day,
+    check_two_states,
+    one_of,
+    partial_model,
+    read_config,
+    ref_field,
+    write_config,
+)
 
 EXAMPLE: dict[str, Any] = {
     "ref": "ru-us-embassy-row",
@@ -128,12 +136,12 @@ class DisputeCreate(DisputeBase):
     )
     citations: list[CitationIn] = citations_in()
 
+    _two_states = model_validator(mode="after")(
+        check_two_states("country_a", "country_b", "dispute")
+    )
+
     @model_validator(mode="after")
-    def _two_sides(self) -> "DisputeCreate":
-        if self.country_a == self.country_b:
-            raise PydanticCustomError(
-                "same_country", "country_a and country_b must be two different states"
-            )
+    def _next_round_and_issues(self) -> "DisputeCreate":
         if self.next_round.date is not None and not self.next_round.planned:
             raise ValueError("next_round.date is set but next_round.planned is false")
         if len(set(self.issues)) != len(self.issues):

@@ -12,6 +12,7 @@ from app.common import (
     CountryCode,
     DatePrecision,
     Day,
+    check_first_day,
     one_of,
     partial_model,
     read_config,
@@ -44,6 +45,8 @@ class EventBase(SQLModel):
     date_precision: DatePrecision = Field(
         default=DatePrecision.day, sa_type=String(8), description="How exactly `date` is known."
     )
+
+    _first_day = model_validator(mode="after")(check_first_day("date"))
     kind: EventKind = Field(sa_type=String(16), description="What sort of event.")
     summary: str = Field(description="What happened, in a line or two.")
 

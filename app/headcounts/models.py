@@ -3,6 +3,7 @@
 from enum import StrEnum
 from typing import Any
 
+from pydantic import model_validator
 from sqlalchemy import CheckConstraint, Index, String
 from sqlmodel import Field, SQLModel
 
@@ -13,6 +14,8 @@ from app.common import (
     DatePrecision,
     Day,
     Id,
+    check_first_day,
+    check_two_states,
     one_of,
     partial_model,
     read_config,
@@ -83,6 +86,8 @@ class HeadcountBase(SQLModel):
     )
     count: int = Field(ge=0, description="Number of people.", schema_extra={"examples": [455]})
 
+    _first_day = model_validator(mode="after")(check_first_day("as_of"))
+
 
 class Headcount(HeadcountBase, table=True):
     __tablename__ = "headcount"
@@ -118,6 +123,14 @@ class HeadcountCreate(HeadcountBase):
     )
     count: Count = Field(description="Number of people.")
     citations: list[CitationIn] = citations_in()
+
+    # Staff of one state in itself only as a mission's (a permanent mission's: its pair is the
+    # mission's, checked against the stored mission).
+    _two_states = model_validator(mode="after")(
+        check_two_states(
+            "sending_country", "host_country", "headcount", unless=lambda h: h.mission_id
+        )
+    )
 
 
 HeadcountUpdate = partial_model(HeadcountCreate, "HeadcountUpdate")

@@ -106,6 +106,10 @@ class WriteSpec:
     parts: Sequence[Part] = ()
     dependents: Sequence[Dependents] = ()
     to_columns: Callable[[Data], Data] | None = None  # payload fields -> column values
+    # Completes a checked record with what needs the database, just before its row is written
+    # (create, update, import, restore), in the same transaction: a source stores its text and
+    # takes its hash and length.
+    prepare: Callable[[Connection, Data], Data] | None = None
     # Runs after a create (before=None) or an update, in the same transaction.
     after_write: Callable[[Connection, int, Data, Data | None], None] | None = None
     # Deletes rows the record owns that no payload field writes (a mission's status history).
@@ -182,26 +186,34 @@ def validated(spec: WriteSpec, data: Data) -> Data:
             ]
         ) from error
     checked: Data = model.model_dump(mode="python")
-    nul = [
-        field_error(path, "must not contain NUL characters", "value_error", text)
-        for path, text in _nul_paths(checked, [])
+    unstorable = [
+        field_error(path, why, "value_error", text) for path, why, text in _unstorable(checked, [])
     ]
-    if nul:  # PostgreSQL cannot store them; SQLite would, and the two must agree
-        raise Unprocessable(nul)
+    if unstorable:
+        raise Unprocessable(unstorable)
     return checked
 
 
-def _nul_paths(value: Any, path: list[str | int]) -> Iterator[tuple[list[str | int], str]]:
-    """Where text holds a NUL character, in a record and its nested parts; and the text."""
+def _unstorable(value: Any, path: list[str | int]) -> Iterator[tuple[list[str | int], str, str]]:
+    """Where text holds what a database cannot store, in a record and its nested parts: a NUL
+    character (PostgreSQL cannot; SQLite would, and the two must agree), or a lone UTF-16
+    surrogate, which JSON can send (`"\\ud800"`) but UTF-8, so neither database, cannot hold;
+    why, and the text."""
     if isinstance(value, str):
         if "\x00" in value:
-            yield path, value
+            yield path, "must not contain NUL characters", value
+        elif not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                why = "must be Unicode text: it holds a lone surrogate (\\ud800 to \\udfff)"
+                yield path, why, value
     elif isinstance(value, dict):
         for key, inner in value.items():
-            yield from _nul_paths(inner, [*path, key])
+            yield from _unstorable(inner, [*path, key])
     elif isinstance(value, list):
         for index, inner in enumerate(value):
-            yield from _nul_paths(inner, [*path, index])
+            yield from _unstorable(inner, [*path, index])
 
 
 def _write_parts(connection: Connection, spec: WriteSpec, record_id: int, data: Data) -> None:
@@ -278,6 +290,8 @@ def create_record(
     if errors:
         raise Unprocessable(errors)
     _ref_free(connection, spec, data, record_id, restoring=record_id is not None)
+    if spec.prepare:
+        data = spec.prepare(connection, data)
     values = _columns(spec, data) | ({"id": record_id} if record_id is not None else {})
     try:
         new_id: int = connection.execute(
@@ -304,6 +318,8 @@ def create_records(
     few statements per kind of row rather than a few per record, and logs them."""
     if not rows:
         return []
+    if spec.prepare:
+        rows = [spec.prepare(connection, data) for data in rows]
     statement = insert(spec.table).returning(spec.table.c.id, sort_by_parameter_order=True)
     try:
         ids = list(connection.execute(statement, [_columns(spec, d) for d in rows]).scalars())
@@ -346,6 +362,8 @@ def update_record(
         raise Unprocessable(errors)
     if data.get("ref") != before.get("ref"):
         _ref_free(connection, spec, data, record_id)
+    if spec.prepare:
+        data = spec.prepare(connection, data)
     columns = _columns(spec, data)
     try:
         connection.execute(update(spec.table).where(spec.table.c.id == record_id).values(columns))

@@ -25,7 +25,8 @@ from app.measures.models import Measure, MeasureBase
 from app.missions.models import Mission, MissionBase, MissionStatusChange, StatusChangeBase
 from app.officials.models import Official, OfficialBase
 from app.registry import BY_TABLE
-from app.sources.models import Source, SourceBase
+from app.sources.models import Source, SourceCreate
+from app.sources.service import store_text
 from app.talks.models import StatementKind, Talks, TalksBase, TalksParticipant, TalksStatement
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
@@ -178,10 +179,14 @@ class _Loader:
         self.cite(record_type, record_id, data.get("citations", []))
         return record_id
 
-    def load(self, document: dict[str, Any]) -> None:
+    def load(self, document: dict[str, Any], text: str) -> None:
         source = document["source"]
+        # Checked as a source written through the API is (kind, licence, media type), with
+        # the article's text in place of its path; the text is stored under its hash.
+        fields = _fields(SourceCreate, source | {"text": text}, drop=("ref",))
+        del fields["ref"]
         self.source_id = self.upsert(
-            _table(Source), source["ref"], _fields(SourceBase, source, drop=("ref", "text"))
+            _table(Source), source["ref"], store_text(self.connection, fields)
         )
         for official in document.get("officials", []):
             self.record(Official, OfficialBase, RecordType.official, official)
@@ -327,7 +332,7 @@ def load_seed(engine: Engine, directory: Path = SEED_DIR) -> SeedReport:
             raise SeedError(f"{path.name}: quotes not found in the source text: {missing}")
         with write_transaction(engine) as connection:
             loader = _Loader(connection, report)
-            loader.load(document)
+            loader.load(document, text)
             loader.log_changes()
         report.files += 1
     return report

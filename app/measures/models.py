@@ -15,7 +15,9 @@ from app.common import (
     DatePrecision,
     Day,
     Id,
+    check_first_day,
     check_precision,
+    check_two_states,
     one_of,
     partial_model,
     precision_needs_date,
@@ -111,6 +113,8 @@ class MeasureBase(SQLModel):
     )
     summary: str | None = Field(default=None, description="One line on what it is.")
 
+    _first_day = model_validator(mode="after")(check_first_day("date"))
+
 
 class Measure(MeasureBase, table=True):
     __tablename__ = "measure"
@@ -158,6 +162,9 @@ class MeasureCreate(MeasureBase):
     citations: list[CitationIn] = citations_in()
 
     _precision = model_validator(mode="after")(check_precision("date"))
+    _two_states = model_validator(mode="after")(
+        check_two_states("actor_country", "target_country", "measure")
+    )
 
 
 MeasureUpdate = partial_model(MeasureCreate, "MeasureUpdate")

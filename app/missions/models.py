@@ -3,6 +3,7 @@
 from enum import StrEnum
 from typing import Any
 
+from pydantic import model_validator
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
@@ -11,6 +12,8 @@ from app.common import (
     CountryCode,
     DatePrecision,
     Day,
+    check_first_day,
+    check_two_states,
     one_of,
     partial_model,
     precision_needs_date,
@@ -115,6 +118,8 @@ class StatusChangeBase(SQLModel):
         default=None, sa_type=String(8), description="How exactly that date is known."
     )
 
+    _first_day = model_validator(mode="after")(check_first_day("effective_on"))
+
 
 class MissionStatusChange(StatusChangeBase, table=True):
     """One entry of a mission's status history."""
@@ -162,6 +167,19 @@ class MissionCreate(MissionBase):
     )
     status_precision: DatePrecision | None = Field(
         default=None, description="How exactly `status_since` is known (default: day)."
+    )
+
+    _first_day = model_validator(mode="after")(check_first_day("status_since", "status_precision"))
+
+    # A permanent mission to an organisation seated in its own state (the U.S. Mission to the
+    # United Nations, in New York) is the one mission whose host is its sender.
+    _two_states = model_validator(mode="after")(
+        check_two_states(
+            "sending_country",
+            "host_country",
+            "mission",
+            unless=lambda m: m.kind == MissionKind.permanent_mission,
+        )
     )
 
 

@@ -1,27 +1,56 @@
-"""Sources: the documents facts come from, each with the facts it supports."""
+"""Sources: the documents facts come from, each with the facts it supports and its text."""
 
-from sqlalchemy import Connection
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.citations.service import facts_citing, facts_of
 from app.errors import NotFound
 from app.kit.spec import ListSpec, Row
-from app.kit.writing import WriteSpec, listed_by
-from app.sources.models import Source, SourceCreate
+from app.kit.writing import Data, Reference, WriteSpec, listed_by
+from app.sources.licences import is_open
+from app.sources.models import Source, SourceCreate, SourceText, text_sha256
 from app.talks.service import TALKS_LIST
 
 source_table = Source.__table__  # type: ignore[attr-defined]
+source_text_table = SourceText.__table__  # type: ignore[attr-defined]
+
+
+def _shape(row: Row) -> Row:
+    """What a source's row says of its text: public or not, and where it is served."""
+    row["text_public"] = is_open(row["licence"])
+    has_text = row["sha256"] is not None and row["id"] is not None
+    row["text_url"] = f"/v1/sources/{row['id']}/text" if has_text else None
+    return row
 
 
 s = source_table.c
 SOURCE_LIST = ListSpec(
     noun="source",
-    columns=[s.id, s.ref, s.title, s.publisher, s.published_on, s.url, s.attribution],
+    columns=[
+        s.id,
+        s.ref,
+        s.kind,
+        s.title,
+        s.publisher,
+        s.published_on,
+        s.date_precision,
+        s.retrieved_on,
+        s.url,
+        s.attribution,
+        s.licence,
+        s.media_type,
+        s.sha256,
+        s.text_length,
+    ],
     id_column=s.id,
     sorts={"id": s.id, "published_on": s.published_on, "title": s.title},
     default_sort="id",
-    filters={"publisher": s.publisher},
+    filters={"publisher": s.publisher, "kind": s.kind},
     date_column=s.published_on,
     search_columns=[s.title, s.publisher, s.attribution],
+    shape=_shape,
 )
 
 
@@ -29,9 +58,56 @@ def get_source(connection: Connection, source_id: int) -> Row:
     row = connection.execute(SOURCE_LIST.base_query().where(s.id == source_id)).mappings().first()
     if row is None:
         raise NotFound(detail=f"No source with id {source_id}.")
-    source = dict(row)
+    source = _shape(dict(row))
     source["facts"] = facts_of(connection, [source_id]).get(source_id, [])
     return source
+
+
+def store_text(connection: Connection, data: Data) -> Data:
+    """A checked source's column values: its text stored under its SHA-256 (once, whoever
+    stores it), or the stored text its `sha256` names, with the text's length."""
+    values = {key: value for key, value in data.items() if key != "text"}
+    text = data.get("text")
+    if text is not None:
+        values["sha256"], values["text_length"] = text_sha256(text), len(text)
+        insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+        connection.execute(
+            insert(source_text_table)
+            .values(sha256=values["sha256"], text=text)
+            .on_conflict_do_nothing(index_elements=["sha256"])
+        )
+    elif values.get("sha256") is not None:
+        t = source_text_table.c
+        length = select(func.length(t.text)).where(t.sha256 == values["sha256"])
+        values["text_length"] = connection.execute(length).scalar_one()
+    else:
+        values["text_length"] = None
+    return values
+
+
+@dataclass(frozen=True)
+class StoredText:
+    """What `/v1/sources/{id}/text` needs to know before it reads the text itself."""
+
+    sha256: str | None
+    media_type: str | None
+    public: bool
+
+
+def text_facts(connection: Connection, source_id: int) -> StoredText:
+    """Whether the source has a text, its hash and type, and whether it is public; 404 if there
+    is no such source."""
+    query = select(s.sha256, s.media_type, s.licence).where(s.id == source_id)
+    row = connection.execute(query).first()
+    if row is None:
+        raise NotFound(detail=f"No source with id {source_id}.")
+    return StoredText(row.sha256, row.media_type, is_open(row.licence))
+
+
+def read_text(connection: Connection, sha256: str) -> str:
+    t = source_text_table.c
+    text: str = connection.execute(select(t.text).where(t.sha256 == sha256)).scalar_one()
+    return text
 
 
 SOURCE_WRITE = WriteSpec(
@@ -39,6 +115,9 @@ SOURCE_WRITE = WriteSpec(
     resource="sources",
     create_model=SourceCreate,
     listing=SOURCE_LIST,
+    # A text named by its hash must be stored already (a text sent along is hashed instead).
+    references=[Reference("sha256", source_text_table, "stored text", column="sha256")],
+    prepare=store_text,
     get=get_source,
     # Facts cite sources; talks also quote statements from them, which are not facts.
     dependents=[facts_citing, listed_by("talks", TALKS_LIST, "source_id")],

@@ -14,6 +14,7 @@ from app.common import (
     DatePrecision,
     Day,
     Id,
+    check_first_day,
     one_of,
     partial_model,
     read_config,
@@ -85,6 +86,8 @@ class TalksBase(SQLModel):
     date_precision: DatePrecision = Field(
         default=DatePrecision.day, sa_type=String(8), description="How exactly `date` is known."
     )
+
+    _first_day = model_validator(mode="after")(check_first_day("date"))
     city: str | None = Field(
         default=None, description="Where.", schema_extra={"examples": ["Moscow"]}
     )
