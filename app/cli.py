@@ -16,6 +16,8 @@ from typing import Any, NoReturn
 
 import typer
 import uvicorn
+from alembic.script.revision import ResolutionError
+from alembic.util import CommandError
 from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
@@ -24,7 +26,7 @@ from uvicorn.supervisors.multiprocess import Multiprocess
 from app import db
 from app.config import Settings, get_settings, settings_problem
 from app.db import make_engine, schema_revisions, shown, sqlite_file, write_transaction
-from app.errors import AppError, NotFound, Unprocessable
+from app.errors import AppError, NotFound, Unprocessable, echoed
 from app.kit.auth import Scope, create_key, get_key, list_keys, revoke_key
 from app.kit.importing import FILE_FORMATS, MAX_REPORTED, import_rows, parse
 from app.kit.writing import WriteSpec, restore_record
@@ -191,7 +193,8 @@ def upgrade(
     ),
 ) -> None:
     """Upgrade the schema (default: to the newest revision)."""
-    db.upgrade(get_settings().database_url, revision)
+    with _migrating(revision):
+        db.upgrade(get_settings().database_url, revision)
     typer.echo(f"Database upgraded to {revision}.")
 
 
@@ -204,8 +207,29 @@ def downgrade(
     """Downgrade the schema (default: to an empty database)."""
     settings = get_settings()
     _check_schema(settings, newest=False)
-    db.downgrade(settings.database_url, revision)
+    with _migrating(revision):
+        db.downgrade(settings.database_url, revision)
     typer.echo(f"Database downgraded to {revision}.")
+
+
+@contextmanager
+def _migrating(revision: str) -> Iterator[None]:
+    """Alembic's refusal of a target, in one line with the revisions there are. Alembic refuses
+    before it migrates anything (an unknown name, before it reads the database: `db.upgrade`)."""
+    try:
+        yield
+    except CommandError as error:
+        settings = get_settings()
+        if isinstance(error.__cause__, ResolutionError):
+            said = f"There is no schema revision {error.__cause__.argument!r}"
+        else:  # Alembic's words, with where the database is, which they leave out
+            at = ", ".join(sorted(schema_revisions(settings)[0])) or "base"
+            said = f"Cannot move the schema from {at} to {revision!r} ({error})"
+        known = ", ".join(db.revisions(settings.database_url))
+        _fail(
+            f"{said}. The revisions are {known} ('head' is the newest, 'base' no tables); "
+            "nothing was changed."
+        )
 
 
 @cli.command()
@@ -345,9 +369,9 @@ def import_file(
     rows: list[dict[str, Any]] = []
     try:
         with _database() as engine:
-            rows = parse(path.read_bytes(), fmt, spec.create_model)
+            rows = parse(path.read_bytes(), fmt, spec.create_model, sent=False)
             with write_transaction(engine) as connection:
-                report = import_rows(connection, spec, rows, dry_run=dry_run)
+                report = import_rows(connection, spec, rows, dry_run=dry_run, fmt=fmt)
     except Unprocessable as error:
         bad = [problem for problem in error.errors if "row" in problem]
         if not bad:  # the whole file is refused: it holds no records
@@ -357,7 +381,7 @@ def import_file(
             )
         lines = [
             f"  row {problem['row']}: {'.'.join(map(str, problem['loc'][2:]))}: {problem['msg']}"
-            + ("" if problem["input"] is None else f" (got {problem['input']!r})")
+            + ("" if problem["input"] is None else f" (got {echoed(problem['input'])})")
             for problem in bad
         ]
         invalid = len({problem["row"] for problem in bad})
@@ -390,3 +414,5 @@ def main() -> None:
     except OperationalError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         _fail(f"Cannot use the database {shown(get_settings().database_url)}: {reason}")
+    except CommandError as error:  # Alembic's, where no command says it better
+        _fail(f"Cannot migrate the database {shown(get_settings().database_url)}: {error}")

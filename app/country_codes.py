@@ -11,6 +11,8 @@ from typing import Any
 import pycountry
 from pydantic_core import PydanticCustomError
 
+from app.errors import echoed
+
 # What a code looks like: two or three ASCII letters, with spaces, tabs or line breaks around
 # them if need be. The OpenAPI document gives this pattern (a client can check its codes before
 # sending them), and `lookup` applies the very same one. (Spelled out rather than `\s`, which
@@ -86,7 +88,7 @@ def normalize_country(code: str) -> str:
     entry = lookup(code)
     if entry is None:
         kind = "unknown_country" if _CODE.fullmatch(code) else "country_code"
-        message = f"'{code}' is not an ISO 3166-1 alpha-2 or alpha-3 country code{hint(code)}"
+        message = f"{echoed(code)} is not an ISO 3166-1 alpha-2 or alpha-3 country code{hint(code)}"
         raise PydanticCustomError(kind, message)
     alpha2: str = entry.alpha_2
     return alpha2

@@ -1,6 +1,7 @@
 """The database: engine per settings, SQLite pragmas, connections, and the schema migrations
 (Alembic owns the schema: upgrade and downgrade for the CLI, the server and tests)."""
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -103,12 +104,33 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+# A target relative to where the database is (`+1`, `-1`, `0001+1`): known only once it is read.
+RELATIVE = re.compile(r".*[+-][0-9]+")
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+    config = alembic_config(database_url)
+    _known(config, revision)
+    command.upgrade(config, revision)
 
 
 def downgrade(database_url: str, revision: str = "base") -> None:
-    command.downgrade(alembic_config(database_url), revision)
+    config = alembic_config(database_url)
+    _known(config, revision)
+    command.downgrade(config, revision)
+
+
+def _known(config: Config, revision: str) -> None:
+    """Alembic's CommandError for a target the migrations do not have, before the database is
+    touched (Alembic would connect first, and so create a SQLite file that is not there)."""
+    if not RELATIVE.fullmatch(revision):
+        ScriptDirectory.from_config(config).get_revisions(revision)
+
+
+def revisions(database_url: str) -> list[str]:
+    """The schema's revisions, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config(database_url))
+    return [revision.revision for revision in reversed(list(script.walk_revisions()))]
 
 
 def sqlite_file(database_url: str) -> Path | None:

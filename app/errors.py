@@ -25,11 +25,16 @@ log = logging.getLogger("app")
 class FieldError(BaseModel):
     """One invalid input."""
 
-    loc: list[str | int] = Field(description="Where: `query`, `path` or `body`, then the field.")
+    loc: list[str | int] = Field(
+        description="Where: `query`, `path` or `body` (an import's `row` and its number), then "
+        "the field, and an item's index (an integer) in a list."
+    )
     msg: str = Field(description="What is wrong with it.")
     type: str = Field(description="Machine-readable error kind.")
     input: str | int | float | bool | None = Field(
-        default=None, description="The value that was refused, when it is a plain value."
+        description="The value refused when it is a plain value (a string, number or boolean); "
+        "null when it was null or missing, or is a list or an object (`loc` then points into it "
+        "where it can), or when the rule is about several fields."
     )
     allowed: list[str] | None = Field(
         default=None,
@@ -128,15 +133,19 @@ class UnsupportedMediaType(AppError):
         advice: str = "",
         headers: dict[str, str] | None = None,
     ):
-        sent = f"`Content-Type: {got[:100]}`" if got else "no `Content-Type`"
-        named = [f"`{media_type}`" for media_type in accepted]
-        takes = " or ".join([", ".join(named[:-1]), named[-1]] if named[:-1] else named)
+        sent = f"`Content-Type: {cut(got)}`" if got else "no `Content-Type`"
+        takes = listed([f"`{media_type}`" for media_type in accepted], "or")
         advice = advice or f"send the JSON with `Content-Type: {accepted[0]}`"
         super().__init__(
             detail=f"The body was sent with {sent}, and this endpoint reads only {takes}: "
             f"{advice}.",
             headers=headers,
         )
+
+
+def listed(items: list[str], last: str = "and") -> str:
+    """`a`, `a and b`, `a, b and c` (or `or` in place of `and`)."""
+    return f" {last} ".join([", ".join(items[:-1]), items[-1]] if items[:-1] else items)
 
 
 class PreconditionFailed(AppError):
@@ -161,9 +170,35 @@ class Unprocessable(AppError):
     slug = "validation"
 
     def __init__(self, errors: list[dict[str, Any]]):
-        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors[:5])
-        super().__init__(detail=detail)
+        # Every entry has an `input`, null where there is none to show.
+        errors = [e if "input" in e else {**e, "input": None} for e in errors]
+        super().__init__(detail=summary(errors))
         self.errors = errors
+
+
+ECHOED = 100
+"""How many characters of a value a message quotes (`errors[].input` holds it whole)."""
+
+
+def cut(text: str) -> str:
+    """A text as a message quotes it: its first ECHOED characters, and an ellipsis for the
+    rest."""
+    return text if len(text) <= ECHOED else f"{text[:ECHOED]}…"
+
+
+def echoed(value: Any) -> str:
+    """A value as a message quotes it: its repr, a long string `cut`."""
+    return repr(cut(value)) if isinstance(value, str) else cut(repr(value))
+
+
+def summary(errors: list[dict[str, Any]]) -> str:
+    """A 422's `detail`: its first errors, each where, what, and the value refused, in
+    clauses joined by `; `."""
+    return "; ".join(
+        f"{'.'.join(cut(str(part)) for part in e['loc'])}: {e['msg'].rstrip('.')}"
+        + ("" if e["input"] is None else f" (got {echoed(e['input'])})")
+        for e in errors[:5]
+    )
 
 
 PYDANTIC_PREFIXES = {"value_error": "Value error, ", "assertion_error": "Assertion failed, "}
@@ -182,12 +217,9 @@ def field_error(
     field: str | list[str | int], msg: str, kind: str = "value_error", value: Any = None
 ) -> dict[str, Any]:
     """One entry of a 422's `errors`, for a field of the request body; with the value refused
-    when it is a plain one."""
+    when it is a plain one (else null)."""
     loc = ["body", *(field if isinstance(field, list) else [field])]
-    entry = {"loc": loc, "msg": msg, "type": kind}
-    if plain(value):
-        entry["input"] = value
-    return entry
+    return {"loc": loc, "msg": msg, "type": kind, "input": value if plain(value) else None}
 
 
 def plain(value: Any) -> bool:
@@ -327,7 +359,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else title
     headers = dict(exc.headers or {})
     if exc.status_code == 404 and detail == title:
-        detail = f"Nothing at {request.url.path}; the endpoints are listed at /docs."
+        detail = f"Nothing at {cut(request.url.path)}; the endpoints are listed at /docs."
     elif exc.status_code == 405:
         headers = {"Allow": ", ".join(allowed_methods(request))}
         detail = (
@@ -341,14 +373,14 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     errors = []
     for error in exc.errors():
-        entry: dict[str, Any] = {
-            "loc": [part if isinstance(part, int) else str(part) for part in error["loc"]],
-            "msg": pydantic_message(error),
-            "type": error["type"],
-        }
-        if plain(error.get("input")):
-            entry["input"] = error["input"]
-        errors.append(entry)
+        errors.append(
+            {
+                "loc": [part if isinstance(part, int) else str(part) for part in error["loc"]],
+                "msg": pydantic_message(error),
+                "type": error["type"],
+                "input": error["input"] if plain(error.get("input")) else None,
+            }
+        )
     return errors
 
 
@@ -360,13 +392,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         where = errors[0]["loc"][-1]
         detail = f"The body is not valid JSON ({errors[0]['msg']} at character {where})."
         return problem_response(request, 400, "Bad Request", detail)
-    detail = "; ".join(
-        f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}"
-        + (f" (got {e['input']!r})" if "input" in e else "")
-        for e in errors[:5]
-    )
     return problem_response(
-        request, 422, "Invalid request", detail, slug="validation", errors=errors
+        request, 422, "Invalid request", summary(errors), slug="validation", errors=errors
     )
 
 
@@ -396,7 +423,8 @@ PROBLEMS: dict[int, str] = {
     401: "No API key, or an unknown or revoked one (see `WWW-Authenticate`).",
     403: "The API key lacks the scope this needs.",
     404: "No such record.",
-    409: "The change clashes with existing records: a duplicate `ref`, or, for a DELETE, "
+    409: "The change clashes with existing records: a `ref` another record has (`detail` "
+    "gives its URL), or, for a DELETE, "
     "records that point at this one (`referrers` counts them by kind, names the first few "
     "and gives the URL that lists them all).",
     415: "The body was sent without a `Content-Type` or with one this endpoint does not read "

@@ -50,7 +50,9 @@ visa disputes and the talks around them — each tied to a verbatim quote from i
   `from` after `to` (`range_order`), one country twice (`same_country`), a date of a week,
   month or year that is not its first day (`date_not_first_day`), or a clash with what
   is stored (`mission_mismatch`, `response_loop`, `status_unchanged`, `status_uncited`,
-  `precision_without_date`, `duplicate_official`).
+  `precision_without_date`, `duplicate_official`). Each of `errors` has `loc` (a list item's
+  index an integer), `msg`, `type` and `input` (null where there is no plain value to show);
+  `detail` quotes at most 100 characters of a value.
 """
 
 TAGS = [

@@ -89,6 +89,16 @@ def client(seeded_url: str) -> Iterator[TestClient]:
         yield test_client
 
 
+@pytest.fixture(scope="module")
+def own_api(new_database: NewDatabase) -> Iterator[TestClient]:
+    """A seeded database of the module's own, which its tests may change, with a write key."""
+    url = seeded(new_database)
+    with TestClient(
+        create_app(Settings(database_url=url)), headers=make_key(url, "write")
+    ) as test_client:
+        yield test_client
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """One line per database, so the output shows what ran where."""
     counts: dict[str, dict[str, int]] = {name: {} for name in BACKENDS}

@@ -200,6 +200,35 @@ def test_a_database_without_the_tables_is_said_so_and_seed_sets_it_up(
     assert _run(url, "keys", "list").returncode == 0
 
 
+MIGRATIONS = (PROJECT / "migrations" / "versions").glob("*.py")
+REVISIONS = ", ".join(sorted(path.name.split("-")[1][:4] for path in MIGRATIONS))
+
+
+def test_a_revision_there_is_not_is_said_in_one_line_with_those_there_are(
+    new_database: NewDatabase, tmp_path: Path
+) -> None:
+    assert REVISIONS.startswith("0001, 0002, 0003")
+    url = new_database()
+    _diplo(url, "db", "upgrade", "0001")
+    for args in (["upgrade", "zzz"], ["downgrade", "zzz"], ["upgrade", "0009"]):
+        result = _run(url, "db", *args)
+        _refused(
+            result,
+            f"There is no schema revision '{args[1]}'. The revisions are {REVISIONS} ('head' is",
+            "; nothing was changed.",
+        )
+        assert result.stderr.count("\n") == 1, result.stderr
+    # What Alembic refuses once it has read the database: said as it says it, in one line.
+    beyond = _run(url, "db", "downgrade", "0002")
+    _refused(beyond, "Cannot move the schema from 0001 to '0002' (", f"revisions are {REVISIONS}")
+    assert beyond.stderr.count("\n") == 1, beyond.stderr
+    _refused(_run(url, "keys", "list"), "schema revision 0001")  # still where it was
+    # A database not made yet is not made for a revision that does not exist.
+    result = _run(f"sqlite:///{tmp_path / 'data' / 'diplomacy.db'}", "db", "upgrade", "zzz")
+    _refused(result, "There is no schema revision 'zzz'")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_an_unreachable_database_or_a_wrong_setting_is_said_in_one_line() -> None:
     unreachable = "postgresql+psycopg://diplo:secret@127.0.0.1:1/diplomacy"
     for args in (["keys", "list"], ["db", "upgrade"]):
@@ -366,7 +395,12 @@ def test_import_says_what_is_wrong_with_the_file(new_database: NewDatabase, tmp_
     with no records: tests/test_import.py.)"""
     url = new_database()
     _diplo(url, "db", "upgrade")
-    files = {"events.txt": "[]", "broken.json": "[{", "events.csv": "ref,kind\nE1,talks\n"}
+    files = {
+        "events.txt": "[]",
+        "broken.json": "[{",
+        "events.csv": "ref,kind\nE1,talks\n",
+        "one-line.ndjson": '{"ref": "E1"}{"ref": "E2"}',
+    }
     said = {}
     for name, text in files.items():
         (tmp_path / name).write_text(text)
@@ -377,6 +411,7 @@ def test_import_says_what_is_wrong_with_the_file(new_database: NewDatabase, tmp_
         "be one of .json, .ndjson, .jsonl, .csv.",
     )
     _refused(said["broken.json"], f"Cannot import {tmp_path / 'broken.json'}: The JSON could not")
+    _refused(said["one-line.ndjson"], "The NDJSON could not be read: ")
     _refused(
         said["events.csv"],
         f"{tmp_path / 'events.csv'}: 1 of 1 rows are invalid, so nothing was imported:\n  row 1: ",

@@ -2,7 +2,6 @@
 (an ISO week's Monday, a month's 1st, 1 January) on every write path, on both databases."""
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -15,8 +14,7 @@ from sqlalchemy import text
 from app.config import Settings
 from app.db import make_engine, upgrade
 from app.loaders.seed import SEED_DIR, SeedError, load_seed
-from app.main import create_app
-from tests.conftest import NewDatabase, make_key, seeded
+from tests.conftest import NewDatabase, make_key
 from tests.test_writes import _newest_change, new
 
 MID = "2021-10-13"  # a Wednesday, mid-month, mid-year
@@ -50,12 +48,8 @@ DATED = [
 
 
 @pytest.fixture(scope="module")
-def api(new_database: NewDatabase) -> Iterator[TestClient]:
-    url = seeded(new_database)
-    with TestClient(
-        create_app(Settings(database_url=url)), headers=make_key(url, "write")
-    ) as client:
-        yield client
+def api(own_api: TestClient) -> TestClient:
+    return own_api
 
 
 def _total(api: TestClient, resource: str) -> int:

@@ -224,6 +224,39 @@ def cited_csv(header: str, *rows: str) -> str:
     return "\n".join([f"{header},citations", *(f"{row},{cell}" for row in rows)])
 
 
+def test_a_csv_cell_is_said_wrong_as_the_export_writes_it(api: TestClient) -> None:
+    """A list of objects is a JSON list in its cell, a list of values is separated by `; `:
+    a cell written otherwise is refused saying so, with the cell (and nothing is written)."""
+    cited = '"' + orjson.dumps(CITE).decode().replace('"', '""') + '"'
+    cells = [
+        ("RU; US", cited),
+        ('"RU,US"', cited),
+        ("RU", "q"),  # citations: not JSON
+        ("RU", '"[{""source_id"": 1"'),  # broken JSON
+        ("RU", '"[""q""]"'),  # a list, not of objects
+    ]
+    lines = ["ref,date,kind,summary,countries,citations"] + [
+        f"cells-{n},2021-10-13,other,Something.,{countries},{citations}"
+        for n, (countries, citations) in enumerate(cells)
+    ]
+    before, logged = total(api, "events"), changes(api)
+    response = send(api, "events", "\n".join(lines).encode(), "text/csv")
+    assert response.status_code == 422, response.text
+    said = "must be a JSON list of {source_id, quote} objects, as the export writes it"
+    assert [(e["loc"], e["msg"], e["input"]) for e in response.json()["errors"]] == [
+        (
+            ["row", 2, "countries", 0],
+            "'RU,US' is not an ISO 3166-1 alpha-2 or alpha-3 country code (a list cell "
+            "separates its values with `; `, as the export writes them)",
+            "RU,US",
+        ),
+        (["row", 3, "citations"], said, "q"),
+        (["row", 4, "citations"], said, '[{"source_id": 1'),
+        (["row", 5, "citations", 0], said, "q"),
+    ]
+    assert (total(api, "events"), changes(api)) == (before, logged)
+
+
 def test_dry_run_reports_and_writes_nothing(api: TestClient) -> None:
     rows = headcounts(5, "dry")
     before = total(api, "headcounts")
@@ -263,11 +296,13 @@ def test_the_cli_names_each_bad_row_and_its_value(db: str, tmp_path: Path, api: 
     rows = headcounts(3, "cli-bad")
     rows[1]["count"] = "300.5"
     path = tmp_path / "headcounts.csv"
-    path.write_bytes(as_csv(rows))
+    path.write_bytes(as_csv(rows).replace(b'"[{""source_id', b'"{""source_id', 1))
     before = total(api, "headcounts")
     _refused(
         _run(db, "import", "headcounts", str(path)),
-        "1 of 3 rows are invalid",
+        "2 of 3 rows are invalid",
+        "row 1: citations: must be a JSON list of {source_id, quote} objects, as the export "
+        "writes it (got '{",
         "row 2: count: Input should be a valid integer (got '300.5')",
     )
     assert total(api, "headcounts") == before
@@ -379,6 +414,20 @@ def test_expulsions_import_only_expulsions(api: TestClient) -> None:
     assert (total(api, "measures"), changes(api)) == (before, logged)
 
 
+def test_the_cli_says_where_a_measure_that_is_no_expulsion_goes(
+    db: str, tmp_path: Path, api: TestClient
+) -> None:
+    path = tmp_path / "measures.csv"
+    path.write_bytes(api.get("/v1/measures", params={"format": "csv"}).content)
+    before, logged = total(api, "measures"), changes(api)
+    _refused(
+        _run(db, "import", "expulsions", str(path)),
+        "kind: Input should be 'expulsion'; other kinds of measure go to /v1/measures (got "
+        "'freeze')",
+    )
+    assert (total(api, "measures"), changes(api)) == (before, logged)
+
+
 def _csv_header(api: TestClient) -> bytes:
     exported: bytes = api.get("/v1/headcounts", params={"format": "csv"}).content
     return exported.split(b"\n")[0] + b"\n"
@@ -409,9 +458,31 @@ def test_a_file_with_no_records_is_refused(api: TestClient, body: bytes, media_t
         problem = response.json()
         assert problem["detail"].startswith("The file holds no records")
         assert problem["errors"] == [
-            {"loc": ["body"], "msg": "holds no records", "type": "empty_import"}
+            {"loc": ["body"], "msg": "holds no records", "type": "empty_import", "input": None}
         ]
     assert (total(api, "headcounts"), changes(api)) == (before, logged)
+
+
+@pytest.mark.parametrize(
+    ("media_type", "status"), [("text/csv", 422), ("application/x-ndjson", 400)]
+)
+def test_a_file_curls_d_sent_says_to_send_it_with_data_binary(
+    api: TestClient, media_type: str, status: int
+) -> None:
+    """`curl -d @FILE` (`--data`) drops the file's line breaks: an export in CSV arrives as one
+    line, a header alone, and in NDJSON as records run together."""
+    fmt = {"text/csv": "csv", "application/x-ndjson": "ndjson"}[media_type]
+    exported = api.get("/v1/events", params={"format": fmt}).content
+    assert exported.count(b"\n") > 2
+    before, logged = total(api, "events"), changes(api)
+    response = send(api, "events", exported.replace(b"\r", b"").replace(b"\n", b""), media_type)
+    assert response.status_code == status, response.text
+    detail = response.json()["detail"]
+    assert (
+        "If you sent it with curl, send it with `--data-binary @FILE`: `-d`/`--data @FILE` drops "
+        f"the file's line breaks, so {'a CSV' if fmt == 'csv' else 'NDJSON'} arrives as one line"
+    ) in detail
+    assert (total(api, "events"), changes(api)) == (before, logged)
 
 
 @pytest.mark.parametrize("name", ["empty.csv", "header.csv", "blank.ndjson", "empty.json"])

@@ -13,7 +13,6 @@ from sqlalchemy import event
 from app.config import Settings
 from app.main import create_app
 from app.timeline.models import TimelineItem
-from tests.conftest import NewDatabase, make_key, seeded
 from tests.test_lists import _walk
 
 PROBLEM = "application/problem+json"
@@ -262,13 +261,9 @@ def test_timeline_exports_like_every_list(client: TestClient) -> None:
 
 
 @pytest.fixture(scope="module")
-def api(new_database: NewDatabase) -> Iterator[TestClient]:
+def api(own_api: TestClient) -> TestClient:
     """A seeded database of this module's own, with a write key: these tests add headcounts."""
-    url = seeded(new_database)
-    with TestClient(
-        create_app(Settings(database_url=url)), headers=make_key(url, "write")
-    ) as test_client:
-        yield test_client
+    return own_api
 
 
 def post_headcount(

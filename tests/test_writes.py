@@ -1,27 +1,21 @@
 """Writing facts through the API: validated, atomic, referentially safe, on both databases."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, cast
 from urllib.parse import parse_qsl
 
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
-from app.main import create_app
-from tests.conftest import NewDatabase, make_key, seeded
+from tests.conftest import make_key
 
 CITE = [{"source_id": 1, "quote": "the number of diplomats they can post to each other's capitals"}]
 
 
 @pytest.fixture(scope="module")
-def api(new_database: NewDatabase) -> Iterator[TestClient]:
+def api(own_api: TestClient) -> TestClient:
     """A seeded database of this module's own, which its tests may change."""
-    url = seeded(new_database)
-    with TestClient(
-        create_app(Settings(database_url=url)), headers=make_key(url, "write")
-    ) as client:
-        yield client
+    return own_api
 
 
 def new(resource: str, **changes: Any) -> dict[str, Any]:
@@ -311,6 +305,30 @@ def test_expulsions_are_measures_of_kind_expulsion(api: TestClient) -> None:
     assert api.patch(f"/v1/expulsions/{expulsion['id']}", json={"kind": "freeze"}).status_code == (
         422
     )
+
+
+def test_an_expulsion_of_another_kind_says_where_that_kind_goes(api: TestClient) -> None:
+    expulsion = create(api, "expulsions")
+    said = "Input should be 'expulsion'; other kinds of measure go to /v1/measures"
+    before = total(api, "measures")
+    refusals = [
+        api.post("/v1/expulsions", json=new("expulsions", kind="freeze")),
+        api.patch(f"/v1/expulsions/{expulsion['id']}", json={"kind": "freeze"}),
+        api.post("/v1/expulsions/import", json=[new("expulsions", kind="freeze")]),
+    ]
+    for response in refusals:
+        assert response.status_code == 422, response.text
+        [error] = response.json()["errors"]
+        assert (error["loc"][-1], error["msg"], error["type"], error["input"]) == (
+            "kind",
+            said,
+            "literal_error",
+            "freeze",
+        )
+    assert total(api, "measures") == before
+    assert api.get(f"/v1/expulsions/{expulsion['id']}").json() == expulsion
+    schema = api.get("/openapi.json").json()["components"]["schemas"]["ExpulsionCreate"]
+    assert schema["properties"]["kind"]["const"] == "expulsion"
 
 
 def test_talks_with_participants_and_statements(api: TestClient) -> None:
@@ -714,6 +732,34 @@ def test_restoring_as_an_expulsion_a_measure_that_is_not_one_is_a_404(api: TestC
     restored = api.post(f"/v1/measures/{measure['id']}/restore", headers=admin)
     assert restored.status_code == 201, restored.text
     assert restored.json() == measure
+
+
+def test_a_ref_that_is_taken_is_a_409_naming_the_record_that_has_it(api: TestClient) -> None:
+    admin = make_key(cast(Any, api.app).state.settings.database_url, "admin")
+    deleted = create(api, "events", ref="a-taken-ref")
+    assert api.delete(f"/v1/events/{deleted['id']}").status_code == 204
+    holder = create(api, "events", ref="a-taken-ref")
+    other = create(api, "events")
+    freeze = create(api, "measures", kind="freeze", ref="a-freezes-ref")
+    before = api.get("/v1/changes").json()
+    refusals = [
+        api.post(f"/v1/events/{deleted['id']}/restore", headers=admin),
+        api.post("/v1/events", json=new("events", ref="a-taken-ref")),
+        api.patch(f"/v1/events/{other['id']}", json={"ref": "a-taken-ref"}),
+        api.post("/v1/expulsions", json=new("expulsions", ref="a-freezes-ref")),
+    ]
+    said = [response.json()["detail"] for response in refusals]
+    assert [response.status_code for response in refusals] == [409] * 4, said
+    taken = f"Another event already has the ref 'a-taken-ref': /v1/events/{holder['id']}."
+    assert said == [
+        f"{taken} Change that event's ref, or delete it, to restore event {deleted['id']}.",
+        taken,
+        taken,
+        f"Another measure already has the ref 'a-freezes-ref': /v1/measures/{freeze['id']}.",
+    ]
+    assert api.get("/v1/changes").json() == before
+    assert api.get(f"/v1/events/{deleted['id']}").status_code == 404
+    assert api.get(f"/v1/events/{other['id']}").json() == other
 
 
 # (resource, the two fields naming states): a record between one state and itself.

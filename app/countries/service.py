@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.common import CountryCode
 from app.countries.models import Country
 from app.country_codes import CODE_PATTERN, hint, lookup, normalize_country
-from app.errors import NotFound
+from app.errors import NotFound, echoed
 from app.kit.spec import ListSpec, Row
 
 country_table = Country.__table__  # type: ignore[attr-defined]
@@ -71,5 +71,5 @@ def get_country(connection: Connection, code: str) -> Row:
         query = COUNTRY_LIST.base_query().where(c.code == entry.alpha_2)
         row = connection.execute(query).mappings().first()
     if row is None:
-        raise NotFound(detail=f"No country with ISO 3166-1 code '{code}'{hint(code) or '.'}")
+        raise NotFound(detail=f"No country with ISO 3166-1 code {echoed(code)}{hint(code) or '.'}")
     return dict(row)

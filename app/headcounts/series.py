@@ -5,7 +5,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Connection, extract, func, select
 
 from app.common import CountryCode, DatePrecision, Day
@@ -51,10 +51,7 @@ class SeriesQuery(HeadcountFilters):
         "of each month or year, dated the first day of it.",
     )
 
-    @model_validator(mode="after")
-    def _range_in_order(self) -> "SeriesQuery":
-        in_order(self.from_, self.to)
-        return self
+    _range_in_order = field_validator("to")(in_order)
 
 
 class Point(BaseModel):

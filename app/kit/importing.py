@@ -84,13 +84,46 @@ def _cell(cell: str, annotation: Any) -> Any:
     for kind in _unwrap(annotation):
         if typing.get_origin(kind) is list:
             if cell.startswith("["):
-                return orjson.loads(cell)
+                try:
+                    return orjson.loads(cell)
+                except orjson.JSONDecodeError:
+                    return cell
+            if _objects(kind) is not None:  # written as JSON, and this is none
+                return cell
             return [part.strip() for part in cell.split(";") if part.strip()]
         if kind is int and WHOLE.fullmatch(cell):
             return int(cell.partition(".")[0])
         if kind is bool and cell.lower() in ("true", "false"):  # pandas writes True, False
             return cell.lower() == "true"
     return cell
+
+
+def _objects(kind: Any) -> type[BaseModel] | None:
+    """The model of the items of a list of objects (citations); None for any other type."""
+    item = typing.get_args(kind)[0] if typing.get_origin(kind) is list else None
+    return item if isinstance(item, type) and issubclass(item, BaseModel) else None
+
+
+# Characters a list cell's values may have been separated by, other than the export's `; `.
+OTHER_SEPARATORS = re.compile(r"[,|/\s]")
+
+
+def _said_of_a_cell(model: type[BaseModel], loc: list[Any], msg: str, value: Any) -> str:
+    """What is wrong with a CSV row's list cell, said as the export writes one: a list of
+    objects as a JSON list, a list of values separated by `; `."""
+    kinds = _unwrap(_annotation(model, str(loc[0]))) if loc else []
+    lists = [kind for kind in kinds if typing.get_origin(kind) is list]
+    if not lists:
+        return msg
+    objects = _objects(lists[0])
+    if objects is not None:
+        if len(loc) > 2:  # a field of an object: the cell is a list of objects
+            return msg
+        fields = ", ".join(objects.model_fields)
+        return f"must be a JSON list of {{{fields}}} objects, as the export writes it"
+    if len(loc) == 2 and isinstance(value, str) and OTHER_SEPARATORS.search(value):
+        return f"{msg} (a list cell separates its values with `; `, as the export writes them)"
+    return msg
 
 
 def _annotation(model: type[BaseModel], column: str) -> Any:
@@ -130,9 +163,11 @@ def _csv_rows(text: str, model: type[BaseModel]) -> list[dict[str, Any]]:
     return rows
 
 
-def parse(content: bytes, fmt: str, model: type[BaseModel]) -> list[dict[str, Any]]:
+def parse(
+    content: bytes, fmt: str, model: type[BaseModel], *, sent: bool = True
+) -> list[dict[str, Any]]:
     """The file's records as rows; 400 when the file cannot be read at all, 422 when it holds
-    no record."""
+    no record. A body `sent` over HTTP may have been mangled by curl: the messages say how."""
     if not content or content.isspace():
         raise _nothing_to_import()
     try:
@@ -143,9 +178,10 @@ def parse(content: bytes, fmt: str, model: type[BaseModel]) -> list[dict[str, An
         else:
             rows = orjson.loads(content)
     except (UnicodeDecodeError, orjson.JSONDecodeError, csv.Error) as error:
-        raise BadRequest(
-            "Unreadable import file", f"The {fmt.upper()} could not be read: {error}"
-        ) from error
+        said = f"The {fmt.upper()} could not be read: {error}."
+        if sent and fmt == "ndjson" and b"\n" not in content.strip():  # run together by `-d`
+            said += f" {CURL_DATA.format(what='NDJSON')}."
+        raise BadRequest("Unreadable import file", said) from error
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
         raise BadRequest("Invalid import file", "The file must hold a list of JSON objects.")
     if not rows:
@@ -153,12 +189,19 @@ def parse(content: bytes, fmt: str, model: type[BaseModel]) -> list[dict[str, An
     return rows
 
 
+# What curl's `-d` does to a file, said where a body looks sent with it.
+CURL_DATA = (
+    "If you sent it with curl, send it with `--data-binary @FILE`: `-d`/`--data @FILE` drops "
+    "the file's line breaks, so {what} arrives as one line"
+)
+
+
 def _nothing_to_import() -> Unprocessable:
     refused = Unprocessable([{"loc": ["body"], "msg": "holds no records", "type": "empty_import"}])
     refused.detail = (
         "The file holds no records (it is empty, blank, `[]` or a CSV header alone), so nothing "
-        "was imported. If you sent it with curl, check its path: `--data-binary @FILE` sends "
-        "nothing when FILE cannot be read."
+        f"was imported. {CURL_DATA.format(what='a CSV')}, a header alone; and check FILE's "
+        "path, as `--data-binary @FILE` sends nothing when FILE cannot be read."
     )
     return refused
 
@@ -186,8 +229,11 @@ def import_rows(
     *,
     actor: int | None = None,
     dry_run: bool = False,
+    fmt: str = "json",
 ) -> ImportReport:
-    """Checks every row, then (unless a dry run) writes them all; 422 listing every bad row."""
+    """Checks every row, then (unless a dry run) writes them all; 422 listing every bad row
+    (a CSV's, said of its cells: `_said_of_a_cell`)."""
+    model = spec.create_model
     errors: list[dict[str, Any]] = []
     checked: list[tuple[int, int | None, dict[str, Any]]] = []
     read_only = export_only(spec)
@@ -201,10 +247,11 @@ def import_rows(
         try:
             data = validated(spec, row)
         except Unprocessable as invalid:
-            errors += [
-                _error(number, e["loc"][1:], e["msg"], e["type"], e.get("input"))
-                for e in invalid.errors
-            ]
+            for e in invalid.errors:
+                loc, msg, value = e["loc"][1:], e["msg"], e["input"]
+                if fmt == "csv":
+                    msg = _said_of_a_cell(model, loc, msg, value)
+                errors.append(_error(number, loc, msg, e["type"], value))
             continue
         if data.get("ref") is not None:
             if data["ref"] in refs:

@@ -12,7 +12,9 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel
 from starlette.types import Receive, Scope, Send
 
-from app.errors import PROBLEM_JSON, PROBLEMS, Unprocessable
+from app.errors import PROBLEM_JSON, PROBLEMS, Unprocessable, echoed, listed
+
+MOST_NAMED = 5  # unknown parameters a detail names
 
 Handle = Callable[[Scope, Receive, Send], Coroutine[Any, Any, None]]
 
@@ -48,14 +50,31 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
 
 def unknown_parameter(name: str, value: str, allowed: list[str]) -> dict[str, Any]:
     """The 422 entry for a query parameter the endpoint does not take."""
-    takes = f"it takes {', '.join(allowed)}" if allowed else "it takes no query parameters"
     return {
         "loc": ["query", name],
-        "msg": f"Unknown query parameter '{name}': {takes}.",
+        "msg": f"Unknown query parameter {echoed(name)}: it {_takes(allowed)}.",
         "type": "unknown_parameter",
         "input": value,
         "allowed": allowed,
     }
+
+
+def _takes(allowed: list[str]) -> str:
+    return f"takes {', '.join(allowed)}" if allowed else "takes no query parameters"
+
+
+def unknown_parameters(unknown: dict[str, str], allowed: list[str]) -> Unprocessable:
+    """The 422 for the query parameters the endpoint does not take, by name and value; its
+    `detail` names them (the first few) once, and what the endpoint takes once."""
+    refused = Unprocessable([unknown_parameter(n, v, allowed) for n, v in unknown.items()])
+    named = [echoed(name) for name in list(unknown)[:MOST_NAMED]]
+    if len(unknown) > MOST_NAMED:
+        named.append(f"{len(unknown) - MOST_NAMED} more")
+    plural = "s" if len(unknown) > 1 else ""
+    refused.detail = (
+        f"Unknown query parameter{plural} {listed(named)}: this endpoint {_takes(allowed)}."
+    )
+    return refused
 
 
 class ParameterCheck:
@@ -104,7 +123,7 @@ class ParameterCheck:
                     value = unquote_plus(raw_value.decode("latin-1"), errors="replace")
                     unknown.setdefault(name, value)
         if unknown:
-            raise Unprocessable([unknown_parameter(n, v, self.allowed) for n, v in unknown.items()])
+            raise unknown_parameters(unknown, self.allowed)
 
 
 def check_parameters(app: FastAPI, unchecked: Iterable[str] = ()) -> None:

@@ -11,10 +11,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     WithJsonSchema,
     create_model,
     field_validator,
-    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -113,6 +113,15 @@ def with_sorts(model: type[Q], sorts: Sequence[str], default: str) -> type[Q]:
     return sorted_model
 
 
+def in_order(end: dt.date | None, info: ValidationInfo) -> dt.date | None:
+    """`to` no earlier than `from` (a field declared before it), which a schema cannot say: a
+    422 of type `range_order` on `to`, with the value sent."""
+    start = info.data.get("from_")
+    if start and end and start > end:
+        raise PydanticCustomError("range_order", f"'to' ({end}) is before 'from' ({start})")
+    return end
+
+
 class DatedQuery(ListQuery):
     """A list whose records have a date: `from` and `to` select a range of it."""
 
@@ -121,16 +130,7 @@ class DatedQuery(ListQuery):
     )
     to: Day | None = Field(default=None, description="Only records dated on or before this day.")
 
-    @model_validator(mode="after")
-    def _range_in_order(self) -> "DatedQuery":
-        in_order(self.from_, self.to)
-        return self
-
-
-def in_order(start: dt.date | None, end: dt.date | None) -> None:
-    """`from` no later than `to`, which a schema cannot say: a 422 of type `range_order`."""
-    if start and end and start > end:
-        raise PydanticCustomError("range_order", f"'from' ({start}) is after 'to' ({end})")
+    _range_in_order = field_validator("to")(in_order)
 
 
 class SearchQuery(BaseModel):

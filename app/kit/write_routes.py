@@ -236,7 +236,9 @@ def add_write_routes(
         def run() -> ImportReport:
             rows = parse(content, fmt, spec.create_model)
             with write_transaction(get_engine(request)) as connection:
-                return import_rows(connection, spec, rows, actor=who.key_id, dry_run=dry_run)
+                return import_rows(
+                    connection, spec, rows, actor=who.key_id, dry_run=dry_run, fmt=fmt
+                )
 
         report = await run_in_threadpool(run)
         return json_response(asdict(report))

@@ -18,6 +18,7 @@ from app.errors import (
     NotFound,
     PreconditionFailed,
     Unprocessable,
+    echoed,
     field_error,
     pydantic_message,
 )
@@ -180,29 +181,33 @@ def validated(spec: WriteSpec, data: Data) -> Data:
     except ValidationError as error:
         raise Unprocessable(
             [
-                field_error([str(p) for p in e["loc"]], pydantic_message(e), e["type"], e["input"])
+                field_error(list(e["loc"]), pydantic_message(e), e["type"], e["input"])
                 for e in error.errors()
             ]
         ) from error
     checked: Data = model.model_dump(mode="python")
-    unstorable = [field_error(path, why) for path, why in _unstorable(checked, [])]
+    unstorable = [
+        field_error(path, why, "value_error", text) for path, why, text in _unstorable(checked, [])
+    ]
     if unstorable:
         raise Unprocessable(unstorable)
     return checked
 
 
-def _unstorable(value: Any, path: list[str | int]) -> Iterator[tuple[list[str | int], str]]:
+def _unstorable(value: Any, path: list[str | int]) -> Iterator[tuple[list[str | int], str, str]]:
     """Where text holds what a database cannot store, in a record and its nested parts: a NUL
     character (PostgreSQL cannot; SQLite would, and the two must agree), or a lone UTF-16
-    surrogate, which JSON can send (`"\\ud800"`) but UTF-8, so neither database, cannot hold."""
+    surrogate, which JSON can send (`"\\ud800"`) but UTF-8, so neither database, cannot hold;
+    why, and the text."""
     if isinstance(value, str):
         if "\x00" in value:
-            yield path, "must not contain NUL characters"
+            yield path, "must not contain NUL characters", value
         elif not value.isascii():
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:
-                yield path, "must be Unicode text: it holds a lone surrogate (\\ud800 to \\udfff)"
+                why = "must be Unicode text: it holds a lone surrogate (\\ud800 to \\udfff)"
+                yield path, why, value
     elif isinstance(value, dict):
         for key, inner in value.items():
             yield from _unstorable(inner, [*path, key])
@@ -215,6 +220,32 @@ def _write_parts(connection: Connection, spec: WriteSpec, record_id: int, data: 
     for part in spec.parts:
         if part.field in data:
             part.write(connection, record_id, data[part.field])
+
+
+def _ref_free(
+    connection: Connection,
+    spec: WriteSpec,
+    data: Data,
+    record_id: int | None,
+    *,
+    restoring: bool = False,
+) -> None:
+    """A 409 naming the record that has the `ref` the record would have (a ref is unique in
+    its table: an expulsion's may be another measure's)."""
+    ref, table = data.get("ref"), spec.table
+    if ref is None or "ref" not in table.c:
+        return
+    query = select(table.c.id).where(table.c.ref == ref)
+    if record_id is not None:
+        query = query.where(table.c.id != record_id)
+    holder = connection.execute(query).scalar_one_or_none()
+    if holder is None:
+        return
+    noun = table.name if spec.holds else spec.noun
+    detail = f"Another {noun} already has the ref {echoed(ref)}: /v1/{spec.resource}/{holder}."
+    if restoring:
+        detail += f" Change that {noun}'s ref, or delete it, to restore {spec.noun} {record_id}."
+    raise Conflict(detail=detail)
 
 
 def _integrity(error: IntegrityError, spec: WriteSpec) -> Conflict:
@@ -258,6 +289,7 @@ def create_record(
     errors = _missing_references(connection, spec, data, known)
     if errors:
         raise Unprocessable(errors)
+    _ref_free(connection, spec, data, record_id, restoring=record_id is not None)
     if spec.prepare:
         data = spec.prepare(connection, data)
     values = _columns(spec, data) | ({"id": record_id} if record_id is not None else {})
@@ -328,6 +360,8 @@ def update_record(
     errors = _missing_references(connection, spec, data)
     if errors:
         raise Unprocessable(errors)
+    if data.get("ref") != before.get("ref"):
+        _ref_free(connection, spec, data, record_id)
     if spec.prepare:
         data = spec.prepare(connection, data)
     columns = _columns(spec, data)

@@ -1,9 +1,10 @@
 """Measures: what one state does or threatens against another's diplomats or missions."""
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import model_validator
+from pydantic import BeforeValidator, model_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
@@ -169,8 +170,19 @@ class MeasureCreate(MeasureBase):
 MeasureUpdate = partial_model(MeasureCreate, "MeasureUpdate")
 
 
+def _only_expulsions(kind: Any) -> Any:
+    """An expulsion's kind is `expulsion`; one of another kind is a measure (`/v1/measures`)."""
+    if kind != MeasureKind.expulsion:
+        raise PydanticCustomError(
+            "literal_error",
+            "Input should be 'expulsion'; other kinds of measure go to /v1/measures",
+            {"expected": "'expulsion'"},
+        )
+    return kind
+
+
 class ExpulsionCreate(MeasureCreate):
-    kind: Literal[MeasureKind.expulsion] = Field(
+    kind: Annotated[Literal[MeasureKind.expulsion], BeforeValidator(_only_expulsions)] = Field(
         default=MeasureKind.expulsion, description="Always `expulsion` here."
     )
 
