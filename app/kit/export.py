@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from app.kit.formulas import may_hold_formula, neutralize_cells, neutralize_columns
 from app.kit.json_rows import renders_in_sql
 from app.kit.listing import Columns, fetch_page, fetch_rows
+from app.kit.media_types import media_type_of
 from app.kit.query import ListQuery
 from app.kit.spec import ListSpec, Row
 
@@ -25,7 +26,7 @@ def wanted_format(request: Request, query: ListQuery) -> str:
     if query.format:
         return query.format
     for part in request.headers.get("accept", "").split(","):
-        media_type = part.split(";")[0].strip().lower()
+        media_type = media_type_of(part)
         if media_type in ACCEPTED:
             return ACCEPTED[media_type]
     return "json"
