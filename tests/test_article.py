@@ -36,11 +36,28 @@ def test_russia_threatened_closures_in_response_if_implemented(client: TestClien
     assert (reply["date"], reply["date_precision"]) == ("2021-10-04", "week")
 
 
-def test_freezing_missions_is_considered_not_decided(client: TestClient) -> None:
-    [freeze] = _items(client, "/v1/measures", kind="freeze")
-    assert freeze["stage"] == "considered"
-    assert freeze["actor_country"] == "RU"
-    assert any("does not rule out" in c["quote"] for c in freeze["citations"])
+def test_freezing_both_countries_missions_is_considered_not_decided(client: TestClient) -> None:
+    # "the work of Russian and U.S. diplomatic missions being frozen": both countries' missions,
+    # one measure each, neither dropped and no third invented.
+    freezes = _items(client, "/v1/measures", kind="freeze")
+    assert sorted((f["actor_country"], f["target_country"]) for f in freezes) == [
+        ("RU", "US"),
+        ("US", "RU"),
+    ]
+    sentence = (
+        "Moscow does not rule out the work of Russian and U.S. diplomatic missions being frozen, "
+        "but would like to avoid such a scenario, according to Ryabkov."
+    )
+    for freeze in freezes:
+        assert freeze["stage"] == "considered"
+        assert (freeze["date"], freeze["date_precision"]) == ("2021-10-12", "day")
+        # The article names no body on either side ("Moscow"; no U.S. comment).
+        assert freeze["actor_body"] is None
+        assert [c["quote"] for c in freeze["citations"]] == [sentence]
+    # Each is found by the country whose missions it would freeze.
+    for target in ("RU", "US"):
+        [freeze] = _items(client, "/v1/measures", kind="freeze", target_country=target)
+        assert freeze["target_country"] == target
 
 
 def test_the_moscow_talks(client: TestClient) -> None:
