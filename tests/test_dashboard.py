@@ -4,7 +4,10 @@ back from the browser.
 
 Screenshots go to screenshots/ (per database and width), for people to look at."""
 
+import json
 import os
+import re
+import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -147,10 +150,10 @@ def test_the_page_tells_the_articles_story(server: tuple[str, str]) -> None:
         "U.S. Under Secretary of State Victoria Nuland visits Moscow.",
     ):
         assert fact in text, fact
-    # Each quote links to its source.
+    # Each quote links to its source's page.
     sources = [a["href"] for tag, a in page.elements if tag == "a" and a.get("class") == "source"]
     assert sources
-    assert set(sources) == {"/v1/sources/1"}
+    assert set(sources) == {"/dashboard/sources/1"}
     # The article gives no staff numbers: no chart, and it says so.
     assert points(page) == []
     assert any(attrs.get("id") == "no-chart" for _, attrs in page.elements)
@@ -269,3 +272,191 @@ def test_without_javascript_the_page_says_so_and_where_the_json_is(
     page = browser.evaluate(tab, GEOMETRY)
     assert page["outside"] == []
     assert page["scrollWidth"] <= 390
+
+
+# ---- quotes checked against their source --------------------------------------------------
+
+# A text under an open licence, served to anyone: the quote is far down it (the page must
+# scroll to it), after characters outside the BMP (one code point, two UTF-16 units each: the
+# API's offsets count code points, a browser's strings units).
+FILLER = "".join(f"Paragraph {n}: nothing of note was said that day.\n\n" for n in range(150))
+PUBLIC_QUOTE = "both capitals recalled their ambassadors for consultations"
+PUBLIC_TEXT = f"{FILLER}On 1 March 𝔄𝔅 (𝔠) \U0001f4dc {PUBLIC_QUOTE}, the wire said.\n\nThe end.\n"
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _quote_links(browser: DevTools, tab: str, within: str = "") -> list[dict[str, str]]:
+    """Every quote link on the page (or inside `within`): its text and where it goes."""
+    return list(
+        browser.evaluate(
+            tab,
+            f"""[...document.querySelectorAll({json.dumps(f"{within} a.quote".strip())})]
+                 .map((a) => ({{text: a.textContent, href: a.getAttribute("href")}}))""",
+        )
+    )
+
+
+def _follow(browser: DevTools, tab: str, href: str) -> None:
+    """Clicks the quote link to `href` on the page, and waits for the page it opens."""
+    link = f"document.querySelector('a.quote[href=\"' + {json.dumps(href)} + '\"]')"
+    browser.evaluate(tab, f"{link}.click(), true")
+    for _ in range(1200):
+        try:
+            if browser.evaluate(
+                tab, f"location.pathname + location.search === {json.dumps(href)} && {READY}"
+            ):
+                return
+        except RuntimeError:
+            pass  # asked while the page was being replaced
+        time.sleep(0.05)
+    raise TimeoutError(f"{href} did not open")
+
+
+def _marked(browser: DevTools, tab: str) -> dict[str, Any]:
+    return dict(
+        browser.evaluate(
+            tab,
+            """(() => { const marks = document.querySelectorAll("#source mark");
+                const box = marks[0] ? marks[0].getBoundingClientRect() : null;
+                return {count: marks.length, text: marks[0] ? marks[0].textContent : null,
+                  shown: !!box && box.top >= 0 && box.bottom <= innerHeight,
+                  context: (document.querySelector("#source p.context") || {}).textContent,
+                  note: document.getElementById("source-note").textContent,
+                  hasText: !!document.querySelector("#source pre.text"),
+                  facts: [...document.querySelectorAll("#source-facts li")].map((li) =>
+                    [li.querySelector("a").getAttribute("href"), li.className])}; })()""",
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def public_source(server: tuple[str, str]) -> dict[str, Any]:
+    """A source with a public text, cited by an event of Canada and Mexico (a pair of its own)."""
+    base, database_url = server
+    headers = make_key(database_url, "write")
+    source = httpx.post(
+        f"{base}/v1/sources",
+        headers=headers,
+        json={"title": "A wire of 1 March", "publisher": "Wire", "licence": "CC-BY-4.0"}
+        | {"kind": "news_report", "text": PUBLIC_TEXT},
+    )
+    assert source.status_code == 201, source.text
+    assert source.json()["text_public"] is True
+    event = httpx.post(
+        f"{base}/v1/events",
+        headers=headers,
+        json={"date": "2021-03-01", "kind": "other", "countries": ["CA", "MX"]}
+        | {"summary": "Ambassadors recalled."}
+        | {"citations": [{"source_id": source.json()["id"], "quote": PUBLIC_QUOTE}]},
+    )
+    assert event.status_code == 201, event.text
+    return {"source": source.json(), "event": event.json()}
+
+
+def test_every_quote_links_to_where_it_stands_in_its_source(
+    server: tuple[str, str], browser: DevTools
+) -> None:
+    """Each link names its citation by the code points it covers in the source's text: those
+    characters are its quote (read with a key, as the article is not public)."""
+    base, database_url = server
+    text = httpx.get(f"{base}/v1/sources/1/text", headers=make_key(database_url, "read")).text
+    tab = browser.open(base + PAIR, 1280, READY)
+    links = _quote_links(browser, tab)
+    statements = _quote_links(browser, tab, ".statements")
+    assert len(statements) == 6  # Ryabkov's at the talks are quotes too
+    assert len(links) > 20
+    for link in links:
+        match = re.fullmatch(r"/dashboard/sources/1\?start=(\d+)&end=(\d+)", link["href"])
+        assert match, link
+        start, end = map(int, match.groups())
+        assert _words(text[start:end]) == _words(link["text"].strip("“”")), link
+
+
+def test_a_quote_opens_its_source_with_the_quote_marked_in_the_text(
+    server: tuple[str, str], browser: DevTools, public_source: dict[str, Any]
+) -> None:
+    base, _ = server
+    source, event = public_source["source"], public_source["event"]
+    [citation] = event["citations"]
+    href = f"/dashboard/sources/{source['id']}?start={citation['start']}&end={citation['end']}"
+    for width, mobile in WIDTHS:
+        tab = browser.open(base + "/dashboard/CA/MX", width, READY, mobile=mobile)
+        assert {"text": f"“{PUBLIC_QUOTE}”", "href": href} in _quote_links(browser, tab)
+        _follow(browser, tab, href)
+        marked = _marked(browser, tab)
+        # The quote, and only it, is marked where it stands, and scrolled into view.
+        assert (marked["count"], marked["text"]) == (1, PUBLIC_QUOTE)
+        assert marked["shown"], marked
+        assert marked["hasText"]
+        text = browser.evaluate(tab, "document.querySelector('#source pre.text').textContent")
+        assert text == PUBLIC_TEXT  # the whole text, as stored
+        assert marked["facts"] == [[f"/v1/events/{event['id']}", "current"]]
+        title = browser.evaluate(tab, "document.getElementById('source-title').textContent")
+        assert title == "A wire of 1 March"
+        page = browser.evaluate(tab, GEOMETRY)
+        assert page["outside"] == [], page["outside"]
+        assert page["scrollWidth"] <= width
+
+
+def test_a_quote_of_a_text_that_is_not_public_shows_its_context(
+    server: tuple[str, str], browser: DevTools
+) -> None:
+    """The article's text needs a read key: the page shows the quote between the words either
+    side of it, as every citation carries them, and says where the whole text is."""
+    base, _ = server
+    [freeze, *_] = httpx.get(f"{base}/v1/measures", params={"kind": "freeze"}).json()["items"]
+    [citation] = freeze["citations"]
+    href = f"/dashboard/sources/1?start={citation['start']}&end={citation['end']}"
+    tab = browser.open(base + PAIR, 390, READY, mobile=True)
+    _follow(browser, tab, href)
+    marked = _marked(browser, tab)
+    assert (marked["count"], marked["text"]) == (1, citation["quote"])
+    assert citation["prefix"]
+    assert citation["suffix"]
+    assert marked["context"] == f"…{citation['prefix']}{citation['quote']}{citation['suffix']}…"
+    assert not marked["hasText"]
+    assert "read scope" in marked["note"]
+    assert [f"/v1/measures/{freeze['id']}", "current"] in marked["facts"]
+    page = browser.evaluate(tab, GEOMETRY)
+    assert page["outside"] == [], page["outside"]
+
+
+def test_a_missions_status_shows_the_quotes_of_its_status_change(
+    server: tuple[str, str], browser: DevTools, public_source: dict[str, Any]
+) -> None:
+    base, database_url = server
+    source_id = public_source["source"]["id"]
+    headers = make_key(database_url, "write")
+    mission = httpx.post(
+        f"{base}/v1/missions",
+        headers=headers,
+        json={"sending_country": "CA", "host_country": "MX", "kind": "embassy"}
+        | {"status": "operating", "citations": [{"source_id": source_id, "quote": "the wire"}]},
+    )
+    assert mission.status_code == 201, mission.text
+    changed = httpx.patch(
+        f"{base}/v1/missions/{mission.json()['id']}",
+        headers=headers,
+        json={"status": "suspended", "status_since": "2021-03-01"}
+        | {"status_citations": [{"source_id": source_id, "quote": "recalled their ambassadors"}]},
+    )
+    assert changed.status_code == 200, changed.text
+    tab = browser.open(base + "/dashboard/CA/MX", 1280, READY, cache=False)
+    cells = browser.evaluate(
+        tab,
+        """Object.fromEntries(["status", "sources"].map((label) => [label,
+             [...document.querySelectorAll(`#missions td[data-label="${label}"] a.quote`)]
+               .map((a) => a.textContent)]))""",
+    )
+    assert cells == {"status": ["“recalled their ambassadors”"], "sources": ["“the wire”"]}
+    # The article's embassies: their status is quoted from their status history.
+    tab = browser.open(base + PAIR, 1280, READY)
+    statuses = browser.evaluate(
+        tab,
+        """[...document.querySelectorAll('#missions td[data-label="status"]')]
+             .map((td) => [...td.querySelectorAll("a.quote")].map((a) => a.textContent))""",
+    )
+    assert statuses == [["“in a row over the functioning of their embassies”"]] * 2

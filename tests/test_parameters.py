@@ -19,7 +19,12 @@ SCHEMA = create_app().openapi()
 EXAMPLES = {"record_id": "1", "code": "RU", "a": "RU", "b": "US", "name": "dashboard.js"}
 # The dashboard's pages, which the OpenAPI document leaves out: pages for people, they ignore
 # their query as web pages do (a shared link gains `?utm_source=…`).
-PAGES = ["/dashboard", "/dashboard/assets/{name}", "/dashboard/{a}/{b}"]
+PAGES = [
+    "/dashboard",
+    "/dashboard/assets/{name}",
+    "/dashboard/sources/{record_id}",
+    "/dashboard/{a}/{b}",
+]
 
 
 def _documented() -> Iterator[tuple[str, str, list[str]]]:

@@ -36,6 +36,16 @@ async def asset(name: Annotated[str, PathParam(max_length=64)]) -> FileResponse:
     return FileResponse(STATIC / name, media_type=ASSETS[name])
 
 
+# Before the pair route too, which would take `sources` for a country (a source's id is
+# digits only: `/dashboard/sources/x` is a pair, which the page says it cannot show).
+@router.get("/dashboard/sources/{record_id:int}")
+async def dashboard_source(record_id: int) -> FileResponse:
+    """A source's page: its record, its text with a quote marked in place (`?start=&end=`, code
+    points, as every citation gives them), and the facts it supports (the script reads the id
+    from the URL, and says so when there is no such source)."""
+    return _page()
+
+
 @router.get("/dashboard/{a}/{b}")
 async def dashboard_pair(
     a: Annotated[str, PathParam(max_length=16)], b: Annotated[str, PathParam(max_length=16)]

@@ -48,10 +48,21 @@ function when(date, precision) {
   return date.slice(0, 4);
 }
 
+// Where a quote can be checked: its source's page, the quote marked where it stands
+// (`start`/`end`, code points into the source's text); a quote not anchored (its source has
+// no text) goes to the source's page as it is.
+function quotePage(c) {
+  const page = `/dashboard/sources/${c.source_id}`;
+  return Number.isInteger(c.start) && Number.isInteger(c.end)
+    ? `${page}?start=${c.start}&end=${c.end}` : page;
+}
+
+const quoteLink = (c) => h("a", { href: quotePage(c), class: "quote" }, "“", c.quote, "”");
+
 function citations(list) {
   return h("ul", { class: "citations" }, (list || []).map((c) => h("li", {},
-    h("blockquote", {}, "“", c.quote, "” ",
-      h("a", { href: `/v1/sources/${c.source_id}`, class: "source" }, `source ${c.source_id}`)))));
+    h("blockquote", {}, quoteLink(c), " ",
+      h("a", { href: `/dashboard/sources/${c.source_id}`, class: "source" }, `source ${c.source_id}`)))));
 }
 
 // Each cell carries its column's name: on a narrow screen the rows stack and the CSS shows it.
@@ -72,7 +83,10 @@ function renderMissions(relation) {
         `${from.name} → ${to.name}`,
         h("a", { href: `/v1/missions/${m.id}` }, words(m.kind)),
         m.city || h("span", { class: "muted" }, "city not given"),
-        h("span", { class: `badge status-${m.status}` }, m.status),
+        // The words of the change that gave it its status (the history is newest first), not
+        // the mission's own.
+        [h("span", { class: `badge status-${m.status}` }, m.status),
+          m.status_history.length ? citations(m.status_history[0].citations) : null],
         m.status_since ? m.status_since : h("span", { class: "muted" }, "since: unknown"),
         citations(m.citations),
       ]);
@@ -118,8 +132,8 @@ function talksBlock(label, talks) {
       ? `With ${talks.participants.map((p) => `${p.name} (${p.side})`).join(", ")}. `
       : "",
     talks.summary || "",
-    talks.statements.length ? h("ul", {}, talks.statements.map((s) => h("li", {},
-      `${s.speaker || "Unnamed"} (${s.kind}): “${s.quote}”`))) : null,
+    talks.statements.length ? h("ul", { class: "statements" }, talks.statements.map((s) => h("li", {},
+      `${s.speaker || "Unnamed"} (${s.kind}): `, quoteLink(s)))) : null,
     citations(talks.citations));
 }
 
@@ -182,6 +196,148 @@ function timelineItems(items) {
     h("div", { class: "when" }, h("span", {}, when(item.date, item.date_precision)),
       h("span", { class: "badge" }, words(item.kind))),
     h("div", { class: "what" }, h("a", { href: item.url }, item.title), citations(item.citations))));
+}
+
+// ---- a source's page: its record, its text with its quotes in place, its facts ---------
+
+// The API counts code points; a JavaScript string counts UTF-16 units. The index in `text` of
+// each code-point offset asked for, found in one pass; one past the end is not found.
+function unitIndexes(text, offsets) {
+  const wanted = [...new Set(offsets)].sort((p, q) => p - q);
+  const found = new Map();
+  let point = 0, unit = 0;
+  for (const offset of wanted) {
+    while (point < offset && unit < text.length) {
+      unit += text.codePointAt(unit) > 0xffff ? 2 : 1;
+      point += 1;
+    }
+    if (point === offset) found.set(offset, unit);
+  }
+  return found;
+}
+
+const anchored = (c) => Number.isInteger(c.start) && Number.isInteger(c.end) && c.start < c.end;
+
+// The text, every cited passage shaded and the chosen one (`chosen`: `{start, end}` in code
+// points, or null) a <mark id="quote"> of its own.
+function sourceText(text, facts, chosen) {
+  const ranges = facts.filter(anchored);
+  const units = unitIndexes(text, [...ranges, ...(chosen ? [chosen] : [])]
+    .flatMap((c) => [c.start, c.end]));
+  const span = (c) => (units.has(c.start) && units.has(c.end)
+    ? [units.get(c.start), units.get(c.end)] : null);
+  const cited = ranges.map(span).filter(Boolean);
+  const mark = chosen ? span(chosen) : null;
+  const cuts = [...new Set([0, text.length, ...cited.flat(), ...(mark || [])])]
+    .sort((p, q) => p - q);
+  const pre = h("pre", { class: "text" });
+  const marked = mark ? h("mark", { id: "quote" }) : null;
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    const [from, to] = [cuts[i], cuts[i + 1]];
+    const piece = text.slice(from, to);
+    const inQuote = mark && mark[0] <= from && to <= mark[1];
+    const node = cited.some(([p, q]) => p <= from && to <= q)
+      ? h("span", { class: "cited" }, piece) : document.createTextNode(piece);
+    if (inQuote) {
+      if (!marked.parentNode) pre.append(marked);
+      marked.append(node);
+    } else {
+      pre.append(node);
+    }
+  }
+  return { pre, marked };
+}
+
+// Where the text is not public: the quote between the words either side of it, as the API
+// serves them with every citation.
+function inContext(c, length) {
+  return h("p", { class: "context" },
+    c.start > (c.prefix || "").length ? "…" : "", c.prefix || "",
+    h("mark", { id: "quote" }, c.quote),
+    c.suffix || "", c.end + (c.suffix || "").length < length ? "…" : "");
+}
+
+function sourceRecord(source) {
+  const row = (label, ...value) => [h("dt", {}, label), h("dd", {}, ...value)];
+  const unknown = (text) => h("span", { class: "muted" }, text);
+  return h("dl", { class: "record" },
+    row("publisher", source.publisher),
+    row("kind", words(source.kind)),
+    row("published", source.published_on
+      ? when(source.published_on, source.date_precision) : unknown("no date")),
+    row("retrieved", source.retrieved_on || unknown("not recorded")),
+    row("address", source.url ? h("a", { href: source.url, rel: "nofollow noopener" }, source.url)
+      : unknown("none given")),
+    row("attribution", source.attribution || unknown("none")),
+    row("licence", source.licence || unknown("not known")),
+    row("text", source.text_url
+      ? [`${source.text_length} characters, ${source.media_type}, `,
+        source.text_public ? "public" : "for API keys with the read scope", " · SHA-256 ",
+        h("code", {}, source.sha256)]
+      : unknown("the API holds no text for it")),
+    row("as JSON", h("a", { href: `/v1/sources/${source.id}` }, `/v1/sources/${source.id}`)));
+}
+
+function sourceFacts(source, chosen) {
+  if (!source.facts.length) return h("p", { class: "muted" }, "No fact cites it.");
+  return h("ul", { class: "facts" }, source.facts.map((f) => h("li", {
+    class: chosen && f.start === chosen.start && f.end === chosen.end ? "current" : null },
+  h("a", { href: f.url }, `${words(f.record_type)} ${f.record_id}`), " ",
+  h("blockquote", {}, quoteLink(f)))));
+}
+
+async function showSource(id, query) {
+  const status = document.getElementById("status");
+  document.body.dataset.state = "loading";
+  document.getElementById("content").hidden = true;
+  document.getElementById("pairs").hidden = true;
+  state.redraw = null;
+  status.textContent = "Loading…";
+  try {
+    const source = await getJSON(`/v1/sources/${encodeURIComponent(id)}`);
+    // The characters the link names (code points), and the citation that covers them.
+    const start = Number.parseInt(query.get("start"), 10);
+    const end = Number.parseInt(query.get("end"), 10);
+    const range = Number.isInteger(start) && Number.isInteger(end) ? { start, end } : null;
+    const cited = range && source.facts.find((f) => f.start === start && f.end === end);
+    document.title = `${source.title} · diplomacy-api`;
+    document.getElementById("source-title").textContent = source.title;
+    const where = document.querySelector("#source-text .body");
+    const note = document.getElementById("source-note");
+    let marked = null;
+    if (source.text_url && source.text_public) {
+      const response = await fetch(source.text_url);
+      if (!response.ok) throw new Error(`${response.status} on ${source.text_url}`);
+      const drawn = sourceText(await response.text(), source.facts, range);
+      marked = drawn.marked;
+      note.replaceChildren(range && !marked ? `Characters ${start}–${end} are not in the text. `
+        : "", marked ? "The quote is marked where it stands; " : "",
+      "every passage a fact cites is shaded. The text as stored: ",
+      h("a", { href: source.text_url }, source.text_url), ".");
+      where.replaceChildren(drawn.pre);
+    } else if (source.text_url) {
+      note.replaceChildren(range && !cited ? `No fact quotes characters ${start}–${end}. ` : "",
+        "The full text is not public (its licence is not known to be an open one): reading " +
+        `it at ${source.text_url} takes an API key with the read scope. Every quote is public, ` +
+        `with the words either side of it${cited ? ":" : ": follow one below."}`);
+      where.replaceChildren(...(cited ? [inContext(cited, source.text_length)] : []));
+      marked = where.querySelector("mark");
+    } else {
+      note.replaceChildren("The API holds no text for this source, so its quotes cannot be " +
+        "checked against it (they are served with verified: false).");
+      where.replaceChildren();
+    }
+    fill("source-record", sourceRecord(source));
+    fill("source-facts", sourceFacts(source, range));
+    document.getElementById("source").hidden = false;
+    if (marked) marked.scrollIntoView({ block: "center" });
+    status.textContent = "";
+    document.body.dataset.state = "ready";
+  } catch (error) {
+    status.textContent = `Could not load source ${id}: ${error.message}`;
+    document.getElementById("source").hidden = true;
+    document.body.dataset.state = "error";
+  }
 }
 
 // ---- the chart: hand-drawn SVG --------------------------------------------------------
@@ -371,6 +527,7 @@ async function show(a, b) {
   const status = document.getElementById("status");
   document.body.dataset.state = "loading";
   document.getElementById("pairs").hidden = true;
+  document.getElementById("source").hidden = true;
   status.textContent = "Loading…";
   try {
     const relation = await getJSON(`/v1/relations/${encodeURIComponent(a)}/${encodeURIComponent(b)}`);
@@ -414,6 +571,7 @@ async function show(a, b) {
 async function showPairs(loading) {
   const status = document.getElementById("status");
   document.getElementById("content").hidden = true;
+  document.getElementById("source").hidden = true;
   state.redraw = null;
   status.textContent = "Loading the pairs that have data…";
   try {
@@ -458,8 +616,10 @@ async function start() {
     requestAnimationFrame(() => { redrawing = false; if (state.redraw) state.redraw(); });
   });
   const route = () => {
+    const source = location.pathname.match(/^\/dashboard\/sources\/(\d+)\/?$/);
     const match = location.pathname.match(/^\/dashboard\/([^/]+)\/([^/]+)\/?$/);
-    if (match) show(decodeURIComponent(match[1]), decodeURIComponent(match[2]));
+    if (source) showSource(source[1], new URLSearchParams(location.search));
+    else if (match) show(decodeURIComponent(match[1]), decodeURIComponent(match[2]));
     else showPairs(pairs);
   };
   window.addEventListener("popstate", route);
