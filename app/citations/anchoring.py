@@ -14,7 +14,6 @@ import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -52,7 +51,7 @@ class Anchor:
     suffix: str
 
 
-class Text:
+class Document:
     """A source's text, normalized once for finding quotes, with the way back from a position
     in the normalized text to one in the text as stored."""
 
@@ -117,12 +116,6 @@ class Text:
         return text[start:end].strip()
 
 
-@lru_cache(maxsize=16)
-def text_by_hash(sha256: str, original: str) -> Text:
-    """A stored text, normalized once per process: a text never changes under its hash."""
-    return Text(original)
-
-
 class NotAnchored(ValueError):
     """Why a quote has no one place in a text: its `kind` is the 422's type."""
 
@@ -138,7 +131,7 @@ def _listed(anchors: Sequence[Anchor]) -> str:
 
 
 def anchor(
-    text: Text,
+    text: Document,
     quote: str,
     *,
     start: int | None = None,
@@ -171,7 +164,7 @@ def anchor(
     )
 
 
-def _fits(text: Text, candidate: Anchor, prefix: str | None, suffix: str | None) -> bool:
+def _fits(text: Document, candidate: Anchor, prefix: str | None, suffix: str | None) -> bool:
     # Enough of the text either side for any run of whitespace the context may stand for.
     reach = 8 * max(len(prefix or ""), len(suffix or "")) + 256
     before = _context(text.original[max(0, candidate.start - reach) : candidate.start])

@@ -2,13 +2,48 @@
 carries them; a record's citations are written and deleted with it."""
 
 from enum import StrEnum
+from functools import cache
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
 from sqlalchemy import Column, ForeignKey, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
+from app.citations.anchoring import Document, anchor
 from app.common import SPACE, Id, one_of
+
+# The seed's article (source 1), which the docs' examples quote.
+_ARTICLE = (
+    Path(__file__).resolve().parents[2] / "seed" / "sources" / "reuters-2021-10-12-embassy-rows.txt"
+)
+
+
+@cache
+def _article() -> Document | None:
+    return Document(_ARTICLE.read_text(encoding="utf-8")) if _ARTICLE.exists() else None
+
+
+def _served(quote: dict[str, Any]) -> dict[str, Any]:
+    article = _article() if quote["source_id"] == 1 else None
+    if article is None:  # another source: the docs hold no text of it
+        nulls = dict.fromkeys(("start", "end", "prefix", "suffix"))
+        return quote | nulls | {"verified": False}
+    found = anchor(article, quote["quote"])
+    where = {"start": found.start, "end": found.end, "prefix": found.prefix}
+    return quote | where | {"suffix": found.suffix, "verified": True}
+
+
+def served_example(example: dict[str, Any]) -> dict[str, Any]:
+    """A record's example as the API serves it: each quote with where it stands in its source
+    (the seed's article, for source 1), worked out as a write works it out."""
+    served = dict(example)
+    for name in ("citations", "statements"):
+        if name in served:
+            served[name] = [_served(quote) for quote in served[name]]
+    if "status_history" in served:
+        served["status_history"] = [served_example(entry) for entry in served["status_history"]]
+    return served
 
 
 class RecordType(StrEnum):
@@ -44,15 +79,7 @@ class Citation(SQLModel, table=True):
     suffix: str | None = Field(default=None, sa_column=Column(Text))
 
 
-CITATION_READ_EXAMPLE: dict[str, Any] = {
-    "source_id": 1,
-    "quote": "talks in Moscow on Tuesday",
-    "start": 201,
-    "end": 227,
-    "prefix": "nctioning of their embassies at ",
-    "suffix": " and there is a risk that relati",
-    "verified": True,
-}
+CITATION_READ_EXAMPLE = _served({"source_id": 1, "quote": "talks in Moscow on Tuesday"})
 
 
 class Anchored(BaseModel):

@@ -11,8 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Integer, String, Text, column, select, table
 
-from app.citations.anchoring import NotAnchored, anchor, normalized
-from app.citations.anchoring import Text as SourceText
+from app.citations.anchoring import Document, NotAnchored, anchor, normalized
 from app.errors import Unprocessable, field_error
 from app.kit.writing import Problem, RecordCheck
 
@@ -28,11 +27,11 @@ _source = table("source", column("id", Integer), column("sha256", String))
 _text = table("source_text", column("sha256", String), column("text", Text))
 
 _CACHED = 16
-_cache: OrderedDict[str, SourceText] = OrderedDict()
+_cache: OrderedDict[str, Document] = OrderedDict()
 _lock = threading.Lock()
 
 
-def _cached(sha256: str) -> SourceText | None:
+def _cached(sha256: str) -> Document | None:
     with _lock:
         found = _cache.get(sha256)
         if found is not None:
@@ -40,19 +39,19 @@ def _cached(sha256: str) -> SourceText | None:
         return found
 
 
-def _keep(sha256: str, text: SourceText) -> None:
+def _keep(sha256: str, text: Document) -> None:
     with _lock:
         _cache[sha256] = text
         while len(_cache) > _CACHED:
             _cache.popitem(last=False)
 
 
-def prepared_text(sha256: str, original: str) -> SourceText:
+def prepared_text(sha256: str, original: str) -> Document:
     """A text made ready for finding quotes, once per process: a text never changes under its
     hash."""
     found = _cached(sha256)
     if found is None:
-        found = SourceText(original)
+        found = Document(original)
         _keep(sha256, found)
     return found
 
@@ -63,7 +62,7 @@ class Texts:
     a text (its quotes are stored unverified)."""
 
     connection: Connection
-    by_source: dict[int, SourceText | None] = field(default_factory=dict)
+    by_source: dict[int, Document | None] = field(default_factory=dict)
     hints_left: int = HINTS
 
     def load(self, source_ids: Iterable[int]) -> None:
@@ -81,7 +80,7 @@ class Texts:
         for source_id, sha256 in hashes.items():
             self.by_source[source_id] = None if sha256 is None else _cached(sha256)
 
-    def of(self, source_id: int) -> SourceText | None:
+    def of(self, source_id: int) -> Document | None:
         if source_id not in self.by_source:
             self.load([source_id])
         return self.by_source.get(source_id)

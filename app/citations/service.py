@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-from app.citations.anchoring import NotAnchored, Text, anchor
+from app.citations.anchoring import Document, NotAnchored, anchor
 from app.citations.models import Citation, RecordType
 from app.citations.quotes import anchor_columns
 from app.errors import Conflict, echoed
@@ -288,7 +288,7 @@ def reanchor_source(connection: Connection, source_id: int, text: str | None) ->
     """After a source's text changed: every quote of the source anchored anew in the new text
     (found by its words, and its old `prefix`/`suffix` where it stands more than once), or, with
     no text now, left unverified. A 409 naming each quote the new text would orphan."""
-    new = Text(text) if text is not None else None
+    new = Document(text) if text is not None else None
     orphaned: list[dict[str, Any]] = []
     updates: dict[Any, list[dict[str, Any]]] = {}
     for quoting, path, row in _quotes_of_source(connection, source_id):

@@ -13,7 +13,7 @@ import yaml
 from sqlalchemy import Connection, Engine, Table, and_, delete, insert, select, update
 from sqlmodel import SQLModel
 
-from app.citations.anchoring import NotAnchored, Text, anchor
+from app.citations.anchoring import Document, NotAnchored, anchor
 from app.citations.models import Citation, RecordType
 from app.countries.service import sync_countries
 from app.db import write_transaction
@@ -64,7 +64,7 @@ def quotes_of(data: Any) -> Iterable[dict[str, Any]]:
             yield from quotes_of(item)
 
 
-def anchor_in(text: Text, quote: dict[str, Any]) -> dict[str, Any]:
+def anchor_in(text: Document, quote: dict[str, Any]) -> dict[str, Any]:
     """A seed quote's anchor in the article, as the columns that store it."""
     found = anchor(text, quote["quote"], **{k: v for k, v in quote.items() if k != "quote"})
     return {
@@ -78,7 +78,7 @@ def anchor_in(text: Text, quote: dict[str, Any]) -> dict[str, Any]:
 def missing_quotes(data: dict[str, Any], text: str) -> list[str]:
     """The quotes of a seed document that do not stand in one place of the article, and why:
     the check every quote written through the API passes."""
-    article, missing = Text(text), []
+    article, missing = Document(text), []
     for quote in quotes_of(data):
         try:
             anchor_in(article, quote)
@@ -115,7 +115,7 @@ class _Loader:
         self.connection = connection
         self.report = report
         self.source_id = 0
-        self.text = Text("")
+        self.text = Document("")
         self.ids: dict[tuple[str, str], int] = {}
         # Each record's state before this run, to log what the run changed.
         self.touched: dict[tuple[str, int], dict[str, Any] | None] = {}
@@ -212,7 +212,7 @@ class _Loader:
 
     def load(self, document: dict[str, Any], text: str) -> None:
         source = document["source"]
-        self.text = Text(text)
+        self.text = Document(text)
         # Checked as a source written through the API is (kind, licence, media type), with
         # the article's text in place of its path; the text is stored under its hash.
         fields = _fields(SourceCreate, source | {"text": text}, drop=("ref",))

@@ -15,6 +15,7 @@ from app.citations.models import (
     Selectors,
     citations_field,
     citations_in,
+    served_example,
 )
 from app.common import (
     CountryCode,
@@ -49,25 +50,27 @@ EXAMPLE: dict[str, Any] = {
     ],
     "citations": [{"source_id": 1, "quote": "talks in Moscow on Tuesday"}],
 }
-READ_EXAMPLE: dict[str, Any] = {
-    "id": 1,
-    **EXAMPLE,
-    "participants": [
-        {
-            "official_id": 1,
-            "name": "Sergei Ryabkov",
-            "title": "Deputy Foreign Minister",
-            "side": "RU",
-        },
-        {
-            "official_id": 2,
-            "name": "Victoria Nuland",
-            "title": "Under Secretary of State",
-            "side": "US",
-        },
-    ],
-    "statements": [{**EXAMPLE["statements"][0], "speaker": "Sergei Ryabkov"}],
-}
+READ_EXAMPLE: dict[str, Any] = served_example(
+    {
+        "id": 1,
+        **EXAMPLE,
+        "participants": [
+            {
+                "official_id": 1,
+                "name": "Sergei Ryabkov",
+                "title": "Deputy Foreign Minister",
+                "side": "RU",
+            },
+            {
+                "official_id": 2,
+                "name": "Victoria Nuland",
+                "title": "Under Secretary of State",
+                "side": "US",
+            },
+        ],
+        "statements": [{**EXAMPLE["statements"][0], "speaker": "Sergei Ryabkov"}],
+    }
+)
 
 
 class TalksOutcome(StrEnum):

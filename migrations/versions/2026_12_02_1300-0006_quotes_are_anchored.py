@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from app.citations.anchoring import NotAnchored, Text, anchor
+from app.citations.anchoring import Document, NotAnchored, anchor
 
 revision: str = "0006"
 down_revision: str | None = "0005"
@@ -49,7 +49,7 @@ def _anchor_all() -> Iterator[str]:
     source = sa.table("source", sa.column("id"), sa.column("sha256"))
     source_text = sa.table("source_text", sa.column("sha256"), sa.column("text"))
     texts = {
-        source_id: Text(text)
+        source_id: Document(text)
         for source_id, text in connection.execute(
             sa.select(source.c.id, source_text.c.text).join(
                 source_text, source_text.c.sha256 == source.c.sha256
