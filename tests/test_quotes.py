@@ -328,3 +328,33 @@ def test_the_comparison_is_the_one_documented(api: Api) -> None:
         response = _post_event(api, near_miss)
         assert response.status_code == 422, near_miss
     assert unicodedata.normalize("NFC", IN_TEXT) == IN_TEXT
+
+
+def test_a_long_text_is_searched_as_a_short_one(api: Api) -> None:
+    """A text of more than 64k characters is searched through an index: the same answers."""
+    lines = [f"Cable {i}: the mission reported {i * 7 % 997} staff." for i in range(3000)]
+    repeated = "Nothing was said of the consulates."
+    text = "\n".join(
+        line + ("\n\n  " + repeated if i % 500 == 7 else "") for i, line in enumerate(lines)
+    )
+    assert len(text) > 65_536
+    source = api.send("POST", "/v1/sources", {"title": "L", "publisher": "P", "text": text})
+    assert source.status_code == 201, source.text
+    source_id = source.json()["id"]
+    for i in (0, 1234, 2999):
+        quote = f"Cable {i}: the mission reported {i * 7 % 997} staff."
+        [citation] = event(api, quote, source_id=source_id)["citations"]
+        assert text[citation["start"] : citation["end"]] == quote
+    # Across a line break and indentation: one space in the quote.
+    [citation] = event(api, f"staff. {repeated} Cable 8:", source_id=source_id)["citations"]
+    assert words(text[citation["start"] : citation["end"]]) == f"staff. {repeated} Cable 8:"
+    response = api.send(
+        "POST", "/v1/events", EVENT | {"citations": cited(repeated, source_id=source_id)}
+    )
+    assert response.status_code == 422
+    starts = [m.start() for m in re.finditer(re.escape(repeated), text)]
+    assert len(starts) == 6
+    assert (
+        f"occurs 6 times in the text of source {source_id}, starting at {starts[0]}, "
+        in (response.json()["errors"][0]["msg"])
+    )

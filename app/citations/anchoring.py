@@ -20,6 +20,11 @@ from rapidfuzz import fuzz
 CONTEXT = 32
 """How many characters of the text either side of a quote its `prefix` and `suffix` hold."""
 
+# A text of INDEXED characters or more is searched through an index (`Document._positions`).
+INDEXED = 65_536
+GRAM, STEP = 8, 8
+MAX_CANDIDATES = 256
+
 _MARKS = str.maketrans(
     {
         **dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033", '"'),
@@ -73,6 +78,7 @@ class Document:
                 self.shifts.append(dropped)
         pieces.append(marked[at:])
         self.text = "".join(pieces)
+        self._pieces: dict[str, list[int]] | None = None
 
     def original_at(self, position: int) -> int:
         """The position in the stored text of the normalized text's character at `position`."""
@@ -81,8 +87,7 @@ class Document:
     def occurrences(self, quote: str) -> list[Anchor]:
         """Every place the (normalized) quote stands, in order."""
         found: list[Anchor] = []
-        at = self.text.find(quote)
-        while at != -1:
+        for at in self._positions(quote):
             start = self.original_at(at)
             end = self.original_at(at + len(quote) - 1) + 1
             found.append(
@@ -93,8 +98,39 @@ class Document:
                     self.original[end : end + CONTEXT],
                 )
             )
-            at = self.text.find(quote, at + 1)
         return found
+
+    def _positions(self, quote: str) -> list[int]:
+        """Where the quote starts in the normalized text. A long text is searched through a
+        sparse index of its GRAM-character pieces at every STEP-th position, built on first
+        use: each occurrence of a quote has one of its first STEP pieces indexed, so its
+        candidates are a few dictionary lookups, not a scan of the whole text (which every
+        quote would need, to know that it stands only once)."""
+        index = self._index()
+        if index is not None and len(quote) >= GRAM + STEP - 1:
+            candidates: list[int] = []
+            for offset in range(STEP):
+                starts = index.get(quote[offset : offset + GRAM], ())
+                candidates += [start - offset for start in starts]
+                if len(candidates) > MAX_CANDIDATES:  # words the text repeats: scan it
+                    break
+            else:
+                return sorted(at for at in candidates if self.text.startswith(quote, at))
+        positions, at = [], self.text.find(quote)
+        while at != -1:
+            positions.append(at)
+            at = self.text.find(quote, at + 1)
+        return positions
+
+    def _index(self) -> dict[str, list[int]] | None:
+        if len(self.text) < INDEXED:
+            return None
+        if self._pieces is None:
+            text, pieces = self.text, dict[str, list[int]]()
+            for at in range(0, len(text) - GRAM + 1, STEP):
+                pieces.setdefault(text[at : at + GRAM], []).append(at)
+            self._pieces = pieces
+        return self._pieces
 
     def closest(self, quote: str) -> str:
         """The passage of the text most like the quote (for a hint), as the text has it."""
