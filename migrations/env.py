@@ -20,6 +20,9 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # One transaction for the whole run on SQLite too (Alembic commits each step there by
+        # default): a migration that refuses to run, or fails, leaves the schema as it was.
+        transactional_ddl=True,
     )
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":

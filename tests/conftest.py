@@ -126,3 +126,10 @@ def make_key(url: str, *scopes: str) -> dict[str, str]:
 def admin(seeded_url: str) -> dict[str, str]:
     """Headers carrying an admin key for the shared seeded database."""
     return make_key(seeded_url, "admin")
+
+
+def said(quotes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Quotes served (citations, statements) as they were sent: without where they stand in
+    their source's text (`start`, `end`, `prefix`, `suffix`, `verified`: tests/test_quotes.py)."""
+    worked_out = {"start", "end", "prefix", "suffix", "verified"}
+    return [{k: v for k, v in quote.items() if k not in worked_out} for quote in quotes]

@@ -47,6 +47,12 @@ INEXPRESSIBLE = {
     # A date known to the week, month or year is the first day of that span (a Monday, the 1st,
     # 1 January): a `date` format cannot say which weekday or day of the month a date is.
     "date_not_first_day": "a date of a week, month or year that is not the span's first day",
+    # A quote stands in its source's text: whether a string is in a stored document is a fact
+    # about the document, not about the string.
+    "quote_not_found": "a quote that is not in its source's text",
+    # A quote found more than once says which occurrence (`start`, `prefix`/`suffix`): which
+    # quotes recur depends on the text.
+    "quote_ambiguous": "a quote its source's text holds more than once, without saying which",
 }
 # A change to a stored record (a PATCH; an import row matched to a record) is checked merged
 # with what is stored, or against it: the rule holds between a value sent and one stored.

@@ -1,6 +1,7 @@
 """Alembic owns the schema: it builds it, matches the models, and takes it down again."""
 
 import hashlib
+import re
 from typing import Any
 
 import pycountry
@@ -249,3 +250,58 @@ def test_0005_refuses_dates_that_are_not_their_spans_first_day(
     engine.dispose()
     upgrade(url)
     assert _differences(url) == []
+
+
+def test_0006_anchors_stored_quotes_or_lists_those_it_cannot(new_database: NewDatabase) -> None:
+    """Quotes stored before 0006 are anchored where they stand in their source's text; a quote
+    that is not there, or is there twice, stops the upgrade, listed, with nothing changed."""
+    url = new_database()
+    upgrade(url, "0003")
+    _as_0003_seeded_it(url)  # citation 1: 'Sergei Ryabkov said', once in the article
+    upgrade(url, "0005")
+    engine = make_engine(Settings(database_url=url))
+    cite = (
+        "INSERT INTO citation (source_id, record_type, record_id, quote)"
+        " VALUES (:s, 'official', 1, :q)"
+    )
+    with engine.begin() as connection:
+        for source_id, quote in [
+            (1, "Not in the article"),
+            (1, "Ryabkov said"),  # twice
+            (2, "A source without a text: unverified"),
+        ]:
+            connection.execute(text(cite), {"s": source_id, "q": quote})
+    article = SEED_ARTICLE.read_text(encoding="utf-8")
+    twice = ", ".join(str(m.start()) for m in re.finditer("Ryabkov said", article))
+    listed = (
+        "2 stored quotes do not stand in one place of their source's text. Correct each quote "
+        "(or the source's text) so that it is found once, then upgrade again:\n"
+        "citation 2 (source 1): 'Not in the article' is not in the source's text\n"
+        "citation 3 (source 1): 'Ryabkov said' occurs 2 times in the source's text, starting "
+        f"at {twice}: send `start` (one of those) or `prefix`/`suffix` (the words just before "
+        "or after it) to say which"
+    )
+    with pytest.raises(RuntimeError) as refused:
+        upgrade(url)
+    assert str(refused.value) == listed
+    assert _revision(url) == "0005"
+    assert "start_offset" not in {c["name"] for c in inspect(engine).get_columns("citation")}
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM citation WHERE id IN (2, 3)"))
+    engine.dispose()
+    upgrade(url)
+    assert _differences(url) == []
+    with TestClient(create_app(Settings(database_url=url))) as client:
+        [first, unverified] = client.get("/v1/officials/1").json()["citations"]
+    start = article.index("Sergei Ryabkov said")
+    assert first == {
+        "source_id": 1,
+        "quote": "Sergei Ryabkov said",
+        "start": start,
+        "end": start + len("Sergei Ryabkov said"),
+        "prefix": article[start - 32 : start],
+        "suffix": article[start + 19 : start + 51],
+        "verified": True,
+    }
+    assert unverified["verified"] is False
+    assert unverified["start"] is None

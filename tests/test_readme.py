@@ -32,9 +32,13 @@ def shell_blocks(section: str) -> list[str]:
 
 
 def documented_errors() -> set[tuple[str, str]]:
-    """The (status, path) pairs the README says answer an error (`# 422: …` beside it)."""
+    """The (status, path) pairs the README says answer an error (`# 422: …` after it)."""
     readme = (ROOT / "README.md").read_text()
-    found = re.findall(r"curl '?localhost:8000(/[^' ]*)'?\s+# ([45]\d\d)\b", readme)
+    # The mark ends the command: its last line, after any lines continued with `\`.
+    found = re.findall(
+        r"curl (?:-X [A-Z]+ )?'?localhost:8000(/[^' ]*)'?(?:[^\n]*\\\n)*[^\n]*?\s# ([45]\d\d)\b",
+        readme,
+    )
     return {(status, path) for path, status in found}
 
 

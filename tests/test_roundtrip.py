@@ -34,6 +34,17 @@ TEXTS: list[tuple[str, str]] = [
 ]
 
 
+# The source the talks' statements quote: a text holding every one of TEXTS, made first (so
+# its id is the one after the seed's source), each on a line.
+QUOTED = 2
+QUOTED_SOURCE = {
+    "ref": "formulas",
+    "title": "Formulas",
+    "publisher": "Tests",
+    "text": "\n".join(f"{n}: {text}" for n, (text, _) in enumerate(TEXTS)),
+}
+
+
 def _source(text: str, ref: str | None) -> dict[str, Any]:
     return {"title": text, "publisher": text, "published_on": "2021-11-02", "ref": ref}
 
@@ -105,7 +116,7 @@ def _talks(text: str, ref: str | None) -> dict[str, Any]:
         "outcome": "no_progress",
         "summary": text,
         "participants": [{"official_id": 1, "side": "RU"}],
-        "statements": [{"official_id": 1, "kind": "direct", "source_id": 1, "quote": text}],
+        "statements": [{"official_id": 1, "kind": "direct", "source_id": QUOTED, "quote": text}],
         "ref": ref,
         "citations": CITE,
     }
@@ -143,6 +154,7 @@ def api(new_database: NewDatabase) -> Iterator[TestClient]:
     one without a `ref`."""
     url = seeded(new_database)
     with TestClient(create_app(Settings(database_url=url)), headers=make_key(url, "write")) as c:
+        assert c.post("/v1/sources", json=QUOTED_SOURCE).json()["id"] == QUOTED
         for resource, (make, _) in RESOURCES.items():
             for n, (text, _) in enumerate(TEXTS):
                 ref = f"roundtrip-{resource}-{n}" if n % 2 else None

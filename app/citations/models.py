@@ -2,13 +2,48 @@
 carries them; a record's citations are written and deleted with it."""
 
 from enum import StrEnum
-from typing import Annotated
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
 from sqlalchemy import Column, ForeignKey, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
+from app.citations.anchoring import Document, anchor
 from app.common import SPACE, Id, one_of
+
+# The seed's article (source 1), which the docs' examples quote.
+_ARTICLE = (
+    Path(__file__).resolve().parents[2] / "seed" / "sources" / "reuters-2021-10-12-embassy-rows.txt"
+)
+
+
+@cache
+def _article() -> Document | None:
+    return Document(_ARTICLE.read_text(encoding="utf-8")) if _ARTICLE.exists() else None
+
+
+def _served(quote: dict[str, Any]) -> dict[str, Any]:
+    article = _article() if quote["source_id"] == 1 else None
+    if article is None:  # another source: the docs hold no text of it
+        nulls = dict.fromkeys(("start", "end", "prefix", "suffix"))
+        return quote | nulls | {"verified": False}
+    found = anchor(article, quote["quote"])
+    where = {"start": found.start, "end": found.end, "prefix": found.prefix}
+    return quote | where | {"suffix": found.suffix, "verified": True}
+
+
+def served_example(example: dict[str, Any]) -> dict[str, Any]:
+    """A record's example as the API serves it: each quote with where it stands in its source
+    (the seed's article, for source 1), worked out as a write works it out."""
+    served = dict(example)
+    for name in ("citations", "statements"):
+        if name in served:
+            served[name] = [_served(quote) for quote in served[name]]
+    if "status_history" in served:
+        served["status_history"] = [served_example(entry) for entry in served["status_history"]]
+    return served
 
 
 class RecordType(StrEnum):
@@ -38,16 +73,44 @@ class Citation(SQLModel, table=True):
     record_type: str = Field(max_length=32)
     record_id: int
     quote: str = Field(sa_column=Column(Text, nullable=False))
+    start_offset: int | None = None
+    end_offset: int | None = None
+    prefix: str | None = Field(default=None, sa_column=Column(Text))
+    suffix: str | None = Field(default=None, sa_column=Column(Text))
 
 
-class CitationRead(BaseModel):
-    """The link from a fact to the words of its source."""
+CITATION_READ_EXAMPLE = _served({"source_id": 1, "quote": "talks in Moscow on Tuesday"})
 
-    model_config = ConfigDict(
-        json_schema_extra={"example": {"source_id": 1, "quote": "talks in Moscow on Tuesday"}}
-    )
+
+class Anchored(BaseModel):
+    """Where a quote stands in its source's text, as the W3C Web Annotation selectors say it."""
 
     source_id: int = Field(description="The source the quote comes from (`/v1/sources/{id}`).")
+    quote: str = Field(description="Verbatim words of the source.")
+    start: int | None = Field(
+        description="Where the quote starts in the source's text (`/v1/sources/{id}/text`), in "
+        "code points from 0: `text[start:end]` says the quote (compared as the README's "
+        '"Quotes" section says). Null when the source has no text.'
+    )
+    end: int | None = Field(description="Where the quote ends (exclusive); null with `start`.")
+    prefix: str | None = Field(
+        description="Up to 32 characters of the text just before the quote; null with `start`."
+    )
+    suffix: str | None = Field(
+        description="Up to 32 characters of the text just after the quote; null with `start`."
+    )
+    verified: bool = Field(
+        description="Whether the quote was found in its source's text: always, for a source "
+        "with a text (a quote that is not is refused); false for a source without one (a "
+        "paywalled page), whose quotes cannot be checked."
+    )
+
+
+class CitationRead(Anchored):
+    """The link from a fact to the words of its source."""
+
+    model_config = ConfigDict(json_schema_extra={"example": CITATION_READ_EXAMPLE})
+
     quote: str = Field(description="Verbatim words of the source that state the fact.")
 
 
@@ -65,7 +128,37 @@ def _not_blank(text: str) -> str:
     return text
 
 
-class CitationIn(BaseModel):
+class Selectors(BaseModel):
+    """Which occurrence of a quote is meant, where its source's text holds it more than once;
+    what the server works out (`end`, `verified`) is taken back as sent and ignored, so a
+    record read can be written again."""
+
+    start: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**31 - 1,
+        description="Where the quote starts in the source's text (code points from 0): needed "
+        "only when the text holds the quote more than once (or `prefix`/`suffix`).",
+    )
+    prefix: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="Words just before the quote, to say which occurrence is meant when the "
+        "text holds it more than once.",
+    )
+    suffix: str | None = Field(
+        default=None, max_length=1000, description="Words just after the quote, likewise."
+    )
+    end: int | None = Field(default=None, description="Ignored: the server works it out.")
+    verified: bool | None = Field(default=None, description="Ignored: the server works it out.")
+
+    @field_validator("end", "verified", mode="before")
+    @classmethod
+    def _worked_out(cls, value: object) -> None:
+        return None
+
+
+class CitationIn(Selectors):
     """A citation written with its record."""
 
     model_config = ConfigDict(

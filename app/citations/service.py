@@ -9,6 +9,7 @@ from sqlalchemy import (
     Connection,
     and_,
     bindparam,
+    case,
     column,
     delete,
     func,
@@ -16,10 +17,14 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
+    update,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
+from app.citations.anchoring import Document, NotAnchored, anchor
 from app.citations.models import Citation, RecordType
+from app.citations.quotes import anchor_columns
+from app.errors import Conflict, echoed
 from app.kit.spec import Embed
 from app.kit.sql import bound_list, group_by, is_in, prepared, related_rows
 from app.kit.writing import FIRST_REFERRERS, Part, Reference, Referrers
@@ -42,9 +47,46 @@ RECORD_PATHS: dict[RecordType, str] = {
 }
 
 
+def anchored_columns(columns: Any) -> list[ColumnElement[Any]]:
+    """A stored quote as the API serves it, from the columns of a table that holds quotes
+    (citations, talks statements): source, quote and where it stands in the source's text."""
+    return [
+        columns.source_id,
+        columns.quote,
+        columns.start_offset.label("start"),
+        columns.end_offset.label("end"),
+        columns.prefix,
+        columns.suffix,
+        columns.start_offset.is_not(None).label("verified"),
+    ]
+
+
+ANCHOR_KEYS = ("source_id", "quote", "start", "end", "prefix", "suffix", "verified")
+
+
+def anchored_json(columns: Any, dialect: str) -> list[ColumnElement[Any]]:
+    """The same as key/value pairs for a JSON object the database builds."""
+    verified: ColumnElement[Any] = columns.start_offset.is_not(None)
+    if dialect != "postgresql":  # SQLite has no boolean: JSON's true and false, as JSON
+        verified = case((verified, func.json("true")), else_=func.json("false"))
+    values = [
+        columns.source_id,
+        columns.quote,
+        columns.start_offset,
+        columns.end_offset,
+        columns.prefix,
+        columns.suffix,
+        verified,
+    ]
+    pairs: list[ColumnElement[Any]] = []
+    for key, value in zip(ANCHOR_KEYS, values, strict=True):
+        pairs += [literal_column(f"'{key}'"), value]
+    return pairs
+
+
 _CITATIONS = prepared(
     lambda dialect: (
-        select(citation_table.c.record_id, citation_table.c.source_id, citation_table.c.quote)
+        select(citation_table.c.record_id, *anchored_columns(citation_table.c))
         .where(
             citation_table.c.record_type == bindparam("record_type"),
             is_in(citation_table.c.record_id, "ids", dialect),
@@ -61,8 +103,10 @@ def load_citations(
     grouped: dict[Any, list[dict[str, Any]]] = {}
     # Plain tuples: this runs for every list page, for every kind of record.
     parameters = {"record_type": record_type.value, "ids": bound_list(connection, ids)}
-    for record_id, source_id, quote in connection.execute(_CITATIONS(connection), parameters):
-        grouped.setdefault(record_id, []).append({"source_id": source_id, "quote": quote})
+    for record_id, *values in connection.execute(_CITATIONS(connection), parameters):
+        citation = dict(zip(ANCHOR_KEYS, values, strict=True))
+        citation["verified"] = bool(citation["verified"])
+        grouped.setdefault(record_id, []).append(citation)
     return grouped
 
 
@@ -72,12 +116,7 @@ def citations_json(
     """A record's citations as a JSON array, in the order they were written: a correlated
     subquery, so that a list page reads its citations with its rows."""
     c = citation_table.c
-    fields: tuple[ColumnElement[Any], ...] = (
-        literal_column("'source_id'"),
-        c.source_id,
-        literal_column("'quote'"),
-        c.quote,
-    )
+    fields = anchored_json(c, dialect)
     mine = (c.record_type == literal_column(f"'{record_type.value}'"), c.record_id == record_id)
     if dialect == "postgresql":
         ordered = aggregate_order_by(func.json_build_object(*fields), c.id)
@@ -112,7 +151,7 @@ _c = citation_table.c
 
 _FACTS = prepared(
     lambda dialect: (
-        select(_c.source_id, _c.record_type, _c.record_id, _c.quote, _status_change.c.mission_id)
+        select(*anchored_columns(_c), _c.record_type, _c.record_id, _status_change.c.mission_id)
         .outerjoin(
             _status_change,
             and_(
@@ -134,10 +173,10 @@ def _fact(row: Any) -> dict[str, Any]:
     record_type = RecordType(row["record_type"])
     page_id = row["mission_id"] if record_type is RecordType.mission_status else row["record_id"]
     return {
-        "source_id": row["source_id"],
+        **{key: row[key] for key in ANCHOR_KEYS},
+        "verified": bool(row["verified"]),
         "record_type": record_type.value,
         "record_id": row["record_id"],
-        "quote": row["quote"],
         "url": RECORD_PATHS[record_type].format(id=page_id),
     }
 
@@ -160,6 +199,7 @@ def citations_part(record_type: RecordType) -> Part:
                 "record_id": record_id,
                 "source_id": citation["source_id"],
                 "quote": citation["quote"],
+                **anchor_columns(citation),
             }
             for record_id, citations in values
             for citation in citations
@@ -184,3 +224,100 @@ def facts_citing(connection: Connection, source_id: int) -> Referrers | None:
         return None
     first = [fact["url"] for fact in facts[:FIRST_REFERRERS]]
     return Referrers("facts", len(facts), first, f"/v1/sources/{source_id}")
+
+
+# Talks statements quote sources too; named by table here, as the talks package uses this one.
+_statement = table(
+    "talks_statement",
+    column("id"),
+    column("talks_id"),
+    column("source_id"),
+    column("quote"),
+    column("start_offset"),
+    column("end_offset"),
+    column("prefix"),
+    column("suffix"),
+)
+
+
+Stored = tuple[Any, str, Any]
+"""A stored quote: its table, the path of the record it is on, and its row (id, quote,
+prefix, suffix)."""
+
+
+def _quotes_of_source(connection: Connection, source_id: int) -> list[Stored]:
+    """Every stored quote of a source, citations and talks statements."""
+    found: list[Stored] = []
+    rows = connection.execute(
+        select(
+            _c.id,
+            _c.quote,
+            _c.prefix,
+            _c.suffix,
+            _c.record_type,
+            _c.record_id,
+            _status_change.c.mission_id,
+        )
+        .outerjoin(
+            _status_change,
+            and_(
+                _c.record_type == RecordType.mission_status.value,
+                _status_change.c.id == _c.record_id,
+            ),
+        )
+        .where(_c.source_id == source_id)
+        .order_by(_c.id)
+    )
+    for row in rows:
+        kind = RecordType(row.record_type)
+        page = row.mission_id if kind is RecordType.mission_status else row.record_id
+        found.append((citation_table, RECORD_PATHS[kind].format(id=page), row))
+    st = _statement.c
+    statements = select(st.id, st.quote, st.prefix, st.suffix, st.talks_id).where(
+        st.source_id == source_id
+    )
+    for said in connection.execute(statements.order_by(st.id)):
+        found.append((_statement, RECORD_PATHS[RecordType.talks].format(id=said.talks_id), said))
+    return found
+
+
+_ANCHOR_COLUMNS = ("start_offset", "end_offset", "prefix", "suffix")
+
+
+def reanchor_source(connection: Connection, source_id: int, text: str | None) -> None:
+    """After a source's text changed: every quote of the source anchored anew in the new text
+    (found by its words, and its old `prefix`/`suffix` where it stands more than once), or, with
+    no text now, left unverified. A 409 naming each quote the new text would orphan."""
+    new = Document(text) if text is not None else None
+    orphaned: list[dict[str, Any]] = []
+    updates: dict[Any, list[dict[str, Any]]] = {}
+    for quoting, path, row in _quotes_of_source(connection, source_id):
+        values: list[Any] = [None] * 4
+        if new is not None:
+            try:
+                found = anchor(new, row.quote, prefix=row.prefix, suffix=row.suffix, hint=False)
+            except NotAnchored as error:
+                orphaned.append({"url": path, "quote": row.quote, "why": str(error)})
+                continue
+            values = [found.start, found.end, found.prefix, found.suffix]
+        anchored = {
+            f"new_{name}": value for name, value in zip(_ANCHOR_COLUMNS, values, strict=True)
+        }
+        updates.setdefault(quoting, []).append({"row_id": row.id, **anchored})
+    if orphaned:
+        named = "; ".join(f"{o['url']}: {echoed(o['quote'])}" for o in orphaned[:FIRST_REFERRERS])
+        more = len(orphaned) - FIRST_REFERRERS
+        raise Conflict(
+            detail=f"Source {source_id}'s new text would leave {len(orphaned)} quotes pointing "
+            f"at words it does not hold ({named}{f' and {more} more' if more > 0 else ''}). "
+            "Keep those words in the text (once, or say which with the quote's prefix and "
+            "suffix), or change or remove those quotes first; nothing was changed.",
+            extensions={"quotes": orphaned},
+        )
+    for quoting, rows in updates.items():
+        statement = (
+            update(quoting)
+            .where(quoting.c.id == bindparam("row_id"))
+            .values({name: bindparam(f"new_{name}") for name in _ANCHOR_COLUMNS})
+        )
+        connection.execute(statement, rows)

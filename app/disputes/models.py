@@ -7,7 +7,13 @@ from pydantic import BaseModel, ConfigDict, Strict, model_validator
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
-from app.citations.models import CitationIn, CitationRead, citations_field, citations_in
+from app.citations.models import (
+    CitationIn,
+    CitationRead,
+    citations_field,
+    citations_in,
+    served_example,
+)
 from app.common import (
     CountryCode,
     Day,
@@ -30,7 +36,7 @@ EXAMPLE: dict[str, Any] = {
     "next_round": {"planned": True, "date": None},
     "citations": [{"source_id": 1, "quote": "would hold new consultations"}],
 }
-READ_EXAMPLE: dict[str, Any] = {"id": 1, **EXAMPLE}
+READ_EXAMPLE: dict[str, Any] = served_example({"id": 1, **EXAMPLE})
 
 
 class DisputeIssue(StrEnum):

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, or_, select
 
 from app.citations.models import RecordType
+from app.citations.quotes import quotes_check
 from app.citations.service import citations_embed, citations_part
 from app.disputes.models import DisputeCreate, VisaDispute, VisaDisputeIssue
 from app.kit.spec import Embed, ListSpec, Row
@@ -87,6 +88,7 @@ def _to_columns(data: Row) -> Row:
 
 
 DISPUTE_WRITE = WriteSpec(
+    checks=quotes_check,
     table=dispute_table,
     resource="visa-disputes",
     create_model=DisputeCreate,

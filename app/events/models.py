@@ -7,7 +7,13 @@ from pydantic import model_validator
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
-from app.citations.models import CitationIn, CitationRead, citations_field, citations_in
+from app.citations.models import (
+    CitationIn,
+    CitationRead,
+    citations_field,
+    citations_in,
+    served_example,
+)
 from app.common import (
     CountryCode,
     DatePrecision,
@@ -29,7 +35,7 @@ EXAMPLE: dict[str, Any] = {
     "summary": "Nationalists ransacked a memorial to Boris Nemtsov in central Moscow.",
     "citations": [{"source_id": 1, "quote": "ransacked a makeshift memorial"}],
 }
-READ_EXAMPLE: dict[str, Any] = {"id": 1, **EXAMPLE}
+READ_EXAMPLE: dict[str, Any] = served_example({"id": 1, **EXAMPLE})
 
 
 class EventKind(StrEnum):

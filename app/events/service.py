@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select
 
 from app.citations.models import RecordType
+from app.citations.quotes import quotes_check
 from app.citations.service import citations_embed, citations_part
 from app.events.models import Event, EventCountry, EventCreate
 from app.kit.spec import Embed, ListSpec
@@ -62,6 +63,7 @@ def _delete_countries(connection: Connection, event_id: int) -> None:
 
 
 EVENT_WRITE = WriteSpec(
+    checks=quotes_check,
     table=event_table,
     resource="events",
     create_model=EventCreate,

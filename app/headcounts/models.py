@@ -7,7 +7,13 @@ from pydantic import model_validator
 from sqlalchemy import CheckConstraint, Index, String
 from sqlmodel import Field, SQLModel
 
-from app.citations.models import CitationIn, CitationRead, citations_field, citations_in
+from app.citations.models import (
+    CitationIn,
+    CitationRead,
+    citations_field,
+    citations_in,
+    served_example,
+)
 from app.common import (
     Count,
     CountryCode,
@@ -35,7 +41,7 @@ EXAMPLE: dict[str, Any] = {
     "count": 455,
     "citations": [{"source_id": 2, "quote": "<the words of source 2 that give the cap>"}],
 }
-READ_EXAMPLE: dict[str, Any] = {"id": 1, **EXAMPLE}
+READ_EXAMPLE: dict[str, Any] = served_example({"id": 1, **EXAMPLE})
 
 
 class StaffCategory(StrEnum):

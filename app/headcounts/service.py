@@ -5,6 +5,7 @@ from typing import Any
 from sqlalchemy import Connection, column, select, table
 
 from app.citations.models import RecordType
+from app.citations.quotes import quotes_check
 from app.citations.service import citations_embed, citations_part
 from app.errors import Unprocessable, field_error
 from app.headcounts.models import Headcount, HeadcountCreate
@@ -71,6 +72,7 @@ def _same_pair_as_its_mission(
 
 
 HEADCOUNT_WRITE = WriteSpec(
+    checks=quotes_check,
     table=headcount_table,
     resource="headcounts",
     create_model=HeadcountCreate,

@@ -119,7 +119,9 @@ def _said_of_a_cell(model: type[BaseModel], loc: list[Any], msg: str, value: Any
     if objects is not None:
         if len(loc) > 2:  # a field of an object: the cell is a list of objects
             return msg
-        fields = ", ".join(objects.model_fields)
+        # The fields each object needs (a citation's quote selectors may be left out).
+        needed = [name for name, f in objects.model_fields.items() if f.is_required()]
+        fields = ", ".join(needed or objects.model_fields)
         return f"must be a JSON list of {{{fields}}} objects, as the export writes it"
     if len(loc) == 2 and isinstance(value, str) and OTHER_SEPARATORS.search(value):
         return f"{msg} (a list cell separates its values with `; `, as the export writes them)"
@@ -270,12 +272,18 @@ def import_rows(
             checked.append((number, record_id, data))
 
     known = _known_ids(connection, spec, [data for _, _, data in checked])
+    check = spec.checks(connection) if spec.checks else None
     for number, _, data in checked:
+        missing = False
         for reference, value, loc in references_in(spec, data):
             if value is not None and value not in known[(reference.table.name, reference.column)]:
+                missing = True
                 errors.append(
                     _error(number, loc, f"no {reference.noun} with id {value}", "not_found", value)
                 )
+        if check is not None and not missing:  # e.g. quotes, once their sources are known
+            for loc, why, kind, value in check(data):
+                errors.append(_error(number, loc, why, kind, value))
     targets, current, mismatched = _match(connection, spec, checked)
     errors += mismatched
     if errors:
@@ -296,7 +304,8 @@ def import_rows(
             new.append(data)
             continue
         before = validated(spec, {k: v for k, v in current[record_id].items() if k in fields})
-        if before == data:
+        # Both as sent: a check may have completed `data` with what the server works out.
+        if before == validated(spec, data):
             report.unchanged += 1
             continue
         report.updated += 1

@@ -93,6 +93,14 @@ class Part:
     add_many: Callable[[Connection, list[tuple[int, Any]]], None] | None = None
 
 
+Problem = tuple[list[str | int], str, str, Any]
+"""What is wrong with a record: where in it, why, the 422's type, and the value refused."""
+
+RecordCheck = Callable[[Data], list[Problem]]
+"""A check of a checked record that needs the database (its quotes against their sources'
+texts); it may complete the record (with where each quote stands), as `validated` does."""
+
+
 @dataclass(frozen=True)
 class WriteSpec:
     """How a resource's records are written: its table, body, references, owned parts, the
@@ -106,6 +114,9 @@ class WriteSpec:
     parts: Sequence[Part] = ()
     dependents: Sequence[Dependents] = ()
     to_columns: Callable[[Data], Data] | None = None  # payload fields -> column values
+    # Makes the database check of the records one request writes (`RecordCheck`): one per
+    # request, which may keep what it read for the next record (an import's rows).
+    checks: Callable[[Connection], RecordCheck] | None = None
     # Completes a checked record with what needs the database, just before its row is written
     # (create, update, import, restore), in the same transaction: a source stores its text and
     # takes its hash and length.
@@ -216,6 +227,15 @@ def _unstorable(value: Any, path: list[str | int]) -> Iterator[tuple[list[str | 
             yield from _unstorable(inner, [*path, index])
 
 
+def checked_in_database(connection: Connection, spec: WriteSpec, data: Data) -> None:
+    """The spec's database check of one record (`WriteSpec.checks`): a 422 on each problem."""
+    problems = spec.checks(connection)(data) if spec.checks else []
+    if problems:
+        raise Unprocessable(
+            [field_error(loc, why, kind, value) for loc, why, kind, value in problems]
+        )
+
+
 def _write_parts(connection: Connection, spec: WriteSpec, record_id: int, data: Data) -> None:
     for part in spec.parts:
         if part.field in data:
@@ -289,6 +309,7 @@ def create_record(
     errors = _missing_references(connection, spec, data, known)
     if errors:
         raise Unprocessable(errors)
+    checked_in_database(connection, spec, data)
     _ref_free(connection, spec, data, record_id, restoring=record_id is not None)
     if spec.prepare:
         data = spec.prepare(connection, data)
@@ -314,7 +335,8 @@ def create_record(
 def create_records(
     connection: Connection, spec: WriteSpec, rows: list[Data], *, actor: int | None = None
 ) -> list[int]:
-    """Adds many checked records (see `validated`, references checked by the caller) with a
+    """Adds many checked records (see `validated`; references and `WriteSpec.checks` checked
+    by the caller) with a
     few statements per kind of row rather than a few per record, and logs them."""
     if not rows:
         return []
@@ -360,6 +382,7 @@ def update_record(
     errors = _missing_references(connection, spec, data)
     if errors:
         raise Unprocessable(errors)
+    checked_in_database(connection, spec, data)
     if data.get("ref") != before.get("ref"):
         _ref_free(connection, spec, data, record_id)
     if spec.prepare:

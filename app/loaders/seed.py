@@ -4,7 +4,6 @@ Idempotent: records are matched by `ref`, their citations and other parts by con
 only differences are written, so a second run changes no row.
 """
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ import yaml
 from sqlalchemy import Connection, Engine, Table, and_, delete, insert, select, update
 from sqlmodel import SQLModel
 
+from app.citations.anchoring import Document, NotAnchored, anchor
 from app.citations.models import Citation, RecordType
 from app.countries.service import sync_countries
 from app.db import write_transaction
@@ -41,18 +41,22 @@ class SeedError(ValueError):
     """The seed data is wrong; the message says where."""
 
 
-def normalize_space(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+def selected(citation: str | dict[str, Any]) -> dict[str, Any]:
+    """A seed citation as the API takes one: a quote alone, or a quote with `start`, `prefix`
+    or `suffix` where the article says it more than once."""
+    if isinstance(citation, str):
+        return {"quote": citation}
+    return {key: citation.get(key) for key in ("quote", "start", "prefix", "suffix")}
 
 
-def quotes_of(data: Any) -> Iterable[str]:
-    """Every quote in a seed document: citations and statements."""
+def quotes_of(data: Any) -> Iterable[dict[str, Any]]:
+    """Every quote in a seed document, citations and statements, as `selected` gives them."""
     if isinstance(data, dict):
         for key, value in data.items():
             if key == "citations":
-                yield from value
+                yield from (selected(citation) for citation in value)
             elif key == "quote":
-                yield value
+                yield selected(data)
             else:
                 yield from quotes_of(value)
     elif isinstance(data, list):
@@ -60,9 +64,27 @@ def quotes_of(data: Any) -> Iterable[str]:
             yield from quotes_of(item)
 
 
+def anchor_in(text: Document, quote: dict[str, Any]) -> dict[str, Any]:
+    """A seed quote's anchor in the article, as the columns that store it."""
+    found = anchor(text, quote["quote"], **{k: v for k, v in quote.items() if k != "quote"})
+    return {
+        "start_offset": found.start,
+        "end_offset": found.end,
+        "prefix": found.prefix,
+        "suffix": found.suffix,
+    }
+
+
 def missing_quotes(data: dict[str, Any], text: str) -> list[str]:
-    haystack = normalize_space(text)
-    return [q for q in quotes_of(data) if not q.strip() or normalize_space(q) not in haystack]
+    """The quotes of a seed document that do not stand in one place of the article, and why:
+    the check every quote written through the API passes."""
+    article, missing = Document(text), []
+    for quote in quotes_of(data):
+        try:
+            anchor_in(article, quote)
+        except NotAnchored as error:
+            missing.append(f"{quote['quote']!r} {error}")
+    return missing
 
 
 @dataclass
@@ -93,6 +115,7 @@ class _Loader:
         self.connection = connection
         self.report = report
         self.source_id = 0
+        self.text = Document("")
         self.ids: dict[tuple[str, str], int] = {}
         # Each record's state before this run, to log what the run changed.
         self.touched: dict[tuple[str, int], dict[str, Any] | None] = {}
@@ -156,12 +179,20 @@ class _Loader:
                 self.report.deleted += 1
         return ids
 
-    def cite(self, record_type: RecordType, record_id: int, quotes: list[str]) -> None:
+    def quoted(self, citation: str | dict[str, Any]) -> dict[str, Any]:
+        """A seed quote as the row that stores it: its source, words and anchor."""
+        quote = selected(citation)
+        words = {"source_id": self.source_id, "quote": quote["quote"]}
+        return words | anchor_in(self.text, quote)
+
+    def cite(
+        self, record_type: RecordType, record_id: int, quotes: list[str | dict[str, Any]]
+    ) -> None:
         self.sync_children(
             _table(Citation),
             {"record_type": record_type.value, "record_id": record_id},
-            [{"source_id": self.source_id, "quote": quote} for quote in quotes],
-            key=("source_id", "quote"),
+            [self.quoted(quote) for quote in quotes],
+            key=("source_id", "quote", "start_offset"),
         )
 
     def record(
@@ -181,6 +212,7 @@ class _Loader:
 
     def load(self, document: dict[str, Any], text: str) -> None:
         source = document["source"]
+        self.text = Document(text)
         # Checked as a source written through the API is (kind, licence, media type), with
         # the article's text in place of its path; the text is stored under its hash.
         fields = _fields(SourceCreate, source | {"text": text}, drop=("ref",))
@@ -293,8 +325,7 @@ class _Loader:
             {
                 "official_id": self.id_of(officials, s.get("speaker")),
                 "kind": StatementKind(s["kind"]).value,
-                "quote": s["quote"],
-                "source_id": self.source_id,
+                **self.quoted(s),
             }
             for s in data.get("statements", [])
         ]
@@ -302,7 +333,7 @@ class _Loader:
             _table(TalksStatement),
             {"talks_id": talks_id},
             statements,
-            key=("official_id", "kind", "quote", "source_id"),
+            key=("official_id", "kind", "quote", "source_id", "start_offset"),
         )
 
 
@@ -329,7 +360,9 @@ def load_seed(engine: Engine, directory: Path = SEED_DIR) -> SeedReport:
         document, text = read_seed_file(path)
         missing = missing_quotes(document, text)
         if missing:
-            raise SeedError(f"{path.name}: quotes not found in the source text: {missing}")
+            raise SeedError(
+                f"{path.name}: quotes that do not stand in one place of the source text: {missing}"
+            )
         with write_transaction(engine) as connection:
             loader = _Loader(connection, report)
             loader.load(document, text)

@@ -8,7 +8,13 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
-from app.citations.models import CitationIn, CitationRead, citations_field, citations_in
+from app.citations.models import (
+    CitationIn,
+    CitationRead,
+    citations_field,
+    citations_in,
+    served_example,
+)
 from app.common import (
     Count,
     CountryCode,
@@ -44,7 +50,7 @@ EXAMPLE: dict[str, Any] = {
         {"source_id": 1, "quote": "a U.S. congressional proposal to expel 300 Russian diplomats"}
     ],
 }
-READ_EXAMPLE: dict[str, Any] = {"id": 1, **EXAMPLE}
+READ_EXAMPLE: dict[str, Any] = served_example({"id": 1, **EXAMPLE})
 
 
 class MeasureKind(StrEnum):

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from app.citations.models import RecordType
+from app.citations.quotes import quotes_check
 from app.citations.service import citations_embed, citations_part
 from app.errors import Unprocessable, field_error
 from app.kit.spec import ListSpec
@@ -78,6 +79,7 @@ def _no_cycle(
 
 
 MEASURE_WRITE = WriteSpec(
+    checks=quotes_check,
     table=measure_table,
     resource="measures",
     create_model=MeasureCreate,

@@ -7,7 +7,13 @@ from pydantic import model_validator
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
-from app.citations.models import CitationIn, CitationRead, citations_field, citations_in
+from app.citations.models import (
+    CitationIn,
+    CitationRead,
+    citations_field,
+    citations_in,
+    served_example,
+)
 from app.common import (
     CountryCode,
     DatePrecision,
@@ -33,19 +39,21 @@ EXAMPLE: dict[str, Any] = {
     "status_since": None,
     "citations": [{"source_id": 1, "quote": "the functioning of their embassies"}],
 }
-READ_EXAMPLE: dict[str, Any] = {
-    "id": 1,
-    **EXAMPLE,
-    "status_history": [
-        {
-            "id": 1,
-            "status": "operating",
-            "effective_on": None,
-            "date_precision": None,
-            "citations": EXAMPLE["citations"],
-        }
-    ],
-}
+READ_EXAMPLE: dict[str, Any] = served_example(
+    {
+        "id": 1,
+        **EXAMPLE,
+        "status_history": [
+            {
+                "id": 1,
+                "status": "operating",
+                "effective_on": None,
+                "date_precision": None,
+                "citations": EXAMPLE["citations"],
+            }
+        ],
+    }
+)
 
 
 class MissionKind(StrEnum):

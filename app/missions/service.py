@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select
 
 from app.citations.models import RecordType
+from app.citations.quotes import anchored, quotes_check
 from app.citations.service import citations_embed, citations_part, load_citations
 from app.errors import Unprocessable, field_error
 from app.headcounts.service import HEADCOUNT_LIST
@@ -145,10 +146,13 @@ def _restore_history(connection: Connection, mission_id: int, snapshot: dict[str
                 date_precision=entry["date_precision"],
             )
         )
-        _status_citations.write(connection, entry["id"], entry["citations"])
+        citations = [dict(citation) for citation in entry["citations"]]
+        anchored(connection, {"citations": citations})  # the source's text may have changed
+        _status_citations.write(connection, entry["id"], citations)
 
 
 MISSION_WRITE = WriteSpec(
+    checks=quotes_check,
     table=mission_table,
     resource="missions",
     create_model=MissionCreate,

@@ -5,7 +5,13 @@ from typing import Any
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
-from app.citations.models import CitationIn, CitationRead, citations_field, citations_in
+from app.citations.models import (
+    CitationIn,
+    CitationRead,
+    citations_field,
+    citations_in,
+    served_example,
+)
 from app.common import CountryCode, partial_model, read_config, ref_field, write_config
 
 EXAMPLE: dict[str, Any] = {
@@ -17,7 +23,7 @@ EXAMPLE: dict[str, Any] = {
         {"source_id": 1, "quote": "Russia's Deputy Foreign Minister Sergei Ryabkov said"}
     ],
 }
-READ_EXAMPLE: dict[str, Any] = {"id": 1, **EXAMPLE}
+READ_EXAMPLE: dict[str, Any] = served_example({"id": 1, **EXAMPLE})
 
 
 class OfficialBase(SQLModel):

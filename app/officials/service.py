@@ -1,6 +1,7 @@
 """Officials: how they are listed and written."""
 
 from app.citations.models import RecordType
+from app.citations.quotes import quotes_check
 from app.citations.service import citations_embed, citations_part
 from app.kit.spec import ListSpec
 from app.kit.writing import WriteSpec, listed_by
@@ -22,6 +23,7 @@ OFFICIAL_LIST = ListSpec(
 )
 
 OFFICIAL_WRITE = WriteSpec(
+    checks=quotes_check,
     table=official_table,
     resource="officials",
     create_model=OfficialCreate,

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.citations.service import facts_citing, facts_of
+from app.citations.service import facts_citing, facts_of, reanchor_source
 from app.errors import NotFound
 from app.kit.spec import ListSpec, Row
 from app.kit.writing import Data, Reference, WriteSpec, listed_by
@@ -110,6 +110,13 @@ def read_text(connection: Connection, sha256: str) -> str:
     return text
 
 
+def _text_changed(connection: Connection, source_id: int, data: Data, before: Data | None) -> None:
+    """A source's new text (or none) re-anchors every quote of the source, or is refused."""
+    if before is not None and before["sha256"] != data.get("sha256"):
+        text = read_text(connection, data["sha256"]) if data.get("sha256") else None
+        reanchor_source(connection, source_id, text)
+
+
 SOURCE_WRITE = WriteSpec(
     table=source_table,
     resource="sources",
@@ -118,6 +125,7 @@ SOURCE_WRITE = WriteSpec(
     # A text named by its hash must be stored already (a text sent along is hashed instead).
     references=[Reference("sha256", source_text_table, "stored text", column="sha256")],
     prepare=store_text,
+    after_write=_text_changed,
     get=get_source,
     # Facts cite sources; talks also quote statements from them, which are not facts.
     dependents=[facts_citing, listed_by("talks", TALKS_LIST, "source_id")],

@@ -8,7 +8,15 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
-from app.citations.models import CitationIn, CitationRead, citations_field, citations_in
+from app.citations.models import (
+    Anchored,
+    CitationIn,
+    CitationRead,
+    Selectors,
+    citations_field,
+    citations_in,
+    served_example,
+)
 from app.common import (
     CountryCode,
     DatePrecision,
@@ -42,25 +50,27 @@ EXAMPLE: dict[str, Any] = {
     ],
     "citations": [{"source_id": 1, "quote": "talks in Moscow on Tuesday"}],
 }
-READ_EXAMPLE: dict[str, Any] = {
-    "id": 1,
-    **EXAMPLE,
-    "participants": [
-        {
-            "official_id": 1,
-            "name": "Sergei Ryabkov",
-            "title": "Deputy Foreign Minister",
-            "side": "RU",
-        },
-        {
-            "official_id": 2,
-            "name": "Victoria Nuland",
-            "title": "Under Secretary of State",
-            "side": "US",
-        },
-    ],
-    "statements": [{**EXAMPLE["statements"][0], "speaker": "Sergei Ryabkov"}],
-}
+READ_EXAMPLE: dict[str, Any] = served_example(
+    {
+        "id": 1,
+        **EXAMPLE,
+        "participants": [
+            {
+                "official_id": 1,
+                "name": "Sergei Ryabkov",
+                "title": "Deputy Foreign Minister",
+                "side": "RU",
+            },
+            {
+                "official_id": 2,
+                "name": "Victoria Nuland",
+                "title": "Under Secretary of State",
+                "side": "US",
+            },
+        ],
+        "statements": [{**EXAMPLE["statements"][0], "speaker": "Sergei Ryabkov"}],
+    }
+)
 
 
 class TalksOutcome(StrEnum):
@@ -141,6 +151,10 @@ class TalksStatement(SQLModel, table=True):
     source_id: int = Field(
         sa_column=Column(Integer, ForeignKey("source.id"), nullable=False, index=True)
     )
+    start_offset: int | None = None
+    end_offset: int | None = None
+    prefix: str | None = Field(default=None, sa_column=Column(Text))
+    suffix: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class ParticipantRead(SQLModel):
@@ -150,14 +164,13 @@ class ParticipantRead(SQLModel):
     side: str = Field(description="The state they spoke for (ISO alpha-2).")
 
 
-class StatementRead(SQLModel):
+class StatementRead(Anchored):
     official_id: int | None = Field(description="Who said it; null if the source names nobody.")
     speaker: str | None = Field(description="The speaker's name.")
     kind: StatementKind = Field(
         description="`direct`: the source quotes the words; `reported`: it reports them."
     )
     quote: str = Field(description="The words, verbatim from the source.")
-    source_id: int = Field(description="The source quoted.")
 
 
 class TalksRead(TalksBase):
@@ -179,7 +192,7 @@ class ParticipantIn(BaseModel):
     side: CountryCode = Field(description="The state they speak for (alpha-2 or alpha-3).")
 
 
-class StatementIn(BaseModel):
+class StatementIn(Selectors):
     """Words said at the talks, verbatim from a source."""
 
     model_config = ConfigDict(extra="ignore")  # a statement as read carries the speaker's name

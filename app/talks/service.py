@@ -6,7 +6,13 @@ from typing import Any
 from sqlalchemy import Connection, Table, column, delete, insert, or_, select, table
 
 from app.citations.models import RecordType
-from app.citations.service import citation_table, citations_embed, citations_part
+from app.citations.quotes import anchor_columns, quotes_check
+from app.citations.service import (
+    anchored_columns,
+    citation_table,
+    citations_embed,
+    citations_part,
+)
 from app.kit.spec import Embed, ListSpec
 from app.kit.sql import group_by, is_in, prepared, related_rows
 from app.kit.writing import Part, Reference, WriteSpec
@@ -34,7 +40,7 @@ _PARTICIPANTS = prepared(
 )
 _STATEMENTS = prepared(
     lambda dialect: (
-        select(s.talks_id, s.official_id, o.name.label("speaker"), s.kind, s.quote, s.source_id)
+        select(s.talks_id, s.official_id, o.name.label("speaker"), s.kind, *anchored_columns(s))
         .outerjoin(official_table, o.id == s.official_id)
         .where(is_in(s.talks_id, "ids", dialect))
         .order_by(s.talks_id, s.id)
@@ -51,9 +57,13 @@ def load_participants(connection: Connection, ids: list[Any]) -> Mapping[Any, li
     return group_by(rows, "talks_id", _without_talks_id)
 
 
+def _statement(row: dict[str, Any]) -> dict[str, Any]:
+    return _without_talks_id(row) | {"verified": bool(row["verified"])}
+
+
 def load_statements(connection: Connection, ids: list[Any]) -> Mapping[Any, list[dict[str, Any]]]:
     rows = related_rows(connection, _STATEMENTS, ids)
-    return group_by(rows, "talks_id", _without_talks_id)
+    return group_by(rows, "talks_id", _statement)
 
 
 TALKS_LIST = ListSpec(
@@ -100,8 +110,9 @@ TALKS_LIST = ListSpec(
 )
 
 
-def _replace_rows(table: Table) -> tuple[Any, Any]:
-    """Writes and deletes the rows of `table` that belong to one round of talks."""
+def _replace_rows(table: Table, columns: Any = dict) -> tuple[Any, Any]:
+    """Writes and deletes the rows of `table` that belong to one round of talks; `columns`
+    makes an item of the payload's list a row's values."""
 
     def remove(connection: Connection, talks_id: int) -> None:
         connection.execute(delete(table).where(table.c.talks_id == talks_id))
@@ -109,9 +120,16 @@ def _replace_rows(table: Table) -> tuple[Any, Any]:
     def write(connection: Connection, talks_id: int, rows: list[dict[str, Any]]) -> None:
         remove(connection, talks_id)
         if rows:
-            connection.execute(insert(table), [{"talks_id": talks_id, **row} for row in rows])
+            values = [{"talks_id": talks_id, **columns(row)} for row in rows]
+            connection.execute(insert(table), values)
 
     return write, remove
+
+
+def _statement_columns(item: dict[str, Any]) -> dict[str, Any]:
+    """A checked statement as its row: who, how, the quote and where it stands."""
+    said = {key: item[key] for key in ("official_id", "kind", "quote", "source_id")}
+    return said | anchor_columns(item)
 
 
 _dispute = table("visa_dispute", column("id"))
@@ -119,6 +137,7 @@ _source = table("source", column("id"))
 _official = Reference("official_id", official_table, "official")
 
 TALKS_WRITE = WriteSpec(
+    checks=quotes_check,
     table=talks_table,
     resource="talks",
     create_model=TalksCreate,
@@ -128,7 +147,7 @@ TALKS_WRITE = WriteSpec(
         Part("participants", *_replace_rows(participant_table), references=[_official]),
         Part(
             "statements",
-            *_replace_rows(statement_table),
+            *_replace_rows(statement_table, _statement_columns),
             references=[_official, Reference("source_id", _source, "source")],
         ),
         citations_part(RecordType.talks),

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table
 
-from app.citations.models import CitationRead
+from app.citations.models import CitationRead, served_example
 from app.common import DatePrecision
 
 # The `timeline` view (migration 0003), described for queries only: a metadata of its own, so
@@ -39,16 +39,18 @@ class TimelineKind(StrEnum):
     dispute = "dispute"
 
 
-EXAMPLE: dict[str, Any] = {
-    "key": "talks:1",
-    "kind": "talks",
-    "id": 1,
-    "date": "2021-10-12",
-    "date_precision": "day",
-    "title": "Talks in Moscow (RU–US): no progress",
-    "url": "/v1/talks/1",
-    "citations": [{"source_id": 1, "quote": "talks in Moscow on Tuesday"}],
-}
+EXAMPLE: dict[str, Any] = served_example(
+    {
+        "key": "talks:1",
+        "kind": "talks",
+        "id": 1,
+        "date": "2021-10-12",
+        "date_precision": "day",
+        "title": "Talks in Moscow (RU–US): no progress",
+        "url": "/v1/talks/1",
+        "citations": [{"source_id": 1, "quote": "talks in Moscow on Tuesday"}],
+    }
+)
 
 
 class TimelineItem(BaseModel):

@@ -1,0 +1,210 @@
+"""Finding a quote in its source's text: where it stands (code-point offsets, as the W3C Web
+Annotation TextPositionSelector gives them) and what surrounds it (TextQuoteSelector).
+
+A quote matches the text when both read the same after normalization, the one comparison the
+API makes everywhere (writes, imports, the seed, restores, a source's new text) and the README
+states: every run of whitespace (`str.isspace`: spaces, tabs, line breaks, no-break spaces) is
+one space, and leading and trailing whitespace is dropped; typographic quotation marks
+(`“ ” „ ‟ « » ″`) are `"`, apostrophes and single quotation marks (`‘ ’ ‚ ‛ ′ ‹ ›`) are `'`, and
+dashes and hyphens (`‐ ‑ ‒ – — ― −`) are `-`. Nothing else: case, accents, other punctuation
+and ellipses (`…` is not `...`) must be as the text has them.
+"""
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+CONTEXT = 32
+"""How many characters of the text either side of a quote its `prefix` and `suffix` hold."""
+
+# A text of INDEXED characters or more is searched through an index (`Document._positions`).
+INDEXED = 65_536
+GRAM, STEP = 8, 8
+MAX_CANDIDATES = 256
+
+_MARKS = str.maketrans(
+    {
+        **dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033", '"'),
+        **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u2039\u203a", "'"),
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+    }
+)
+_SPACE = re.compile(r"\s+")
+
+
+def normalized(text: str) -> str:
+    """A quote as it is compared: see the module's docstring."""
+    return _SPACE.sub(" ", text.translate(_MARKS)).strip()
+
+
+def _context(text: str) -> str:
+    """A prefix or suffix as it is compared: like a quote, but its edges keep their space."""
+    return _SPACE.sub(" ", text.translate(_MARKS))
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where a quote stands in its source's text: `text[start:end]`, and up to `CONTEXT`
+    characters of the text either side."""
+
+    start: int
+    end: int
+    prefix: str
+    suffix: str
+
+
+class Document:
+    """A source's text, normalized once for finding quotes, with the way back from a position
+    in the normalized text to one in the text as stored."""
+
+    def __init__(self, original: str):
+        self.original = original
+        marked = original.translate(_MARKS)  # one character for one: positions unchanged
+        pieces: list[str] = []
+        # Where the normalized text has dropped characters: from normalized position
+        # `breaks[k]` on, a position is `shifts[k]` less than in the original.
+        self.breaks, self.shifts = [0], [0]
+        at = dropped = 0
+        for run in _SPACE.finditer(marked):
+            pieces.append(marked[at : run.start()])
+            pieces.append(" ")
+            at = run.end()
+            if run.end() - run.start() > 1:
+                dropped += run.end() - run.start() - 1
+                self.breaks.append(run.start() - dropped + (run.end() - run.start()))
+                self.shifts.append(dropped)
+        pieces.append(marked[at:])
+        self.text = "".join(pieces)
+        self._pieces: dict[str, list[int]] | None = None
+
+    def original_at(self, position: int) -> int:
+        """The position in the stored text of the normalized text's character at `position`."""
+        return position + self.shifts[bisect.bisect_right(self.breaks, position) - 1]
+
+    def occurrences(self, quote: str) -> list[Anchor]:
+        """Every place the (normalized) quote stands, in order."""
+        found: list[Anchor] = []
+        for at in self._positions(quote):
+            start = self.original_at(at)
+            end = self.original_at(at + len(quote) - 1) + 1
+            found.append(
+                Anchor(
+                    start,
+                    end,
+                    self.original[max(0, start - CONTEXT) : start],
+                    self.original[end : end + CONTEXT],
+                )
+            )
+        return found
+
+    def _positions(self, quote: str) -> list[int]:
+        """Where the quote starts in the normalized text. A long text is searched through a
+        sparse index of its GRAM-character pieces at every STEP-th position, built on first
+        use: each occurrence of a quote has one of its first STEP pieces indexed, so its
+        candidates are a few dictionary lookups, not a scan of the whole text (which every
+        quote would need, to know that it stands only once)."""
+        index = self._index()
+        if index is not None and len(quote) >= GRAM + STEP - 1:
+            candidates: list[int] = []
+            for offset in range(STEP):
+                starts = index.get(quote[offset : offset + GRAM], ())
+                candidates += [start - offset for start in starts]
+                if len(candidates) > MAX_CANDIDATES:  # words the text repeats: scan it
+                    break
+            else:
+                return sorted(at for at in candidates if self.text.startswith(quote, at))
+        positions, at = [], self.text.find(quote)
+        while at != -1:
+            positions.append(at)
+            at = self.text.find(quote, at + 1)
+        return positions
+
+    def _index(self) -> dict[str, list[int]] | None:
+        if len(self.text) < INDEXED:
+            return None
+        if self._pieces is None:
+            text, pieces = self.text, dict[str, list[int]]()
+            for at in range(0, len(text) - GRAM + 1, STEP):
+                pieces.setdefault(text[at : at + GRAM], []).append(at)
+            self._pieces = pieces
+        return self._pieces
+
+    def closest(self, quote: str) -> str:
+        """The passage of the text most like the quote (for a hint), as the text has it."""
+        match = fuzz.partial_ratio_alignment(quote, self.text)
+        if match is None or match.dest_end <= match.dest_start:
+            return ""
+        start = self.original_at(match.dest_start)
+        end = self.original_at(match.dest_end - 1) + 1
+        # Whole words: out to the whitespace either side (within a word's length).
+        text = self.original
+        for _ in range(30):
+            if start == 0 or text[start - 1].isspace():
+                break
+            start -= 1
+        for _ in range(30):
+            if end == len(text) or text[end].isspace():
+                break
+            end += 1
+        return text[start:end].strip()
+
+
+class NotAnchored(ValueError):
+    """Why a quote has no one place in a text: its `kind` is the 422's type."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+def _listed(anchors: Sequence[Anchor]) -> str:
+    starts = [str(a.start) for a in anchors[:10]]
+    more = f" and {len(anchors) - 10} more" if len(anchors) > 10 else ""
+    return ", ".join(starts) + more
+
+
+def anchor(
+    text: Document,
+    quote: str,
+    *,
+    start: int | None = None,
+    prefix: str | None = None,
+    suffix: str | None = None,
+    hint: bool = True,
+) -> Anchor:
+    """The one place the quote stands: where it occurs once, there; where more than once,
+    the occurrence `start` names, or the only one `prefix` and `suffix` fit."""
+    wanted = normalized(quote)
+    found = text.occurrences(wanted) if wanted else []
+    if not found:
+        closest = text.closest(wanted) if hint and wanted else ""
+        said = f'; the closest passage is "{closest}"' if closest else ""
+        raise NotAnchored("quote_not_found", f"is not in the source's text{said}")
+    if len(found) == 1:
+        return found[0]
+    for candidate in found:
+        if start is not None and candidate.start == start:
+            return candidate
+    if prefix is not None or suffix is not None:
+        fitting = [a for a in found if _fits(text, a, prefix, suffix)]
+        if len(fitting) == 1:
+            return fitting[0]
+    raise NotAnchored(
+        "quote_ambiguous",
+        f"occurs {len(found)} times in the source's text, starting at {_listed(found)}: send "
+        "`start` (one of those) or `prefix`/`suffix` (the words just before or after it) to "
+        "say which",
+    )
+
+
+def _fits(text: Document, candidate: Anchor, prefix: str | None, suffix: str | None) -> bool:
+    # Enough of the text either side for any run of whitespace the context may stand for.
+    reach = 8 * max(len(prefix or ""), len(suffix or "")) + 256
+    before = _context(text.original[max(0, candidate.start - reach) : candidate.start])
+    after = _context(text.original[candidate.end : candidate.end + reach])
+    return (prefix is None or before.endswith(_context(prefix).lstrip())) and (
+        suffix is None or after.startswith(_context(suffix).rstrip())
+    )

@@ -1,0 +1,169 @@
+"""Every quote written is checked against its source's text and anchored there, whichever way
+it comes in (a POST, a PATCH, an import, a restore, the seed, a source's new text): the
+fields of a record that hold quotes, the texts they are checked against, and the anchors
+written with them."""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Integer, String, Text, column, select, table
+
+from app.citations.anchoring import Document, NotAnchored, anchor, normalized
+from app.errors import Unprocessable, field_error
+from app.kit.writing import Problem, RecordCheck
+
+QUOTED_FIELDS = ("citations", "status_citations", "statements")
+"""The fields of a record whose items each quote a source: `{source_id, quote, …}`."""
+
+HINTS = 20
+"""How many quotes not found, in one request, get the closest passage of the text as a hint
+(each costs a fuzzy search of the whole text)."""
+
+# The tables, seen from here without importing the sources package (which uses this one).
+_source = table("source", column("id", Integer), column("sha256", String))
+_text = table("source_text", column("sha256", String), column("text", Text))
+
+_CACHED = 16
+_cache: OrderedDict[str, Document] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _cached(sha256: str) -> Document | None:
+    with _lock:
+        found = _cache.get(sha256)
+        if found is not None:
+            _cache.move_to_end(sha256)
+        return found
+
+
+def _keep(sha256: str, text: Document) -> None:
+    with _lock:
+        _cache[sha256] = text
+        while len(_cache) > _CACHED:
+            _cache.popitem(last=False)
+
+
+def prepared_text(sha256: str, original: str) -> Document:
+    """A text made ready for finding quotes, once per process: a text never changes under its
+    hash."""
+    found = _cached(sha256)
+    if found is None:
+        found = Document(original)
+        _keep(sha256, found)
+    return found
+
+
+@dataclass
+class Texts:
+    """The texts of the sources one request quotes, read once each; None for a source without
+    a text (its quotes are stored unverified)."""
+
+    connection: Connection
+    by_source: dict[int, Document | None] = field(default_factory=dict)
+    hints_left: int = HINTS
+
+    def load(self, source_ids: Iterable[int]) -> None:
+        wanted = sorted({i for i in source_ids if i not in self.by_source})
+        hashes: dict[int, str | None] = {}
+        for at in range(0, len(wanted), 1000):
+            batch = wanted[at : at + 1000]
+            query = select(_source.c.id, _source.c.sha256).where(_source.c.id.in_(batch))
+            hashes |= {row.id: row.sha256 for row in self.connection.execute(query)}
+        unread = sorted({h for h in hashes.values() if h is not None and _cached(h) is None})
+        if unread:
+            query = select(_text.c.sha256, _text.c.text).where(_text.c.sha256.in_(unread))
+            for sha256, text in self.connection.execute(query):
+                prepared_text(sha256, text)
+        for source_id, sha256 in hashes.items():
+            self.by_source[source_id] = None if sha256 is None else _cached(sha256)
+
+    def of(self, source_id: int) -> Document | None:
+        if source_id not in self.by_source:
+            self.load([source_id])
+        return self.by_source.get(source_id)
+
+
+def quoted_items(data: dict[str, Any]) -> Iterator[tuple[list[str | int], dict[str, Any]]]:
+    """Every quote a record holds, with where it is in the record."""
+    for name in QUOTED_FIELDS:
+        for index, item in enumerate(data.get(name) or []):
+            yield [name, index], item
+
+
+def anchor_item(texts: Texts, item: dict[str, Any]) -> None:
+    """Sets the item's `start`, `end`, `prefix`, `suffix` and `verified` to where its quote
+    stands in its source's text (all null, and `verified` false, for a source without one);
+    `NotAnchored` if it stands nowhere, or in several places and the item does not say which."""
+    text = texts.of(item["source_id"])
+    if text is None:
+        item.update(start=None, end=None, prefix=None, suffix=None, verified=False)
+        return
+    hint = texts.hints_left > 0
+    try:
+        found = anchor(
+            text,
+            item["quote"],
+            start=item.get("start"),
+            prefix=item.get("prefix"),
+            suffix=item.get("suffix"),
+            hint=hint,
+        )
+    except NotAnchored as error:
+        if error.kind == "quote_not_found" and hint:
+            texts.hints_left -= 1
+        raise
+    item.update(
+        start=found.start, end=found.end, prefix=found.prefix, suffix=found.suffix, verified=True
+    )
+
+
+def anchor_quotes(texts: Texts, data: dict[str, Any]) -> list[Problem]:
+    """Anchors every quote of a record (see `anchor_item`); those that could not be."""
+    items = list(quoted_items(data))
+    texts.load(item["source_id"] for _, item in items)
+    problems: list[Problem] = []
+    for loc, item in items:
+        try:
+            anchor_item(texts, item)
+        except NotAnchored as error:
+            said = str(error).replace(
+                "the source's text", f"the text of source {item['source_id']}"
+            )
+            problems.append(([*loc, "quote"], said, error.kind, item["quote"]))
+    return problems
+
+
+def quotes_check(connection: Connection) -> RecordCheck:
+    """`WriteSpec.checks` for a record that quotes sources: each quote anchored in its
+    source's text, each text read once a request."""
+    texts = Texts(connection)
+    return lambda data: anchor_quotes(texts, data)
+
+
+def anchored(connection: Connection, data: dict[str, Any]) -> None:
+    """Anchors the quotes of a record's part written apart from it (a mission's restored status
+    history); a 422 on each that cannot be."""
+    problems = anchor_quotes(Texts(connection), data)
+    if problems:
+        raise Unprocessable([field_error(*problem) for problem in problems])
+
+
+def anchor_columns(item: dict[str, Any]) -> dict[str, Any]:
+    """A checked quote's anchor as the columns that store it (`start_offset`, `end_offset`,
+    `prefix`, `suffix`); a quote that was not anchored is a bug, not something to store."""
+    if not isinstance(item.get("verified"), bool):
+        raise RuntimeError(f"quote stored without being checked against its source: {item!r}")
+    return {
+        "start_offset": item["start"],
+        "end_offset": item["end"],
+        "prefix": item["prefix"],
+        "suffix": item["suffix"],
+    }
+
+
+def same_words(text: str, start: int, end: int, quote: str) -> bool:
+    """Whether `text[start:end]` says the quote (as the module compares them)."""
+    return normalized(text[start:end]) == normalized(quote)
