@@ -326,7 +326,7 @@ def _marked(browser: DevTools, tab: str) -> dict[str, Any]:
                   context: (document.querySelector("#source p.context") || {}).textContent,
                   note: document.getElementById("source-note").textContent,
                   hasText: !!document.querySelector("#source pre.text"),
-                  facts: [...document.querySelectorAll("#source-facts li")].map((li) =>
+                  quotes: [...document.querySelectorAll("#source-quotes li")].map((li) =>
                     [li.querySelector("a").getAttribute("href"), li.className])}; })()""",
         )
     )
@@ -335,25 +335,29 @@ def _marked(browser: DevTools, tab: str) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def public_source(server: tuple[str, str]) -> dict[str, Any]:
     """A source with a public text, cited by an event of Canada and Mexico (a pair of its own)."""
+    return _cited_source(
+        server,
+        {"title": "A wire of 1 March", "publisher": "Wire", "licence": "CC-BY-4.0"}
+        | {"kind": "news_report", "text": PUBLIC_TEXT},
+        PUBLIC_QUOTE,
+    )
+
+
+def _cited_source(server: tuple[str, str], source: dict[str, Any], quote: str) -> dict[str, Any]:
+    """Posts the source, and an event of Canada and Mexico citing `quote` from it."""
     base, database_url = server
     headers = make_key(database_url, "write")
-    source = httpx.post(
-        f"{base}/v1/sources",
-        headers=headers,
-        json={"title": "A wire of 1 March", "publisher": "Wire", "licence": "CC-BY-4.0"}
-        | {"kind": "news_report", "text": PUBLIC_TEXT},
-    )
-    assert source.status_code == 201, source.text
-    assert source.json()["text_public"] is True
+    posted = httpx.post(f"{base}/v1/sources", headers=headers, json=source)
+    assert posted.status_code == 201, posted.text
     event = httpx.post(
         f"{base}/v1/events",
         headers=headers,
         json={"date": "2021-03-01", "kind": "other", "countries": ["CA", "MX"]}
         | {"summary": "Ambassadors recalled."}
-        | {"citations": [{"source_id": source.json()["id"], "quote": PUBLIC_QUOTE}]},
+        | {"citations": [{"source_id": posted.json()["id"], "quote": quote}]},
     )
     assert event.status_code == 201, event.text
-    return {"source": source.json(), "event": event.json()}
+    return {"source": posted.json(), "event": event.json()}
 
 
 def test_every_quote_links_to_where_it_stands_in_its_source(
@@ -380,6 +384,7 @@ def test_a_quote_opens_its_source_with_the_quote_marked_in_the_text(
 ) -> None:
     base, _ = server
     source, event = public_source["source"], public_source["event"]
+    assert source["text_public"] is True
     [citation] = event["citations"]
     href = f"/dashboard/sources/{source['id']}?start={citation['start']}&end={citation['end']}"
     for width, mobile in WIDTHS:
@@ -393,7 +398,7 @@ def test_a_quote_opens_its_source_with_the_quote_marked_in_the_text(
         assert marked["hasText"]
         text = browser.evaluate(tab, "document.querySelector('#source pre.text').textContent")
         assert text == PUBLIC_TEXT  # the whole text, as stored
-        assert marked["facts"] == [[f"/v1/events/{event['id']}", "current"]]
+        assert marked["quotes"] == [[f"/v1/events/{event['id']}", "current"]]
         title = browser.evaluate(tab, "document.getElementById('source-title').textContent")
         assert title == "A wire of 1 March"
         page = browser.evaluate(tab, GEOMETRY)
@@ -419,9 +424,18 @@ def test_a_quote_of_a_text_that_is_not_public_shows_its_context(
     assert marked["context"] == f"…{citation['prefix']}{citation['quote']}{citation['suffix']}…"
     assert not marked["hasText"]
     assert "read scope" in marked["note"]
-    assert [f"/v1/measures/{freeze['id']}", "current"] in marked["facts"]
+    assert [f"/v1/measures/{freeze['id']}", "current"] in marked["quotes"]
     page = browser.evaluate(tab, GEOMETRY)
     assert page["outside"] == [], page["outside"]
+    # What was said at the talks is quoted from the article too.
+    [talks] = httpx.get(f"{base}/v1/talks").json()["items"]
+    said = talks["statements"][0]
+    href = f"/dashboard/sources/1?start={said['start']}&end={said['end']}"
+    tab = browser.open(base + PAIR, 1280, READY)
+    _follow(browser, tab, href)
+    marked = _marked(browser, tab)
+    assert marked["context"] == f"…{said['prefix']}{said['quote']}{said['suffix']}…"
+    assert [f"/v1/talks/{talks['id']}", "current"] in marked["quotes"]
 
 
 def test_a_missions_status_shows_the_quotes_of_its_status_change(
@@ -460,3 +474,28 @@ def test_a_missions_status_shows_the_quotes_of_its_status_change(
              .map((td) => [...td.querySelectorAll("a.quote")].map((a) => a.textContent))""",
     )
     assert statuses == [["“in a row over the functioning of their embassies”"]] * 2
+
+
+def test_a_quote_of_a_source_without_text_says_it_cannot_be_checked(
+    server: tuple[str, str], browser: DevTools
+) -> None:
+    """A source the API holds no text of (a paywalled page) can be cited, unverified: its quotes
+    link to its page, which says so and lists them."""
+    base, _ = server
+    quote = "words no one here can check"
+    posted = _cited_source(
+        server,
+        {"title": "A paywalled page", "publisher": "Daily", "url": "https://example.org/p"},
+        quote,
+    )
+    source, event = posted["source"], posted["event"]
+    [citation] = event["citations"]
+    assert (citation["verified"], citation["start"]) == (False, None)
+    href = f"/dashboard/sources/{source['id']}"
+    tab = browser.open(base + "/dashboard/CA/MX", 1280, READY, cache=False)
+    assert {"text": f"“{quote}”", "href": href} in _quote_links(browser, tab)
+    _follow(browser, tab, href)
+    marked = _marked(browser, tab)
+    assert "holds no text" in marked["note"]
+    assert (marked["count"], marked["hasText"]) == (0, False)
+    assert marked["quotes"] == [[f"/v1/events/{event['id']}", ""]]

@@ -198,7 +198,7 @@ function timelineItems(items) {
     h("div", { class: "what" }, h("a", { href: item.url }, item.title), citations(item.citations))));
 }
 
-// ---- a source's page: its record, its text with its quotes in place, its facts ---------
+// ---- a source's page: its record, its text with its quotes in place, what quotes it ------
 
 // The API counts code points; a JavaScript string counts UTF-16 units. The index in `text` of
 // each code-point offset asked for, found in one pass; one past the end is not found.
@@ -218,10 +218,10 @@ function unitIndexes(text, offsets) {
 
 const anchored = (c) => Number.isInteger(c.start) && Number.isInteger(c.end) && c.start < c.end;
 
-// The text, every cited passage shaded and the chosen one (`chosen`: `{start, end}` in code
+// The text, every passage quoted shaded and the chosen one (`chosen`: `{start, end}` in code
 // points, or null) a <mark id="quote"> of its own.
-function sourceText(text, facts, chosen) {
-  const ranges = facts.filter(anchored);
+function sourceText(text, quotes, chosen) {
+  const ranges = quotes.filter(anchored);
   const units = unitIndexes(text, [...ranges, ...(chosen ? [chosen] : [])]
     .flatMap((c) => [c.start, c.end]));
   const span = (c) => (units.has(c.start) && units.has(c.end)
@@ -278,12 +278,22 @@ function sourceRecord(source) {
     row("as JSON", h("a", { href: `/v1/sources/${source.id}` }, `/v1/sources/${source.id}`)));
 }
 
-function sourceFacts(source, chosen) {
-  if (!source.facts.length) return h("p", { class: "muted" }, "No fact cites it.");
-  return h("ul", { class: "facts" }, source.facts.map((f) => h("li", {
-    class: chosen && f.start === chosen.start && f.end === chosen.end ? "current" : null },
-  h("a", { href: f.url }, `${words(f.record_type)} ${f.record_id}`), " ",
-  h("blockquote", {}, quoteLink(f)))));
+// What the source is quoted for: the facts it supports (`facts`, from its record) and what was
+// said at talks, quoted from it (the talks that quote it, `?source_id=`).
+async function quotesOf(source) {
+  const talks = await readList(`/v1/talks?source_id=${source.id}`);
+  const said = talks.rows.flatMap((t) => t.statements.filter((s) => s.source_id === source.id)
+    .map((s) => ({ ...s, url: `/v1/talks/${t.id}`,
+      label: `talks ${t.id}: ${s.speaker || "unnamed"} (${s.kind})` })));
+  return [...source.facts.map((f) => ({ ...f, label: `${words(f.record_type)} ${f.record_id}` })),
+    ...said];
+}
+
+function quoteList(quotes, chosen) {
+  if (!quotes.length) return h("p", { class: "muted" }, "Nothing quotes it.");
+  return h("ul", { class: "quotes" }, quotes.map((q) => h("li", {
+    class: chosen && q.start === chosen.start && q.end === chosen.end ? "current" : null },
+  h("a", { href: q.url }, q.label), " ", h("blockquote", {}, quoteLink(q)))));
 }
 
 async function showSource(id, query) {
@@ -295,11 +305,12 @@ async function showSource(id, query) {
   status.textContent = "Loading…";
   try {
     const source = await getJSON(`/v1/sources/${encodeURIComponent(id)}`);
+    const quotes = await quotesOf(source);
     // The characters the link names (code points), and the citation that covers them.
     const start = Number.parseInt(query.get("start"), 10);
     const end = Number.parseInt(query.get("end"), 10);
     const range = Number.isInteger(start) && Number.isInteger(end) ? { start, end } : null;
-    const cited = range && source.facts.find((f) => f.start === start && f.end === end);
+    const cited = range && quotes.find((q) => q.start === start && q.end === end);
     document.title = `${source.title} · diplomacy-api`;
     document.getElementById("source-title").textContent = source.title;
     const where = document.querySelector("#source-text .body");
@@ -308,15 +319,15 @@ async function showSource(id, query) {
     if (source.text_url && source.text_public) {
       const response = await fetch(source.text_url);
       if (!response.ok) throw new Error(`${response.status} on ${source.text_url}`);
-      const drawn = sourceText(await response.text(), source.facts, range);
+      const drawn = sourceText(await response.text(), quotes, range);
       marked = drawn.marked;
       note.replaceChildren(range && !marked ? `Characters ${start}–${end} are not in the text. `
         : "", marked ? "The quote is marked where it stands; " : "",
-      "every passage a fact cites is shaded. The text as stored: ",
+      "every passage quoted is shaded. The text as stored: ",
       h("a", { href: source.text_url }, source.text_url), ".");
       where.replaceChildren(drawn.pre);
     } else if (source.text_url) {
-      note.replaceChildren(range && !cited ? `No fact quotes characters ${start}–${end}. ` : "",
+      note.replaceChildren(range && !cited ? `Nothing quotes characters ${start}–${end}. ` : "",
         "The full text is not public (its licence is not known to be an open one): reading " +
         `it at ${source.text_url} takes an API key with the read scope. Every quote is public, ` +
         `with the words either side of it${cited ? ":" : ": follow one below."}`);
@@ -328,7 +339,7 @@ async function showSource(id, query) {
       where.replaceChildren();
     }
     fill("source-record", sourceRecord(source));
-    fill("source-facts", sourceFacts(source, range));
+    fill("source-quotes", quoteList(quotes, range));
     document.getElementById("source").hidden = false;
     if (marked) marked.scrollIntoView({ block: "center" });
     status.textContent = "";
