@@ -19,6 +19,7 @@ from app.all_models import metadata
 from app.config import Settings
 from app.db import make_engine, upgrade
 from app.loaders.seed import SEED_DIR, SeedError, load_seed, seed_files
+from app.main import create_app
 from tests.conftest import NewDatabase
 
 SEED = Path(__file__).resolve().parents[1] / "seed"
@@ -142,6 +143,41 @@ def test_second_run_changes_nothing(new_database: NewDatabase) -> None:
     assert first.inserted > 0
     assert second.changed == 0
     assert before == after
+
+
+def test_a_database_seeded_with_one_freeze_gains_the_other(
+    new_database: NewDatabase, tmp_path: Path
+) -> None:
+    """The seed once recorded the freeze Moscow does not rule out as one measure (RU -> US). A
+    database seeded then and seeded again now keeps that record (same id, matched by its ref)
+    and gains the freeze of the Russian missions; nothing else changes."""
+    shutil.copytree(SEED_DIR, tmp_path / "seed")
+    [path] = (tmp_path / "seed").glob("*.yaml")
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document["measures"] = [
+        m
+        for m in document["measures"]
+        if m["ref"] != "moscow-does-not-rule-out-freezing-russian-missions"
+    ]
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    url = new_database()
+    upgrade(url)
+    engine = make_engine(Settings(database_url=url))
+    load_seed(engine, tmp_path / "seed")
+    with TestClient(create_app(Settings(database_url=url))) as client:
+        [before] = client.get("/v1/measures", params={"kind": "freeze"}).json()["items"]
+        others = {
+            path: client.get(path).json()["items"] for path in LIST_PATHS if "measures" not in path
+        }
+        load_seed(engine)
+        freezes = client.get("/v1/measures", params={"kind": "freeze"}).json()["items"]
+        assert [f["id"] for f in freezes][:1] == [before["id"]]
+        assert sorted((f["actor_country"], f["target_country"]) for f in freezes) == [
+            ("RU", "US"),
+            ("US", "RU"),
+        ]
+        assert {path: client.get(path).json()["items"] for path in others} == others
+    engine.dispose()
 
 
 def _bad_official_citation(document: dict[str, Any]) -> str:
