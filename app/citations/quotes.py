@@ -4,6 +4,7 @@ fields of a record that hold quotes, the texts they are checked against, and the
 written with them."""
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,9 +19,10 @@ from app.kit.writing import Problem, RecordCheck
 QUOTED_FIELDS = ("citations", "status_citations", "statements")
 """The fields of a record whose items each quote a source: `{source_id, quote, …}`."""
 
-HINTS = 20
-"""How many quotes not found, in one request, get the closest passage of the text as a hint
-(each costs a fuzzy search of the whole text)."""
+HINTS, HINT_SECONDS = 20, 1.0
+"""How many quotes not found, in one request, get the closest passage of the text as a hint,
+and for how long hints are sought: each costs a fuzzy search of the whole text (some 0.02 s
+in a megabyte)."""
 
 # The tables, seen from here without importing the sources package (which uses this one).
 _source = table("source", column("id", Integer), column("sha256", String))
@@ -69,6 +71,7 @@ class Texts:
     connection: Connection
     by_source: dict[int, Document | None] = field(default_factory=dict)
     hints_left: int = HINTS
+    hint_deadline: float = field(default_factory=lambda: time.monotonic() + HINT_SECONDS)
 
     def load(self, source_ids: Iterable[int]) -> None:
         wanted = sorted({i for i in source_ids if i not in self.by_source})
@@ -108,7 +111,7 @@ def anchor_item(texts: Texts, item: dict[str, Any]) -> None:
     if text is None:
         item.update(start=None, end=None, prefix=None, suffix=None, verified=False)
         return
-    hint = texts.hints_left > 0
+    hint = texts.hints_left > 0 and time.monotonic() < texts.hint_deadline
     try:
         found = anchor(
             text,
