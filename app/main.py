@@ -41,6 +41,9 @@ visa disputes and the talks around them — each tied to a verbatim quote from i
   `cursor` to page on, `count=true` for `total`, `sort=field` or `sort=-field` to order.
 * Every endpoint takes exactly the query parameters it documents: any other is a 422 naming it
   and the ones allowed. An empty value (`?country=`) is the same as leaving it out.
+* Every quote is checked against its source's text and served with where it stands there:
+  `start`/`end` (code points into `/v1/sources/{id}/text`), `prefix`/`suffix` (32 characters
+  either side) and `verified` (false only where the source has no text).
 * Dates are ISO 8601; `date_precision` says how exactly a date is known
   (`day | week | month | year`; the date is the first day of that span: an ISO week's Monday,
   a month's 1st, 1 January).
@@ -48,7 +51,9 @@ visa disputes and the talks around them — each tied to a verbatim quote from i
   only for what no schema can say, and the 422's `errors[].type` names it: a referenced record
   that does not exist (`not_found`), a well-formed code no country has (`unknown_country`),
   `from` after `to` (`range_order`), one country twice (`same_country`), a date of a week,
-  month or year that is not its first day (`date_not_first_day`), or a clash with what
+  month or year that is not its first day (`date_not_first_day`), a quote its source's text
+  does not hold (`quote_not_found`) or holds more than once without saying which
+  (`quote_ambiguous`), or a clash with what
   is stored (`mission_mismatch`, `response_loop`, `status_unchanged`, `status_uncited`,
   `precision_without_date`, `duplicate_official`). Each of `errors` has `loc` (a list item's
   index an integer), `msg`, `type` and `input` (null where there is no plain value to show);

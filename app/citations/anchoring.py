@@ -24,6 +24,7 @@ CONTEXT = 32
 INDEXED = 65_536
 GRAM, STEP = 8, 8
 MAX_CANDIDATES = 256
+HINTED = 100
 
 _MARKS = str.maketrans(
     {
@@ -133,8 +134,10 @@ class Document:
         return self._pieces
 
     def closest(self, quote: str) -> str:
-        """The passage of the text most like the quote (for a hint), as the text has it."""
-        match = fuzz.partial_ratio_alignment(quote, self.text)
+        """The passage of the text most like the quote's beginning (for a hint), as the text
+        has it. Only the first HINTED characters are sought: the fuzzy search costs the
+        quote's length times the text's."""
+        match = fuzz.partial_ratio_alignment(quote[:HINTED], self.text)
         if match is None or match.dest_end <= match.dest_start:
             return ""
         start = self.original_at(match.dest_start)

@@ -4,6 +4,7 @@ fields of a record that hold quotes, the texts they are checked against, and the
 written with them."""
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,15 +19,18 @@ from app.kit.writing import Problem, RecordCheck
 QUOTED_FIELDS = ("citations", "status_citations", "statements")
 """The fields of a record whose items each quote a source: `{source_id, quote, …}`."""
 
-HINTS = 20
-"""How many quotes not found, in one request, get the closest passage of the text as a hint
-(each costs a fuzzy search of the whole text)."""
+HINTS, HINT_SECONDS = 20, 1.0
+"""How many quotes not found, in one request, get the closest passage of the text as a hint,
+and for how long hints are sought: each costs a fuzzy search of the whole text (some 0.02 s
+in a megabyte)."""
 
 # The tables, seen from here without importing the sources package (which uses this one).
 _source = table("source", column("id", Integer), column("sha256", String))
 _text = table("source_text", column("sha256", String), column("text", Text))
 
-_CACHED = 16
+# Texts kept ready in each process: at most this many, and this many characters in all (a
+# text kept costs a few times its size: the normalized copy and its index).
+_CACHED, _CACHED_CHARACTERS = 16, 40_000_000
 _cache: OrderedDict[str, Document] = OrderedDict()
 _lock = threading.Lock()
 
@@ -42,7 +46,10 @@ def _cached(sha256: str) -> Document | None:
 def _keep(sha256: str, text: Document) -> None:
     with _lock:
         _cache[sha256] = text
-        while len(_cache) > _CACHED:
+        while len(_cache) > 1 and (
+            len(_cache) > _CACHED
+            or sum(len(kept.original) for kept in _cache.values()) > _CACHED_CHARACTERS
+        ):
             _cache.popitem(last=False)
 
 
@@ -64,6 +71,7 @@ class Texts:
     connection: Connection
     by_source: dict[int, Document | None] = field(default_factory=dict)
     hints_left: int = HINTS
+    hint_deadline: float = field(default_factory=lambda: time.monotonic() + HINT_SECONDS)
 
     def load(self, source_ids: Iterable[int]) -> None:
         wanted = sorted({i for i in source_ids if i not in self.by_source})
@@ -72,13 +80,15 @@ class Texts:
             batch = wanted[at : at + 1000]
             query = select(_source.c.id, _source.c.sha256).where(_source.c.id.in_(batch))
             hashes |= {row.id: row.sha256 for row in self.connection.execute(query)}
-        unread = sorted({h for h in hashes.values() if h is not None and _cached(h) is None})
+        ready = {h: _cached(h) for h in set(hashes.values()) if h is not None}
+        unread = sorted(h for h, document in ready.items() if document is None)
         if unread:
             query = select(_text.c.sha256, _text.c.text).where(_text.c.sha256.in_(unread))
             for sha256, text in self.connection.execute(query):
-                prepared_text(sha256, text)
+                ready[sha256] = prepared_text(sha256, text)
         for source_id, sha256 in hashes.items():
-            self.by_source[source_id] = None if sha256 is None else _cached(sha256)
+            # Held here for the request, whatever the process's cache keeps.
+            self.by_source[source_id] = None if sha256 is None else ready[sha256]
 
     def of(self, source_id: int) -> Document | None:
         if source_id not in self.by_source:
@@ -101,7 +111,7 @@ def anchor_item(texts: Texts, item: dict[str, Any]) -> None:
     if text is None:
         item.update(start=None, end=None, prefix=None, suffix=None, verified=False)
         return
-    hint = texts.hints_left > 0
+    hint = texts.hints_left > 0 and time.monotonic() < texts.hint_deadline
     try:
         found = anchor(
             text,
