@@ -215,7 +215,9 @@ def downgrade(
 @contextmanager
 def _migrating(revision: str) -> Iterator[None]:
     """Alembic's refusal of a target, in one line with the revisions there are. Alembic refuses
-    before it migrates anything (an unknown name, before it reads the database: `db.upgrade`)."""
+    before it migrates anything (an unknown name, before it reads the database: `db.upgrade`).
+    A migration that refuses what the database holds (dates, quotes, measures it cannot carry
+    over) says what to change; the run is one transaction, so nothing changed."""
     try:
         yield
     except CommandError as error:
@@ -230,6 +232,8 @@ def _migrating(revision: str) -> Iterator[None]:
             f"{said}. The revisions are {known} ('head' is the newest, 'base' no tables); "
             "nothing was changed."
         )
+    except RuntimeError as error:  # a migration that refuses the rows it finds, saying why
+        _fail(f"{error}\nNothing was changed: the schema is where it was.")
 
 
 @cli.command()

@@ -40,8 +40,10 @@ def test_freezing_both_countries_missions_is_considered_not_decided(client: Test
     # "the work of Russian and U.S. diplomatic missions being frozen": both countries' missions,
     # one measure each, neither dropped and no third invented.
     freezes = _items(client, "/v1/measures", kind="freeze")
-    assert sorted((f["actor_country"], f["target_country"]) for f in freezes) == [
-        ("RU", "US"),
+    # The U.S. missions would be frozen in Russia (RU -> US); who would freeze the Russian ones
+    # the article does not say: no actor (-> RU), not a U.S. threat.
+    assert sorted((f["target_country"], f["actor_country"]) for f in freezes) == [
+        ("RU", None),
         ("US", "RU"),
     ]
     sentence = (

@@ -111,8 +111,14 @@ def test_db_commands_and_seed_twice(new_database: NewDatabase) -> None:
     second = _diplo(url, "seed")
     assert "0 rows inserted" not in first
     assert "0 rows inserted, 0 updated, 0 deleted" in second
-    assert "base" in _diplo(url, "db", "downgrade")
+    # Below 0007 a measure names its actor: the seed's freeze of the Russian missions names
+    # none, so the way down is refused, in words, with nothing changed.
+    _refused(_run(url, "db", "downgrade"), "name no actor_country", "Nothing was changed")
+    assert "0007" in _diplo(url, "db", "downgrade", "0007")
     assert "head" in _diplo(url, "db", "upgrade")
+    empty = new_database()
+    assert "head" in _diplo(empty, "db", "upgrade")
+    assert "base" in _diplo(empty, "db", "downgrade")
 
 
 def test_keys_from_the_cli(new_database: NewDatabase) -> None:

@@ -192,9 +192,10 @@ def test_the_layout_fits_the_screen_and_quotes_get_the_width(
     assert page["overlaps"] == []
     # Every timeline card gives most of its width to each of its quotes.
     cards = page["cards"]
-    # The article's 6 dated facts (the threatened closures, the 2 freezes, the talks, Nuland's
+    # The article's 5 dated facts of the pair (the threatened closures, the freeze of the U.S.
+    # missions (that of the Russian ones names no actor, so no pair), the talks, Nuland's
     # visit, the strain in relations) and the headcounts.
-    assert len(cards) == 6 + len(headcounts), cards
+    assert len(cards) == 5 + len(headcounts), cards
     quoted = [card for card in cards if card["quotes"]]
     assert quoted
     for card in quoted:
@@ -224,12 +225,13 @@ def test_the_page_offers_the_pairs_that_have_data_first(
         """[...document.querySelectorAll("#pairs li")].filter((li) => li.offsetHeight)
            .map((li) => [li.querySelector("a").getAttribute("href"), li.textContent])""",
     )
-    # The article's pair (its 2 embassies, 4 measures, 1 dispute, 2 events naming both), then
+    # The article's pair (its 2 embassies, 3 measures between the two, 1 dispute, 2 events naming
+    # both), then
     # the pair of the mission just added; no other pair has a record.
     assert pairs == [
         [
             "/dashboard/RU/US",
-            "Russian Federation – United States 2 missions · 4 measures · 1 dispute · 2 events",
+            "Russian Federation – United States 2 missions · 3 measures · 1 dispute · 2 events",
         ],
         ["/dashboard/DE/FR", "Germany – France 1 mission"],
     ]

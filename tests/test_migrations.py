@@ -172,6 +172,20 @@ def test_a_seeded_database_goes_down_to_0003_and_back(new_database: NewDatabase)
             return [client.get(path).json() for path in paths]
 
     before = served()
+    # Below 0007 every measure names an actor: the seed's freeze of the Russian missions names
+    # none, so the downgrade refuses, naming it, and changes nothing.
+    with TestClient(create_app(Settings(database_url=url))) as client:
+        unnamed = client.get("/v1/measures", params={"target_country": "RU", "kind": "freeze"})
+    [freeze] = unnamed.json()["items"]
+    assert freeze["actor_country"] is None
+    with pytest.raises(RuntimeError, match=f"name no actor_country.*: measure {freeze['id']}$"):
+        downgrade(url, "0003")
+    assert _revision(url) == "0007"
+    engine = make_engine(Settings(database_url=url))
+    with engine.begin() as connection:
+        named = "UPDATE measure SET actor_country = 'US' WHERE id = :id"
+        connection.execute(text(named), {"id": freeze["id"]})
+    engine.dispose()
     downgrade(url, "0003")
     upgrade(url)
     assert served() == before

@@ -66,16 +66,17 @@ def test_the_relation_tells_the_articles_story(client: TestClient) -> None:
     ]
     [proposal] = stages["proposed"]
     [threat] = stages["threatened"]
-    freezes = stages["considered"]  # of the Russian missions and of the U.S. ones
+    # Of the U.S. missions, by Russia; the freeze of the Russian ones names no actor, so it is
+    # no measure between the two (it is on /v1/measures: tests/test_article.py).
+    freezes = stages["considered"]
     assert (proposal["kind"], proposal["diplomats_count"], proposal["actor_body"]) == (
         "expulsion",
         300,
         "U.S. Congress",
     )
     assert (threat["kind"], threat["in_response_to"]) == ("mission_closure", proposal["id"])
-    assert sorted((f["kind"], f["actor_country"], f["target_country"]) for f in freezes) == [
+    assert [(f["kind"], f["actor_country"], f["target_country"]) for f in freezes] == [
         ("freeze", "RU", "US"),
-        ("freeze", "US", "RU"),
     ]
     assert [proposal["id"], threat["id"]] in relation["measures"]["chains"]
     for freeze in freezes:

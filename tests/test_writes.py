@@ -231,7 +231,7 @@ def test_patch_changes_only_what_it_names_and_checks_the_result(api: TestClient)
     assert api.patch(f"/v1/measures/{measure['id']}", json={"kind": None}).status_code == 422
     assert api.patch("/v1/measures/424242", json={"stage": "ordered"}).status_code == 404
     # A PATCH checks each field as a create does: a day is YYYY-MM-DD, a count no boolean.
-    for field, value in (("date", 0), ("diplomats_count", True), ("actor_country", None)):
+    for field, value in (("date", 0), ("diplomats_count", True), ("target_country", None)):
         refused = api.patch(f"/v1/measures/{measure['id']}", json={field: value})
         assert refused.status_code == 422, (field, refused.text)
         assert [e["loc"] for e in refused.json()["errors"]] == [["body", field]]

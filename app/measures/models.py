@@ -83,10 +83,12 @@ class MeasureBase(SQLModel):
         description="How far it has got.",
         schema_extra={"examples": ["proposed"]},
     )
-    actor_country: CountryCode = Field(
+    actor_country: CountryCode | None = Field(
         foreign_key="country.code",
         sa_type=String(2),
-        description="The state taking or threatening it (ISO alpha-2).",
+        nullable=True,
+        description="The state taking, threatening or considering it (ISO alpha-2); null when "
+        "the source does not say which state would take it (always sent: null is an answer).",
         schema_extra={"examples": ["US"]},
     )
     actor_body: str | None = Field(

@@ -155,11 +155,16 @@ function renderDisputes(relation) {
   });
 }
 
+// Who takes a measure, and against whom; a source may name no actor (null), never guessed.
+function direction(m) {
+  return `${m.actor_country || "actor not named"} → ${m.target_country}`;
+}
+
 function measureCard(m) {
   return h("div", { class: "measure", "data-measure": m.id },
     h("div", {}, h("span", { class: "badge" }, m.stage), " ",
       h("a", { href: `/v1/measures/${m.id}` }, words(m.kind)), " ",
-      `${m.actor_country} → ${m.target_country}`),
+      direction(m)),
     h("div", { class: "muted" }, [m.actor_body, when(m.date, m.date_precision),
       m.diplomats_count !== null ? `${m.diplomats_count} diplomats` : null,
       m.condition].filter(Boolean).join(" · ")),
@@ -179,7 +184,7 @@ function renderMeasures(relation) {
       : [measureCard(byId[id])]))));
   const stages = Object.entries(relation.measures.by_stage).filter(([, list]) => list.length)
     .map(([stage, list]) => h("div", {}, h("strong", {}, STAGE_NAMES[stage] || stage, ": "),
-      list.map((m) => `${words(m.kind)} (${m.actor_country} → ${m.target_country})`).join("; ")));
+      list.map((m) => `${words(m.kind)} (${direction(m)})`).join("; ")));
   return [h("p", { class: "muted" }, "Each row is a chain: a measure, then the measures taken " +
     "in response to it."), ...drawn, h("div", { class: "stages" }, stages)];
 }
