@@ -1,6 +1,7 @@
 """`GET /v1/citations`: every quote the API holds — each record's citations and the statements
 quoted at talks — anchored in its source's text, with a link to its record; filtered, searched
-and paged like every list. Through HTTP, on both databases."""
+and paged like every list. And a source's page lists every fact it supports, statements too.
+Through HTTP, on both databases."""
 
 import csv as csv_module
 import io
@@ -237,6 +238,21 @@ def test_the_list_exports_as_csv_and_ndjson(api: Api) -> None:
         ["true" if v is True else "" if v is None else str(v) for v in item.values()]
         for item in items
     ]
+
+
+def test_a_source_lists_its_talks_statements_among_its_facts(api: Api) -> None:
+    facts = api.client.get("/v1/sources/1").json()["facts"]
+    statements = api.client.get("/v1/talks/1").json()["statements"]
+    said = [fact for fact in facts if fact["record_type"] == "talks_statement"]
+    assert len(said) == len(statements) > 0
+    anchors = ("source_id", "quote", "start", "end", "prefix", "suffix", "verified")
+    in_text_order = sorted(statements, key=lambda statement: statement["start"])
+    for fact, statement in zip(said, in_text_order, strict=True):
+        assert {k: fact[k] for k in anchors} == {k: statement[k] for k in anchors}
+        assert (fact["record_id"], fact["url"]) == (1, "/v1/talks/1")
+    # The facts are the source's quotes as the list gives them, in the order the text says them.
+    listed = walk(api.client, limit=1000, source_id=1, sort="start")
+    assert facts == [{k: v for k, v in item.items() if k != "id"} for item in listed]
 
 
 def test_the_record_types_documented_are_every_records_and_talks_statements() -> None:

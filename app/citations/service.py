@@ -194,34 +194,24 @@ quote keeps its id while it stands (writing a record writes its quotes anew)."""
 
 _FACTS = prepared(
     lambda dialect: (
-        select(*anchored_columns(_c), _c.record_type, _c.record_id, _status_change.c.mission_id)
-        .outerjoin(
-            _status_change,
-            and_(
-                _c.record_type == RecordType.mission_status.value,
-                _status_change.c.id == _c.record_id,
-            ),
-        )
-        .where(is_in(_c.source_id, "ids", dialect))
-        .order_by(_c.source_id, _c.id)
+        QUOTE_LIST.base_query()
+        .where(is_in(q.source_id, "ids", dialect))
+        .order_by(q.source_id, q.start.asc().nulls_last(), q.id)
     )
 )
 
 
 def facts_of(connection: Connection, ids: list[Any]) -> Mapping[Any, list[dict[str, Any]]]:
+    """Every fact each source supports, as its page lists it: each quote of it (citations and
+    talks statements) in the order the text says them, as `/v1/citations?source_id=…&sort=start`
+    lists them (quotes that could not be anchored, of a source without text, last, by id)."""
     return group_by(related_rows(connection, _FACTS, ids), "source_id", _fact)
 
 
-def _fact(row: Any) -> dict[str, Any]:
-    record_type = RecordType(row["record_type"])
-    page_id = row["mission_id"] if record_type is RecordType.mission_status else row["record_id"]
-    return {
-        **{key: row[key] for key in ANCHOR_KEYS},
-        "verified": bool(row["verified"]),
-        "record_type": record_type.value,
-        "record_id": row["record_id"],
-        "url": RECORD_PATHS[record_type].format(id=page_id),
-    }
+def _fact(row: Row) -> Row:
+    fact = _quote(row)
+    del fact["id"]
+    return fact
 
 
 def citations_part(record_type: RecordType) -> Part:
