@@ -221,9 +221,15 @@ quotes_view = Table(
 
 
 QUOTE_EXAMPLE: dict[str, Any] = {
-    "id": 2,
-    **CITATION_READ_EXAMPLE,
-    "record_type": "talks",
+    "id": 3,
+    "source_id": 1,
+    "quote": "I cannot say that we have achieved great progress",
+    "start": 537,
+    "end": 586,
+    "prefix": "post to each other's capitals. \"",
+    "suffix": '," Ryabkov commented after the t',
+    "verified": True,
+    "record_type": "talks_statement",
     "record_id": 1,
     "url": "/v1/talks/1",
 }
@@ -232,7 +238,7 @@ QUOTE_EXAMPLE: dict[str, Any] = {
 class Quote(CitedFact):
     """A quote and the record it supports: a record's citation, or a statement at talks."""
 
-    model_config = ConfigDict(json_schema_extra={"example": QUOTE_EXAMPLE})
+    model_config = ConfigDict(json_schema_extra={"examples": [QUOTE_EXAMPLE]})
 
     id: int = Field(
         description="The quote's id in this list, unique across citations and talks statements "
