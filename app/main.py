@@ -8,6 +8,7 @@ from fastapi_offline import FastAPIOffline
 
 from app import middleware
 from app.changes.router import router as changes_router
+from app.citations.router import router as citations_router
 from app.config import Settings, get_settings
 from app.countries.router import router as countries_router
 from app.dashboard.router import PAGES as DASHBOARD_PAGES
@@ -76,6 +77,11 @@ TAGS = [
         f"{', '.join(sorted(OPEN_LICENCES, key=str.lower))}; any other, or an unknown one, to "
         "API keys with the `read` scope only.",
     },
+    {
+        "name": "citations",
+        "description": "Every quote the API holds, where it stands in its source's text, and "
+        "the record it supports.",
+    },
     {"name": "countries", "description": "ISO 3166-1 countries."},
     {"name": "relations", "description": "Everything between two countries, in one answer."},
     {"name": "timeline", "description": "Every dated fact, of every kind, in date order."},
@@ -120,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events_router,
         officials_router,
         sources_router,
+        citations_router,
         countries_router,
         relations_router,
         timeline_router,

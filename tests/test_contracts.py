@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.db import upgrade
 from app.main import create_app
+from tests import test_citations as citations
 from tests.conftest import NewDatabase, make_key
 
 N = 10  # records of most resources; enough for ties on every sort, few enough to walk quickly
@@ -39,6 +40,7 @@ LISTS = [
     "/v1/sources",
     "/v1/countries",
     "/v1/timeline",
+    "/v1/citations",
 ]
 RESOURCES = ["officials", "missions", "headcounts", "measures", "visa-disputes", "talks", "events"]
 
@@ -62,10 +64,20 @@ def run(values: list[Any], i: int, group: int = 2) -> Any:
 Row = dict[str, Any]
 
 
-def rows_for(resource: str, source_id: int) -> list[Row]:
+# The texts of the second and third sources (the first has none): each holds both quotes, in
+# another order, so that the quotes of a source tie on `start` and differ from another's.
+TEXTS = {1: "a quote; b quote", 2: "b quote; a quote"}
+
+
+def quoting(sources: list[int], i: int) -> Row:
+    """Row i's quote: from one of the first three sources (without text: `start` unknown), one
+    of two quotes, each standing once in a text."""
+    return {"source_id": sources[i % 3], "quote": ["a quote", "b quote"][(i // 3) % 2]}
+
+
+def rows_for(resource: str, sources: list[int]) -> list[Row]:
     """The import file of each resource, each row with a `ref` to find its id by. Sort fields
     take `run` values; the field a filter keeps goes by i modulo the group."""
-    cite = [{"source_id": source_id, "quote": "a quote"}]
     builders: dict[str, Callable[[int], Row]] = {
         "officials": lambda i: {
             "name": run(WORDS, i),
@@ -110,6 +122,7 @@ def rows_for(resource: str, source_id: int) -> list[Row]:
             "date": run(DAYS, i),
             "outcome": ["no_progress", "unknown"][i % 2],
             "host_country": "CH",
+            "statements": [{"kind": "reported", **quoting(sources, i + 1)}],
         },
         "events": lambda i: {
             "date": run(DAYS, i),
@@ -120,7 +133,8 @@ def rows_for(resource: str, source_id: int) -> list[Row]:
     }
     count = 2 * N if resource == "measures" else N
     return [
-        {"ref": f"{resource}-{i}", **builders[resource](i), "citations": cite} for i in range(count)
+        {"ref": f"{resource}-{i}", **builders[resource](i), "citations": [quoting(sources, i)]}
+        for i in range(count)
     ]
 
 
@@ -131,6 +145,7 @@ def source_rows() -> list[Row]:
             "title": run(WORDS, i),
             "publisher": ["Wire", "Gazette"][i % 2],
             "published_on": run(SOME_DAYS, i),
+            **({"text": TEXTS[i]} if i in TEXTS else {}),
         }
         for i in range(N)
     ]
@@ -179,8 +194,10 @@ def _with_ids(client: TestClient, resource: str, rows: list[Row]) -> list[Row]:
     for row in rows:
         item = stored[row["ref"]]
         # What the API serves is what was sent; the expected order comes from what was sent.
-        assert {k: item[k] for k in row if k in item and k != "citations"} == {
-            k: v for k, v in row.items() if k in item and k != "citations"
+        # (Quotes are served with where they stand: tests/test_quotes.py.)
+        quotes = ("citations", "statements")
+        assert {k: item[k] for k in row if k in item and k not in quotes} == {
+            k: v for k, v in row.items() if k in item and k not in quotes
         }
         found.append({**row, "id": item["id"], "stored": item})
     return found
@@ -240,10 +257,10 @@ def world(new_database: NewDatabase) -> Iterator[World]:
         world = World(client, openapi=client.get("/openapi.json").json())
         _import(client, "sources", source_rows(), key)
         sources = _with_ids(client, "sources", source_rows())
-        source_id = sources[0]["id"]
+        source_ids = [source["id"] for source in sources]
         records = {"sources": sources}
         for resource in RESOURCES:
-            rows = rows_for(resource, source_id)
+            rows = rows_for(resource, source_ids)
             _import(client, resource, rows, key)
             records[resource] = _with_ids(client, resource, rows)
 
@@ -284,6 +301,16 @@ def world(new_database: NewDatabase) -> Iterator[World]:
             {"kinds": "talks,headcount,mission_status", "from": D1},
             lambda r: r["kind"] in ("talks", "headcount", "mission_status") and r["date"] >= D1,
             id_name="key",
+        )
+        # Every quote: the ones the records serve (each record's citations, the talks'
+        # statements), as the list gives them with their ids.
+        quotes = citations.walk(client, limit=1000)
+        assert citations.listed(quotes) == citations.served_by_records(client)
+        two = source_ids[:2]  # one without text, one with
+        lists["/v1/citations"] = Listed(
+            quotes,
+            {"source_id": ",".join(map(str, two))},
+            lambda r: r["source_id"] in two,
         )
         lists["/v1/countries"] = Listed(
             _countries(), {"q": SEARCH}, _found_by_search, id_name="code"

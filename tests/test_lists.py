@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
+from app.citations.models import Quote
 from app.countries.models import CountryRead
 from app.disputes.models import DisputeRead
 from app.events.models import EventRead
@@ -32,6 +33,7 @@ LISTS: dict[str, tuple[type[BaseModel], list[str]]] = {
     "/v1/events": (EventRead, ["date", "id"]),
     "/v1/sources": (SourceRead, ["id", "published_on", "title"]),
     "/v1/countries": (CountryRead, ["code", "name", "alpha3"]),
+    "/v1/citations": (Quote, ["id", "source_id", "start"]),
 }
 
 

@@ -180,7 +180,7 @@ def test_a_seeded_database_goes_down_to_0003_and_back(new_database: NewDatabase)
     assert freeze["actor_country"] is None
     with pytest.raises(RuntimeError, match=f"name no actor_country.*: measure {freeze['id']}$"):
         downgrade(url, "0003")
-    assert _revision(url) == "0007"
+    assert _revision(url) == "0008"
     engine = make_engine(Settings(database_url=url))
     with engine.begin() as connection:
         named = "UPDATE measure SET actor_country = 'US' WHERE id = :id"

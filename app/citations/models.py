@@ -7,7 +7,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
-from sqlalchemy import Column, ForeignKey, Index, Integer, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 from sqlmodel import Field, SQLModel
 
 from app.citations.anchoring import Document, anchor
@@ -57,6 +68,17 @@ class RecordType(StrEnum):
     visa_dispute = "visa_dispute"
     talks = "talks"
     event = "event"
+
+
+# The kinds of record a quote can support: a citation's (every `RecordType`), or
+# `talks_statement`, words said at a round of talks, quoted from a source as a citation is.
+# Made from `RecordType`, so that every kind of record a citation supports is one (mypy wants
+# the members written out, as literals).
+FactType = StrEnum(  # type: ignore[misc]
+    "FactType",
+    {**{kind.name: kind.value for kind in RecordType}, "talks_statement": "talks_statement"},
+)
+FactType.__doc__ = "The kinds of record a quote can support."
 
 
 class Citation(SQLModel, table=True):
@@ -192,6 +214,61 @@ CITATION_EXAMPLE = {"source_id": 1, "quote": "talks in Moscow on Tuesday"}
 class CitedFact(CitationRead):
     """A fact a source supports, with the words that support it."""
 
-    record_type: RecordType = Field(description="What kind of record the fact is.")
-    record_id: int = Field(description="The record's id.")
-    url: str = Field(description="The record's path in this API.")
+    record_type: FactType = Field(
+        description="What kind of record the fact is; `talks_statement` for words said at a "
+        "round of talks (`record_id` is the round's id)."
+    )
+    record_id: int = Field(
+        description="The record's id (a talks statement: its round of talks; a mission status "
+        "change: the change's own id)."
+    )
+    url: str = Field(
+        description="The page of the record in this API (a mission status change: its "
+        "mission's; a talks statement: its round of talks')."
+    )
+
+
+# The `quotes` view (migration 0008), described for queries only: a metadata of its own, so
+# that Alembic and the schema tests, which compare tables, never see it.
+quotes_view = Table(
+    "quotes",
+    MetaData(),
+    Column("id", BigInteger, nullable=False),
+    Column("source_id", Integer, nullable=False),
+    Column("quote", Text, nullable=False),
+    Column("start", Integer),
+    Column("end", Integer),
+    Column("prefix", Text),
+    Column("suffix", Text),
+    Column("verified", Boolean, nullable=False),
+    Column("record_type", String(32), nullable=False),
+    Column("record_id", Integer, nullable=False),
+    Column("page_id", Integer),
+)
+
+
+QUOTE_EXAMPLE: dict[str, Any] = {
+    "id": 3,
+    "source_id": 1,
+    "quote": "I cannot say that we have achieved great progress",
+    "start": 537,
+    "end": 586,
+    "prefix": "post to each other's capitals. \"",
+    "suffix": '," Ryabkov commented after the t',
+    "verified": True,
+    "record_type": "talks_statement",
+    "record_id": 1,
+    "url": "/v1/talks/1",
+}
+
+
+class Quote(CitedFact):
+    """A quote and the record it supports: a record's citation, or a statement at talks."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [QUOTE_EXAMPLE]})
+
+    id: int = Field(
+        description="The quote's id in this list, unique across citations and talks statements "
+        "(twice a citation's own id; twice a statement's, plus one). It stays while the quote "
+        "does: writing a record writes its quotes anew, with new ids."
+    )

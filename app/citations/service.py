@@ -22,10 +22,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from app.citations.anchoring import Document, NotAnchored, anchor
-from app.citations.models import Citation, RecordType
+from app.citations.models import Citation, RecordType, quotes_view
 from app.citations.quotes import anchor_columns
 from app.errors import Conflict, echoed
-from app.kit.spec import Embed
+from app.kit.spec import Embed, ListSpec, Row
 from app.kit.sql import bound_list, group_by, is_in, prepared, related_rows
 from app.kit.writing import FIRST_REFERRERS, Part, Reference, Referrers
 
@@ -147,38 +147,71 @@ _status_change = table("mission_status", column("id"), column("mission_id"))
 
 
 _c = citation_table.c
+q = quotes_view.c
+
+# Where each kind of record a quote supports is in the API: a talks statement is on its round
+# of talks' page.
+FACT_PATHS: dict[str, str] = {kind.value: path for kind, path in RECORD_PATHS.items()} | {
+    "talks_statement": "/v1/talks/{id}"
+}
+
+
+def _quote(row: Row) -> Row:
+    """A row of the `quotes` view as the API serves it: the quote, where it stands, and the
+    record it supports with that record's page."""
+    path = FACT_PATHS.get(row["record_type"])
+    return {
+        "id": row["id"],
+        **{key: row[key] for key in ANCHOR_KEYS},
+        "record_type": row["record_type"],
+        "record_id": row["record_id"],
+        "url": path.format(id=row["page_id"]) if path else None,
+    }
+
+
+QUOTE_LIST = ListSpec(
+    noun="citation",
+    columns=list(quotes_view.c),
+    id_column=q.id,
+    sorts={"id": q.id, "source_id": q.source_id, "start": q.start},
+    default_sort="id",
+    filters={"source_id": q.source_id, "record_type": q.record_type, "verified": q.verified},
+    search_columns=[q.quote],
+    shape=_quote,
+)
+"""Every quote the API holds, the citations of every record and the statements of every round
+of talks: the `quotes` view (migration 0008) paged as a table.
+
+The two kinds live in two tables whose ids overlap, and a keyset cursor needs one unique
+column. The view gives each quote an id unique across both, worked out from its row's own id
+(twice a citation's, twice a statement's plus one): an integer, so `/v1/citations/{id}` takes
+an id as every record's path does, and nothing to store or keep in step. A view rather than a
+UNION built here, as the timeline is: the list machine pages, filters and sorts real columns,
+with a type and a nullability, and a computed column of a subquery has neither. The id order
+is the order the quotes were written within each kind, interleaved between the kinds; a
+quote keeps its id while it stands (writing a record writes its quotes anew)."""
 
 
 _FACTS = prepared(
     lambda dialect: (
-        select(*anchored_columns(_c), _c.record_type, _c.record_id, _status_change.c.mission_id)
-        .outerjoin(
-            _status_change,
-            and_(
-                _c.record_type == RecordType.mission_status.value,
-                _status_change.c.id == _c.record_id,
-            ),
-        )
-        .where(is_in(_c.source_id, "ids", dialect))
-        .order_by(_c.source_id, _c.id)
+        QUOTE_LIST.base_query()
+        .where(is_in(q.source_id, "ids", dialect))
+        .order_by(q.source_id, q.start.asc().nulls_last(), q.id)
     )
 )
 
 
 def facts_of(connection: Connection, ids: list[Any]) -> Mapping[Any, list[dict[str, Any]]]:
+    """Every fact each source supports, as its page lists it: each quote of it (citations and
+    talks statements) in the order the text says them, as `/v1/citations?source_id=…&sort=start`
+    lists them (quotes that could not be anchored, of a source without text, last, by id)."""
     return group_by(related_rows(connection, _FACTS, ids), "source_id", _fact)
 
 
-def _fact(row: Any) -> dict[str, Any]:
-    record_type = RecordType(row["record_type"])
-    page_id = row["mission_id"] if record_type is RecordType.mission_status else row["record_id"]
-    return {
-        **{key: row[key] for key in ANCHOR_KEYS},
-        "verified": bool(row["verified"]),
-        "record_type": record_type.value,
-        "record_id": row["record_id"],
-        "url": RECORD_PATHS[record_type].format(id=page_id),
-    }
+def _fact(row: Row) -> Row:
+    fact = _quote(row)
+    del fact["id"]
+    return fact
 
 
 def citations_part(record_type: RecordType) -> Part:

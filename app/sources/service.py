@@ -8,10 +8,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.citations.service import facts_citing, facts_of, reanchor_source
 from app.errors import NotFound
 from app.kit.spec import ListSpec, Row
-from app.kit.writing import Data, Reference, WriteSpec, listed_by
+from app.kit.writing import Data, Reference, WriteSpec
 from app.sources.licences import is_open
 from app.sources.models import Source, SourceCreate, SourceText, text_sha256
-from app.talks.service import TALKS_LIST
 
 source_table = Source.__table__  # type: ignore[attr-defined]
 source_text_table = SourceText.__table__  # type: ignore[attr-defined]
@@ -127,6 +126,6 @@ SOURCE_WRITE = WriteSpec(
     prepare=store_text,
     after_write=_text_changed,
     get=get_source,
-    # Facts cite sources; talks also quote statements from them, which are not facts.
-    dependents=[facts_citing, listed_by("talks", TALKS_LIST, "source_id")],
+    # Facts cite sources, and talks quote statements from them: each is one of its facts.
+    dependents=[facts_citing],
 )
