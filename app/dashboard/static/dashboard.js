@@ -283,15 +283,11 @@ function sourceRecord(source) {
     row("as JSON", h("a", { href: `/v1/sources/${source.id}` }, `/v1/sources/${source.id}`)));
 }
 
-// What the source is quoted for: the facts it supports (`facts`, from its record) and what was
-// said at talks, quoted from it (the talks that quote it, `?source_id=`).
-async function quotesOf(source) {
-  const talks = await readList(`/v1/talks?source_id=${source.id}`);
-  const said = talks.rows.flatMap((t) => t.statements.filter((s) => s.source_id === source.id)
-    .map((s) => ({ ...s, url: `/v1/talks/${t.id}`,
-      label: `talks ${t.id}: ${s.speaker || "unnamed"} (${s.kind})` })));
-  return [...source.facts.map((f) => ({ ...f, label: `${words(f.record_type)} ${f.record_id}` })),
-    ...said];
+// What the source is quoted for: every fact it supports and every statement quoted from it at
+// talks, in the order the text says them (`facts`, from its record).
+function quotesOf(source) {
+  return source.facts.map((f) => ({ ...f, label: f.record_type === "talks_statement"
+    ? `said at talks ${f.record_id}` : `${words(f.record_type)} ${f.record_id}` }));
 }
 
 function quoteList(quotes, chosen) {
@@ -310,7 +306,7 @@ async function showSource(id, query) {
   status.textContent = "Loading…";
   try {
     const source = await getJSON(`/v1/sources/${encodeURIComponent(id)}`);
-    const quotes = await quotesOf(source);
+    const quotes = quotesOf(source);
     // The characters the link names (code points), and the citation that covers them.
     const start = Number.parseInt(query.get("start"), 10);
     const end = Number.parseInt(query.get("end"), 10);
