@@ -408,6 +408,31 @@ def test_a_quote_opens_its_source_with_the_quote_marked_in_the_text(
         assert page["scrollWidth"] <= width
 
 
+def test_a_text_with_a_byte_order_mark_is_marked_where_the_api_says(
+    server: tuple[str, str], browser: DevTools
+) -> None:
+    """A text saved with a UTF-8 byte-order mark keeps it (the API counts it: offsets start
+    after it), and the page marks the quote, not the characters one further on; a range that
+    no quote covers is marked as nothing."""
+    base, _ = server
+    text = "\ufeffAlpha beta gamma delta."
+    made = _cited_source(
+        server, {"title": "BOM", "publisher": "W", "licence": "CC0-1.0", "text": text}, "gamma"
+    )
+    source, [citation] = made["source"], made["event"]["citations"]
+    assert text[citation["start"] : citation["end"]] == "gamma"
+    href = f"/dashboard/sources/{source['id']}?start={citation['start']}&end={citation['end']}"
+    tab = browser.open(base + href, 1280, READY)
+    assert (_marked(browser, tab)["count"], _marked(browser, tab)["text"]) == (1, "gamma")
+    shown = browser.evaluate(tab, "document.querySelector('#source pre.text').textContent")
+    assert shown == text
+    # Words nobody quotes, named by a hand-made link: not marked as a quote.
+    tab = browser.open(f"{base}/dashboard/sources/{source['id']}?start=1&end=11", 1280, READY)
+    marked = _marked(browser, tab)
+    assert marked["count"] == 0
+    assert "Nothing quotes characters 1–11." in marked["note"]
+
+
 def test_a_quote_of_a_text_that_is_not_public_shows_its_context(
     server: tuple[str, str], browser: DevTools
 ) -> None:

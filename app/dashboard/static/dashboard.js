@@ -320,9 +320,15 @@ async function showSource(id, query) {
     if (source.text_url && source.text_public) {
       const response = await fetch(source.text_url);
       if (!response.ok) throw new Error(`${response.status} on ${source.text_url}`);
-      const drawn = sourceText(await response.text(), quotes, range);
+      // The text as stored, a byte-order mark included: `response.text()` would drop one, and
+      // every offset after it would be one off.
+      const stored = new TextDecoder("utf-8", { ignoreBOM: true })
+        .decode(await response.arrayBuffer());
+      // Only a range some quote covers is marked as a quote: a link cannot make other words
+      // look quoted.
+      const drawn = sourceText(stored, quotes, cited ? range : null);
       marked = drawn.marked;
-      note.replaceChildren(range && !marked ? `Characters ${start}–${end} are not in the text. `
+      note.replaceChildren(range && !cited ? `Nothing quotes characters ${start}–${end}. `
         : "", marked ? "The quote is marked where it stands; " : "",
       "every passage quoted is shaded. The text as stored: ",
       h("a", { href: source.text_url }, source.text_url), ".");
