@@ -358,3 +358,42 @@ def test_a_long_text_is_searched_as_a_short_one(api: Api) -> None:
         f"occurs 6 times in the text of source {source_id}, starting at {starts[0]}, "
         in (response.json()["errors"][0]["msg"])
     )
+
+
+def test_a_quote_found_twice_in_a_new_text_follows_the_words_either_side(api: Api) -> None:
+    """A quote the new text holds twice follows its old prefix or suffix, where only one of
+    the two still fits (the text was rewritten on one side of it)."""
+    text = "Old intro. The ambassador was recalled on Monday. The embassy stayed open."
+    source = api.send("POST", "/v1/sources", {"title": "T", "publisher": "P", "text": text})
+    path = f"/v1/sources/{source.json()['id']}"
+    quote = "The ambassador was recalled on Monday."
+    created = event(api, quote, source_id=source.json()["id"])
+    new = (
+        "Completely new intro. The ambassador was recalled on Monday. The embassy stayed open."
+        " Appendix: Y. The ambassador was recalled on Monday. Z."
+    )
+    response = api.send("PATCH", path, {"text": new})
+    assert response.status_code == 200, response.text
+    [citation] = api.client.get(f"/v1/events/{created['id']}").json()["citations"]
+    assert citation["start"] == new.index(quote)
+    # Two occurrences, neither with the words that stood either side: refused, saying so.
+    twice = f"{quote} The embassy stayed open. {quote} The embassy stayed open."
+    response = api.send("PATCH", path, {"text": twice})
+    assert response.status_code == 409
+    [orphan] = response.json()["quotes"]
+    assert "occurs 2 times" in orphan["why"]
+    assert "`prefix`/`suffix` fit none of them" in orphan["why"]
+    assert "would not stand in one place" in response.json()["detail"]
+
+
+def test_a_refused_selector_says_what_it_did_not_find(api: Api) -> None:
+    text = api.text(1)
+    starts = [m.start() for m in re.finditer(TWICE, text)]
+    response = api.send(
+        "POST", "/v1/events", EVENT | {"citations": cited(TWICE, start=starts[0] + 1)}
+    )
+    assert (
+        f"(`start` {starts[0] + 1} is not where it begins)" in (response.json()["errors"][0]["msg"])
+    )
+    response = api.send("POST", "/v1/events", EVENT | {"citations": cited(TWICE, prefix="Nobody")})
+    assert "(`prefix`/`suffix` fit none of them)" in response.json()["errors"][0]["msg"]

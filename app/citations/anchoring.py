@@ -191,15 +191,30 @@ def anchor(
     for candidate in found:
         if start is not None and candidate.start == start:
             return candidate
+    fitting: list[Anchor] = []
     if prefix is not None or suffix is not None:
         fitting = [a for a in found if _fits(text, a, prefix, suffix)]
         if len(fitting) == 1:
             return fitting[0]
+        if not fitting and prefix is not None and suffix is not None:
+            # Words either side that no longer fit together (a text rewritten around the
+            # quote): the one occurrence either fits, if only one does.
+            before = [a for a in found if _fits(text, a, prefix, None)]
+            after = [a for a in found if _fits(text, a, None, suffix)]
+            either = {a.start: a for a in before + after}
+            if len(either) == 1:
+                return next(iter(either.values()))
+    clues: list[str] = []
+    if start is not None:
+        clues.append(f"`start` {start} is not where it begins")
+    if prefix is not None or suffix is not None:
+        clues.append(f"`prefix`/`suffix` fit {'several' if fitting else 'none'} of them")
+    why = f" ({'; '.join(clues)})" if clues else ""
     raise NotAnchored(
         "quote_ambiguous",
-        f"occurs {len(found)} times in the source's text, starting at {_listed(found)}: send "
-        "`start` (one of those) or `prefix`/`suffix` (the words just before or after it) to "
-        "say which",
+        f"occurs {len(found)} times in the source's text, starting at {_listed(found)}{why}: "
+        "send `start` (one of those) or `prefix`/`suffix` (the words just before or after it) "
+        "to say which",
     )
 
 

@@ -341,8 +341,9 @@ def reanchor_source(connection: Connection, source_id: int, text: str | None) ->
         named = "; ".join(f"{o['url']}: {echoed(o['quote'])}" for o in orphaned[:FIRST_REFERRERS])
         more = len(orphaned) - FIRST_REFERRERS
         raise Conflict(
-            detail=f"Source {source_id}'s new text would leave {len(orphaned)} quotes pointing "
-            f"at words it does not hold ({named}{f' and {more} more' if more > 0 else ''}). "
+            detail=f"In source {source_id}'s new text, {len(orphaned)} of its quotes would not "
+            f"stand in one place: not there, or there more than once with nothing to say which "
+            f"({named}{f' and {more} more' if more > 0 else ''}; `quotes` says which and why). "
             "Keep those words in the text (once, or say which with the quote's prefix and "
             "suffix), or change or remove those quotes first; nothing was changed.",
             extensions={"quotes": orphaned},
