@@ -2,6 +2,7 @@
 the README says, and the data is as it was before (the write examples clean up after
 themselves)."""
 
+import json
 import os
 import re
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi.testclient import TestClient
 
 from tests.conftest import NewDatabase
 from tests.test_faults import serving
@@ -117,3 +119,12 @@ def test_the_readme_examples_answer_as_documented_and_leave_the_data_as_it_was(
     readme_keys = [line for line in listed.splitlines() if "readme-" in line]
     assert len(readme_keys) == 3, listed
     assert all("revoked" in line for line in readme_keys), listed
+
+
+def test_the_readmes_example_answer_is_the_apis(client: TestClient) -> None:
+    """The README shows `GET /v1/expulsions` on the seed as the API answers it, quotes'
+    anchors and all."""
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("For example, `GET /v1/expulsions` on the seed:")
+    [shown] = re.findall(r"```json\n(.*?)```", readme[start:], re.DOTALL)[:1]
+    assert json.loads(shown) == client.get("/v1/expulsions").json()

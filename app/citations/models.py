@@ -111,8 +111,9 @@ class Anchored(BaseModel):
     quote: str = Field(description="Verbatim words of the source.")
     start: int | None = Field(
         description="Where the quote starts in the source's text (`/v1/sources/{id}/text`), in "
-        "code points from 0: `text[start:end]` says the quote (compared as the README's "
-        '"Quotes" section says). Null when the source has no text.'
+        "code points from 0: `text[start:end]` says the quote, both normalized (whitespace runs "
+        "as one space; typographic quotation marks, apostrophes and dashes as their ASCII "
+        "forms; nothing else). Null when the source has no text."
     )
     end: int | None = Field(description="Where the quote ends (exclusive); null with `start`.")
     prefix: str | None = Field(
