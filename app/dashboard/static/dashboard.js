@@ -57,7 +57,10 @@ function quotePage(c) {
     ? `${page}?start=${c.start}&end=${c.end}` : page;
 }
 
-const quoteLink = (c) => h("a", { href: quotePage(c), class: "quote" }, "“", c.quote, "”");
+// A quote in quotation marks, unless it brings its own (a direct quotation quoted whole).
+const QUOTED = /^\s*["“„«].*["”»]\s*$/s;
+const quoteLink = (c) => h("a", { href: quotePage(c), class: "quote" },
+  ...(QUOTED.test(c.quote) ? [c.quote.trim()] : ["“", c.quote, "”"]));
 
 function citations(list) {
   return h("ul", { class: "citations" }, (list || []).map((c) => h("li", {},
