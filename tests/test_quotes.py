@@ -282,6 +282,12 @@ def test_a_new_text_re_anchors_every_quote_or_is_refused(api: Api) -> None:
     [citation] = api.client.get(f"/v1/events/{created['id']}").json()["citations"]
     assert moved[citation["start"] : citation["end"]] == "The embassy reopened"
     assert citation["prefix"] == moved[citation["start"] - 32 : citation["start"]]
+    # The event's quote moved: its history says so, as a change by the key that changed the text.
+    history = api.client.get(f"/v1/events/{created['id']}/history").json()["items"]
+    assert [entry["action"] for entry in history] == ["update", "create"]
+    assert history[0]["changed"] == ["citations"]
+    assert history[0]["after"]["citations"] == [citation]
+    assert history[0]["key_id"] == history[1]["key_id"]  # the write key made both
     # A text without the quote is refused, naming it, and changes nothing.
     before = api.client.get(path).json()
     response = api.send("PATCH", path, {"text": "The embassy in Moscow was closed."})

@@ -316,6 +316,45 @@ def _quotes_of_source(connection: Connection, source_id: int) -> list[Stored]:
 
 _ANCHOR_COLUMNS = ("start_offset", "end_offset", "prefix", "suffix")
 
+# The table of the record a quote is on, by the kind of record (a status change is on its
+# mission; a statement on its round of talks).
+RECORD_TABLES: dict[RecordType, str] = {
+    RecordType.official: "official",
+    RecordType.mission: "mission",
+    RecordType.mission_status: "mission",
+    RecordType.headcount: "headcount",
+    RecordType.measure: "measure",
+    RecordType.visa_dispute: "visa_dispute",
+    RecordType.talks: "talks_round",
+    RecordType.event: "event",
+}
+
+
+def records_quoting(connection: Connection, source_id: int) -> list[tuple[str, int]]:
+    """The records whose quotes come from a source, as (table, id), each once, in order."""
+    found: dict[tuple[str, int], None] = {}
+    rows = connection.execute(
+        select(_c.record_type, _c.record_id, _status_change.c.mission_id)
+        .outerjoin(
+            _status_change,
+            and_(
+                _c.record_type == RecordType.mission_status.value,
+                _status_change.c.id == _c.record_id,
+            ),
+        )
+        .where(_c.source_id == source_id)
+        .order_by(_c.id)
+    )
+    for record_type, record_id, mission_id in rows:
+        kind = RecordType(record_type)
+        found[
+            (RECORD_TABLES[kind], mission_id if kind is RecordType.mission_status else record_id)
+        ] = None
+    said = select(_statement.c.talks_id).where(_statement.c.source_id == source_id)
+    for (talks_id,) in connection.execute(said.order_by(_statement.c.id)):
+        found[("talks_round", talks_id)] = None
+    return list(found)
+
 
 def reanchor_source(connection: Connection, source_id: int, text: str | None) -> None:
     """After a source's text changed: every quote of the source anchored anew in the new text

@@ -123,6 +123,10 @@ class WriteSpec:
     prepare: Callable[[Connection, Data], Data] | None = None
     # Runs after a create (before=None) or an update, in the same transaction.
     after_write: Callable[[Connection, int, Data, Data | None], None] | None = None
+    # Runs after an update that changed the record, once its change is logged, with who made
+    # it, in the same transaction: what the change makes of other records (a source's new text
+    # moves the quotes of the records citing it, each logged as their change by the same key).
+    after_update: Callable[[Connection, int, Data, Data, int | None], None] | None = None
     # Deletes rows the record owns that no payload field writes (a mission's status history).
     on_delete: Callable[[Connection, int], None] | None = None
     # Writes those rows back from the record's last snapshot when it is restored, in place of
@@ -398,6 +402,8 @@ def update_record(
     after = spec.read(connection, record_id)
     if after != before:
         record_change(connection, spec.resource, record_id, Action.update, actor, before, after)
+        if spec.after_update:
+            spec.after_update(connection, record_id, after, before, actor)
     return after
 
 

@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.citations.service import facts_citing, facts_of, reanchor_source
+from app.citations.service import facts_citing, facts_of, reanchor_source, records_quoting
 from app.errors import NotFound
+from app.kit.changelog import Action, ChangeEntry, record_changes
 from app.kit.spec import ListSpec, Row
 from app.kit.writing import Data, Reference, WriteSpec
 from app.sources.licences import is_open
@@ -109,11 +110,27 @@ def read_text(connection: Connection, sha256: str) -> str:
     return text
 
 
-def _text_changed(connection: Connection, source_id: int, data: Data, before: Data | None) -> None:
-    """A source's new text (or none) re-anchors every quote of the source, or is refused."""
-    if before is not None and before["sha256"] != data.get("sha256"):
-        text = read_text(connection, data["sha256"]) if data.get("sha256") else None
-        reanchor_source(connection, source_id, text)
+def _text_changed(
+    connection: Connection, source_id: int, after: Data, before: Data, actor: int | None
+) -> None:
+    """A source's new text (or none) anchors every quote of the source anew, or is refused
+    (a 409 naming them); each record whose quotes moved logs that change, by the same key."""
+    if before["sha256"] == after["sha256"]:
+        return
+    from app.registry import BY_TABLE  # the registry holds this package's spec too
+
+    quoting = records_quoting(connection, source_id)
+    specs = [(BY_TABLE[table], record_id) for table, record_id in quoting]
+    was = {(spec.resource, i): spec.read(connection, i) for spec, i in specs}
+    text = read_text(connection, after["sha256"]) if after["sha256"] else None
+    reanchor_source(connection, source_id, text)
+    moved: list[ChangeEntry] = []
+    for spec, record_id in specs:
+        now = spec.read(connection, record_id)
+        if now != was[(spec.resource, record_id)]:
+            before_it = was[(spec.resource, record_id)]
+            moved.append((spec.resource, record_id, Action.update, actor, before_it, now))
+    record_changes(connection, moved)
 
 
 SOURCE_WRITE = WriteSpec(
@@ -124,7 +141,7 @@ SOURCE_WRITE = WriteSpec(
     # A text named by its hash must be stored already (a text sent along is hashed instead).
     references=[Reference("sha256", source_text_table, "stored text", column="sha256")],
     prepare=store_text,
-    after_write=_text_changed,
+    after_update=_text_changed,
     get=get_source,
     # Facts cite sources, and talks quote statements from them: each is one of its facts.
     dependents=[facts_citing],
