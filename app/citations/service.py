@@ -273,24 +273,11 @@ _statement = table(
 )
 
 
-Stored = tuple[Any, str, Any]
-"""A stored quote: its table, the path of the record it is on, and its row (id, quote,
-prefix, suffix)."""
-
-
-def _quotes_of_source(connection: Connection, source_id: int) -> list[Stored]:
-    """Every stored quote of a source, citations and talks statements."""
-    found: list[Stored] = []
-    rows = connection.execute(
-        select(
-            _c.id,
-            _c.quote,
-            _c.prefix,
-            _c.suffix,
-            _c.record_type,
-            _c.record_id,
-            _status_change.c.mission_id,
-        )
+def _citing(source_id: int, *columns: Any) -> Any:
+    """A source's citations, in the order they were written: the columns asked for, then the
+    kind and id of the record each is on, and its mission where it is on a status change."""
+    return (
+        select(*columns, _c.record_type, _c.record_id, _status_change.c.mission_id)
         .outerjoin(
             _status_change,
             and_(
@@ -301,6 +288,17 @@ def _quotes_of_source(connection: Connection, source_id: int) -> list[Stored]:
         .where(_c.source_id == source_id)
         .order_by(_c.id)
     )
+
+
+Stored = tuple[Any, str, Any]
+"""A stored quote: its table, the path of the record it is on, and its row (id, quote,
+prefix, suffix)."""
+
+
+def _quotes_of_source(connection: Connection, source_id: int) -> list[Stored]:
+    """Every stored quote of a source, citations and talks statements."""
+    found: list[Stored] = []
+    rows = connection.execute(_citing(source_id, _c.id, _c.quote, _c.prefix, _c.suffix))
     for row in rows:
         kind = RecordType(row.record_type)
         page = row.mission_id if kind is RecordType.mission_status else row.record_id
@@ -333,19 +331,7 @@ RECORD_TABLES: dict[RecordType, str] = {
 def records_quoting(connection: Connection, source_id: int) -> list[tuple[str, int]]:
     """The records whose quotes come from a source, as (table, id), each once, in order."""
     found: dict[tuple[str, int], None] = {}
-    rows = connection.execute(
-        select(_c.record_type, _c.record_id, _status_change.c.mission_id)
-        .outerjoin(
-            _status_change,
-            and_(
-                _c.record_type == RecordType.mission_status.value,
-                _status_change.c.id == _c.record_id,
-            ),
-        )
-        .where(_c.source_id == source_id)
-        .order_by(_c.id)
-    )
-    for record_type, record_id, mission_id in rows:
+    for record_type, record_id, mission_id in connection.execute(_citing(source_id)):
         kind = RecordType(record_type)
         found[
             (RECORD_TABLES[kind], mission_id if kind is RecordType.mission_status else record_id)
