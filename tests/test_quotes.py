@@ -165,6 +165,9 @@ def test_a_fabricated_quote_is_a_422_on_every_write_path_and_changes_nothing(
     closest = re.search(r'the closest passage is "(.+)"$', error["msg"], re.S)
     assert closest
     assert closest.group(1) in api.text(1)
+    if path == "import":  # the summary names the first bad row's problem
+        detail = response.json()["detail"]
+        assert "The first: row 2, citations.0.quote: is not in the text of source 1" in detail
     if path == "PATCH":  # the event the test made is all that changed
         return
     assert api.state() == before

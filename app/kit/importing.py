@@ -289,9 +289,12 @@ def import_rows(
     if errors:
         errors.sort(key=lambda e: e["row"])
         rejected = Unprocessable(errors[:MAX_REPORTED])
+        first = errors[0]
+        where = ".".join(str(part) for part in first["loc"][2:]) or "the row"
         rejected.detail = (
             f"{len({e['row'] for e in errors})} of {len(rows)} rows are invalid; nothing was "
-            "imported. `errors` lists each problem with its row number."
+            f"imported. The first: row {first['row']}, {where}: {first['msg']}. `errors` lists "
+            "each problem with its row number (a CSV's rows counted from 1 after the header)."
         )
         raise rejected
 
