@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Integer, String, Text, column, select, table
 
-from app.citations.anchoring import Document, NotAnchored, anchor, normalized
+from app.citations.anchoring import Anchor, Document, NotAnchored, anchor
 from app.errors import Unprocessable, field_error
 from app.kit.writing import Problem, RecordCheck
 
@@ -161,19 +161,22 @@ def anchored(connection: Connection, data: dict[str, Any]) -> None:
         raise Unprocessable([field_error(*problem) for problem in problems])
 
 
+ANCHOR_COLUMNS = ("start_offset", "end_offset", "prefix", "suffix")
+"""Where a stored quote (a citation, a talks statement) stands in its source's text."""
+
+
+def stored_anchor(found: Anchor | None) -> dict[str, Any]:
+    """An anchor as the columns that store it; all null for a quote of a source without text."""
+    if found is None:
+        return dict.fromkeys(ANCHOR_COLUMNS)
+    values = (found.start, found.end, found.prefix, found.suffix)
+    return dict(zip(ANCHOR_COLUMNS, values, strict=True))
+
+
 def anchor_columns(item: dict[str, Any]) -> dict[str, Any]:
-    """A checked quote's anchor as the columns that store it (`start_offset`, `end_offset`,
-    `prefix`, `suffix`); a quote that was not anchored is a bug, not something to store."""
+    """A checked quote's anchor as the columns that store it; a quote that was not anchored is
+    a bug, not something to store."""
     if not isinstance(item.get("verified"), bool):
         raise RuntimeError(f"quote stored without being checked against its source: {item!r}")
-    return {
-        "start_offset": item["start"],
-        "end_offset": item["end"],
-        "prefix": item["prefix"],
-        "suffix": item["suffix"],
-    }
-
-
-def same_words(text: str, start: int, end: int, quote: str) -> bool:
-    """Whether `text[start:end]` says the quote (as the module compares them)."""
-    return normalized(text[start:end]) == normalized(quote)
+    found = Anchor(item["start"], item["end"], item["prefix"], item["suffix"])
+    return stored_anchor(found if item["verified"] else None)

@@ -2,9 +2,11 @@
 them; the facts a source supports."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Connection,
     and_,
@@ -17,13 +19,14 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
+    type_coerce,
     update,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from app.citations.anchoring import Document, NotAnchored, anchor
 from app.citations.models import Citation, RecordType, quotes_view
-from app.citations.quotes import anchor_columns
+from app.citations.quotes import ANCHOR_COLUMNS, anchor_columns, stored_anchor
 from app.errors import Conflict, echoed
 from app.kit.spec import Embed, ListSpec, Row
 from app.kit.sql import bound_list, group_by, is_in, prepared, related_rows
@@ -57,7 +60,8 @@ def anchored_columns(columns: Any) -> list[ColumnElement[Any]]:
         columns.end_offset.label("end"),
         columns.prefix,
         columns.suffix,
-        columns.start_offset.is_not(None).label("verified"),
+        # A boolean to the driver's reader too (SQLite answers 0 or 1).
+        type_coerce(columns.start_offset.is_not(None), Boolean).label("verified"),
     ]
 
 
@@ -104,9 +108,7 @@ def load_citations(
     # Plain tuples: this runs for every list page, for every kind of record.
     parameters = {"record_type": record_type.value, "ids": bound_list(connection, ids)}
     for record_id, *values in connection.execute(_CITATIONS(connection), parameters):
-        citation = dict(zip(ANCHOR_KEYS, values, strict=True))
-        citation["verified"] = bool(citation["verified"])
-        grouped.setdefault(record_id, []).append(citation)
+        grouped.setdefault(record_id, []).append(dict(zip(ANCHOR_KEYS, values, strict=True)))
     return grouped
 
 
@@ -273,49 +275,19 @@ _statement = table(
 )
 
 
-def _citing(source_id: int, *columns: Any) -> Any:
-    """A source's citations, in the order they were written: the columns asked for, then the
-    kind and id of the record each is on, and its mission where it is on a status change."""
-    return (
-        select(*columns, _c.record_type, _c.record_id, _status_change.c.mission_id)
-        .outerjoin(
-            _status_change,
-            and_(
-                _c.record_type == RecordType.mission_status.value,
-                _status_change.c.id == _c.record_id,
-            ),
-        )
-        .where(_c.source_id == source_id)
-        .order_by(_c.id)
-    )
+@dataclass(frozen=True)
+class StoredQuote:
+    """A stored quote of a source: its table (citations, talks statements), its row (id,
+    quote, prefix, suffix), and the record it is on, as (table, id) and as the record's path
+    (a status change is on its mission, a statement on its round of talks)."""
+
+    table: Any
+    row: Any
+    record: tuple[str, int]
+    path: str
 
 
-Stored = tuple[Any, str, Any]
-"""A stored quote: its table, the path of the record it is on, and its row (id, quote,
-prefix, suffix)."""
-
-
-def _quotes_of_source(connection: Connection, source_id: int) -> list[Stored]:
-    """Every stored quote of a source, citations and talks statements."""
-    found: list[Stored] = []
-    rows = connection.execute(_citing(source_id, _c.id, _c.quote, _c.prefix, _c.suffix))
-    for row in rows:
-        kind = RecordType(row.record_type)
-        page = row.mission_id if kind is RecordType.mission_status else row.record_id
-        found.append((citation_table, RECORD_PATHS[kind].format(id=page), row))
-    st = _statement.c
-    statements = select(st.id, st.quote, st.prefix, st.suffix, st.talks_id).where(
-        st.source_id == source_id
-    )
-    for said in connection.execute(statements.order_by(st.id)):
-        found.append((_statement, RECORD_PATHS[RecordType.talks].format(id=said.talks_id), said))
-    return found
-
-
-_ANCHOR_COLUMNS = ("start_offset", "end_offset", "prefix", "suffix")
-
-# The table of the record a quote is on, by the kind of record (a status change is on its
-# mission; a statement on its round of talks).
+# The table of the record a quote is on, by the kind of record.
 RECORD_TABLES: dict[RecordType, str] = {
     RecordType.official: "official",
     RecordType.mission: "mission",
@@ -328,40 +300,58 @@ RECORD_TABLES: dict[RecordType, str] = {
 }
 
 
-def records_quoting(connection: Connection, source_id: int) -> list[tuple[str, int]]:
-    """The records whose quotes come from a source, as (table, id), each once, in order."""
-    found: dict[tuple[str, int], None] = {}
-    for record_type, record_id, mission_id in connection.execute(_citing(source_id)):
-        kind = RecordType(record_type)
-        found[
-            (RECORD_TABLES[kind], mission_id if kind is RecordType.mission_status else record_id)
-        ] = None
-    said = select(_statement.c.talks_id).where(_statement.c.source_id == source_id)
-    for (talks_id,) in connection.execute(said.order_by(_statement.c.id)):
-        found[("talks_round", talks_id)] = None
-    return list(found)
+def quotes_of_source(connection: Connection, source_id: int) -> list[StoredQuote]:
+    """Every stored quote of a source, citations and talks statements, each with its record."""
+    found: list[StoredQuote] = []
+    citations = (
+        select(_c.id, _c.quote, _c.prefix, _c.suffix, _c.record_type, _c.record_id)
+        .add_columns(_status_change.c.mission_id)
+        .outerjoin(
+            _status_change,
+            and_(
+                _c.record_type == RecordType.mission_status.value,
+                _status_change.c.id == _c.record_id,
+            ),
+        )
+        .where(_c.source_id == source_id)
+        .order_by(_c.id)
+    )
+    for row in connection.execute(citations):
+        kind = RecordType(row.record_type)
+        page = row.mission_id if kind is RecordType.mission_status else row.record_id
+        record = (RECORD_TABLES[kind], page)
+        found.append(StoredQuote(citation_table, row, record, RECORD_PATHS[kind].format(id=page)))
+    st = _statement.c
+    statements = select(st.id, st.quote, st.prefix, st.suffix, st.talks_id).where(
+        st.source_id == source_id
+    )
+    for said in connection.execute(statements.order_by(st.id)):
+        record = (RECORD_TABLES[RecordType.talks], said.talks_id)
+        path = RECORD_PATHS[RecordType.talks].format(id=said.talks_id)
+        found.append(StoredQuote(_statement, said, record, path))
+    return found
 
 
-def reanchor_source(connection: Connection, source_id: int, text: str | None) -> None:
-    """After a source's text changed: every quote of the source anchored anew in the new text
-    (found by its words, and its old `prefix`/`suffix` where it stands more than once), or, with
-    no text now, left unverified. A 409 naming each quote the new text would orphan."""
+def reanchor_source(
+    connection: Connection, source_id: int, text: str | None, quotes: list[StoredQuote]
+) -> None:
+    """After a source's text changed: its quotes (`quotes_of_source`) anchored anew in the new
+    text (found by their words, and their old `prefix`/`suffix` where they stand more than
+    once), or, with no text now, left unverified. A 409 naming each quote the new text would
+    orphan."""
     new = Document(text) if text is not None else None
     orphaned: list[dict[str, Any]] = []
     updates: dict[Any, list[dict[str, Any]]] = {}
-    for quoting, path, row in _quotes_of_source(connection, source_id):
-        values: list[Any] = [None] * 4
+    for quote in quotes:
+        row, found = quote.row, None
         if new is not None:
             try:
                 found = anchor(new, row.quote, prefix=row.prefix, suffix=row.suffix, hint=False)
             except NotAnchored as error:
-                orphaned.append({"url": path, "quote": row.quote, "why": str(error)})
+                orphaned.append({"url": quote.path, "quote": row.quote, "why": str(error)})
                 continue
-            values = [found.start, found.end, found.prefix, found.suffix]
-        anchored = {
-            f"new_{name}": value for name, value in zip(_ANCHOR_COLUMNS, values, strict=True)
-        }
-        updates.setdefault(quoting, []).append({"row_id": row.id, **anchored})
+        anchored = {f"new_{name}": value for name, value in stored_anchor(found).items()}
+        updates.setdefault(quote.table, []).append({"row_id": row.id, **anchored})
     if orphaned:
         named = "; ".join(f"{o['url']}: {echoed(o['quote'])}" for o in orphaned[:FIRST_REFERRERS])
         more = len(orphaned) - FIRST_REFERRERS
@@ -377,6 +367,6 @@ def reanchor_source(connection: Connection, source_id: int, text: str | None) ->
         statement = (
             update(quoting)
             .where(quoting.c.id == bindparam("row_id"))
-            .values({name: bindparam(f"new_{name}") for name in _ANCHOR_COLUMNS})
+            .values({name: bindparam(f"new_{name}") for name in ANCHOR_COLUMNS})
         )
         connection.execute(statement, rows)

@@ -15,6 +15,7 @@ from sqlmodel import SQLModel
 
 from app.citations.anchoring import Document, NotAnchored, anchor
 from app.citations.models import Citation, RecordType
+from app.citations.quotes import stored_anchor
 from app.countries.service import sync_countries
 from app.db import write_transaction
 from app.disputes.models import DisputeBase, VisaDispute, VisaDisputeIssue
@@ -66,13 +67,8 @@ def quotes_of(data: Any) -> Iterable[dict[str, Any]]:
 
 def anchor_in(text: Document, quote: dict[str, Any]) -> dict[str, Any]:
     """A seed quote's anchor in the article, as the columns that store it."""
-    found = anchor(text, quote["quote"], **{k: v for k, v in quote.items() if k != "quote"})
-    return {
-        "start_offset": found.start,
-        "end_offset": found.end,
-        "prefix": found.prefix,
-        "suffix": found.suffix,
-    }
+    selectors = {k: v for k, v in quote.items() if k != "quote"}
+    return stored_anchor(anchor(text, quote["quote"], **selectors))
 
 
 def missing_quotes(data: dict[str, Any], text: str) -> list[str]:

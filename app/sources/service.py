@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.citations.service import facts_citing, facts_of, reanchor_source, records_quoting
+from app.citations.service import facts_citing, facts_of, quotes_of_source, reanchor_source
 from app.errors import NotFound
 from app.kit.changelog import Action, ChangeEntry, record_changes
+from app.kit.listing import fetch_many
 from app.kit.spec import ListSpec, Row
 from app.kit.writing import Data, Reference, WriteSpec
 from app.sources.licences import is_open
@@ -119,17 +120,19 @@ def _text_changed(
         return
     from app.registry import BY_TABLE  # the registry holds this package's spec too
 
-    quoting = records_quoting(connection, source_id)
-    specs = [(BY_TABLE[table], record_id) for table, record_id in quoting]
-    was = {(spec.resource, i): spec.read(connection, i) for spec, i in specs}
+    quotes = quotes_of_source(connection, source_id)
+    ids: dict[str, list[int]] = {}  # the records quoting the source, by table, each once
+    for table, record_id in dict.fromkeys(quote.record for quote in quotes):
+        ids.setdefault(table, []).append(record_id)
+    was = {table: fetch_many(connection, BY_TABLE[table].listing, i) for table, i in ids.items()}
     text = read_text(connection, after["sha256"]) if after["sha256"] else None
-    reanchor_source(connection, source_id, text)
+    reanchor_source(connection, source_id, text, quotes)
     moved: list[ChangeEntry] = []
-    for spec, record_id in specs:
-        now = spec.read(connection, record_id)
-        if now != was[(spec.resource, record_id)]:
-            before_it = was[(spec.resource, record_id)]
-            moved.append((spec.resource, record_id, Action.update, actor, before_it, now))
+    for table, record_ids in ids.items():
+        spec, now = BY_TABLE[table], fetch_many(connection, BY_TABLE[table].listing, record_ids)
+        for i in record_ids:
+            if now[i] != was[table][i]:
+                moved.append((spec.resource, i, Action.update, actor, was[table][i], now[i]))
     record_changes(connection, moved)
 
 

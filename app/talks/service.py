@@ -57,13 +57,9 @@ def load_participants(connection: Connection, ids: list[Any]) -> Mapping[Any, li
     return group_by(rows, "talks_id", _without_talks_id)
 
 
-def _statement(row: dict[str, Any]) -> dict[str, Any]:
-    return _without_talks_id(row) | {"verified": bool(row["verified"])}
-
-
 def load_statements(connection: Connection, ids: list[Any]) -> Mapping[Any, list[dict[str, Any]]]:
     rows = related_rows(connection, _STATEMENTS, ids)
-    return group_by(rows, "talks_id", _statement)
+    return group_by(rows, "talks_id", _without_talks_id)
 
 
 TALKS_LIST = ListSpec(
