@@ -4,14 +4,16 @@ from sqlmodel import SQLModel
 
 from app.citations.models import Citation
 from app.countries.models import Country
+from app.datasets.models import Dataset
 from app.disputes.models import VisaDispute, VisaDisputeIssue
 from app.events.models import Event, EventCountry
 from app.headcounts.models import Headcount
 from app.kit.auth import ApiKey
 from app.kit.changelog import Change
 from app.measures.models import Measure
-from app.missions.models import Mission, MissionStatusChange
+from app.missions.models import Mission, MissionStatusChange, MissionTimeline
 from app.officials.models import Official
+from app.representations.models import Representation
 from app.sources.models import Source
 from app.talks.models import Talks, TalksParticipant, TalksStatement
 
@@ -28,13 +30,16 @@ __all__ = [
     "Change",
     "Citation",
     "Country",
+    "Dataset",
     "Event",
     "EventCountry",
     "Headcount",
     "Measure",
     "Mission",
     "MissionStatusChange",
+    "MissionTimeline",
     "Official",
+    "Representation",
     "Source",
     "Talks",
     "TalksParticipant",

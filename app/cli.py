@@ -9,6 +9,8 @@ import datetime as dt
 import errno
 import socket
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,12 +21,15 @@ import uvicorn
 from alembic.script.revision import ResolutionError
 from alembic.util import CommandError
 from pydantic import ValidationError
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from uvicorn.supervisors.multiprocess import Multiprocess
 
 from app import db
 from app.config import Settings, get_settings, settings_problem
+from app.datasets.bundle import bundles
+from app.datasets.load import READERS, enabled, load_dataset, loaded, pending
 from app.db import make_engine, schema_revisions, shown, sqlite_file, write_transaction
 from app.errors import AppError, NotFound, Unprocessable, echoed
 from app.kit.auth import Scope, create_key, get_key, list_keys, revoke_key
@@ -54,8 +59,14 @@ keys_cli = typer.Typer(
     help="API keys for writing through the API: create, list, revoke. Reading needs none.",
     no_args_is_help=True,
 )
+datasets_cli = typer.Typer(
+    help="The bundled, openly licensed data sets (seed/datasets/): list them, load them. "
+    "'diplo serve' loads those the DATASETS setting names by itself.",
+    no_args_is_help=True,
+)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(keys_cli, name="keys")
+cli.add_typer(datasets_cli, name="datasets")
 
 
 SET_UP = "run `diplo db upgrade` (or `make run` in the project folder) first"
@@ -118,6 +129,7 @@ def serve(
                 typer.echo(f"Seeded {report.inserted} rows from {report.files} source(s).")
         finally:
             engine.dispose()
+        _load_in_background(settings)
     typer.echo(f"Serving on http://{settings.host}:{settings.port} (docs at /docs)")
     config = uvicorn.Config(
         "app.main:create_app",
@@ -143,6 +155,117 @@ def serve(
     server.run(sockets=[listener])
     if not server.started:
         raise typer.Exit(3)  # uvicorn's STARTUP_FAILURE
+
+
+def _load_in_background(settings: Settings) -> None:
+    """Loads the data sets the settings name that the database lacks, in a thread of this
+    process, while the API serves (`/readyz` answers 503 until they are in)."""
+    try:
+        names = enabled(settings.datasets)
+    except ValueError as error:
+        _fail(str(error))
+    engine = make_engine(settings)
+    try:
+        waiting = pending(engine, names)
+    except SQLAlchemyError as error:
+        engine.dispose()
+        _fail(
+            f"Cannot load the data sets into {shown(settings.database_url)}: its schema is not "
+            f"this diplo's ({type(error).__name__}): run `diplo db upgrade` first, or set "
+            "DATASETS=none."
+        )
+    if not waiting:
+        engine.dispose()
+        return
+
+    def load() -> None:
+        try:
+            for name in waiting:
+                started = time.monotonic()
+                report = load_dataset(engine, name)
+                typer.echo(
+                    f"Loaded data set {name}: {report.created} records created, "
+                    f"{report.updated} updated, {report.deleted} deleted, "
+                    f"{len(report.problems)} rows not taken, {time.monotonic() - started:.1f} s."
+                )
+        except Exception as error:  # noqa: BLE001 - the server goes on; /readyz says not ready
+            typer.echo(f"Loading the data sets failed: {error!r}", err=True)
+        finally:
+            engine.dispose()
+
+    typer.echo(
+        f"Loading data sets in the background: {', '.join(waiting)} (/readyz: 503 till done)"
+    )
+    threading.Thread(target=load, name="datasets", daemon=True).start()
+
+
+@datasets_cli.command("list")
+def datasets_list() -> None:
+    """One line per bundled data set: name, version, licence, whether it is loaded."""
+    settings = get_settings()
+    _check_schema(settings)
+    engine = make_engine(settings)
+    try:
+        have = loaded(engine)
+        wanted = enabled(settings.datasets)
+    finally:
+        engine.dispose()
+    for name, bundle in bundles().items():
+        m = bundle.manifest
+        state = (
+            "loaded"
+            if have.get(name) == bundle.sha256
+            else "loaded from another bundle"
+            if name in have
+            else "not loaded"
+        )
+        if name not in READERS:
+            state = "bundled, not loaded by this version"
+        on = "on" if name in wanted else "off"
+        typer.echo(
+            f"{name}\t{m.get('version')}\t{m['licence']}\t{state}\tDATASETS: {on}\t{m['title']}"
+        )
+
+
+@datasets_cli.command("load")
+def datasets_load(
+    name: str = typer.Argument(..., metavar="NAME", help="A data set's name, or 'all'."),
+) -> None:
+    """Load a bundled data set (or all): its files as sources, its rows as cited records.
+
+    Idempotent: a second load writes nothing. All or nothing per data set; the rows it could
+    not take are listed."""
+    names = list(READERS) if name == "all" else [name]
+    if any(n not in READERS for n in names):
+        _fail(f"No data set {name!r} to load: use all or one of {', '.join(READERS)}.")
+    settings = get_settings()
+    db.upgrade(settings.database_url)
+    engine = make_engine(settings)
+    try:
+        if database_is_empty(engine):
+            load_seed(engine)
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=True
+        ) as bar:
+            for each in names:
+                task = bar.add_task(each, total=None)
+
+                def advance(_phase: str, done: int, task: TaskID = task) -> None:
+                    bar.update(task, advance=done)
+
+                report = load_dataset(engine, each, advance)
+                for problem in report.problems:
+                    typer.echo(
+                        f"{each}: {problem['file']} line {problem['line']}: {problem['reason']}: "
+                        f"{problem['row']}",
+                        err=True,
+                    )
+                typer.echo(
+                    f"{each}: {report.created} records created, {report.updated} updated, "
+                    f"{report.deleted} deleted; {len(report.problems)} rows not taken."
+                )
+    finally:
+        engine.dispose()
 
 
 def _listen(settings: Settings) -> socket.socket:

@@ -16,7 +16,7 @@ from pydantic import (
     create_model,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
-from sqlalchemy import CheckConstraint
+from sqlalchemy import CheckConstraint, String
 from sqlmodel import SQLModel
 from sqlmodel._compat import SQLModelConfig
 
@@ -46,6 +46,9 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
+
+COUNTRY_CODE = String(4)
+"""The column type of a country code: ISO's two letters, or a former country's four."""
 
 CountryCode = Annotated[
     str, AfterValidator(normalize_country), Field(json_schema_extra={"pattern": CODE_PATTERN})
@@ -93,6 +96,8 @@ Id = Annotated[int, Strict(), Field(ge=1, le=MAX_ID), BeforeValidator(_whole)]
 """A reference to another record's id in a request body."""
 Count = Annotated[int, Strict(), Field(ge=0, le=MAX_ID), BeforeValidator(_whole)]
 """A number of things (people, diplomats) in a request body."""
+Number = Annotated[float, Strict()]
+"""A number in a request body: a JSON number (`3` or `3.5`), not `true` or "3"."""
 
 
 def _no_nul(text: str) -> str:

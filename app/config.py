@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     seed_on_start: bool = Field(
         default=True, description="`diplo serve` loads the seed when the database is empty."
     )
+    datasets: TextList = Field(
+        default=["all"],
+        description="The bundled data sets `diplo serve` loads (in the background, `/readyz` "
+        "503 until done) when the database does not hold them as bundled: `all`, `none`, or "
+        "names, comma-separated (`diplo datasets list`).",
+    )
     db_pool_size: int = Field(default=5, ge=1, description="Connections kept per worker.")
     db_connect_timeout: int = Field(
         default=5, ge=1, description="Seconds to wait for a database connection."

@@ -1,4 +1,6 @@
-"""Country codes: ISO 3166-1 alpha-2 or alpha-3 in any case, and nothing else. What is not a
+"""Country codes: ISO 3166-1 alpha-2 or alpha-3 in any case, or the four letters of a country
+that no longer exists (`app/historic_countries.py`: ISO 3166-3's alpha-4, or the documented
+`X…` scheme), and nothing else. What is not a
 code is refused, with the code its sender probably meant when there is one to suggest (an
 alias such as `UK`, or a country's name): suggested, never accepted in its place."""
 
@@ -13,12 +15,12 @@ from pydantic_core import PydanticCustomError
 
 from app.errors import echoed
 
-# What a code looks like: two or three ASCII letters, with spaces, tabs or line breaks around
+# What a code looks like: two, three or four ASCII letters, with spaces, tabs or line breaks around
 # them if need be. The OpenAPI document gives this pattern (a client can check its codes before
 # sending them), and `lookup` applies the very same one. (Spelled out rather than `\s`, which
 # JSON Schema's, Python's and pydantic's regular expressions each read their own way.)
 BLANKS = " \t\n\r\f\v"
-CODE_PATTERN = r"^[ \t\n\r\f\v]*[A-Za-z]{2,3}[ \t\n\r\f\v]*$"
+CODE_PATTERN = r"^[ \t\n\r\f\v]*[A-Za-z]{2,4}[ \t\n\r\f\v]*$"
 _CODE = re.compile(CODE_PATTERN)
 
 # Codes sent for a country that ISO 3166-1 does not use for it: (the code it uses, why).
@@ -63,6 +65,9 @@ NAME_ALIASES: dict[str, str] = {
     "vatican": "VA",
     "soviet union": "RU",
     "ussr": "RU",
+    "russia": "RU",  # the Russian Federation
+    "brunei": "BN",  # Brunei Darussalam
+    "democratic republic of the congo": "CD",  # Congo, The Democratic Republic of the
 }
 
 NAME_LENGTHS = range(4, 81)  # shorter is no name to search by (`UK`: see above); longer, none
@@ -70,7 +75,8 @@ MOST_SUGGESTED = 3
 
 
 def lookup(code: str) -> Any | None:
-    """The pycountry entry for an alpha-2 or alpha-3 code in any case, or None."""
+    """The pycountry entry for an alpha-2 or alpha-3 code in any case, the historic country of
+    a four-letter code, or None."""
     if not _CODE.fullmatch(code):
         return None
     code = code.strip(BLANKS).upper()
@@ -78,17 +84,21 @@ def lookup(code: str) -> Any | None:
         return pycountry.countries.get(alpha_2=code)
     if len(code) == 3:
         return pycountry.countries.get(alpha_3=code)
-    return None
+    from app.historic_countries import historic_countries
+
+    return historic_countries().get(code)
 
 
 def normalize_country(code: str) -> str:
-    """Alpha-2 for an alpha-2 or alpha-3 code; a validation error naming the code otherwise
-    (and the code meant, if it can tell): `country_code` when it is not two or three letters,
+    """Alpha-2 for an alpha-2 or alpha-3 code, the code of a historic country as it is; a
+    validation error naming the code otherwise (and the code meant, if it can tell):
+    `country_code` when it is not two to four letters,
     `unknown_country` when it is, but ISO 3166-1 assigns them to no country (`ZZ`, `UK`)."""
     entry = lookup(code)
     if entry is None:
         kind = "unknown_country" if _CODE.fullmatch(code) else "country_code"
-        message = f"{echoed(code)} is not an ISO 3166-1 alpha-2 or alpha-3 country code{hint(code)}"
+        message = f"{echoed(code)} is not an ISO 3166-1 alpha-2 or alpha-3 country code, "
+        message += f"nor a former country's code{hint(code)}"
         raise PydanticCustomError(kind, message)
     alpha2: str = entry.alpha_2
     return alpha2

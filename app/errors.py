@@ -239,6 +239,13 @@ class ServiceUnavailable(AppError):
         super().__init__(detail=detail, headers={"Retry-After": "2"})
 
 
+class StillLoading(ServiceUnavailable):
+    """The bundled data sets are being loaded: not ready yet."""
+
+    title = "Still loading"
+    slug = "loading"
+
+
 class ContentTooLarge(HTTPException):
     """A request body past its limit, noticed while it is read. An HTTPException, because
     FastAPI's body parsing passes those on (and turns anything else into a 400)."""

@@ -13,6 +13,7 @@ from app.config import Settings, get_settings
 from app.countries.router import router as countries_router
 from app.dashboard.router import PAGES as DASHBOARD_PAGES
 from app.dashboard.router import router as dashboard_router
+from app.datasets.router import router as datasets_router
 from app.db import make_engine
 from app.disputes.router import router as disputes_router
 from app.errors import install_error_handlers, problem_only_openapi
@@ -27,6 +28,7 @@ from app.measures.router import router as measures_router
 from app.missions.router import router as missions_router
 from app.officials.router import router as officials_router
 from app.relations.router import router as relations_router
+from app.representations.router import router as representations_router
 from app.sources.licences import OPEN_LICENCES
 from app.sources.router import router as sources_router
 from app.talks.router import router as talks_router
@@ -78,11 +80,21 @@ TAGS = [
         "API keys with the `read` scope only.",
     },
     {
+        "name": "datasets",
+        "description": "The bundled, openly licensed data sets loaded here: licence, "
+        "attribution, caveat, and the rows a load could not take.",
+    },
+    {
         "name": "citations",
         "description": "Every quote the API holds, where it stands in its source's text, and "
         "the record it supports.",
     },
-    {"name": "countries", "description": "ISO 3166-1 countries."},
+    {
+        "name": "representations",
+        "description": "How one state was represented in another, period by period (the "
+        "bundled data sets).",
+    },
+    {"name": "countries", "description": "ISO 3166-1 countries, and former ones."},
     {"name": "relations", "description": "Everything between two countries, in one answer."},
     {"name": "timeline", "description": "Every dated fact, of every kind, in date order."},
     {"name": "changes", "description": "Every change, in order, for incremental sync."},
@@ -121,11 +133,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         measures_router,
         expulsions_router,
         missions_router,
+        representations_router,
         talks_router,
         disputes_router,
         events_router,
         officials_router,
         sources_router,
+        datasets_router,
         citations_router,
         countries_router,
         relations_router,

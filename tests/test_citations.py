@@ -40,6 +40,7 @@ ITEM_KEYS = [
     "prefix",
     "suffix",
     "verified",
+    "supports",
     "record_type",
     "record_id",
     "url",

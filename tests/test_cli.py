@@ -216,7 +216,7 @@ def test_a_revision_there_is_not_is_said_in_one_line_with_those_there_are(
     assert REVISIONS.startswith("0001, 0002, 0003")
     url = new_database()
     _diplo(url, "db", "upgrade", "0001")
-    for args in (["upgrade", "zzz"], ["downgrade", "zzz"], ["upgrade", "0009"]):
+    for args in (["upgrade", "zzz"], ["downgrade", "zzz"], ["upgrade", "0099"]):
         result = _run(url, "db", *args)
         _refused(
             result,

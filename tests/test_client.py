@@ -81,7 +81,7 @@ def test_a_generated_client_pages_every_list_and_reads_every_kind(
     new_database: NewDatabase, generated: Path
 ) -> None:
     url = new_database()
-    with serving(url) as (base, _process):
+    with serving(url, DATASETS="all") as (base, _process):
         package = generate(base, generated)
         problem = importlib.import_module(f"{PACKAGE}.models").Problem
         timeout = httpx.Timeout(60)
@@ -99,7 +99,9 @@ def test_a_generated_client_pages_every_list_and_reads_every_kind(
             accepts = inspect.signature(module.sync_detailed).parameters
             items, cursor = [], None
             while True:
-                arguments: dict[str, Any] = {"limit": 2} if "limit" in accepts else {}
+                # Pages of 2 first (the cursor is followed), then larger (the data sets).
+                size = 500 if cursor else 2
+                arguments: dict[str, Any] = {"limit": size} if "limit" in accepts else {}
                 if cursor:  # the change feed pages by `since`, every other list by `cursor`
                     arguments["since" if "since" in accepts else "cursor"] = cursor
                 page = parsed(module.sync_detailed(client=client, **arguments), problem)
@@ -108,12 +110,19 @@ def test_a_generated_client_pages_every_list_and_reads_every_kind(
                     break
                 cursor = page.next_cursor
             path = "/v1/" + name.removeprefix("list_").replace("_", "-")
-            served = httpx.get(
-                f"{base}{path}",
-                params={"limit": 1000} if "limit" in accepts else {},
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=60,
-            ).json()["items"]
+            served: list[Any] = []
+            params: dict[str, Any] = {"limit": 1000} if "limit" in accepts else {}
+            while True:
+                answer = httpx.get(
+                    f"{base}{path}",
+                    params=params,
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=60,
+                ).json()
+                served += answer["items"]
+                if len(answer["items"]) < 1000 or "limit" not in accepts:
+                    break
+                params["since" if "since" in accepts else "cursor"] = answer["next_cursor"]
             assert len(items) == len(served), name
             first[name.removeprefix("list_")] = items[0] if items else None
         skipped = set()
@@ -132,6 +141,8 @@ def test_a_generated_client_pages_every_list_and_reads_every_kind(
                 parsed(module.sync_detailed(record.id, client=reader), problem)
             elif parameters[0] == "code":
                 parsed(module.sync_detailed("RU", client=public), problem)
+            elif parameters[0] == "name":  # a data set
+                parsed(module.sync_detailed("us-mission-status", client=public), problem)
             elif parameters[:2] == ["a", "b"]:
                 parsed(module.sync_detailed("RU", "US", client=public), problem)
             else:

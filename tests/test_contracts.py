@@ -7,6 +7,7 @@ give: by the sort value, ties broken by id (in the sort's direction), unknown va
 last either way. The seed cannot test this: it has no headcounts and no ties.
 """
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,10 +17,13 @@ import orjson
 import pycountry
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import insert
 
 from app.config import Settings
-from app.db import upgrade
+from app.db import make_engine, upgrade, write_transaction
+from app.historic_countries import historic_countries
 from app.main import create_app
+from app.representations.models import Representation
 from tests import test_citations as citations
 from tests.conftest import NewDatabase, make_key
 
@@ -41,6 +45,7 @@ LISTS = [
     "/v1/countries",
     "/v1/timeline",
     "/v1/citations",
+    "/v1/representations",
 ]
 RESOURCES = ["officials", "missions", "headcounts", "measures", "visa-disputes", "talks", "events"]
 
@@ -231,7 +236,8 @@ def _timeline(lists: dict[str, Listed]) -> list[Row]:
 
 
 def _countries() -> list[Row]:
-    """ISO 3166-1 from pycountry, the data the country table is made from."""
+    """ISO 3166-1 from pycountry, and the former countries the data sets name: the data the
+    country table is made from."""
     return [
         {
             "code": c.alpha_2,
@@ -240,7 +246,44 @@ def _countries() -> list[Row]:
             "official_name": getattr(c, "official_name", None),
         }
         for c in pycountry.countries
+    ] + [
+        {"code": c.code, "name": c.name, "alpha3": c.alpha3, "official_name": c.official_name}
+        for c in historic_countries().values()
     ]
+
+
+def _representations(url: str) -> list[Row]:
+    """Representation periods, which only a data set's load writes: stored as it would."""
+    rows = [
+        {
+            "ref": f"representation-{i}",
+            "sending_country": run(SENDERS, i),
+            "host_country": run(HOSTS, i),
+            "level": ["embassy", "none"][i % 2],
+            "valid_from": run(DAYS, i),
+            "valid_to": run(SOME_DAYS, i),
+            "since": run(SOME_DAYS, i),
+            "since_precision": "day" if run(SOME_DAYS, i) else None,
+        }
+        for i in range(N)
+    ]
+    engine = make_engine(Settings(database_url=url))
+    with write_transaction(engine) as connection:
+        connection.execute(
+            insert(Representation.__table__),  # type: ignore[attr-defined]
+            [
+                {
+                    **row,
+                    **{
+                        name: dt.date.fromisoformat(row[name]) if row[name] else None
+                        for name in ("valid_from", "valid_to", "since")
+                    },
+                }
+                for row in rows
+            ],
+        )
+    engine.dispose()
+    return rows
 
 
 def _found_by_search(country: Row) -> bool:
@@ -314,6 +357,11 @@ def world(new_database: NewDatabase) -> Iterator[World]:
         )
         lists["/v1/countries"] = Listed(
             _countries(), {"q": SEARCH}, _found_by_search, id_name="code"
+        )
+        lists["/v1/representations"] = Listed(
+            _with_ids(client, "representations", _representations(url)),
+            {"level": "embassy"},
+            lambda r: r["level"] == "embassy",
         )
 
         world.writes = [

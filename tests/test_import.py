@@ -246,7 +246,8 @@ def test_a_csv_cell_is_said_wrong_as_the_export_writes_it(api: TestClient) -> No
     assert [(e["loc"], e["msg"], e["input"]) for e in response.json()["errors"]] == [
         (
             ["row", 2, "countries", 0],
-            "'RU,US' is not an ISO 3166-1 alpha-2 or alpha-3 country code (a list cell "
+            "'RU,US' is not an ISO 3166-1 alpha-2 or alpha-3 country code, nor a former "
+            "country's code (a list cell "
             "separates its values with `; `, as the export writes them)",
             "RU,US",
         ),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.kit.query import DatedQuery, ListQuery, SearchQuery
+from app.kit.query import DatedQuery, ListQuery, OnDayQuery, SearchQuery
 from app.kit.read_routes import LISTS
 from app.main import create_app
 
@@ -61,4 +61,6 @@ def test_a_lists_query_model_offers_exactly_its_specs_filters(path: str) -> None
         common |= set(DatedQuery.model_fields)
     if issubclass(model, SearchQuery):
         common |= set(SearchQuery.model_fields)
+    if issubclass(model, OnDayQuery):
+        common |= set(OnDayQuery.model_fields)
     assert set(model.model_fields) - common == set(spec.filters)

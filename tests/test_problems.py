@@ -114,7 +114,8 @@ def test_a_detail_reads_as_sentences(api: TestClient) -> None:
     fields = api.post("/v1/events", json=new("events", countries=["UK"], date="soon"))
     assert assert_problem(fields, 422)["detail"] == (
         "body.date: must be a day written YYYY-MM-DD (got 'soon'); body.countries.0: 'UK' is not "
-        "an ISO 3166-1 alpha-2 or alpha-3 country code: did you mean 'GB' (United Kingdom)? 'UK' "
+        "an ISO 3166-1 alpha-2 or alpha-3 country code, nor a former country's code: did you mean "
+        "'GB' (United Kingdom)? 'UK' "
         "is reserved by ISO 3166-1 at the United Kingdom's request, not assigned (got 'UK')"
     )
 

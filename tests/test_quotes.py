@@ -187,6 +187,7 @@ def test_a_real_quote_is_anchored_at_exactly_its_words(api: Api) -> None:
         "prefix": text[text.index(IN_TEXT) - 32 : text.index(IN_TEXT)],
         "suffix": text[text.index(IN_TEXT) + len(IN_TEXT) :][:32],
         "verified": True,
+        "supports": None,
     }
     assert api.client.get(f"/v1/events/{created['id']}").json()["citations"] == [citation]
 
@@ -241,6 +242,7 @@ def test_a_source_without_text_is_cited_unverified(api: Api) -> None:
             "prefix": None,
             "suffix": None,
             "verified": False,
+            "supports": None,
         }
     ]
 

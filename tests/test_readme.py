@@ -75,7 +75,8 @@ def test_the_readme_examples_answer_as_documented_and_leave_the_data_as_it_was(
     new_database: NewDatabase, tmp_path: Path
 ) -> None:
     url = new_database()
-    with serving(url) as (base, _process):
+    # As `make run` serves it: the seed and the bundled data sets (ready once they are in).
+    with serving(url, DATASETS="all") as (base, _process):
         before = everything(base)
         script = PRELUDE + "\n".join(
             block for section in SECTIONS for block in shell_blocks(section)

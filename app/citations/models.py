@@ -6,8 +6,9 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, field_validator
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Column,
@@ -51,7 +52,8 @@ def served_example(example: dict[str, Any]) -> dict[str, Any]:
     served = dict(example)
     for name in ("citations", "statements"):
         if name in served:
-            served[name] = [_served(quote) for quote in served[name]]
+            whole = {"supports": None} if name == "citations" else {}
+            served[name] = [_served(quote) | whole for quote in served[name]]
     if "status_history" in served:
         served["status_history"] = [served_example(entry) for entry in served["status_history"]]
     return served
@@ -68,6 +70,7 @@ class RecordType(StrEnum):
     visa_dispute = "visa_dispute"
     talks = "talks"
     event = "event"
+    representation = "representation"
 
 
 # The kinds of record a quote can support: a citation's (every `RecordType`), or
@@ -99,9 +102,12 @@ class Citation(SQLModel, table=True):
     end_offset: int | None = None
     prefix: str | None = Field(default=None, sa_column=Column(Text))
     suffix: str | None = Field(default=None, sa_column=Column(Text))
+    supports: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
-CITATION_READ_EXAMPLE = _served({"source_id": 1, "quote": "talks in Moscow on Tuesday"})
+CITATION_READ_EXAMPLE = _served({"source_id": 1, "quote": "talks in Moscow on Tuesday"}) | {
+    "supports": None
+}
 
 
 class Anchored(BaseModel):
@@ -135,6 +141,12 @@ class CitationRead(Anchored):
     model_config = ConfigDict(json_schema_extra={"example": CITATION_READ_EXAMPLE})
 
     quote: str = Field(description="Verbatim words of the source that state the fact.")
+    supports: list[str] | None = Field(
+        default=None,
+        description="The fields of the record this quote states (a data set's row states some "
+        'of them: `["status", "status_since"]`); null when it supports the record as a '
+        "whole, as every citation written through the API does.",
+    )
 
 
 def citations_field() -> list[CitationRead]:
@@ -149,6 +161,10 @@ def _not_blank(text: str) -> str:
     if not text.strip():
         raise ValueError("must not be empty or only whitespace")
     return text
+
+
+FieldName = Annotated[str, StringConstraints(pattern="^[a-z][a-z0-9_]{0,63}$")]
+"""A field of a record, as the API names it (`status_since`)."""
 
 
 class Selectors(BaseModel):
@@ -197,6 +213,12 @@ class CitationIn(Selectors):
         # Something besides whitespace, and no NUL (`kit/writing.py`).
         schema_extra={"json_schema_extra": {"pattern": f"^[^\\x00]*[^{SPACE}\\x00][^\\x00]*$"}},
     )
+    supports: list[FieldName] | None = Field(
+        default=None,
+        max_length=50,
+        description="The fields of the record this quote states, where it states only some; "
+        "null (the default): the record as a whole.",
+    )
 
 
 def citations_in() -> list[CitationIn]:
@@ -229,7 +251,7 @@ class CitedFact(CitationRead):
     )
 
 
-# The `quotes` view (migration 0008), described for queries only: a metadata of its own, so
+# The `quotes` view (migrations 0008, 0009), described for queries only: a metadata of its own, so
 # that Alembic and the schema tests, which compare tables, never see it.
 quotes_view = Table(
     "quotes",
@@ -245,6 +267,7 @@ quotes_view = Table(
     Column("record_type", String(32), nullable=False),
     Column("record_id", Integer, nullable=False),
     Column("page_id", Integer),
+    Column("supports", JSON),
 )
 
 
@@ -260,6 +283,7 @@ QUOTE_EXAMPLE: dict[str, Any] = {
     "record_type": "talks_statement",
     "record_id": 1,
     "url": "/v1/talks/1",
+    "supports": None,
 }
 
 

@@ -47,6 +47,7 @@ RECORD_PATHS: dict[RecordType, str] = {
     RecordType.visa_dispute: "/v1/visa-disputes/{id}",
     RecordType.talks: "/v1/talks/{id}",
     RecordType.event: "/v1/events/{id}",
+    RecordType.representation: "/v1/representations/{id}",
 }
 
 
@@ -66,6 +67,7 @@ def anchored_columns(columns: Any) -> list[ColumnElement[Any]]:
 
 
 ANCHOR_KEYS = ("source_id", "quote", "start", "end", "prefix", "suffix", "verified")
+CITATION_KEYS = (*ANCHOR_KEYS, "supports")  # a citation's: its quote, and what it supports
 
 
 def anchored_json(columns: Any, dialect: str) -> list[ColumnElement[Any]]:
@@ -90,7 +92,11 @@ def anchored_json(columns: Any, dialect: str) -> list[ColumnElement[Any]]:
 
 _CITATIONS = prepared(
     lambda dialect: (
-        select(citation_table.c.record_id, *anchored_columns(citation_table.c))
+        select(
+            citation_table.c.record_id,
+            *anchored_columns(citation_table.c),
+            citation_table.c.supports,
+        )
         .where(
             citation_table.c.record_type == bindparam("record_type"),
             is_in(citation_table.c.record_id, "ids", dialect),
@@ -108,7 +114,7 @@ def load_citations(
     # Plain tuples: this runs for every list page, for every kind of record.
     parameters = {"record_type": record_type.value, "ids": bound_list(connection, ids)}
     for record_id, *values in connection.execute(_CITATIONS(connection), parameters):
-        grouped.setdefault(record_id, []).append(dict(zip(ANCHOR_KEYS, values, strict=True)))
+        grouped.setdefault(record_id, []).append(dict(zip(CITATION_KEYS, values, strict=True)))
     return grouped
 
 
@@ -118,7 +124,9 @@ def citations_json(
     """A record's citations as a JSON array, in the order they were written: a correlated
     subquery, so that a list page reads its citations with its rows."""
     c = citation_table.c
-    fields = anchored_json(c, dialect)
+    # SQLite holds JSON as text: `json()` makes it JSON again inside the object.
+    supports = c.supports if dialect == "postgresql" else func.json(c.supports)
+    fields = [*anchored_json(c, dialect), literal_column("'supports'"), supports]
     mine = (c.record_type == literal_column(f"'{record_type.value}'"), c.record_id == record_id)
     if dialect == "postgresql":
         ordered = aggregate_order_by(func.json_build_object(*fields), c.id)
@@ -165,6 +173,7 @@ def _quote(row: Row) -> Row:
     return {
         "id": row["id"],
         **{key: row[key] for key in ANCHOR_KEYS},
+        "supports": row["supports"],
         "record_type": row["record_type"],
         "record_id": row["record_id"],
         "url": path.format(id=row["page_id"]) if path else None,
@@ -235,6 +244,7 @@ def citations_part(record_type: RecordType) -> Part:
                 "source_id": citation["source_id"],
                 "quote": citation["quote"],
                 **anchor_columns(citation),
+                "supports": citation.get("supports"),
             }
             for record_id, citations in values
             for citation in citations

@@ -1,4 +1,4 @@
-"""Countries endpoints: the ISO 3166-1 list."""
+"""Countries endpoints: ISO 3166-1's, and those that no longer exist."""
 
 from typing import Annotated
 
@@ -32,13 +32,14 @@ CountryQuery = register_list(router.prefix, COUNTRY_LIST, CountryFilters)
 @router.get(
     "",
     summary="List countries",
-    description=f"Every ISO 3166-1 country. {sorts_doc(COUNTRY_LIST)}",
+    description="Every ISO 3166-1 country, and the countries that no longer exist that the "
+    f"bundled data sets name (`kind`). {sorts_doc(COUNTRY_LIST)}",
     operation_id="list_countries",
     openapi_extra={"parameters": query_parameters(CountryQuery)},
     responses={200: list_content(Page[CountryRead]), **problems(400, 422, 503)},
 )
 async def list_countries(request: Request) -> Response:
-    """Every ISO 3166-1 country."""
+    """Every country."""
     query = parse_query(CountryQuery, request)
     with read_connection(request) as connection:
         return list_response(request, connection, COUNTRY_LIST, query, "countries")
@@ -56,13 +57,14 @@ async def read_country(
         str,
         Path(
             max_length=16,
-            description="ISO 3166-1 alpha-2 or alpha-3 code, any case.",
-            examples=["ru", "RUS"],
+            description="ISO 3166-1 alpha-2 or alpha-3 code, or a former country's four "
+            "letters, any case.",
+            examples=["ru", "RUS", "YUCS"],
             json_schema_extra={"pattern": CODE_PATTERN},  # anything else: 404, with a hint
         ),
     ],
 ) -> Response:
-    """One country by its alpha-2 or alpha-3 code, in any case."""
+    """One country by its code, in any case."""
     with read_connection(request) as connection:
         country = get_country(connection, code)
     return record_response(request, country)

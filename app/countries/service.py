@@ -7,9 +7,10 @@ from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.common import CountryCode
-from app.countries.models import Country
+from app.countries.models import Country, CountryKind
 from app.country_codes import CODE_PATTERN, hint, lookup, normalize_country
 from app.errors import NotFound, echoed
+from app.historic_countries import historic_countries
 from app.kit.spec import ListSpec, Row
 
 country_table = Country.__table__  # type: ignore[attr-defined]
@@ -18,6 +19,7 @@ __all__ = ["CODE_PATTERN", "CountryCode", "lookup", "normalize_country"]
 
 
 def iso_rows() -> list[dict[str, Any]]:
+    """ISO 3166-1's countries, then the former ones the bundled data sets name."""
     return [
         {
             "code": entry.alpha_2,
@@ -25,13 +27,24 @@ def iso_rows() -> list[dict[str, Any]]:
             "numeric": entry.numeric,
             "name": entry.name,
             "official_name": getattr(entry, "official_name", None),
+            "kind": CountryKind.iso3166_1.value,
         }
         for entry in pycountry.countries
+    ] + [
+        {
+            "code": entry.code,
+            "alpha3": entry.alpha3,
+            "numeric": None,
+            "name": entry.name,
+            "official_name": entry.official_name,
+            "kind": entry.kind,
+        }
+        for entry in historic_countries().values()
     ]
 
 
 def sync_countries(connection: Connection) -> int:
-    """Upsert every ISO 3166-1 entry; returns how many there are."""
+    """Upsert every country; returns how many there are."""
     rows = iso_rows()
     dialect = connection.dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -40,7 +53,7 @@ def sync_countries(connection: Connection) -> int:
         index_elements=["code"],
         set_={
             name: statement.excluded[name]
-            for name in ("alpha3", "numeric", "name", "official_name")
+            for name in ("alpha3", "numeric", "name", "official_name", "kind")
         },
     )
     connection.execute(statement)
@@ -55,7 +68,7 @@ def country_exists(connection: Connection, code: str) -> bool:
 c = country_table.c
 COUNTRY_LIST = ListSpec(
     noun="country",
-    columns=[c.code, c.alpha3, c.numeric, c.name, c.official_name],
+    columns=[c.code, c.alpha3, c.numeric, c.name, c.official_name, c.kind],
     id_column=c.code,
     sorts={"code": c.code, "name": c.name, "alpha3": c.alpha3},
     default_sort="code",
@@ -71,5 +84,5 @@ def get_country(connection: Connection, code: str) -> Row:
         query = COUNTRY_LIST.base_query().where(c.code == entry.alpha_2)
         row = connection.execute(query).mappings().first()
     if row is None:
-        raise NotFound(detail=f"No country with ISO 3166-1 code {echoed(code)}{hint(code) or '.'}")
+        raise NotFound(detail=f"No country with the code {echoed(code)}{hint(code) or '.'}")
     return dict(row)

@@ -15,6 +15,7 @@ from app.citations.models import (
     served_example,
 )
 from app.common import (
+    COUNTRY_CODE,
     CountryCode,
     Day,
     check_two_states,
@@ -56,13 +57,13 @@ class DisputeStatus(StrEnum):
 class DisputeBase(SQLModel):
     country_a: CountryCode = Field(
         foreign_key="country.code",
-        sa_type=String(2),
+        sa_type=COUNTRY_CODE,
         description="One side (ISO alpha-2).",
         schema_extra={"examples": ["RU"]},
     )
     country_b: CountryCode = Field(
         foreign_key="country.code",
-        sa_type=String(2),
+        sa_type=COUNTRY_CODE,
         description="The other side (ISO alpha-2).",
         schema_extra={"examples": ["US"]},
     )

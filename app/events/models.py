@@ -73,7 +73,7 @@ class EventCountry(SQLModel, table=True):
     __tablename__ = "event_country"
 
     event_id: int = Field(foreign_key="event.id", primary_key=True)
-    country: str = Field(foreign_key="country.code", max_length=2, primary_key=True, index=True)
+    country: str = Field(foreign_key="country.code", max_length=4, primary_key=True, index=True)
 
 
 class EventRead(EventBase):

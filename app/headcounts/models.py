@@ -15,6 +15,7 @@ from app.citations.models import (
     served_example,
 )
 from app.common import (
+    COUNTRY_CODE,
     Count,
     CountryCode,
     DatePrecision,
@@ -59,13 +60,13 @@ class HeadcountKind(StrEnum):
 class HeadcountBase(SQLModel):
     sending_country: CountryCode = Field(
         foreign_key="country.code",
-        sa_type=String(2),
+        sa_type=COUNTRY_CODE,
         description="The state whose staff are counted (ISO alpha-2).",
         schema_extra={"examples": ["RU"]},
     )
     host_country: CountryCode = Field(
         foreign_key="country.code",
-        sa_type=String(2),
+        sa_type=COUNTRY_CODE,
         description="The state they are posted in (ISO alpha-2).",
         schema_extra={"examples": ["US"]},
     )

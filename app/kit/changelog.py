@@ -35,6 +35,8 @@ class Change(SQLModel, table=True):
         default=None, sa_column=Column(Integer, ForeignKey("api_key.id"), nullable=True)
     )
     at: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    # Who wrote it when no API key did: `datasets:NAME` for a data set's load.
+    actor: str | None = Field(default=None, max_length=64)
     before: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
     after: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
 
@@ -49,6 +51,7 @@ class ChangeRead(SQLModel):
             "record_id": 1,
             "action": "update",
             "key_id": 2,
+            "actor": None,
             "at": "2026-11-28T16:00:00Z",
             "url": "/v1/missions/1",
             "changed": ["status"],
@@ -62,6 +65,10 @@ class ChangeRead(SQLModel):
     record_id: int = Field(description="The record's id.")
     action: Action = Field(description="What happened.")
     key_id: int | None = Field(description="The API key that did it; null for the CLI or seed.")
+    actor: str | None = Field(
+        description="Who did it when no key did: `datasets:NAME` for a bundled data set's load; "
+        "null for the CLI or seed."
+    )
     at: dt.datetime = Field(description="When (UTC).")
     url: str = Field(description="The record's URL.")
     changed: list[str] = Field(description="The fields whose values changed.")
@@ -94,8 +101,10 @@ def record_change(
 ChangeEntry = tuple[str, int, Action, int | None, dict[str, Any] | None, dict[str, Any] | None]
 
 
-def record_changes(connection: Connection, entries: list[ChangeEntry]) -> None:
-    """Logs many changes with one statement."""
+def record_changes(
+    connection: Connection, entries: list[ChangeEntry], actor: str | None = None
+) -> None:
+    """Logs many changes with one statement (`actor`: who made them, when no key did)."""
     if not entries:
         return
     at = dt.datetime.now(dt.UTC)
@@ -107,6 +116,7 @@ def record_changes(connection: Connection, entries: list[ChangeEntry]) -> None:
                 "record_id": record_id,
                 "action": action.value,
                 "key_id": key_id,
+                "actor": actor,
                 "at": at,
                 "before": _plain(before),
                 "after": _plain(after),
@@ -136,6 +146,7 @@ def present(row: Any) -> dict[str, Any]:
         "record_id": row["record_id"],
         "action": row["action"],
         "key_id": row["key_id"],
+        "actor": row["actor"],
         "at": row["at"],
         "url": f"/v1/{row['resource']}/{row['record_id']}",
         "changed": changed,

@@ -76,6 +76,7 @@ def _unwrap(annotation: Any) -> list[Any]:
 # A whole number, also as a spreadsheet or pandas writes one: pandas reads a column of whole
 # numbers with an empty cell as floats, and writes 300 back as `300.0`.
 WHOLE = re.compile(r"-?[0-9]+(?:\.0+)?")
+DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 
 
 def _cell(cell: str, annotation: Any) -> Any:
@@ -93,6 +94,8 @@ def _cell(cell: str, annotation: Any) -> Any:
             return [part.strip() for part in cell.split(";") if part.strip()]
         if kind is int and WHOLE.fullmatch(cell):
             return int(cell.partition(".")[0])
+        if kind is float and DECIMAL.fullmatch(cell):
+            return float(cell)
         if kind is bool and cell.lower() in ("true", "false"):  # pandas writes True, False
             return cell.lower() == "true"
     return cell

@@ -133,6 +133,16 @@ class DatedQuery(ListQuery):
     _range_in_order = field_validator("to")(in_order)
 
 
+class OnDayQuery(BaseModel):
+    """A list of records that change through time: `on` shows them as they stood that day."""
+
+    on: Day | None = Field(
+        default=None,
+        description="As they stood on this day (YYYY-MM-DD): each record with the values in "
+        "force then; records with none in force that day are left out.",
+    )
+
+
 class SearchQuery(BaseModel):
     """A list whose records have text: `q` searches it."""
 

@@ -1,6 +1,7 @@
 """The read endpoints every resource has, built from its ListSpec: a list and a get-by-id,
 both answering conditional requests (ETag / If-None-Match)."""
 
+import datetime as dt
 from collections.abc import Callable
 from functools import cache
 from typing import Annotated, Any
@@ -18,7 +19,7 @@ from app.kit.changelog import VERSION, version
 from app.kit.etags import conditional_list, list_etag, tag_list
 from app.kit.export import export_response, wanted_format
 from app.kit.listing import fetch_one, fetch_page, fetch_page_and
-from app.kit.query import DatedQuery, ListQuery, Page, Q, SearchQuery, with_sorts
+from app.kit.query import DatedQuery, ListQuery, OnDayQuery, Page, Q, SearchQuery, with_sorts
 from app.kit.responses import list_content, page_response, record_response
 from app.kit.spec import ListSpec, Row
 
@@ -111,20 +112,25 @@ def add_read_routes(
     get_doc: str,
     get: Callable[[Connection, int], Row] | None = None,
     detail_model: type[BaseModel] | None = None,
+    on_day: Callable[[dt.date], ListSpec] | None = None,
 ) -> None:
     """Adds `GET ""` (the list) and `GET /{id}` (one record) to a resource's router. The
-    list's description ends with the sorts its spec allows."""
+    list's description ends with the sorts its spec allows. With `on_day`, the query model
+    takes `on`, and a list asked for a day is served by the spec `on_day` gives for it."""
     noun = spec.noun
     plural = router.tags[0] if router.tags else noun
     # The query model offers `from`/`to` and `q` exactly when the spec can honour them.
     assert issubclass(query_model, DatedQuery) == (spec.date_column is not None), noun
     assert issubclass(query_model, SearchQuery) == bool(spec.search_columns), noun
+    assert issubclass(query_model, OnDayQuery) == (on_day is not None), noun
     query_model = register_list(router.prefix, spec, query_model)
 
     async def list_records(request: Request) -> Response:
         query = parse_query(query_model, request)
+        day = getattr(query, "on", None)
+        served = spec if day is None or on_day is None else on_day(day)
         with read_connection(request) as connection:
-            return list_response(request, connection, spec, query, str(plural))
+            return list_response(request, connection, served, query, str(plural))
 
     async def get_record(request: Request, record_id: RecordId) -> Response:
         with read_connection(request) as connection:

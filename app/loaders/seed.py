@@ -23,6 +23,7 @@ from app.events.models import Event, EventBase, EventCountry
 from app.headcounts.models import Headcount, HeadcountBase
 from app.kit.changelog import Action, record_change
 from app.measures.models import Measure, MeasureBase
+from app.missions import timeline
 from app.missions.models import Mission, MissionBase, MissionStatusChange, StatusChangeBase
 from app.officials.models import Official, OfficialBase
 from app.registry import BY_TABLE
@@ -279,6 +280,7 @@ class _Loader:
             change_id = ids[(row["status"], row["effective_on"], row["date_precision"])]
             assert change_id is not None
             self.cite(RecordType.mission_status, change_id, change.get("citations", []))
+        timeline.rebuild(self.connection, [mission_id])
 
     def dispute(self, data: dict[str, Any]) -> None:
         next_round = data.get("next_round") or {}

@@ -16,6 +16,7 @@ from app.citations.models import (
     served_example,
 )
 from app.common import (
+    COUNTRY_CODE,
     Count,
     CountryCode,
     DatePrecision,
@@ -85,7 +86,7 @@ class MeasureBase(SQLModel):
     )
     actor_country: CountryCode | None = Field(
         foreign_key="country.code",
-        sa_type=String(2),
+        sa_type=COUNTRY_CODE,
         nullable=True,
         description="The state taking, threatening or considering it (ISO alpha-2); null when "
         "the source does not say which state would take it (always sent: null is an answer).",
@@ -98,7 +99,7 @@ class MeasureBase(SQLModel):
     )
     target_country: CountryCode = Field(
         foreign_key="country.code",
-        sa_type=String(2),
+        sa_type=COUNTRY_CODE,
         description="The state it is aimed at (ISO alpha-2).",
         schema_extra={"examples": ["RU"]},
     )

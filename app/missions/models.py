@@ -1,5 +1,6 @@
 """Missions: one state's diplomatic post in another, with its status history."""
 
+import datetime as dt
 from enum import StrEnum
 from typing import Any
 
@@ -15,9 +16,11 @@ from app.citations.models import (
     served_example,
 )
 from app.common import (
+    COUNTRY_CODE,
     CountryCode,
     DatePrecision,
     Day,
+    Number,
     check_first_day,
     check_two_states,
     one_of,
@@ -58,10 +61,16 @@ READ_EXAMPLE: dict[str, Any] = served_example(
 
 class MissionKind(StrEnum):
     embassy = "embassy"
+    legation = "legation"
+    high_commission = "high_commission"
     consulate_general = "consulate_general"
     consulate = "consulate"
-    permanent_mission = "permanent_mission"
+    honorary_consulate = "honorary_consulate"
+    nunciature = "nunciature"
+    liaison_office = "liaison_office"
     interests_section = "interests_section"
+    representative_office = "representative_office"
+    permanent_mission = "permanent_mission"
     other = "other"
 
 
@@ -76,13 +85,13 @@ class MissionStatus(StrEnum):
 class MissionBase(SQLModel):
     sending_country: CountryCode = Field(
         foreign_key="country.code",
-        sa_type=String(2),
+        sa_type=COUNTRY_CODE,
         description="The state whose mission it is (ISO alpha-2).",
         schema_extra={"examples": ["US"]},
     )
     host_country: CountryCode = Field(
         foreign_key="country.code",
-        sa_type=String(2),
+        sa_type=COUNTRY_CODE,
         description="The state it is posted in (ISO alpha-2).",
         schema_extra={"examples": ["RU"]},
     )
@@ -94,13 +103,29 @@ class MissionBase(SQLModel):
     city: str | None = Field(
         default=None, description="Where it is; null when the source does not say."
     )
-    status: MissionStatus = Field(
+    status: MissionStatus | None = Field(
+        default=None,
         sa_type=String(16),
-        description="Its current status.",
+        description="Its current status (with `on`, its status that day); null when no source "
+        "says (a mission known only from Wikidata).",
         schema_extra={"examples": ["operating"]},
     )
     status_since: Day | None = Field(
         default=None, description="When the current status took effect; null if unknown."
+    )
+    wikidata_id: str | None = Field(
+        default=None,
+        max_length=16,
+        unique=True,
+        regex=r"^Q[1-9][0-9]{0,14}$",
+        description="Its Wikidata item, where a source names one.",
+        schema_extra={"examples": ["Q722374"]},
+    )
+    latitude: Number | None = Field(
+        default=None, ge=-90, le=90, description="Where it stands (WGS 84); null if unknown."
+    )
+    longitude: Number | None = Field(
+        default=None, ge=-180, le=180, description="Where it stands (WGS 84); null if unknown."
     )
 
 
@@ -115,6 +140,9 @@ class Mission(MissionBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     ref: str | None = Field(default=None, unique=True, max_length=200)
+    # The post that heads a state's representation in another (its embassy, legation, …), to
+    # which the data sets' statuses of that representation belong.
+    principal: bool = Field(default=False)
 
 
 class StatusChangeBase(SQLModel):
@@ -124,6 +152,22 @@ class StatusChangeBase(SQLModel):
     )
     date_precision: DatePrecision | None = Field(
         default=None, sa_type=String(8), description="How exactly that date is known."
+    )
+    kind: MissionKind | None = Field(
+        default=None,
+        sa_type=String(32),
+        description="What sort of post it was then (a legation raised to an embassy); null: "
+        "the mission's `kind`.",
+    )
+    valid_from: Day | None = Field(
+        default=None,
+        description="The first day the source says it was in force: `effective_on`, or, where "
+        "the source does not say when it began, the first day it covers; null if unknown.",
+    )
+    valid_to: Day | None = Field(
+        default=None,
+        description="The last day the source says it was in force; null: until the next "
+        "status, or still.",
     )
 
     _first_day = model_validator(mode="after")(check_first_day("effective_on"))
@@ -135,6 +179,7 @@ class MissionStatusChange(StatusChangeBase, table=True):
     __tablename__ = "mission_status"
     __table_args__ = (
         one_of("status", MissionStatus),
+        one_of("kind", MissionKind),
         one_of("date_precision", DatePrecision),
         precision_needs_date("effective_on"),
         Index(None, "mission_id", "effective_on"),
@@ -142,6 +187,23 @@ class MissionStatusChange(StatusChangeBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     mission_id: int = Field(foreign_key="mission.id")
+
+
+class MissionTimeline(SQLModel, table=True):
+    """A mission's status through time, one row per stretch, worked out from its status
+    history (the sources' claims) whenever that changes: what `?on=DAY` reads."""
+
+    __tablename__ = "mission_timeline"
+    __table_args__ = (Index(None, "mission_id", "valid_from"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    mission_id: int = Field(foreign_key="mission.id")
+    valid_from: dt.date | None = None  # null: since before any date a source gives
+    valid_to: dt.date | None = None  # null: still
+    kind: str = Field(max_length=32)
+    status: str = Field(max_length=16)
+    status_since: dt.date | None = None
+    claim_id: int = Field(foreign_key="mission_status.id")
 
 
 class StatusChangeRead(StatusChangeBase):

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from app.citations.models import (
@@ -12,7 +11,14 @@ from app.citations.models import (
     citations_in,
     served_example,
 )
-from app.common import CountryCode, partial_model, read_config, ref_field, write_config
+from app.common import (
+    COUNTRY_CODE,
+    CountryCode,
+    partial_model,
+    read_config,
+    ref_field,
+    write_config,
+)
 
 EXAMPLE: dict[str, Any] = {
     "ref": "sergei-ryabkov",
@@ -30,7 +36,7 @@ class OfficialBase(SQLModel):
     name: str = Field(description="Full name.", schema_extra={"examples": ["Sergei Ryabkov"]})
     country: CountryCode = Field(
         foreign_key="country.code",
-        sa_type=String(2),
+        sa_type=COUNTRY_CODE,
         index=True,
         description="The state the person acts for (ISO alpha-2).",
         schema_extra={"examples": ["RU"]},

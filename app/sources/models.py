@@ -147,6 +147,8 @@ class Source(SourceBase, table=True):
     ref: str | None = Field(default=None, unique=True, max_length=200)
     sha256: str | None = Field(default=None, foreign_key="source_text.sha256", max_length=64)
     text_length: int | None = None
+    dataset: str | None = Field(default=None, foreign_key="dataset.name", max_length=64)
+    path: str | None = Field(default=None, max_length=300)
 
 
 class SourceRead(SourceBase):
@@ -169,6 +171,14 @@ class SourceRead(SourceBase):
     )
     text_url: str | None = Field(
         description="Where the text is served (`/v1/sources/{id}/text`); null when there is none."
+    )
+    dataset: str | None = Field(
+        default=None,
+        description="The bundled data set this file is part of (`/v1/datasets/{name}`); null "
+        "for a source written through the API or the article seed.",
+    )
+    path: str | None = Field(
+        default=None, description="The file's path in its data set, as published; null likewise."
     )
 
 

@@ -19,6 +19,9 @@ router = APIRouter(prefix="/v1/sources", tags=["sources"])
 class SourceQuery(DatedQuery, SearchQuery):
     publisher: str | None = Field(default=None, description="The publisher, exactly.")
     kind: CommaList[SourceKind] | None = Field(default=None, description="Kinds of document.")
+    dataset: str | None = Field(
+        default=None, max_length=64, description="The files of one bundled data set, by name."
+    )
 
 
 add_read_routes(

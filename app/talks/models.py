@@ -18,6 +18,7 @@ from app.citations.models import (
     served_example,
 )
 from app.common import (
+    COUNTRY_CODE,
     CountryCode,
     DatePrecision,
     Day,
@@ -104,7 +105,7 @@ class TalksBase(SQLModel):
     host_country: CountryCode | None = Field(
         default=None,
         foreign_key="country.code",
-        sa_type=String(2),
+        sa_type=COUNTRY_CODE,
         description="The state that hosted them (ISO alpha-2).",
         schema_extra={"examples": ["RU"]},
     )
@@ -134,7 +135,7 @@ class TalksParticipant(SQLModel, table=True):
 
     talks_id: int = Field(foreign_key="talks_round.id", primary_key=True)
     official_id: int = Field(foreign_key="official.id", primary_key=True, index=True)
-    side: str = Field(foreign_key="country.code", max_length=2)
+    side: str = Field(foreign_key="country.code", max_length=4)
 
 
 class TalksStatement(SQLModel, table=True):

@@ -88,7 +88,9 @@ function renderMissions(relation) {
         m.city || h("span", { class: "muted" }, "city not given"),
         // The words of the change that gave it its status (the history is newest first), not
         // the mission's own.
-        [h("span", { class: `badge status-${m.status}` }, m.status),
+        [m.status
+          ? h("span", { class: `badge status-${m.status}` }, m.status)
+          : h("span", { class: "muted" }, "no status in force"),
           m.status_history.length ? citations(m.status_history[0].citations) : null],
         m.status_since ? m.status_since : h("span", { class: "muted" }, "since: unknown"),
         citations(m.citations),

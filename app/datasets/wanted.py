@@ -1,0 +1,73 @@
+"""What a data set says, as the records the API holds: built by each data set's reader,
+written by `app.datasets.load`, which compares it with what is stored."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Cite:
+    """A quote of one of the data set's files: where it stands, and which fields it states."""
+
+    path: str
+    quote: str
+    start: int
+    supports: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A row the load could not take, and why."""
+
+    path: str
+    line: int
+    text: str
+    reason: str
+
+    def as_json(self) -> dict[str, object]:
+        return {"file": self.path, "line": self.line, "row": self.text[:100], "reason": self.reason}
+
+
+@dataclass
+class WantedClaim:
+    """A status of a mission in force over a span of days."""
+
+    status: str
+    kind: str | None
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    effective_on: dt.date | None
+    citations: list[Cite]
+
+
+@dataclass
+class WantedMission:
+    """The principal mission of one state in another (an embassy, legation, …)."""
+
+    sending: str
+    host: str
+    claims: list[WantedClaim] = field(default_factory=list)
+
+
+@dataclass
+class WantedPeriod:
+    """A period of one state's representation in another."""
+
+    ref: str
+    sending: str
+    host: str
+    level: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    since: dt.date | None
+    observed_until: dt.date | None
+    mission: tuple[str, str] | None
+    citations: list[Cite]
+
+
+@dataclass
+class Wanted:
+    files: list[str]
+    missions: list[WantedMission] = field(default_factory=list)
+    periods: list[WantedPeriod] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)

@@ -1,0 +1,350 @@
+"""The bundled data sets, loaded (docs/datasets.md): Kenkel's U.S. Diplomatic Mission Status
+Data as representation periods and principal missions through time, cited row by row; the
+countries that no longer exist; `?on=DAY`; idempotent loads; `/readyz` until they are in.
+Every test runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL."""
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.datasets.bundle import bundles
+from app.datasets.load import load_dataset
+from app.db import make_engine
+from app.historic_countries import KENKEL_FILES, SYSTEM_COLUMN, read_rows, row_codes
+from app.main import create_app
+from tests.conftest import NewDatabase, seeded
+
+KENKEL = "us-mission-status"
+BIN = Path(sys.executable).parent
+
+
+def _load(url: str) -> Any:
+    engine = make_engine(Settings(database_url=url))
+    try:
+        return load_dataset(engine, KENKEL)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def loaded_url(new_database: NewDatabase) -> str:
+    url = seeded(new_database)
+    report = _load(url)
+    assert report.problems == []
+    return url
+
+
+@pytest.fixture(scope="module")
+def api(loaded_url: str) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(database_url=loaded_url))) as client:
+        yield client
+
+
+def _all(api: TestClient, path: str, **params: Any) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = api.get(path, params={**params, "limit": 1000, "cursor": cursor})
+        assert page.status_code == 200, page.text
+        body = page.json()
+        items += body["items"]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return items
+
+
+def _text(api: TestClient, source_id: int) -> str:
+    response = api.get(f"/v1/sources/{source_id}/text")
+    assert response.status_code == 200
+    text: str = response.content.decode("utf-8")  # as published: CRLF kept
+    return text
+
+
+def _sources(api: TestClient) -> dict[str, dict[str, Any]]:
+    return {s["path"]: s for s in _all(api, "/v1/sources", dataset=KENKEL)}
+
+
+def test_each_file_is_a_source_whose_text_is_the_file_as_published(api: TestClient) -> None:
+    sources = _sources(api)
+    assert set(sources) == set(KENKEL_FILES.values())
+    bundle = bundles()[KENKEL]
+    for path, source in sources.items():
+        file = bundle.read(path)
+        assert source["sha256"] == file.sha256  # the published file's own hash
+        assert _text(api, source["id"]) == file.text
+        assert source["kind"] == "dataset"
+        assert source["licence"] == "CC-BY-4.0"
+        assert source["text_public"] is True
+        assert source["attribution"].startswith("Kenkel, Brenton. 2026.")
+        assert source["retrieved_on"] == "2026-03-15"
+    [described] = api.get("/v1/datasets").json()["items"]
+    assert described["name"] == KENKEL
+    assert described["version"] == "0.1"
+    assert described["caveat"].startswith("Codes the highest level")
+    assert sorted(described["sources"]) == sorted(s["id"] for s in sources.values())
+    assert described["problems"] == []
+
+
+def test_every_loaded_citation_is_a_row_of_its_file_where_it_says(api: TestClient) -> None:
+    texts = {s["id"]: _text(api, s["id"]) for s in _sources(api).values()}
+    checked = 0
+    for source_id, text in texts.items():
+        rows = set(text.split("\r\n")[1:])
+        for quote in _all(api, "/v1/citations", source_id=source_id):
+            assert quote["verified"] is True
+            assert text[quote["start"] : quote["end"]] == quote["quote"]
+            assert quote["quote"] in rows  # a whole row, as it stands
+            assert text[quote["end"] : quote["end"] + 2] == "\r\n"
+            checked += 1
+    assert checked > 2000
+
+
+def _rows_of(abbrev: str, system: str = "cow") -> list[dict[str, str]]:
+    suffix = SYSTEM_COLUMN[system]
+    return [row for row in read_rows(system) if row[f"country_abbrev_{suffix}"] == abbrev]
+
+
+def test_afghanistan_through_time(api: TestClient) -> None:
+    """The issue's question: the U.S. missions in Afghanistan on a day."""
+
+    def on(day: str) -> list[dict[str, Any]]:
+        params = {"sending_country": "US", "host_country": "AF", "on": day}
+        return _all(api, "/v1/missions", **params)
+
+    # 2021-08-31 to 2021-11-11 Kenkel codes no representation (`None`): no status in force.
+    assert on("2021-09-15") == []
+    [now] = on("2022-01-01")
+    assert (now["kind"], now["status"], now["status_since"]) == (
+        "interests_section",
+        "operating",
+        "2021-11-12",
+    )
+    # Raised from legation to embassy in 1948: a new kind, the status operating since 1942.
+    [then] = on("1950-06-01")
+    assert (then["kind"], then["status"], then["status_since"]) == (
+        "embassy",
+        "operating",
+        "1942-06-06",
+    )
+    assert then["id"] == now["id"]  # one principal mission through time
+    [legation] = on("1945-01-01")
+    assert (legation["kind"], legation["status_since"]) == ("legation", "1942-06-06")
+    # Before the legation: an envoy accredited from elsewhere, no post in Kabul.
+    assert on("1940-01-01") == []
+    periods = _all(api, "/v1/representations", host_country="AF", on="1940-01-01")
+    [envoy] = periods
+    assert envoy["level"] == "envoy_nonresident"
+    assert envoy["mission_id"] is None
+    # Every period of the history is there, each with the rows it comes from.
+    mission = api.get(f"/v1/missions/{now['id']}").json()
+    kinds = [entry["kind"] for entry in reversed(mission["status_history"])]
+    assert kinds == ["legation", "embassy", "liaison_office", "embassy", "interests_section"]
+    afg = {row["_text"] for row in _rows_of("AFG")}
+    for entry in mission["status_history"]:
+        assert entry["citations"]
+        for citation in entry["citations"]:
+            assert citation["supports"] == ["kind", "status", "status_since"]
+    latest = mission["status_history"][0]["citations"]
+    assert {c["quote"] for c in latest} <= afg | {r["_text"] for r in _rows_of("AFG", "gwm")}
+
+
+def test_the_representation_periods_keep_every_level_including_none(api: TestClient) -> None:
+    periods = _all(api, "/v1/representations", sending_country="US", host_country="AF")
+    levels = [(p["level"], p["valid_from"], p["valid_to"], p["since"]) for p in periods]
+    assert ("none", "2021-08-31", "2021-11-11", "2021-08-31") in levels
+    assert ("interests", "2021-11-12", None, "2021-11-12") in levels
+    [last] = [p for p in periods if p["valid_to"] is None]
+    assert last["observed_until"] == "2024-12-31"  # COW's end: in force when the data ends
+    every_level = {p["level"] for p in _all(api, "/v1/representations", sending_country="US")}
+    assert every_level == {
+        "embassy",
+        "legation",
+        "consulate",
+        "liaison",
+        "interests",
+        "ambassador_nonresident",
+        "envoy_nonresident",
+        "consul_nonresident",
+        "none",
+    }
+    for period in periods:
+        for citation in period["citations"]:
+            assert citation["supports"] == ["level", "valid_from", "valid_to", "since"]
+
+
+def test_a_start_that_is_the_systems_own_is_no_change(api: TestClient) -> None:
+    """COW starts Argentina in 1841, its entry into the state system; GWM gives the change,
+    1823-12-27: the merged period begins then. Russia's legation is coded from 1816-01-01,
+    both systems' first day: in force by then, since when unknown."""
+    [argentina] = _all(api, "/v1/representations", host_country="AR", on="1830-01-01")
+    assert (argentina["level"], argentina["since"]) == ("legation", "1823-12-27")
+    quotes = {c["quote"] for c in argentina["citations"]}
+    assert any(q.startswith("ARG,160,Argentina,Argentina,1841-01-01") for q in quotes)
+    [russia] = _all(api, "/v1/missions", host_country="RU", sending_country="US", on="1850-01-01")
+    assert (russia["kind"], russia["status"], russia["status_since"]) == (
+        "legation",
+        "operating",
+        None,
+    )
+
+
+def test_the_seeds_embassy_in_moscow_is_the_data_sets_mission_too(api: TestClient) -> None:
+    """One record, cited by the article and by Kenkel's rows, not two."""
+    [moscow] = _all(api, "/v1/missions", sending_country="US", host_country="RU")
+    assert moscow["ref"] == "us-embassy-in-russia"
+    assert (moscow["kind"], moscow["status"], moscow["status_since"]) == (
+        "embassy",
+        "operating",
+        "1933-12-13",
+    )
+    sources = {c["source_id"] for c in moscow["citations"]}
+    article = api.get("/v1/sources", params={"kind": "news_report"}).json()["items"][0]["id"]
+    assert article in sources
+    assert sources & {s["id"] for s in _sources(api).values()}
+    assert any(c["supports"] is None for c in moscow["citations"])  # the article's
+    assert any(c["supports"] for c in moscow["citations"])  # Kenkel's row, field by field
+    # The Russian embassy in the U.S. is no Kenkel record: it stays the article's alone.
+    [russian] = _all(api, "/v1/missions", sending_country="RU", host_country="US")
+    assert {c["source_id"] for c in russian["citations"]} == {article}
+
+
+def test_countries_that_no_longer_exist(api: TestClient) -> None:
+    yugoslavia = api.get("/v1/countries/yucs").json()
+    assert (yugoslavia["code"], yugoslavia["kind"], yugoslavia["alpha3"]) == (
+        "YUCS",
+        "iso3166-3",
+        "YUG",
+    )
+    bavaria = api.get("/v1/countries/XBAV").json()
+    assert (bavaria["name"], bavaria["kind"], bavaria["alpha3"]) == ("Bavaria", "scheme", None)
+    [legation] = _all(api, "/v1/representations", host_country="xbav", on="1860-01-01")
+    assert legation["host_country"] == "XBAV"
+    # The Papal States: a consulate, a legation from 1848-08-19, none after 1866 (GWM; COW
+    # ends the state in 1860): no status today, the kind it last had.
+    [papal] = _all(api, "/v1/missions", host_country="XPAP", sending_country="US")
+    assert (papal["kind"], papal["status"], papal["status_since"]) == ("legation", None, None)
+    [consulate] = _all(api, "/v1/missions", host_country="XPAP", on="1840-01-01")
+    assert (consulate["id"], consulate["kind"]) == (papal["id"], "consulate")
+    assert _all(api, "/v1/missions", host_country="XPAP", on="1868-01-01") == []
+    # Belgrade, 1950: Yugoslavia's; 2010: Serbia's.
+    [belgrade] = _all(api, "/v1/missions", host_country="YUCS", on="1950-01-01")
+    assert belgrade["kind"] == "embassy"
+    assert _all(api, "/v1/missions", host_country="RS", on="1950-01-01") == []
+    unknown = api.get("/v1/missions", params={"host_country": "XZZZ"})
+    assert unknown.status_code == 422
+    assert "nor a former country's code" in unknown.json()["detail"]
+
+
+def test_every_state_resolves_and_no_two_live_states_share_a_code() -> None:
+    codes = row_codes()
+    for system, path in KENKEL_FILES.items():
+        suffix = SYSTEM_COLUMN[system]
+        spans: dict[str, list[tuple[str, str, str]]] = {}
+        for row in read_rows(system):
+            code = codes[(system, int(row["_line"]))]
+            spans.setdefault(code, []).append(
+                (row["date_start"], row["date_end"], row[f"country_abbrev_{suffix}"])
+            )
+        for code, found in spans.items():
+            found.sort()
+            for (_, end, one), (start, _, other) in zip(found, found[1:], strict=False):
+                assert not (start <= end and one != other), (path, code, one, other)
+    # COW and GWM rows that name one state on the same days share its code.
+    cow = {int(r["_line"]): r for r in read_rows("cow")}
+    for row in read_rows("gwm"):
+        same = [
+            codes[("cow", line)]
+            for line, other in cow.items()
+            if other["country_name_usdos"]
+            and other["country_name_usdos"] == row["country_name_usdos"]
+            and other["country_abbrev_cow"] == row["country_abbrev_gw"]
+            and other["date_start"] <= row["date_end"]
+            and row["date_start"] <= other["date_end"]
+        ]
+        assert set(same) <= {codes[("gwm", int(row["_line"]))]}
+
+
+def _changes(api: TestClient) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    since = "0"
+    while True:
+        page = api.get("/v1/changes", params={"since": since, "limit": 1000}).json()
+        if not page["items"]:
+            return found
+        found += page["items"]
+        since = page["next_cursor"]
+
+
+def test_a_second_load_changes_nothing(loaded_url: str, api: TestClient) -> None:
+    changes = _changes(api)
+    again = _load(loaded_url)
+    assert (again.created, again.updated, again.deleted) == (0, 0, 0)
+    assert _changes(api) == changes
+    actors = {change["actor"] for change in changes}
+    assert f"datasets:{KENKEL}" in actors
+    kenkel = [c for c in changes if c["actor"] == f"datasets:{KENKEL}"]
+    assert {c["resource"] for c in kenkel} == {"sources", "missions", "representations"}
+    assert all(c["key_id"] is None for c in kenkel)
+
+
+def test_readyz_waits_for_the_data_sets(new_database: NewDatabase) -> None:
+    url = seeded(new_database)
+    settings = Settings(database_url=url, datasets=["all"])
+    with TestClient(create_app(settings)) as client:
+        waiting = client.get("/readyz")
+        assert waiting.status_code == 503
+        assert waiting.headers["content-type"] == "application/problem+json"
+        assert KENKEL in waiting.json()["detail"]
+    _load(url)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/readyz").status_code == 200
+    with TestClient(create_app(Settings(database_url=url, datasets=["none"]))) as client:
+        assert client.get("/readyz").status_code == 200
+
+
+def _diplo(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": url}
+    return subprocess.run(
+        [str(BIN / "diplo"), *args], capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+def test_the_cli_lists_and_loads(new_database: NewDatabase) -> None:
+    url = new_database()
+    first = _diplo(url, "datasets", "load", "all")
+    assert first.returncode == 0, first.stderr
+    assert f"{KENKEL}: " in first.stdout
+    assert "0 rows not taken" in first.stdout
+    again = _diplo(url, "datasets", "load", KENKEL)
+    assert again.stdout.strip() == (
+        f"{KENKEL}: 0 records created, 0 updated, 0 deleted; 0 rows not taken."
+    )
+    listed = _diplo(url, "datasets", "list").stdout.splitlines()
+    [line] = [line for line in listed if line.startswith(KENKEL)]
+    assert "\tloaded\t" in line
+    wrong = _diplo(url, "datasets", "load", "nothing-such")
+    assert wrong.returncode == 1
+    assert "No data set 'nothing-such'" in wrong.stderr
+
+
+def test_the_csv_rows_of_the_periods_are_all_quoted(api: TestClient) -> None:
+    """Every row of both range files is cited by the period it is part of."""
+    quoted = {
+        c["quote"]
+        for period in _all(api, "/v1/representations", sending_country="US")
+        for c in period["citations"]
+    }
+    for path in KENKEL_FILES.values():
+        text = bundles()[KENKEL].read(path).text
+        lines = text.split("\r\n")[1:]
+        assert {line for line in lines if line} <= quoted, path
+        assert len(list(csv.reader(io.StringIO(text)))) - 1 == len([x for x in lines if x])
