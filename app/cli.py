@@ -29,7 +29,7 @@ from uvicorn.supervisors.multiprocess import Multiprocess
 from app import db
 from app.config import Settings, get_settings, settings_problem
 from app.datasets.bundle import bundles
-from app.datasets.load import READERS, enabled, load_dataset, loaded, pending
+from app.datasets.load import LOADERS, enabled, load_dataset, loaded, pending
 from app.db import make_engine, schema_revisions, shown, sqlite_file, write_transaction
 from app.errors import AppError, NotFound, Unprocessable, echoed
 from app.kit.auth import Scope, create_key, get_key, list_keys, revoke_key
@@ -219,7 +219,7 @@ def datasets_list() -> None:
             if name in have
             else "not loaded"
         )
-        if name not in READERS:
+        if name not in LOADERS:
             state = "bundled, not loaded by this version"
         on = "on" if name in wanted else "off"
         typer.echo(
@@ -235,9 +235,9 @@ def datasets_load(
 
     Idempotent: a second load writes nothing. All or nothing per data set; the rows it could
     not take are listed."""
-    names = list(READERS) if name == "all" else [name]
-    if any(n not in READERS for n in names):
-        _fail(f"No data set {name!r} to load: use all or one of {', '.join(READERS)}.")
+    names = list(LOADERS) if name == "all" else [name]
+    if any(n not in LOADERS for n in names):
+        _fail(f"No data set {name!r} to load: use all or one of {', '.join(LOADERS)}.")
     settings = get_settings()
     db.upgrade(settings.database_url)
     engine = make_engine(settings)

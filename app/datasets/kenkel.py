@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from app.datasets.bundle import Bundle
 from app.datasets.wanted import Cite, Problem, Wanted, WantedClaim, WantedMission, WantedPeriod
+from app.datasets.writer import Writer
 from app.historic_countries import KENKEL_FILES, SYSTEM_COLUMN, row_codes
 from app.representations.models import RESIDENT, Level
 
@@ -200,3 +201,14 @@ def wanted(bundle: Bundle) -> Wanted:
                 )
             )
     return result
+
+
+def write(writer: Writer, wanted: Wanted) -> dict[str, int]:
+    """The principal missions with their statuses, then the representation periods."""
+    missions = writer.missions(wanted.missions)
+    writer.periods(wanted.periods, missions)
+    return {
+        "missions": len(wanted.missions),
+        "mission_statuses": sum(len(w.claims) for w in wanted.missions),
+        "representations": len(wanted.periods),
+    }

@@ -1,51 +1,40 @@
 """Loading a bundled data set (docs/datasets.md, §11): its files become sources, what it says
 becomes records that cite them, and only what differs from the stored records is written, in
 one transaction, with a change row per record under the actor `datasets:NAME`. A second load
-writes nothing."""
+writes nothing. Each data set's module reads its files (`read`) and writes what it wants through
+`app.datasets.writer.Writer` (`write`)."""
 
-import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
+from sqlalchemy import Engine, select
 
-from app.citations.anchoring import Document, anchor
-from app.citations.models import Citation, RecordType
-from app.citations.quotes import stored_anchor
 from app.countries.service import sync_countries
 from app.datasets import kenkel
 from app.datasets.bundle import Bundle, bundles
-from app.datasets.models import Dataset
-from app.datasets.wanted import Cite, Wanted, WantedMission, WantedPeriod
+from app.datasets.wanted import Problem
+from app.datasets.writer import Progress, Writer, dataset_table, quiet
 from app.db import write_transaction
-from app.kit.changelog import Action, ChangeEntry, record_changes
-from app.kit.listing import fetch_many
-from app.kit.spec import ListSpec
-from app.missions import timeline
-from app.missions.models import Mission, MissionStatusChange, MissionTimeline
-from app.missions.service import MISSION_LIST
-from app.representations.models import Representation
-from app.representations.service import REPRESENTATION_LIST
-from app.sources.models import Source
-from app.sources.service import SOURCE_LIST, store_text
+from app.kit.changelog import Action, record_changes
 
-READERS: dict[str, Callable[[Bundle], Wanted]] = {kenkel.NAME: kenkel.wanted}
+
+class Reading(Protocol):
+    """What a data set's reader gives: the files it uses, the rows it could not take."""
+
+    files: list[str]
+    problems: list[Problem]
+
+
+@dataclass(frozen=True)
+class Loader:
+    read: Callable[[Bundle], Any]  # a Reading
+    write: Callable[[Writer, Any], dict[str, int]]  # what it holds, by kind of record
+
+
+LOADERS: dict[str, Loader] = {kenkel.NAME: Loader(kenkel.wanted, kenkel.write)}
 """The data sets the API loads, in the order `all` loads them (later ones match earlier
 records)."""
-
-dataset_table: Table = Dataset.__table__  # type: ignore[attr-defined]
-source_table: Table = Source.__table__  # type: ignore[attr-defined]
-mission_table: Table = Mission.__table__  # type: ignore[attr-defined]
-status_table: Table = MissionStatusChange.__table__  # type: ignore[attr-defined]
-timeline_table: Table = MissionTimeline.__table__  # type: ignore[attr-defined]
-representation_table: Table = Representation.__table__  # type: ignore[attr-defined]
-citation_table: Table = Citation.__table__  # type: ignore[attr-defined]
-
-# What a data set's mission cites: the rows of the status in force at the data's end.
-MISSION_SUPPORTS = ["sending_country", "host_country", "kind", "status", "status_since"]
-# The kinds a principal mission may have: a post that heads a representation.
-PRINCIPAL_KINDS = ("embassy", "legation", "liaison_office", "interests_section", "consulate")
 
 
 @dataclass
@@ -62,414 +51,20 @@ class LoadReport:
         return self.created + self.updated + self.deleted
 
 
-Progress = Callable[[str, int], None]
-"""Told each phase's name and how many steps it has done (a progress bar, or nothing)."""
-
-
-def _quiet(_phase: str, _done: int) -> None:
-    """No progress shown."""
-
-
-class _Load:
-    def __init__(self, connection: Connection, bundle: Bundle, progress: Progress):
-        self.connection = connection
-        self.bundle = bundle
-        self.name = bundle.name
-        self.actor = f"datasets:{bundle.name}"
-        self.progress = progress
-        self.sources: dict[str, int] = {}
-        self.documents: dict[str, Document] = {}
-        self.changes: list[ChangeEntry] = []
-
-    # -- the data set and its files ---------------------------------------------------------
-
-    def dataset(self, wanted: Wanted, report: LoadReport) -> None:
-        m = self.bundle.manifest
-        values = {
-            "title": m["title"],
-            "version": m.get("version"),
-            "publisher": m["publisher"],
-            "url": m.get("url"),
-            "licence": m["licence"],
-            "attribution": m["attribution"],
-            "caveat": m.get("caveat"),
-            "published_on": _day(m.get("published_on")),
-            "retrieved_on": _day(m.get("retrieved_on")),
-            "bundle_sha256": self.bundle.sha256,
-            "counts": report.counts,
-            "problems": report.problems,
-        }
-        d = dataset_table.c
-        row = (
-            self.connection.execute(select(dataset_table).where(d.name == self.name))
-            .mappings()
-            .first()
-        )
-        if row is None:
-            self.connection.execute(
-                insert(dataset_table).values(
-                    name=self.name, loaded_at=dt.datetime.now(dt.UTC), **values
-                )
-            )
-        elif any(row[key] != value for key, value in values.items()):
-            self.connection.execute(
-                update(dataset_table)
-                .where(d.name == self.name)
-                .values(loaded_at=dt.datetime.now(dt.UTC), **values)
-            )
-
-    def files(self, paths: list[str]) -> None:
-        s = source_table.c
-        stored = {
-            row.path: row.id
-            for row in self.connection.execute(select(s.id, s.path).where(s.dataset == self.name))
-        }
-        before = fetch_many(self.connection, SOURCE_LIST, list(stored.values()))
-        self.dataset_row_first()
-        for path in paths:
-            file = self.bundle.read(path)
-            self.documents[path] = Document(file.text)
-            values = store_text(self.connection, self.bundle.source_fields(file))
-            source_id = stored.get(path)
-            if source_id is None:
-                source_id = self.connection.execute(
-                    insert(source_table).values(ref=f"{self.name}:{path}", **values).returning(s.id)
-                ).scalar_one()
-            else:
-                self.connection.execute(
-                    update(source_table).where(s.id == source_id).values(**values)
-                )
-            self.sources[path] = source_id
-        self.log("sources", SOURCE_LIST, before, list(self.sources.values()))
-
-    def dataset_row_first(self) -> None:
-        """Sources name their data set: its row exists before they do (filled in at the end)."""
-        d = dataset_table.c
-        exists = self.connection.execute(select(d.name).where(d.name == self.name)).first()
-        if exists is None:
-            m = self.bundle.manifest
-            self.connection.execute(
-                insert(dataset_table).values(
-                    name=self.name,
-                    title=m["title"],
-                    publisher=m["publisher"],
-                    licence=m["licence"],
-                    attribution=m["attribution"],
-                    bundle_sha256="",
-                    loaded_at=dt.datetime.now(dt.UTC),
-                )
-            )
-
-    # -- citations ----------------------------------------------------------------------------
-
-    def quoted(self, cite: Cite) -> dict[str, Any]:
-        """A quote as the row that stores it, checked against its file as any quote is."""
-        found = anchor(self.documents[cite.path], cite.quote, start=cite.start)
-        return {
-            "source_id": self.sources[cite.path],
-            "quote": cite.quote,
-            **stored_anchor(found),
-            "supports": cite.supports,
-        }
-
-    def cite(self, record_type: RecordType, wanted: dict[int, list[Cite]]) -> int:
-        """Makes each record's citations of this data set's files exactly the wanted ones (its
-        other citations stay); returns how many records' citations changed."""
-        c = citation_table.c
-        ours = list(self.sources.values())
-        ids = list(wanted)
-        stored: dict[int, set[tuple[Any, ...]]] = {record_id: set() for record_id in ids}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            rows = self.connection.execute(
-                select(c.record_id, c.source_id, c.quote, c.start_offset, c.supports).where(
-                    c.record_type == record_type.value,
-                    c.record_id.in_(chunk),
-                    c.source_id.in_(ours),
-                )
-            )
-            for row in rows:
-                key = (row.source_id, row.quote, row.start_offset, _listed(row.supports))
-                stored[row.record_id].add(key)
-        inserts: list[dict[str, Any]] = []
-        changed = []
-        for record_id, cites in wanted.items():
-            quoted = [self.quoted(cite) for cite in cites]
-            keys = {
-                (q["source_id"], q["quote"], q["start_offset"], _listed(q["supports"]))
-                for q in quoted
-            }
-            if keys == stored[record_id]:
-                continue
-            changed.append(record_id)
-            inserts += [
-                {"record_type": record_type.value, "record_id": record_id, **q} for q in quoted
-            ]
-        for start in range(0, len(changed), 500):
-            self.connection.execute(
-                delete(citation_table).where(
-                    c.record_type == record_type.value,
-                    c.record_id.in_(changed[start : start + 500]),
-                    c.source_id.in_(ours),
-                )
-            )
-        if inserts:
-            self.connection.execute(insert(citation_table), inserts)
-        return len(changed)
-
-    # -- missions and their statuses ----------------------------------------------------------
-
-    def missions(self, wanted: list[WantedMission]) -> dict[tuple[str, str], int]:
-        m = mission_table.c
-        pairs = {(w.sending, w.host) for w in wanted}
-        candidates: dict[tuple[str, str], list[Any]] = {}
-        rows = self.connection.execute(
-            select(m.id, m.sending_country, m.host_country, m.kind, m.principal).where(
-                m.sending_country.in_({s for s, _ in pairs})
-            )
-        )
-        for row in rows:
-            pair = (row.sending_country, row.host_country)
-            if pair in pairs:
-                candidates.setdefault(pair, []).append(row)
-        ids: dict[tuple[str, str], int] = {}
-        adopt: list[int] = []
-        for pair, found in candidates.items():
-            principal = [row for row in found if row.principal]
-            posts = [row for row in found if row.kind in PRINCIPAL_KINDS]
-            if principal:
-                ids[pair] = principal[0].id
-            elif len(posts) == 1:  # the one post there (the seed's embassy): it heads it
-                ids[pair] = posts[0].id
-                adopt.append(posts[0].id)
-        before = fetch_many(self.connection, MISSION_LIST, list(ids.values()))
-        if adopt:
-            self.connection.execute(
-                update(mission_table).where(m.id.in_(adopt)).values(principal=True)
-            )
-        for w in wanted:
-            pair = (w.sending, w.host)
-            if pair not in ids:
-                last = w.claims[-1]
-                ids[pair] = self.connection.execute(
-                    insert(mission_table)
-                    .values(
-                        ref=f"{self.name}:{w.sending}-{w.host}",
-                        sending_country=w.sending,
-                        host_country=w.host,
-                        kind=last.kind,
-                        principal=True,
-                    )
-                    .returning(m.id)
-                ).scalar_one()
-            self.progress("missions", 1)
-        by_id = {ids[(w.sending, w.host)]: w for w in wanted}
-        self.claims(by_id)
-        stretches = timeline.rebuild(self.connection, list(by_id))
-        latest: dict[int, list[Cite]] = {}
-        for mission_id, w in by_id.items():
-            found = stretches[mission_id]
-            values: dict[str, Any] = {
-                "kind": w.claims[-1].kind,
-                "status": None,
-                "status_since": None,
-            }
-            if found:
-                values["kind"] = found[-1].kind
-                if found[-1].valid_to is None:  # in force at the data's end
-                    values["status"] = found[-1].status
-                    values["status_since"] = found[-1].status_since
-            self.connection.execute(
-                update(mission_table)
-                .where(m.id == mission_id, _differs(m, values))
-                .values(**values)
-            )
-            open_claims = [claim for claim in w.claims if claim.valid_to is None]
-            cites = open_claims[-1].citations if open_claims else w.claims[-1].citations
-            latest[mission_id] = [Cite(c.path, c.quote, c.start, MISSION_SUPPORTS) for c in cites]
-        self.cite(RecordType.mission, latest)
-        self.log("missions", MISSION_LIST, before, list(by_id))
-        return ids
-
-    def claims(self, by_id: dict[int, WantedMission]) -> None:
-        """Each mission's statuses from this data set: exactly the wanted ones."""
-        h, c = status_table.c, citation_table.c
-        ours = list(self.sources.values())
-        mission_ids = list(by_id)
-        stored: dict[tuple[Any, ...], int] = {}
-        for start in range(0, len(mission_ids), 500):
-            chunk = mission_ids[start : start + 500]
-            mine = (
-                select(c.record_id)
-                .where(c.record_type == RecordType.mission_status.value, c.source_id.in_(ours))
-                .scalar_subquery()
-            )
-            rows = self.connection.execute(
-                select(
-                    h.id, h.mission_id, h.status, h.kind, h.valid_from, h.valid_to, h.effective_on
-                ).where(h.mission_id.in_(chunk), h.id.in_(mine))
-            )
-            for row in rows:
-                stored[(row.mission_id, *_claim_key(row))] = row.id
-        wanted: dict[tuple[Any, ...], Any] = {}
-        for mission_id, w in by_id.items():
-            for claim in w.claims:
-                wanted[(mission_id, *_claim_key(claim))] = claim
-        gone = [claim_id for key, claim_id in stored.items() if key not in wanted]
-        if gone:
-            self.connection.execute(
-                delete(timeline_table).where(timeline_table.c.claim_id.in_(gone))
-            )
-            self.connection.execute(
-                delete(citation_table).where(
-                    c.record_type == RecordType.mission_status.value, c.record_id.in_(gone)
-                )
-            )
-            self.connection.execute(delete(status_table).where(h.id.in_(gone)))
-        cites: dict[int, list[Cite]] = {}
-        for key, claim in wanted.items():
-            claim_id = stored.get(key)
-            if claim_id is None:
-                claim_id = self.connection.execute(
-                    insert(status_table)
-                    .values(
-                        mission_id=key[0],
-                        status=claim.status,
-                        kind=claim.kind,
-                        valid_from=claim.valid_from,
-                        valid_to=claim.valid_to,
-                        effective_on=claim.effective_on,
-                        date_precision="day" if claim.effective_on else None,
-                    )
-                    .returning(h.id)
-                ).scalar_one()
-            cites[claim_id] = claim.citations
-        self.cite(RecordType.mission_status, cites)
-
-    # -- representation periods ---------------------------------------------------------------
-
-    def periods(self, wanted: list[WantedPeriod], missions: dict[tuple[str, str], int]) -> None:
-        r = representation_table.c
-        stored = {
-            row.ref: row
-            for row in self.connection.execute(
-                select(representation_table).where(r.ref.like(f"{self.name}:%"))
-            )
-        }
-        before = fetch_many(
-            self.connection, REPRESENTATION_LIST, [row.id for row in stored.values()]
-        )
-        refs = {period.ref for period in wanted}
-        gone = [row.id for ref, row in stored.items() if ref not in refs]
-        if gone:
-            self.connection.execute(
-                delete(citation_table).where(
-                    citation_table.c.record_type == RecordType.representation.value,
-                    citation_table.c.record_id.in_(gone),
-                )
-            )
-            self.connection.execute(delete(representation_table).where(r.id.in_(gone)))
-        cites: dict[int, list[Cite]] = {}
-        inserts = []
-        for period in wanted:
-            values = {
-                "sending_country": period.sending,
-                "host_country": period.host,
-                "level": period.level,
-                "valid_from": period.valid_from,
-                "valid_to": period.valid_to,
-                "since": period.since,
-                "since_precision": "day" if period.since else None,
-                "observed_until": period.observed_until,
-                "mission_id": missions.get(period.mission) if period.mission else None,
-            }
-            row = stored.get(period.ref)
-            if row is None:
-                inserts.append((period, values))
-                continue
-            if any(getattr(row, key) != value for key, value in values.items()):
-                self.connection.execute(
-                    update(representation_table).where(r.id == row.id).values(**values)
-                )
-            cites[row.id] = period.citations
-        if inserts:
-            new_ids = (
-                self.connection.execute(
-                    insert(representation_table).returning(r.id, sort_by_parameter_order=True),
-                    [{"ref": period.ref, **values} for period, values in inserts],
-                )
-                .scalars()
-                .all()
-            )
-            for (period, _), new_id in zip(inserts, new_ids, strict=True):
-                cites[new_id] = period.citations
-        self.progress("representations", len(wanted))
-        self.cite(RecordType.representation, cites)
-        after_ids = list(cites)
-        self.log("representations", REPRESENTATION_LIST, before, after_ids, gone=gone)
-
-    # -- the change log -------------------------------------------------------------------
-
-    def log(
-        self,
-        resource: str,
-        spec: ListSpec,
-        before: dict[Any, Any],
-        ids: Iterable[int],
-        gone: Iterable[int] = (),
-    ) -> None:
-        after = fetch_many(self.connection, spec, list(ids))
-        for record_id, now in after.items():
-            then = before.get(record_id)
-            if then != now:
-                action = Action.create if then is None else Action.update
-                self.changes.append((resource, record_id, action, None, then, now))
-        for record_id in gone:
-            self.changes.append(
-                (resource, record_id, Action.delete, None, before.get(record_id), None)
-            )
-
-
-def _day(value: Any) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
-
-
-def _listed(value: Any) -> tuple[str, ...] | None:
-    return tuple(value) if value is not None else None
-
-
-def _claim_key(claim: Any) -> tuple[Any, ...]:
-    return (claim.status, claim.kind, claim.valid_from, claim.valid_to, claim.effective_on)
-
-
-def _differs(columns: Any, values: dict[str, Any]) -> Any:
-    from sqlalchemy import or_
-
-    return or_(*(columns[key].is_distinct_from(value) for key, value in values.items()))
-
-
-def load_dataset(engine: Engine, name: str, progress: Progress = _quiet) -> LoadReport:
+def load_dataset(engine: Engine, name: str, progress: Progress = quiet) -> LoadReport:
     """Loads one bundled data set, all or nothing."""
     bundle = bundles()[name]
-    wanted = READERS[name](bundle)
+    loader = LOADERS[name]
+    wanted: Reading = loader.read(bundle)
     report = LoadReport(name, problems=[problem.as_json() for problem in wanted.problems])
     with write_transaction(engine) as connection:
         sync_countries(connection)
-        load = _Load(connection, bundle, progress)
-        load.files(wanted.files)
-        missions = load.missions(wanted.missions)
-        load.periods(wanted.periods, missions)
-        report.counts = {
-            "sources": len(wanted.files),
-            "missions": len(wanted.missions),
-            "mission_statuses": sum(len(w.claims) for w in wanted.missions),
-            "representations": len(wanted.periods),
-        }
-        load.dataset(wanted, report)
-        record_changes(connection, load.changes, actor=load.actor)
-        for _, _, action, *_ in load.changes:
+        writer = Writer(connection, bundle, progress)
+        writer.files(wanted.files)
+        report.counts = {"sources": len(wanted.files), **loader.write(writer, wanted)}
+        writer.dataset(report.counts, report.problems)
+        record_changes(connection, writer.changes, actor=writer.actor)
+        for _, _, action, *_ in writer.changes:
             if action == Action.create:
                 report.created += 1
             elif action == Action.update:
@@ -495,14 +90,14 @@ def enabled(settings_value: list[str]) -> list[str]:
     if names in ([], ["none"]):
         return []
     if names == ["all"]:
-        return list(READERS)
-    unknown = [name for name in names if name not in READERS]
+        return list(LOADERS)
+    unknown = [name for name in names if name not in LOADERS]
     if unknown:
         raise ValueError(
             f"DATASETS names no bundled data set {', '.join(map(repr, unknown))}: "
-            f"use all, none or some of {', '.join(READERS)}"
+            f"use all, none or some of {', '.join(LOADERS)}"
         )
-    return [name for name in READERS if name in names]
+    return [name for name in LOADERS if name in names]
 
 
 def pending(engine: Engine, names: list[str]) -> list[str]:
