@@ -138,3 +138,17 @@ def said(quotes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     sent = [{k: v for k, v in quote.items() if k not in worked_out} for quote in quotes]
     # `supports` is null when a citation is about its whole record, as one sent without it is.
     return [{k: v for k, v in quote.items() if k != "supports" or v is not None} for quote in sent]
+
+
+def every(api: TestClient, path: str, **params: Any) -> list[dict[str, Any]]:
+    """Every item of a list, page after page (by `next_cursor`, 1000 a page)."""
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = api.get(path, params={**params, "limit": 1000, "cursor": cursor})
+        assert page.status_code == 200, page.text
+        body = page.json()
+        items += body["items"]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return items

@@ -21,7 +21,7 @@ from app.datasets.load import load_dataset
 from app.db import make_engine
 from app.historic_countries import KENKEL_FILES, SYSTEM_COLUMN, read_rows, row_codes
 from app.main import create_app
-from tests.conftest import NewDatabase, seeded
+from tests.conftest import NewDatabase, every, seeded
 
 KENKEL = "us-mission-status"
 BIN = Path(sys.executable).parent
@@ -49,19 +49,6 @@ def api(loaded_url: str) -> Iterator[TestClient]:
         yield client
 
 
-def _all(api: TestClient, path: str, **params: Any) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        page = api.get(path, params={**params, "limit": 1000, "cursor": cursor})
-        assert page.status_code == 200, page.text
-        body = page.json()
-        items += body["items"]
-        cursor = body["next_cursor"]
-        if cursor is None:
-            return items
-
-
 def _text(api: TestClient, source_id: int) -> str:
     response = api.get(f"/v1/sources/{source_id}/text")
     assert response.status_code == 200
@@ -70,7 +57,7 @@ def _text(api: TestClient, source_id: int) -> str:
 
 
 def _sources(api: TestClient) -> dict[str, dict[str, Any]]:
-    return {s["path"]: s for s in _all(api, "/v1/sources", dataset=KENKEL)}
+    return {s["path"]: s for s in every(api, "/v1/sources", dataset=KENKEL)}
 
 
 def test_each_file_is_a_source_whose_text_is_the_file_as_published(api: TestClient) -> None:
@@ -99,7 +86,7 @@ def test_every_loaded_citation_is_a_row_of_its_file_where_it_says(api: TestClien
     checked = 0
     for source_id, text in texts.items():
         rows = set(text.split("\r\n")[1:])
-        for quote in _all(api, "/v1/citations", source_id=source_id):
+        for quote in every(api, "/v1/citations", source_id=source_id):
             assert quote["verified"] is True
             assert text[quote["start"] : quote["end"]] == quote["quote"]
             assert quote["quote"] in rows  # a whole row, as it stands
@@ -118,7 +105,7 @@ def test_afghanistan_through_time(api: TestClient) -> None:
 
     def on(day: str) -> list[dict[str, Any]]:
         params = {"sending_country": "US", "host_country": "AF", "on": day}
-        return _all(api, "/v1/missions", **params)
+        return every(api, "/v1/missions", **params)
 
     # 2021-08-31 to 2021-11-11 Kenkel codes no representation (`None`): no status in force.
     assert on("2021-09-15") == []
@@ -140,7 +127,7 @@ def test_afghanistan_through_time(api: TestClient) -> None:
     assert (legation["kind"], legation["status_since"]) == ("legation", "1942-06-06")
     # Before the legation: an envoy accredited from elsewhere, no post in Kabul.
     assert on("1940-01-01") == []
-    periods = _all(api, "/v1/representations", host_country="AF", on="1940-01-01")
+    periods = every(api, "/v1/representations", host_country="AF", on="1940-01-01")
     [envoy] = periods
     assert envoy["level"] == "envoy_nonresident"
     assert envoy["mission_id"] is None
@@ -158,13 +145,13 @@ def test_afghanistan_through_time(api: TestClient) -> None:
 
 
 def test_the_representation_periods_keep_every_level_including_none(api: TestClient) -> None:
-    periods = _all(api, "/v1/representations", sending_country="US", host_country="AF")
+    periods = every(api, "/v1/representations", sending_country="US", host_country="AF")
     levels = [(p["level"], p["valid_from"], p["valid_to"], p["since"]) for p in periods]
     assert ("none", "2021-08-31", "2021-11-11", "2021-08-31") in levels
     assert ("interests", "2021-11-12", None, "2021-11-12") in levels
     [last] = [p for p in periods if p["valid_to"] is None]
     assert last["observed_until"] == "2024-12-31"  # COW's end: in force when the data ends
-    every_level = {p["level"] for p in _all(api, "/v1/representations", sending_country="US")}
+    every_level = {p["level"] for p in every(api, "/v1/representations", sending_country="US")}
     assert every_level == {
         "embassy",
         "legation",
@@ -185,11 +172,11 @@ def test_a_start_that_is_the_systems_own_is_no_change(api: TestClient) -> None:
     """COW starts Argentina in 1841, its entry into the state system; GWM gives the change,
     1823-12-27: the merged period begins then. Russia's legation is coded from 1816-01-01,
     both systems' first day: in force by then, since when unknown."""
-    [argentina] = _all(api, "/v1/representations", host_country="AR", on="1830-01-01")
+    [argentina] = every(api, "/v1/representations", host_country="AR", on="1830-01-01")
     assert (argentina["level"], argentina["since"]) == ("legation", "1823-12-27")
     quotes = {c["quote"] for c in argentina["citations"]}
     assert any(q.startswith("ARG,160,Argentina,Argentina,1841-01-01") for q in quotes)
-    [russia] = _all(api, "/v1/missions", host_country="RU", sending_country="US", on="1850-01-01")
+    [russia] = every(api, "/v1/missions", host_country="RU", sending_country="US", on="1850-01-01")
     assert (russia["kind"], russia["status"], russia["status_since"]) == (
         "legation",
         "operating",
@@ -199,7 +186,7 @@ def test_a_start_that_is_the_systems_own_is_no_change(api: TestClient) -> None:
 
 def test_the_seeds_embassy_in_moscow_is_the_data_sets_mission_too(api: TestClient) -> None:
     """One record, cited by the article and by Kenkel's rows, not two."""
-    [moscow] = _all(api, "/v1/missions", sending_country="US", host_country="RU")
+    [moscow] = every(api, "/v1/missions", sending_country="US", host_country="RU")
     assert moscow["ref"] == "us-embassy-in-russia"
     assert (moscow["kind"], moscow["status"], moscow["status_since"]) == (
         "embassy",
@@ -213,7 +200,7 @@ def test_the_seeds_embassy_in_moscow_is_the_data_sets_mission_too(api: TestClien
     assert any(c["supports"] is None for c in moscow["citations"])  # the article's
     assert any(c["supports"] for c in moscow["citations"])  # Kenkel's row, field by field
     # The Russian embassy in the U.S. is no Kenkel record: it stays the article's alone.
-    [russian] = _all(api, "/v1/missions", sending_country="RU", host_country="US")
+    [russian] = every(api, "/v1/missions", sending_country="RU", host_country="US")
     assert {c["source_id"] for c in russian["citations"]} == {article}
 
 
@@ -226,19 +213,19 @@ def test_countries_that_no_longer_exist(api: TestClient) -> None:
     )
     bavaria = api.get("/v1/countries/XBAV").json()
     assert (bavaria["name"], bavaria["kind"], bavaria["alpha3"]) == ("Bavaria", "scheme", None)
-    [legation] = _all(api, "/v1/representations", host_country="xbav", on="1860-01-01")
+    [legation] = every(api, "/v1/representations", host_country="xbav", on="1860-01-01")
     assert legation["host_country"] == "XBAV"
     # The Papal States: a consulate, a legation from 1848-08-19, none after 1866 (GWM; COW
     # ends the state in 1860): no status today, the kind it last had.
-    [papal] = _all(api, "/v1/missions", host_country="XPAP", sending_country="US")
+    [papal] = every(api, "/v1/missions", host_country="XPAP", sending_country="US")
     assert (papal["kind"], papal["status"], papal["status_since"]) == ("legation", None, None)
-    [consulate] = _all(api, "/v1/missions", host_country="XPAP", on="1840-01-01")
+    [consulate] = every(api, "/v1/missions", host_country="XPAP", on="1840-01-01")
     assert (consulate["id"], consulate["kind"]) == (papal["id"], "consulate")
-    assert _all(api, "/v1/missions", host_country="XPAP", on="1868-01-01") == []
+    assert every(api, "/v1/missions", host_country="XPAP", on="1868-01-01") == []
     # Belgrade, 1950: Yugoslavia's; 2010: Serbia's.
-    [belgrade] = _all(api, "/v1/missions", host_country="YUCS", on="1950-01-01")
+    [belgrade] = every(api, "/v1/missions", host_country="YUCS", on="1950-01-01")
     assert belgrade["kind"] == "embassy"
-    assert _all(api, "/v1/missions", host_country="RS", on="1950-01-01") == []
+    assert every(api, "/v1/missions", host_country="RS", on="1950-01-01") == []
     unknown = api.get("/v1/missions", params={"host_country": "XZZZ"})
     assert unknown.status_code == 422
     assert "nor a former country's code" in unknown.json()["detail"]
@@ -305,7 +292,9 @@ def test_readyz_waits_for_the_data_sets(new_database: NewDatabase) -> None:
         assert waiting.headers["content-type"] == "application/problem+json"
         assert KENKEL in waiting.json()["detail"]
     _load(url)
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings)) as client:  # the others still to come
+        assert client.get("/readyz").status_code == 503
+    with TestClient(create_app(Settings(database_url=url, datasets=[KENKEL]))) as client:
         assert client.get("/readyz").status_code == 200
     with TestClient(create_app(Settings(database_url=url, datasets=["none"]))) as client:
         assert client.get("/readyz").status_code == 200
@@ -320,7 +309,7 @@ def _diplo(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_the_cli_lists_and_loads(new_database: NewDatabase) -> None:
     url = new_database()
-    first = _diplo(url, "datasets", "load", "all")
+    first = _diplo(url, "datasets", "load", KENKEL)
     assert first.returncode == 0, first.stderr
     assert f"{KENKEL}: " in first.stdout
     assert "0 rows not taken" in first.stdout
@@ -340,7 +329,7 @@ def test_the_csv_rows_of_the_periods_are_all_quoted(api: TestClient) -> None:
     """Every row of both range files is cited by the period it is part of."""
     quoted = {
         c["quote"]
-        for period in _all(api, "/v1/representations", sending_country="US")
+        for period in every(api, "/v1/representations", sending_country="US")
         for c in period["citations"]
     }
     for path in KENKEL_FILES.values():

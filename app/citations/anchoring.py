@@ -8,9 +8,16 @@ one space, and leading and trailing whitespace is dropped; typographic quotation
 (`“ ” „ ‟ « » ″`) are `"`, apostrophes and single quotation marks (`‘ ’ ‚ ‛ ′ ‹ ›`) are `'`, and
 dashes and hyphens (`‐ ‑ ‒ – — ― −`) are `-`. Nothing else: case, accents, other punctuation
 and ellipses (`…` is not `...`) must be as the text has them.
+
+A text in XML (`application/xml`, `text/xml`, `*+xml`: the Office of the Historian's TEI files)
+is compared as it reads: its markup (tags, comments, processing instructions, the declaration)
+reads as nothing and its five named entities and character references as their characters, so
+`The U.S. Embassy in <placeName>Kabul</placeName> suspended` reads "The U.S. Embassy in Kabul
+suspended". Offsets still point into the text as stored.
 """
 
 import bisect
+import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -57,12 +64,31 @@ class Anchor:
     suffix: str
 
 
+# What XML markup is, and its references, as one alternation: a match with `ref` is a
+# character reference or one of the five named entities; any other match is markup.
+_XML = re.compile(
+    r"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[|\]\]>|<![^>]*>|<[^>]*>"
+    r"|&(?P<ref>#[0-9]+|#x[0-9a-fA-F]+|amp|lt|gt|quot|apos);",
+    re.DOTALL,
+)
+
+
+def is_xml(media_type: str | None) -> bool:
+    """Whether a text of this media type is compared as XML reads."""
+    kind = (media_type or "").split(";")[0].strip().lower()
+    return kind in ("application/xml", "text/xml") or kind.endswith("+xml")
+
+
 class Document:
     """A source's text, normalized once for finding quotes, with the way back from a position
     in the normalized text to one in the text as stored."""
 
-    def __init__(self, original: str):
+    def __init__(self, original: str, xml: bool = False):
         self.original = original
+        self._spans: list[tuple[int, int]] | None = None
+        if xml:
+            self._read_xml(original)
+            return
         marked = original.translate(_MARKS)  # one character for one: positions unchanged
         pieces: list[str] = []
         # Where the normalized text has dropped characters: from normalized position
@@ -81,16 +107,59 @@ class Document:
         self.text = "".join(pieces)
         self._pieces: dict[str, list[int]] | None = None
 
+    def _read_xml(self, original: str) -> None:
+        """The text as XML reads, normalized: each character with the span of the stored text
+        it stands for (a tag's neighbours, an entity's whole reference)."""
+        out: list[str] = []
+        spans: list[tuple[int, int]] = []
+
+        def emit(text: str, at: int) -> None:
+            for offset, char in enumerate(text.translate(_MARKS)):
+                if char.isspace():
+                    if out and out[-1] == " ":
+                        continue
+                    char = " "
+                out.append(char)
+                spans.append((at + offset, at + offset + 1))
+
+        at = 0
+        for match in _XML.finditer(original):
+            emit(original[at : match.start()], at)
+            reference = match.group("ref")
+            if reference is not None:
+                char = html.unescape(match.group(0))
+                if char.isspace():
+                    if not out or out[-1] != " ":
+                        out.append(" ")
+                        spans.append(match.span())
+                else:
+                    out.append(char.translate(_MARKS))
+                    spans.append(match.span())
+            at = match.end()
+        emit(original[at:], at)
+        self.text = "".join(out)
+        self._spans = spans
+        self.breaks, self.shifts = [0], [0]
+        self._pieces = None
+
     def original_at(self, position: int) -> int:
         """The position in the stored text of the normalized text's character at `position`."""
+        if self._spans is not None:
+            return self._spans[position][0]
         return position + self.shifts[bisect.bisect_right(self.breaks, position) - 1]
+
+    def original_end(self, position: int) -> int:
+        """Where the normalized text's character at `position` ends in the stored text."""
+        if self._spans is not None:
+            return self._spans[position][1]
+        return self.original_at(position) + 1
 
     def occurrences(self, quote: str) -> list[Anchor]:
         """Every place the (normalized) quote stands, in order."""
         found: list[Anchor] = []
         for at in self._positions(quote):
             start = self.original_at(at)
-            end = self.original_at(at + len(quote) - 1) + 1
+            end = self.original_end(at + len(quote) - 1)
             found.append(
                 Anchor(
                     start,
@@ -141,7 +210,7 @@ class Document:
         if match is None or match.dest_end <= match.dest_start:
             return ""
         start = self.original_at(match.dest_start)
-        end = self.original_at(match.dest_end - 1) + 1
+        end = self.original_end(match.dest_end - 1)
         # Whole words: out to the whitespace either side (within a word's length).
         text = self.original
         for _ in range(30):

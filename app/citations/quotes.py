@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Integer, String, Text, column, select, table
 
-from app.citations.anchoring import Anchor, Document, NotAnchored, anchor
+from app.citations.anchoring import Anchor, Document, NotAnchored, anchor, is_xml
 from app.errors import Unprocessable, field_error
 from app.kit.writing import Problem, RecordCheck
 
@@ -25,27 +25,29 @@ and for how long hints are sought: each costs a fuzzy search of the whole text (
 in a megabyte)."""
 
 # The tables, seen from here without importing the sources package (which uses this one).
-_source = table("source", column("id", Integer), column("sha256", String))
+_source = table(
+    "source", column("id", Integer), column("sha256", String), column("media_type", String)
+)
 _text = table("source_text", column("sha256", String), column("text", Text))
 
 # Texts kept ready in each process: at most this many, and this many characters in all (a
 # text kept costs a few times its size: the normalized copy and its index).
 _CACHED, _CACHED_CHARACTERS = 16, 40_000_000
-_cache: OrderedDict[str, Document] = OrderedDict()
+_cache: OrderedDict[tuple[str, bool], Document] = OrderedDict()
 _lock = threading.Lock()
 
 
-def _cached(sha256: str) -> Document | None:
+def _cached(key: tuple[str, bool]) -> Document | None:
     with _lock:
-        found = _cache.get(sha256)
+        found = _cache.get(key)
         if found is not None:
-            _cache.move_to_end(sha256)
+            _cache.move_to_end(key)
         return found
 
 
-def _keep(sha256: str, text: Document) -> None:
+def _keep(key: tuple[str, bool], text: Document) -> None:
     with _lock:
-        _cache[sha256] = text
+        _cache[key] = text
         while len(_cache) > 1 and (
             len(_cache) > _CACHED
             or sum(len(kept.original) for kept in _cache.values()) > _CACHED_CHARACTERS
@@ -53,13 +55,13 @@ def _keep(sha256: str, text: Document) -> None:
             _cache.popitem(last=False)
 
 
-def prepared_text(sha256: str, original: str) -> Document:
-    """A text made ready for finding quotes, once per process: a text never changes under its
-    hash."""
-    found = _cached(sha256)
+def prepared_text(sha256: str, original: str, xml: bool = False) -> Document:
+    """A text made ready for finding quotes (as XML reads, for an XML one), once per process:
+    a text never changes under its hash."""
+    found = _cached((sha256, xml))
     if found is None:
-        found = Document(original)
-        _keep(sha256, found)
+        found = Document(original, xml=xml)
+        _keep((sha256, xml), found)
     return found
 
 
@@ -75,20 +77,26 @@ class Texts:
 
     def load(self, source_ids: Iterable[int]) -> None:
         wanted = sorted({i for i in source_ids if i not in self.by_source})
-        hashes: dict[int, str | None] = {}
+        keys: dict[int, tuple[str, bool] | None] = {}
         for at in range(0, len(wanted), 1000):
             batch = wanted[at : at + 1000]
-            query = select(_source.c.id, _source.c.sha256).where(_source.c.id.in_(batch))
-            hashes |= {row.id: row.sha256 for row in self.connection.execute(query)}
-        ready = {h: _cached(h) for h in set(hashes.values()) if h is not None}
-        unread = sorted(h for h, document in ready.items() if document is None)
+            c = _source.c
+            query = select(c.id, c.sha256, c.media_type).where(c.id.in_(batch))
+            keys |= {
+                row.id: (row.sha256, is_xml(row.media_type)) if row.sha256 else None
+                for row in self.connection.execute(query)
+            }
+        ready = {key: _cached(key) for key in set(keys.values()) if key is not None}
+        unread = sorted({key for key, document in ready.items() if document is None})
         if unread:
-            query = select(_text.c.sha256, _text.c.text).where(_text.c.sha256.in_(unread))
-            for sha256, text in self.connection.execute(query):
-                ready[sha256] = prepared_text(sha256, text)
-        for source_id, sha256 in hashes.items():
+            hashes = sorted({sha256 for sha256, _ in unread})
+            query = select(_text.c.sha256, _text.c.text).where(_text.c.sha256.in_(hashes))
+            texts: dict[str, str] = {row.sha256: row.text for row in self.connection.execute(query)}
+            for sha256, xml in unread:
+                ready[(sha256, xml)] = prepared_text(sha256, texts[sha256], xml)
+        for source_id, key in keys.items():
             # Held here for the request, whatever the process's cache keeps.
-            self.by_source[source_id] = None if sha256 is None else ready[sha256]
+            self.by_source[source_id] = None if key is None else ready[key]
 
     def of(self, source_id: int) -> Document | None:
         if source_id not in self.by_source:

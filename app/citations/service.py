@@ -343,13 +343,17 @@ def quotes_of_source(connection: Connection, source_id: int) -> list[StoredQuote
 
 
 def reanchor_source(
-    connection: Connection, source_id: int, text: str | None, quotes: list[StoredQuote]
+    connection: Connection,
+    source_id: int,
+    text: str | None,
+    quotes: list[StoredQuote],
+    xml: bool = False,
 ) -> None:
     """After a source's text changed: its quotes (`quotes_of_source`) anchored anew in the new
     text (found by their words, and their old `prefix`/`suffix` where they stand more than
     once), or, with no text now, left unverified. A 409 naming each quote the new text would
     orphan."""
-    new = Document(text) if text is not None else None
+    new = Document(text, xml=xml) if text is not None else None
     orphaned: list[dict[str, Any]] = []
     updates: dict[Any, list[dict[str, Any]]] = {}
     for quote in quotes:

@@ -62,19 +62,23 @@ class Bundle:
                 yield entry["path"], entry
 
     def read(self, path: str) -> BundledFile:
-        """A file (or a zip member) as published, checked against the manifest."""
+        """A file as published, checked against the manifest: a file of the folder, or a zip's
+        member as `ZIP/MEMBER` (`rdcr-articles.zip/afghanistan.xml`)."""
         for container, entry in self.entries():
-            if entry["path"] == path:
-                return self._checked(container, entry)
+            if entry["path"] == path or f"{container}/{entry['path']}" == path:
+                return self._checked(container, entry, path)
         raise BundleError(f"{self.name}: the manifest lists no file {path!r}")
 
     def read_all(self, container: str) -> Iterator[BundledFile]:
         """Every member of a zip, in the manifest's order."""
-        for outer, entry in self.entries():
-            if outer == container:
-                yield self._checked(container, entry)
+        for path in self.members(container):
+            yield self.read(path)
 
-    def _checked(self, container: str, entry: dict[str, Any]) -> BundledFile:
+    def members(self, container: str) -> list[str]:
+        """The paths (`ZIP/MEMBER`) of every member of a zip, in the manifest's order."""
+        return [f"{outer}/{entry['path']}" for outer, entry in self.entries() if outer == container]
+
+    def _checked(self, container: str, entry: dict[str, Any], path: str) -> BundledFile:
         where = self.directory / container
         try:
             if container.endswith(".zip"):
@@ -92,7 +96,7 @@ class Bundle:
                 f"{self.name}: {entry['path']} is not the file the manifest names "
                 f"(SHA-256 {digest}, manifest {entry['sha256']})"
             )
-        return BundledFile(entry["path"], entry["media_type"], digest, data.decode("utf-8"))
+        return BundledFile(path, entry["media_type"], digest, data.decode("utf-8"))
 
     def source_fields(self, file: BundledFile, title: str | None = None) -> dict[str, Any]:
         """A file as a source: the data set's publisher, licence and dates, the file's text."""

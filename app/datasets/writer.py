@@ -9,12 +9,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, delete, insert, or_, select, update
 
-from app.citations.anchoring import Document, anchor
+from app.citations.anchoring import Document, anchor, is_xml
 from app.citations.models import Citation, RecordType
 from app.citations.quotes import stored_anchor
 from app.datasets.bundle import Bundle
 from app.datasets.models import Dataset
-from app.datasets.wanted import Cite, WantedMission, WantedPeriod
+from app.datasets.wanted import Cite, Problem, WantedMission, WantedPeriod
+from app.events.models import Event, EventCountry
+from app.events.service import EVENT_LIST
 from app.kit.changelog import Action, ChangeEntry
 from app.kit.listing import fetch_many
 from app.kit.spec import ListSpec
@@ -33,6 +35,8 @@ status_table: Table = MissionStatusChange.__table__  # type: ignore[attr-defined
 timeline_table: Table = MissionTimeline.__table__  # type: ignore[attr-defined]
 representation_table: Table = Representation.__table__  # type: ignore[attr-defined]
 citation_table: Table = Citation.__table__  # type: ignore[attr-defined]
+event_table: Table = Event.__table__  # type: ignore[attr-defined]
+event_country_table: Table = EventCountry.__table__  # type: ignore[attr-defined]
 
 # What a data set's mission cites: the rows of the status in force at the data's end.
 MISSION_SUPPORTS = ["sending_country", "host_country", "kind", "status", "status_since"]
@@ -107,7 +111,7 @@ class Writer:
         self.dataset_row_first()
         for path in paths:
             file = self.bundle.read(path)
-            self.documents[path] = Document(file.text)
+            self.documents[path] = Document(file.text, xml=is_xml(file.media_type))
             values = store_text(self.connection, self.bundle.source_fields(file))
             source_id = stored.get(path)
             if source_id is None:
@@ -244,31 +248,159 @@ class Writer:
             self.progress("missions", 1)
         by_id = {ids[(w.sending, w.host)]: w for w in wanted}
         self.claims(by_id)
-        stretches = timeline.rebuild(self.connection, list(by_id))
+        self.current(by_id)
         latest: dict[int, list[Cite]] = {}
         for mission_id, w in by_id.items():
-            found = stretches[mission_id]
-            values: dict[str, Any] = {
-                "kind": w.claims[-1].kind,
-                "status": None,
-                "status_since": None,
-            }
-            if found:
-                values["kind"] = found[-1].kind
-                if found[-1].valid_to is None:  # in force at the data's end
-                    values["status"] = found[-1].status
-                    values["status_since"] = found[-1].status_since
-            self.connection.execute(
-                update(mission_table)
-                .where(m.id == mission_id, _differs(m, values))
-                .values(**values)
-            )
             open_claims = [claim for claim in w.claims if claim.valid_to is None]
             cites = open_claims[-1].citations if open_claims else w.claims[-1].citations
             latest[mission_id] = [Cite(c.path, c.quote, c.start, MISSION_SUPPORTS) for c in cites]
         self.cite(RecordType.mission, latest)
         self.log("missions", MISSION_LIST, before, list(by_id))
         return ids
+
+    def current(self, by_id: dict[int, WantedMission]) -> None:
+        """The missions' timelines worked out again, and each mission's kind, status and
+        status_since made its last stretch's (status null when that ended before the data)."""
+        m = mission_table.c
+        stretches = timeline.rebuild(self.connection, list(by_id))
+        for mission_id in by_id:
+            found = stretches[mission_id]
+            if not found:
+                continue
+            values: dict[str, Any] = {"kind": found[-1].kind, "status": None, "status_since": None}
+            if found[-1].valid_to is None:  # in force at the data's end
+                values["status"] = found[-1].status
+                values["status_since"] = found[-1].status_since
+            self.connection.execute(
+                update(mission_table)
+                .where(m.id == mission_id, _differs(m, values))
+                .values(**values)
+            )
+
+    def add_claims(self, wanted: list[WantedMission], problems: list[Problem]) -> int:
+        """Statuses of principal missions that exist (a data set loaded before made them);
+        each takes the kind of post the mission was the day before, by the other sources. A
+        status for a mission there is not is a problem. Returns how many were written."""
+        m, h = mission_table.c, status_table.c
+        found = {
+            (row.sending_country, row.host_country): row.id
+            for row in self.connection.execute(
+                select(m.id, m.sending_country, m.host_country).where(m.principal.is_(True))
+            )
+        }
+        by_id: dict[int, WantedMission] = {}
+        for w in wanted:
+            mission_id = found.get((w.sending, w.host))
+            if mission_id is None:
+                for claim in w.claims:
+                    cite = claim.citations[0]
+                    problems.append(
+                        Problem(
+                            cite.path, 0, cite.quote, f"no principal mission {w.sending}→{w.host}"
+                        )
+                    )
+                continue
+            by_id[mission_id] = w
+        before = fetch_many(self.connection, MISSION_LIST, list(by_id))
+        ours = list(self.sources.values())
+        cited = (
+            select(citation_table.c.record_id)
+            .where(
+                citation_table.c.record_type == RecordType.mission_status.value,
+                citation_table.c.source_id.in_(ours),
+            )
+            .scalar_subquery()
+        )
+        for mission_id, w in by_id.items():
+            others = self.connection.execute(
+                select(h.kind, h.valid_from, h.valid_to)
+                .where(h.mission_id == mission_id, h.kind.is_not(None), h.id.not_in(cited))
+                .order_by(h.valid_from)
+            ).all()
+            kept = []
+            for claim in w.claims:
+                # The post the source says was closed or suspended: the kind it was the day
+                # before, by the other sources; none in force then is a problem, not a claim.
+                day = claim.valid_from - dt.timedelta(days=1) if claim.valid_from else None
+                kinds = [
+                    row.kind
+                    for row in others
+                    if day is not None
+                    and row.valid_from is not None
+                    and row.valid_from <= day
+                    and (row.valid_to is None or row.valid_to >= day)
+                ]
+                if not kinds:
+                    cite = claim.citations[0]
+                    why = f"no post of {w.sending} in {w.host} in force the day before"
+                    problems.append(Problem(cite.path, 0, cite.quote, why))
+                    continue
+                claim.kind = kinds[-1]
+                kept.append(claim)
+            w.claims = kept
+        self.claims(by_id)
+        self.current(by_id)
+        self.log("missions", MISSION_LIST, before, list(by_id))
+        return sum(len(w.claims) for w in by_id.values())
+
+    # -- events -------------------------------------------------------------------------
+
+    def events(self, wanted: list[Any]) -> None:
+        """Events by `ref` (the data set's): exactly the wanted ones, with their countries."""
+        e, ec = event_table.c, event_country_table.c
+        prefix = wanted[0].ref.split(":", 1)[0] + ":" if wanted else f"{self.name}:"
+        stored = {
+            row.ref: row
+            for row in self.connection.execute(select(event_table).where(e.ref.like(f"{prefix}%")))
+        }
+        countries: dict[int, set[str]] = {}
+        for start in range(0, len(stored), 500):
+            chunk = [row.id for row in list(stored.values())[start : start + 500]]
+            for event_id, country in self.connection.execute(
+                select(ec.event_id, ec.country).where(ec.event_id.in_(chunk))
+            ):
+                countries.setdefault(event_id, set()).add(country)
+        before = fetch_many(self.connection, EVENT_LIST, [row.id for row in stored.values()])
+        refs = {event.ref for event in wanted}
+        gone = [row.id for ref, row in stored.items() if ref not in refs]
+        if gone:
+            c = citation_table.c
+            self.connection.execute(
+                delete(citation_table).where(
+                    c.record_type == RecordType.event.value, c.record_id.in_(gone)
+                )
+            )
+            self.connection.execute(delete(event_country_table).where(ec.event_id.in_(gone)))
+            self.connection.execute(delete(event_table).where(e.id.in_(gone)))
+        cites: dict[int, list[Cite]] = {}
+        new_countries: list[dict[str, Any]] = []
+        for event in wanted:
+            values = {
+                "date": event.date,
+                "date_precision": event.precision,
+                "kind": event.kind,
+                "summary": event.summary,
+            }
+            row = stored.get(event.ref)
+            if row is None:
+                event_id = self.connection.execute(
+                    insert(event_table).values(ref=event.ref, **values).returning(e.id)
+                ).scalar_one()
+            else:
+                event_id = row.id
+                if any(getattr(row, key) != value for key, value in values.items()):
+                    self.connection.execute(
+                        update(event_table).where(e.id == event_id).values(**values)
+                    )
+            if countries.get(event_id, set()) != set(event.countries):
+                self.connection.execute(delete(event_country_table).where(ec.event_id == event_id))
+                new_countries += [{"event_id": event_id, "country": c} for c in event.countries]
+            cites[event_id] = event.citations
+        if new_countries:
+            self.connection.execute(insert(event_country_table), new_countries)
+        self.progress("events", len(wanted))
+        self.cite(RecordType.event, cites)
+        self.log("events", EVENT_LIST, before, list(cites), gone=gone)
 
     def claims(self, by_id: dict[int, WantedMission]) -> None:
         """Each mission's statuses from this data set: exactly the wanted ones."""

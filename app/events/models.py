@@ -43,6 +43,12 @@ class EventKind(StrEnum):
     visit = "visit"
     statement = "statement"
     strain = "strain"
+    # The Office of the Historian's chronology entries, by the section they stand in.
+    recognition = "recognition"
+    diplomatic_relations = "diplomatic_relations"
+    consular_relations = "consular_relations"
+    treaty = "treaty"
+    key_event = "key_event"
     other = "other"
 
 
@@ -53,7 +59,7 @@ class EventBase(SQLModel):
     )
 
     _first_day = model_validator(mode="after")(check_first_day("date"))
-    kind: EventKind = Field(sa_type=String(16), description="What sort of event.")
+    kind: EventKind = Field(sa_type=String(32), description="What sort of event.")
     summary: str = Field(description="What happened, in a line or two.")
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.citations.anchoring import is_xml
 from app.citations.service import facts_citing, facts_of, quotes_of_source, reanchor_source
 from app.errors import NotFound
 from app.kit.changelog import Action, ChangeEntry, record_changes
@@ -128,7 +129,7 @@ def _text_changed(
         ids.setdefault(table, []).append(record_id)
     was = {table: fetch_many(connection, BY_TABLE[table].listing, i) for table, i in ids.items()}
     text = read_text(connection, after["sha256"]) if after["sha256"] else None
-    reanchor_source(connection, source_id, text, quotes)
+    reanchor_source(connection, source_id, text, quotes, xml=is_xml(after["media_type"]))
     moved: list[ChangeEntry] = []
     for table, record_ids in ids.items():
         spec, now = BY_TABLE[table], fetch_many(connection, BY_TABLE[table].listing, record_ids)

@@ -1,0 +1,154 @@
+"""The Office of the Historian's chronology (rdcr), loaded after Kenkel's data: its entries as
+events, the statuses its sentences give missions (suspended, closed), and its quotes checked as
+the XML reads (docs/datasets.md §4). Every test runs on SQLite and, with TEST_DATABASE_URL, on
+PostgreSQL."""
+
+import html
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.citations.anchoring import normalized
+from app.config import Settings
+from app.datasets.load import load_dataset
+from app.db import make_engine
+from app.main import create_app
+from tests.conftest import NewDatabase, every, make_key, seeded
+
+HSG = "hsg-office-historian"
+SUSPENDED = (
+    "The U.S. Embassy in Kabul suspended operations on August 31, 2021 and transferred "
+    "operations to Doha, Qatar."
+)
+
+
+def _load(url: str, name: str) -> Any:
+    engine = make_engine(Settings(database_url=url))
+    try:
+        return load_dataset(engine, name)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def loaded_url(new_database: NewDatabase) -> str:
+    url = seeded(new_database)
+    _load(url, "us-mission-status")
+    _load(url, HSG)
+    return url
+
+
+@pytest.fixture(scope="module")
+def api(loaded_url: str) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(database_url=loaded_url))) as client:
+        yield client
+
+
+def _reads(xml: str) -> str:
+    """A stretch of XML as it reads: tags as nothing, references as their characters."""
+    return normalized(html.unescape(re.sub(r"<[^>]*>", "", xml)))
+
+
+def test_kabul_on_a_day_is_what_the_historian_says(api: TestClient) -> None:
+    params = {"sending_country": "US", "host_country": "AF"}
+    [suspended] = every(api, "/v1/missions", **params, on="2021-09-15")
+    assert (suspended["kind"], suspended["status"], suspended["status_since"]) == (
+        "embassy",
+        "suspended",
+        "2021-08-31",
+    )
+    [closed] = every(api, "/v1/missions", **params, on="1995-01-01")
+    assert (closed["kind"], closed["status"], closed["status_since"]) == (
+        "embassy",
+        "closed",
+        "1989-01-30",
+    )
+    [entry] = [e for e in suspended["status_history"] if e["status"] == "suspended"]
+    [citation] = entry["citations"]
+    assert citation["quote"] == SUSPENDED
+    assert citation["supports"] == ["status", "status_since"]
+    assert citation["verified"] is True
+    text = api.get(f"/v1/sources/{citation['source_id']}/text").text
+    stored = text[citation["start"] : citation["end"]]
+    assert "<placeName>Kabul</placeName>" in stored  # offsets point into the file as published
+    assert _reads(stored) == normalized(SUSPENDED)
+    # After: Kenkel's interests section from 2021-11-12, unchanged.
+    [later] = every(api, "/v1/missions", **params, on="2022-01-01")
+    assert (later["kind"], later["status"]) == ("interests_section", "operating")
+
+
+def test_every_entry_is_an_event_cited_by_its_words(api: TestClient) -> None:
+    events = every(api, "/v1/events", country="AF")
+    [suspension] = [
+        e for e in events if e["summary"] == "Suspension of Embassy Operations in Kabul, 2021."
+    ]
+    assert (suspension["date"], suspension["date_precision"]) == ("2021-08-31", "day")
+    assert suspension["countries"] == ["AF", "US"]
+    assert suspension["kind"] == "diplomatic_relations"
+    quotes = {c["quote"]: c for c in suspension["citations"]}
+    assert quotes[SUSPENDED]["supports"] == ["date", "date_precision"]
+    assert quotes["Suspension of Embassy Operations in Kabul, 2021."]["supports"] == ["summary"]
+    sources = {s["id"] for s in every(api, "/v1/sources", dataset=HSG)}
+    assert len(sources) == 228
+    checked = 0
+    texts: dict[int, str] = {}
+    for source_id in sorted(sources)[:40]:
+        texts[source_id] = api.get(f"/v1/sources/{source_id}/text").text
+        for quote in every(api, "/v1/citations", source_id=source_id):
+            assert quote["verified"] is True
+            stored = texts[source_id][quote["start"] : quote["end"]]
+            assert _reads(stored) == normalized(quote["quote"])
+            checked += 1
+    assert checked > 100
+
+
+def test_a_former_country_has_its_chronology(api: TestClient) -> None:
+    bavaria = every(api, "/v1/events", country="XBAV")
+    assert bavaria
+    assert all(e["countries"] == ["US", "XBAV"] for e in bavaria)
+
+
+def test_a_second_load_changes_nothing(loaded_url: str) -> None:
+    again = _load(loaded_url, HSG)
+    assert (again.created, again.updated, again.deleted) == (0, 0, 0)
+    assert again.counts["events"] > 1000
+    reasons = {problem["reason"] for problem in again.problems}
+    assert "its country is not one the API knows" in reasons  # Hawaii, Texas, … (reported)
+
+
+def test_an_xml_source_is_quoted_as_it_reads(loaded_url: str, api: TestClient) -> None:
+    key = make_key(loaded_url, "write")
+    text = '<doc><p>The <place key="x">Embassy</place> opened &amp; closed.</p></doc>'
+    source = api.post(
+        "/v1/sources",
+        json={
+            "title": "A TEI fragment",
+            "publisher": "Test",
+            "text": text,
+            "media_type": "application/xml",
+        },
+        headers=key,
+    )
+    assert source.status_code == 201, source.text
+    source_id = source.json()["id"]
+    event = {
+        "date": "2021-10-12",
+        "kind": "other",
+        "summary": "x",
+        "countries": ["US"],
+        "citations": [{"source_id": source_id, "quote": "The Embassy opened & closed."}],
+    }
+    created = api.post("/v1/events", json=event, headers=key)
+    assert created.status_code == 201, created.text
+    [citation] = created.json()["citations"]
+    assert text[citation["start"] : citation["end"]] == (
+        'The <place key="x">Embassy</place> opened &amp; closed.'
+    )
+    event["citations"] = [{"source_id": source_id, "quote": "<place key"}]
+    refused = api.post("/v1/events", json=event, headers=key)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["type"] == "quote_not_found"
+    assert api.delete(f"/v1/events/{created.json()['id']}", headers=key).status_code in (200, 204)
