@@ -12,8 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text as sql
 
 from app.config import Settings
 from app.datasets.bundle import bundles
@@ -22,6 +24,7 @@ from app.db import make_engine
 from app.historic_countries import KENKEL_FILES, SYSTEM_COLUMN, read_rows, row_codes
 from app.main import create_app
 from tests.conftest import NewDatabase, every, seeded
+from tests.test_faults import serving
 
 KENKEL = "us-mission-status"
 BIN = Path(sys.executable).parent
@@ -337,3 +340,18 @@ def test_the_csv_rows_of_the_periods_are_all_quoted(api: TestClient) -> None:
         lines = text.split("\r\n")[1:]
         assert {line for line in lines if line} <= quoted, path
         assert len(list(csv.reader(io.StringIO(text)))) - 1 == len([x for x in lines if x])
+
+
+def test_a_database_from_before_timelines_gets_them_when_served(new_database: NewDatabase) -> None:
+    """Statuses written before revision 0009 have no timeline: `diplo serve` works them out."""
+    url = seeded(new_database)
+    engine = make_engine(Settings(database_url=url))
+    with engine.begin() as connection:
+        connection.execute(sql("DELETE FROM mission_timeline"))
+    engine.dispose()
+    with serving(url) as (base, _process):
+        on = httpx.get(f"{base}/v1/missions", params={"on": "2021-10-13"}).json()["items"]
+    assert [(m["ref"], m["status"]) for m in on] == [
+        ("us-embassy-in-russia", "operating"),
+        ("russian-embassy-in-us", "operating"),
+    ]

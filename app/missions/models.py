@@ -46,12 +46,19 @@ READ_EXAMPLE: dict[str, Any] = served_example(
     {
         "id": 1,
         **EXAMPLE,
+        "wikidata_id": None,
+        "latitude": None,
+        "longitude": None,
         "status_history": [
             {
                 "id": 1,
                 "status": "operating",
                 "effective_on": None,
                 "date_precision": None,
+                "kind": None,
+                "valid_from": None,
+                "valid_to": None,
+                "shown": True,
                 "citations": EXAMPLE["citations"],
             }
         ],
@@ -210,6 +217,12 @@ class StatusChangeRead(StatusChangeBase):
     """A status the mission took, and when."""
 
     id: int = Field(description="Status change id.")
+    shown: bool = Field(
+        default=True,
+        description="Whether the mission shows this status on some day (`?on=`): where the "
+        "sources' statuses overlap, the one of the source ranked first is shown (an API write "
+        "or the article, then the Office of the Historian, then Kenkel); the others are kept.",
+    )
     citations: list[CitationRead] = citations_field()
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, or_, select
+from sqlalchemy import Boolean, Connection, delete, exists, insert, or_, select, type_coerce
 
 from app.citations.models import RecordType
 from app.citations.quotes import anchored, quotes_check
@@ -38,9 +38,11 @@ _HISTORY = prepared(
             h.kind,
             h.valid_from,
             h.valid_to,
+            # A boolean to the driver's reader too (SQLite answers 0 or 1).
+            type_coerce(exists().where(timeline_table.c.claim_id == h.id), Boolean).label("shown"),
         )
         .where(is_in(h.mission_id, "ids", dialect))
-        .order_by(h.mission_id, h.effective_on.desc().nulls_last(), h.id.desc())
+        .order_by(h.mission_id, h.valid_from.desc().nulls_last(), h.id.desc())
     )
 )
 

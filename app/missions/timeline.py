@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, func, insert, select
+from sqlalchemy import Connection, case, delete, exists, func, insert, select
 
 from app.citations.models import Citation, RecordType
 from app.missions.models import Mission, MissionStatusChange, MissionTimeline
@@ -197,3 +197,20 @@ def rebuild(connection: Connection, mission_ids: list[int]) -> dict[int, list[St
 def forget(connection: Connection, mission_id: int) -> None:
     """A deleted mission's timeline goes with it."""
     connection.execute(delete(timeline_table).where(timeline_table.c.mission_id == mission_id))
+
+
+def rebuild_missing(connection: Connection) -> int:
+    """The timelines of missions that have a status history but no timeline (a database
+    upgraded from before revision 0009, whose statuses were written before timelines were
+    kept); returns how many were worked out."""
+    h, t = status_table.c, timeline_table.c
+    missing = list(
+        connection.execute(
+            select(h.mission_id)
+            .distinct()
+            .where(~exists().where(t.mission_id == h.mission_id))
+            .order_by(h.mission_id)
+        ).scalars()
+    )
+    rebuild(connection, missing)
+    return len(missing)
