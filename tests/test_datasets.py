@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.datasets.bundle import bundles
-from app.datasets.load import load_dataset
+from app.datasets.load import LOADERS, LoadReport, load_dataset
 from app.db import make_engine
 from app.historic_countries import KENKEL_FILES, SYSTEM_COLUMN, read_rows, row_codes
 from app.main import create_app
@@ -27,10 +27,10 @@ KENKEL = "us-mission-status"
 BIN = Path(sys.executable).parent
 
 
-def _load(url: str) -> Any:
+def _load(url: str, name: str = KENKEL) -> LoadReport:
     engine = make_engine(Settings(database_url=url))
     try:
-        return load_dataset(engine, KENKEL)
+        return load_dataset(engine, name)
     finally:
         engine.dispose()
 
@@ -304,7 +304,8 @@ def test_readyz_waits_for_the_data_sets(new_database: NewDatabase) -> None:
         assert waiting.status_code == 503
         assert waiting.headers["content-type"] == "application/problem+json"
         assert KENKEL in waiting.json()["detail"]
-    _load(url)
+    for name in LOADERS:
+        _load(url, name)
     with TestClient(create_app(settings)) as client:
         assert client.get("/readyz").status_code == 200
     with TestClient(create_app(Settings(database_url=url, datasets=["none"]))) as client:

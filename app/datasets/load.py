@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, select
 
 from app.countries.service import sync_countries
-from app.datasets import kenkel
+from app.datasets import kenkel, wikidata
 from app.datasets.bundle import Bundle, bundles
 from app.datasets.wanted import Problem
 from app.datasets.writer import Progress, Writer, dataset_table, quiet
@@ -32,7 +32,10 @@ class Loader:
     write: Callable[[Writer, Any], dict[str, int]]  # what it holds, by kind of record
 
 
-LOADERS: dict[str, Loader] = {kenkel.NAME: Loader(kenkel.wanted, kenkel.write)}
+LOADERS: dict[str, Loader] = {
+    kenkel.NAME: Loader(kenkel.wanted, kenkel.write),
+    wikidata.NAME: Loader(wikidata.wanted, wikidata.write),
+}
 """The data sets the API loads, in the order `all` loads them (later ones match earlier
 records)."""
 
