@@ -14,7 +14,7 @@ from app.config import Settings
 from app.datasets.bundle import bundles
 from app.datasets.load import LoadReport
 from app.main import create_app
-from tests.conftest import NewDatabase, seeded
+from tests.conftest import NewDatabase, make_key, seeded
 from tests.test_datasets import KENKEL, _all, _changes, _load, _text
 
 WIKIDATA = "database-of-embassies"
@@ -184,3 +184,17 @@ def test_a_second_load_changes_nothing(loaded: tuple[str, LoadReport], api: Test
     again = _load(loaded[0], WIKIDATA)
     assert (again.created, again.updated, again.deleted) == (0, 0, 0)
     assert _changes(api) == changes
+
+
+def test_a_deleted_wikidata_mission_comes_back_whole(
+    loaded: tuple[str, LoadReport], api: TestClient
+) -> None:
+    """What the API does not write (designation, inception, located_in, jurisdictions) is
+    deleted with the mission and restored with it. Last: it changes the module's database."""
+    before = _mission(api, wikidata_id="Q5369978")
+    write, admin = make_key(loaded[0], "write"), make_key(loaded[0], "admin")
+    assert api.delete(f"/v1/missions/{before['id']}", headers=write).status_code == 204
+    assert api.get("/v1/missions", params={"wikidata_id": "Q5369978"}).json()["items"] == []
+    restored = api.post(f"/v1/missions/{before['id']}/restore", headers=admin)
+    assert restored.status_code in (200, 201), restored.text
+    assert _mission(api, wikidata_id="Q5369978") == before
