@@ -11,7 +11,12 @@ from app.headcounts.models import Headcount
 from app.kit.auth import ApiKey
 from app.kit.changelog import Change
 from app.measures.models import Measure
-from app.missions.models import Mission, MissionStatusChange, MissionTimeline
+from app.missions.models import (
+    Mission,
+    MissionJurisdiction,
+    MissionStatusChange,
+    MissionTimeline,
+)
 from app.officials.models import Official
 from app.representations.models import Representation
 from app.sources.models import Source
@@ -36,6 +41,7 @@ __all__ = [
     "Headcount",
     "Measure",
     "Mission",
+    "MissionJurisdiction",
     "MissionStatusChange",
     "MissionTimeline",
     "Official",

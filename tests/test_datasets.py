@@ -19,7 +19,7 @@ from sqlalchemy import text as sql
 
 from app.config import Settings
 from app.datasets.bundle import bundles
-from app.datasets.load import load_dataset
+from app.datasets.load import LOADERS, LoadReport, load_dataset
 from app.db import make_engine
 from app.historic_countries import KENKEL_FILES, SYSTEM_COLUMN, read_rows, row_codes
 from app.main import create_app
@@ -30,10 +30,10 @@ KENKEL = "us-mission-status"
 BIN = Path(sys.executable).parent
 
 
-def _load(url: str) -> Any:
+def _load(url: str, name: str = KENKEL) -> LoadReport:
     engine = make_engine(Settings(database_url=url))
     try:
-        return load_dataset(engine, KENKEL)
+        return load_dataset(engine, name)
     finally:
         engine.dispose()
 
@@ -298,6 +298,10 @@ def test_readyz_waits_for_the_data_sets(new_database: NewDatabase) -> None:
     with TestClient(create_app(settings)) as client:  # the others still to come
         assert client.get("/readyz").status_code == 503
     with TestClient(create_app(Settings(database_url=url, datasets=[KENKEL]))) as client:
+        assert client.get("/readyz").status_code == 200
+    for name in LOADERS:
+        _load(url, name)
+    with TestClient(create_app(settings)) as client:
         assert client.get("/readyz").status_code == 200
     with TestClient(create_app(Settings(database_url=url, datasets=["none"]))) as client:
         assert client.get("/readyz").status_code == 200

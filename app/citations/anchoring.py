@@ -178,14 +178,15 @@ class Document:
         quote would need, to know that it stands only once)."""
         index = self._index()
         if index is not None and len(quote) >= GRAM + STEP - 1:
-            candidates: list[int] = []
-            for offset in range(STEP):
-                starts = index.get(quote[offset : offset + GRAM], ())
-                candidates += [start - offset for start in starts]
-                if len(candidates) > MAX_CANDIDATES:  # words the text repeats: scan it
-                    break
-            else:
-                return sorted(at for at in candidates if self.text.startswith(quote, at))
+            # Any STEP pieces in a row will do: the quote's first ones, else (words the text
+            # repeats, such as the rows of a table that begin alike) its last, or others.
+            last = len(quote) - GRAM - STEP + 1
+            for first in dict.fromkeys((0, last, *(last * k // 8 for k in range(1, 8)))):
+                candidates = _candidates(index, quote, first)
+                if candidates is not None:
+                    return sorted(
+                        at for at in candidates if at >= 0 and self.text.startswith(quote, at)
+                    )
         positions, at = [], self.text.find(quote)
         while at != -1:
             positions.append(at)
@@ -222,6 +223,18 @@ class Document:
                 break
             end += 1
         return text[start:end].strip()
+
+
+def _candidates(index: dict[str, list[int]], quote: str, first: int) -> list[int] | None:
+    """Where the quote may start, by its STEP pieces from `first` on (an occurrence has one
+    of them indexed), or None where they stand too often to be worth checking one by one."""
+    offsets = range(first, first + STEP)
+    found = [index.get(quote[offset : offset + GRAM], ()) for offset in offsets]
+    if sum(map(len, found)) > MAX_CANDIDATES:
+        return None
+    return [
+        start - offset for offset, starts in zip(offsets, found, strict=True) for start in starts
+    ]
 
 
 class NotAnchored(ValueError):

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, select
 
 from app.countries.service import sync_countries
-from app.datasets import kenkel, rdcr
+from app.datasets import kenkel, rdcr, wikidata
 from app.datasets.bundle import Bundle, bundles
 from app.datasets.wanted import Problem
 from app.datasets.writer import Progress, Writer, dataset_table, quiet
@@ -35,6 +35,7 @@ class Loader:
 LOADERS: dict[str, Loader] = {
     kenkel.NAME: Loader(kenkel.wanted, kenkel.write),
     rdcr.NAME: Loader(rdcr.wanted, rdcr.write),
+    wikidata.NAME: Loader(wikidata.wanted, wikidata.write),
 }
 """The data sets the API loads, in the order `all` loads them (later ones match earlier
 records)."""

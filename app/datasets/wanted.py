@@ -50,6 +50,24 @@ class WantedMission:
 
 
 @dataclass
+class WantedPost:
+    """A mission as a list of missions gives it (Wikidata): no status, no dates of one."""
+
+    wikidata_id: str
+    sending: str
+    host: str
+    kind: str
+    designation: str
+    city: str | None
+    latitude: float | None
+    longitude: float | None
+    inception: dt.date | None
+    located_in: str
+    jurisdictions: list[str]
+    citation: Cite
+
+
+@dataclass
 class WantedPeriod:
     """A period of one state's representation in another."""
 

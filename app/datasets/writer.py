@@ -4,6 +4,7 @@ representation periods, and the change rows of what it wrote. A data set's modul
 files into wanted records and calls these to write only what differs from the stored ones."""
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -14,14 +15,19 @@ from app.citations.models import Citation, RecordType
 from app.citations.quotes import stored_anchor
 from app.datasets.bundle import Bundle
 from app.datasets.models import Dataset
-from app.datasets.wanted import Cite, Problem, WantedMission, WantedPeriod
+from app.datasets.wanted import Cite, Problem, WantedMission, WantedPeriod, WantedPost
 from app.events.models import Event, EventCountry
 from app.events.service import EVENT_LIST
 from app.kit.changelog import Action, ChangeEntry
 from app.kit.listing import fetch_many
 from app.kit.spec import ListSpec
 from app.missions import timeline
-from app.missions.models import Mission, MissionStatusChange, MissionTimeline
+from app.missions.models import (
+    Mission,
+    MissionJurisdiction,
+    MissionStatusChange,
+    MissionTimeline,
+)
 from app.missions.service import MISSION_LIST
 from app.representations.models import Representation
 from app.representations.service import REPRESENTATION_LIST
@@ -37,6 +43,7 @@ representation_table: Table = Representation.__table__  # type: ignore[attr-defi
 citation_table: Table = Citation.__table__  # type: ignore[attr-defined]
 event_table: Table = Event.__table__  # type: ignore[attr-defined]
 event_country_table: Table = EventCountry.__table__  # type: ignore[attr-defined]
+jurisdiction_table: Table = MissionJurisdiction.__table__  # type: ignore[attr-defined]
 
 # What a data set's mission cites: the rows of the status in force at the data's end.
 MISSION_SUPPORTS = ["sending_country", "host_country", "kind", "status", "status_since"]
@@ -457,6 +464,90 @@ class Writer:
             cites[claim_id] = claim.citations
         self.cite(RecordType.mission_status, cites)
 
+    # -- missions a list gives (Wikidata) ------------------------------------------------------
+
+    def posts(self, wanted: list[WantedPost], diplomatic: tuple[str, ...]) -> int:
+        """Each listed mission: the mission held with its Wikidata item, else the one it
+        matches (docs/datasets.md, §8), else a new one with no status and not principal. A
+        mission held from another source takes only what the list adds, never its kind or
+        status. Returns how many listed missions are missions held from other sources."""
+        m = mission_table.c
+        held = list(
+            self.connection.execute(
+                select(
+                    m.id,
+                    m.ref,
+                    m.sending_country,
+                    m.host_country,
+                    m.kind,
+                    m.principal,
+                    m.wikidata_id,
+                    m.city,
+                    m.latitude,
+                    m.longitude,
+                    m.designation,
+                    m.inception,
+                    m.located_in,
+                )
+            )
+        )
+        found = _match(held, wanted, diplomatic)
+        before = fetch_many(self.connection, MISSION_LIST, [row.id for row in found.values()])
+        ids: dict[str, int] = {}
+        new: list[WantedPost] = []
+        merged = 0
+        for post in wanted:
+            row = found.get(post.wikidata_id)
+            if row is None:
+                new.append(post)
+                continue
+            ids[post.wikidata_id] = row.id
+            if row.ref == self._post_ref(post):
+                values = _post_values(post)
+            else:  # another source's mission: what the list adds
+                merged += 1
+                values = _post_values(post, only_added=True, city=row.city)
+            changed = {key: value for key, value in values.items() if row._mapping[key] != value}
+            if changed:
+                self.connection.execute(
+                    update(mission_table).where(m.id == row.id).values(**changed)
+                )
+        if new:
+            created = self.connection.execute(
+                insert(mission_table).returning(m.id, sort_by_parameter_order=True),
+                [
+                    {"ref": self._post_ref(post), "principal": False, **_post_values(post)}
+                    for post in new
+                ],
+            ).scalars()
+            for post, new_id in zip(new, created, strict=True):
+                ids[post.wikidata_id] = new_id
+        self.progress("missions", len(wanted))
+        self.jurisdictions({ids[post.wikidata_id]: post.jurisdictions for post in wanted})
+        self.cite(RecordType.mission, {ids[post.wikidata_id]: [post.citation] for post in wanted})
+        self.log("missions", MISSION_LIST, before, list(ids.values()))
+        return merged
+
+    def _post_ref(self, post: WantedPost) -> str:
+        return f"{self.name}:{post.wikidata_id}"
+
+    def jurisdictions(self, wanted: dict[int, list[str]]) -> None:
+        """Each mission's jurisdictions: exactly the wanted ones."""
+        j = jurisdiction_table.c
+        ids = list(wanted)
+        stored: dict[int, set[str]] = {}
+        for chunk in _chunks(ids):
+            for row in self.connection.execute(
+                select(j.mission_id, j.country).where(j.mission_id.in_(chunk))
+            ):
+                stored.setdefault(row.mission_id, set()).add(row.country)
+        redo = [key for key, codes in wanted.items() if stored.get(key, set()) != set(codes)]
+        for chunk in _chunks(redo):
+            self.connection.execute(delete(jurisdiction_table).where(j.mission_id.in_(chunk)))
+        rows = [{"mission_id": key, "country": code} for key in redo for code in wanted[key]]
+        if rows:
+            self.connection.execute(insert(jurisdiction_table), rows)
+
     # -- representation periods ---------------------------------------------------------------
 
     def periods(self, wanted: list[WantedPeriod], missions: dict[tuple[str, str], int]) -> None:
@@ -553,6 +644,81 @@ def _listed(value: Any) -> tuple[str, ...] | None:
 
 def _claim_key(claim: Any) -> tuple[Any, ...]:
     return (claim.status, claim.kind, claim.valid_from, claim.valid_to, claim.effective_on)
+
+
+def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
+    return (ids[start : start + size] for start in range(0, len(ids), size))
+
+
+def _match(
+    held: list[Any], wanted: list[WantedPost], diplomatic: tuple[str, ...]
+) -> dict[str, Any]:
+    """The held mission each listed one is (docs/datasets.md, §8), by its Wikidata item:
+    the mission with that item; else, for a diplomatic kind, the principal mission of its
+    sender in its host when it is the pair's only listed diplomatic post, or the one of the
+    principal mission's kind; else the one mission of the pair with no item and of its kind
+    (when the list has one of that kind there too)."""
+    by_item = {row.wikidata_id: row for row in held if row.wikidata_id}
+    found = {
+        post.wikidata_id: by_item[post.wikidata_id]
+        for post in wanted
+        if post.wikidata_id in by_item
+    }
+    taken = {row.id for row in found.values()}
+    by_pair: dict[tuple[str, str], list[Any]] = {}
+    for row in held:
+        if row.wikidata_id is None:
+            by_pair.setdefault((row.sending_country, row.host_country), []).append(row)
+    listed: dict[tuple[str, str], list[WantedPost]] = {}
+    unmatched = [post for post in wanted if post.wikidata_id not in found]
+    for post in unmatched:
+        if post.kind in diplomatic:
+            listed.setdefault((post.sending, post.host), []).append(post)
+    of_kind = Counter((post.sending, post.host, post.kind) for post in unmatched)
+    for post in unmatched:
+        pair = (post.sending, post.host)
+        free = [row for row in by_pair.get(pair, []) if row.id not in taken]
+        principal = [row for row in free if row.principal]
+        match = None
+        if principal and post.kind in diplomatic:
+            posts = listed[pair]
+            if len(posts) == 1 or [p for p in posts if p.kind == principal[0].kind] == [post]:
+                match = principal[0]
+        if match is None:
+            same = [row for row in free if row.kind == post.kind]
+            if len(same) == 1 and of_kind[(*pair, post.kind)] == 1:
+                match = same[0]
+        if match is not None:
+            found[post.wikidata_id] = match
+            taken.add(match.id)
+    return found
+
+
+def _post_values(
+    post: WantedPost, only_added: bool = False, city: str | None = None
+) -> dict[str, Any]:
+    """A listed mission's columns; `only_added`: those the list adds to a mission another
+    source holds (its item, place, designation, inception; its city where it has none)."""
+    values: dict[str, Any] = {
+        "wikidata_id": post.wikidata_id,
+        "designation": post.designation,
+        "inception": post.inception,
+        "located_in": post.located_in,
+    }
+    place = {"latitude": post.latitude, "longitude": post.longitude}
+    if not only_added:
+        return {
+            **values,
+            **place,
+            "sending_country": post.sending,
+            "host_country": post.host,
+            "kind": post.kind,
+            "city": post.city,
+        }
+    values.update({key: value for key, value in place.items() if value is not None})
+    if city is None and post.city is not None:
+        values["city"] = post.city
+    return values
 
 
 def _differs(columns: Any, values: dict[str, Any]) -> Any:

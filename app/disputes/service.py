@@ -1,8 +1,5 @@
 """Visa disputes: how they are listed (with their issues) and written."""
 
-from collections.abc import Mapping
-from typing import Any
-
 from sqlalchemy import Connection, delete, insert, or_, select
 
 from app.citations.models import RecordType
@@ -10,7 +7,7 @@ from app.citations.quotes import quotes_check
 from app.citations.service import citations_embed, citations_part
 from app.disputes.models import DisputeCreate, VisaDispute, VisaDisputeIssue
 from app.kit.spec import Embed, ListSpec, Row
-from app.kit.sql import group_by, is_in, prepared, related_rows
+from app.kit.sql import values_of
 from app.kit.writing import Part, WriteSpec, listed_by
 from app.talks.service import TALKS_LIST
 
@@ -20,17 +17,7 @@ d = dispute_table.c
 
 
 i = issue_table.c
-_ISSUES = prepared(
-    lambda dialect: (
-        select(i.dispute_id, i.issue)
-        .where(is_in(i.dispute_id, "ids", dialect))
-        .order_by(i.dispute_id, i.issue)
-    )
-)
-
-
-def load_issues(connection: Connection, ids: list[Any]) -> Mapping[Any, list[str]]:
-    return group_by(related_rows(connection, _ISSUES, ids), "dispute_id", lambda row: row["issue"])
+load_issues = values_of(i.dispute_id, i.issue)
 
 
 def _shape(row: Row) -> Row:

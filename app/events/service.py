@@ -1,8 +1,5 @@
 """Events: how they are listed (with the countries involved) and written."""
 
-from collections.abc import Mapping
-from typing import Any
-
 from sqlalchemy import Connection, delete, insert, select
 
 from app.citations.models import RecordType
@@ -10,7 +7,7 @@ from app.citations.quotes import quotes_check
 from app.citations.service import citations_embed, citations_part
 from app.events.models import Event, EventCountry, EventCreate
 from app.kit.spec import Embed, ListSpec
-from app.kit.sql import group_by, is_in, prepared, related_rows
+from app.kit.sql import values_of
 from app.kit.writing import Part, WriteSpec
 
 event_table = Event.__table__  # type: ignore[attr-defined]
@@ -19,18 +16,7 @@ e = event_table.c
 
 
 ec = event_country_table.c
-_COUNTRIES = prepared(
-    lambda dialect: (
-        select(ec.event_id, ec.country)
-        .where(is_in(ec.event_id, "ids", dialect))
-        .order_by(ec.event_id, ec.country)
-    )
-)
-
-
-def load_countries(connection: Connection, ids: list[Any]) -> Mapping[Any, list[str]]:
-    rows = related_rows(connection, _COUNTRIES, ids)
-    return group_by(rows, "event_id", lambda row: row["country"])
+load_countries = values_of(ec.event_id, ec.country)
 
 
 EVENT_LIST = ListSpec(

@@ -6,6 +6,7 @@ from typing import Any
 import orjson
 from sqlalchemy import (
     ARRAY,
+    Column,
     ColumnElement,
     Connection,
     Result,
@@ -68,6 +69,24 @@ def group_by(rows: Sequence[Any], key: str, value: Callable[[Any], Any]) -> dict
     for row in rows:
         grouped.setdefault(row[key], []).append(value(row))
     return grouped
+
+
+def values_of(
+    owner: Column[Any], value: Column[Any]
+) -> Callable[[Connection, list[Any]], dict[Any, list[Any]]]:
+    """An embed of plain values kept in a table of their own (an event's countries, a
+    mission's jurisdictions), sorted: one query for a page's ids."""
+    statement = prepared(
+        lambda dialect: (
+            select(owner, value).where(is_in(owner, "ids", dialect)).order_by(owner, value)
+        )
+    )
+
+    def load(connection: Connection, ids: list[Any]) -> dict[Any, list[Any]]:
+        rows = related_rows(connection, statement, ids)
+        return group_by(rows, owner.key, lambda row: row[value.key])
+
+    return load
 
 
 def related_rows(

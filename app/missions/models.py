@@ -49,6 +49,10 @@ READ_EXAMPLE: dict[str, Any] = served_example(
         "wikidata_id": None,
         "latitude": None,
         "longitude": None,
+        "designation": None,
+        "inception": None,
+        "located_in": None,
+        "jurisdictions": [],
         "status_history": [
             {
                 "id": 1,
@@ -150,6 +154,20 @@ class Mission(MissionBase, table=True):
     # The post that heads a state's representation in another (its embassy, legation, …), to
     # which the data sets' statuses of that representation belong.
     principal: bool = Field(default=False)
+    # What a data set adds (Wikidata, docs/datasets.md §6): served, not written through the API.
+    designation: str | None = Field(default=None, max_length=200)
+    inception: dt.date | None = None
+    located_in: str | None = Field(default=None, foreign_key="country.code", sa_type=COUNTRY_CODE)
+
+
+class MissionJurisdiction(SQLModel, table=True):
+    """A state a mission is accredited to (Wikidata's jurisdictions: its host, and the states it
+    covers from there)."""
+
+    __tablename__ = "mission_jurisdiction"
+
+    mission_id: int = Field(foreign_key="mission.id", primary_key=True)
+    country: str = Field(foreign_key="country.code", max_length=4, primary_key=True, index=True)
 
 
 class StatusChangeBase(SQLModel):
@@ -231,6 +249,24 @@ class MissionRead(MissionBase):
 
     id: int = Field(description="Mission id.")
     ref: str | None = Field(description="Stable external reference (seed and imports).")
+    designation: str | None = Field(
+        default=None,
+        description="What its source calls it (Wikidata's type, verbatim: 'British High "
+        "Commission'); null if none says.",
+    )
+    inception: dt.date | None = Field(
+        default=None, description="When it was set up, as Wikidata gives it; null if unknown."
+    )
+    located_in: str | None = Field(
+        default=None,
+        description="The state its building is in (the U.S. embassy to the Holy See: IT, its "
+        "host VA); null if no source says.",
+    )
+    jurisdictions: list[str] = Field(
+        default_factory=list,
+        description="The states it is accredited to, as Wikidata lists them (its host, and "
+        "those it covers from there).",
+    )
     status_history: list[StatusChangeRead] = Field(
         description="Every status it has had, newest first."
     )

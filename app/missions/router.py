@@ -25,6 +25,9 @@ class MissionQuery(DatedQuery, SearchQuery, OnDayQuery):
         default=None, description="Current statuses (with `on`, that day's)."
     )
     city: str | None = Field(default=None, description="The city, exactly.")
+    wikidata_id: CommaList[str] | None = Field(
+        default=None, description="Wikidata items (`Q722374`, comma-separated)."
+    )
 
 
 add_read_routes(

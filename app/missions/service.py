@@ -7,7 +7,17 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, delete, exists, insert, or_, select, type_coerce
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    delete,
+    exists,
+    insert,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 
 from app.citations.models import RecordType
 from app.citations.quotes import anchored, quotes_check
@@ -15,14 +25,21 @@ from app.citations.service import citations_embed, citations_part, load_citation
 from app.errors import Unprocessable, field_error
 from app.headcounts.service import HEADCOUNT_LIST
 from app.kit.spec import Embed, ListSpec
-from app.kit.sql import group_by, is_in, prepared, related_rows
+from app.kit.sql import group_by, is_in, prepared, related_rows, values_of
 from app.kit.writing import WriteSpec, listed_by
 from app.missions import timeline
-from app.missions.models import Mission, MissionCreate, MissionStatusChange, MissionTimeline
+from app.missions.models import (
+    Mission,
+    MissionCreate,
+    MissionJurisdiction,
+    MissionStatusChange,
+    MissionTimeline,
+)
 
 mission_table = Mission.__table__  # type: ignore[attr-defined]
 status_table = MissionStatusChange.__table__  # type: ignore[attr-defined]
 timeline_table = MissionTimeline.__table__  # type: ignore[attr-defined]
+jurisdiction_table = MissionJurisdiction.__table__  # type: ignore[attr-defined]
 m = mission_table.c
 
 
@@ -60,6 +77,10 @@ def load_status_history(
     )
 
 
+j = jurisdiction_table.c
+load_jurisdictions = values_of(j.mission_id, j.country)
+
+
 MISSION_LIST = ListSpec(
     noun="mission",
     columns=[
@@ -74,6 +95,9 @@ MISSION_LIST = ListSpec(
         m.wikidata_id,
         m.latitude,
         m.longitude,
+        m.designation,
+        m.inception,
+        m.located_in,
     ],
     id_column=m.id,
     sorts={
@@ -89,8 +113,13 @@ MISSION_LIST = ListSpec(
         "kind": m.kind,
         "status": m.status,
         "city": m.city,
+        "wikidata_id": m.wikidata_id,
     },
-    embeds=[Embed("status_history", load_status_history), citations_embed(RecordType.mission)],
+    embeds=[
+        Embed("jurisdictions", load_jurisdictions),
+        Embed("status_history", load_status_history),
+        citations_embed(RecordType.mission),
+    ],
     date_column=m.status_since,
     search_columns=[m.city],
 )
@@ -187,6 +216,7 @@ def _delete_history(connection: Connection, mission_id: int) -> None:
     for change_id in ids:
         _status_citations.delete(connection, change_id)
     connection.execute(delete(status_table).where(h.mission_id == mission_id))
+    connection.execute(delete(jurisdiction_table).where(j.mission_id == mission_id))
 
 
 _status_citations = citations_part(RecordType.mission_status)
@@ -211,6 +241,21 @@ def _restore_history(connection: Connection, mission_id: int, snapshot: dict[str
         citations = [dict(citation) for citation in entry["citations"]]
         anchored(connection, {"citations": citations})  # the source's text may have changed
         _status_citations.write(connection, entry["id"], citations)
+    # What a data set added, which the API does not write: as it was.
+    connection.execute(
+        update(mission_table)
+        .where(m.id == mission_id)
+        .values(
+            designation=snapshot.get("designation"),
+            inception=_day(snapshot.get("inception")),
+            located_in=snapshot.get("located_in"),
+        )
+    )
+    if snapshot.get("jurisdictions"):
+        connection.execute(
+            insert(jurisdiction_table),
+            [{"mission_id": mission_id, "country": c} for c in snapshot["jurisdictions"]],
+        )
     timeline.rebuild(connection, [mission_id])
 
 
