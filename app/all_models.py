@@ -13,6 +13,7 @@ from app.kit.changelog import Change
 from app.measures.models import Measure
 from app.missions.models import Mission, MissionStatusChange, MissionTimeline
 from app.officials.models import Official
+from app.posts.models import OfficialPost
 from app.representations.models import Representation
 from app.sources.models import Source
 from app.talks.models import Talks, TalksParticipant, TalksStatement
@@ -39,6 +40,7 @@ __all__ = [
     "MissionStatusChange",
     "MissionTimeline",
     "Official",
+    "OfficialPost",
     "Representation",
     "Source",
     "Talks",

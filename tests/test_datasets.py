@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.datasets.bundle import bundles
-from app.datasets.load import load_dataset
+from app.datasets.load import LOADERS, load_dataset
 from app.db import make_engine
 from app.historic_countries import KENKEL_FILES, SYSTEM_COLUMN, read_rows, row_codes
 from app.main import create_app
@@ -304,7 +304,10 @@ def test_readyz_waits_for_the_data_sets(new_database: NewDatabase) -> None:
         assert waiting.status_code == 503
         assert waiting.headers["content-type"] == "application/problem+json"
         assert KENKEL in waiting.json()["detail"]
-    _load(url)
+    engine = make_engine(Settings(database_url=url))
+    for name in LOADERS:
+        load_dataset(engine, name)
+    engine.dispose()
     with TestClient(create_app(settings)) as client:
         assert client.get("/readyz").status_code == 200
     with TestClient(create_app(Settings(database_url=url, datasets=["none"]))) as client:

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, select
 
 from app.countries.service import sync_countries
-from app.datasets import kenkel
+from app.datasets import kenkel, pocom
 from app.datasets.bundle import Bundle, bundles
 from app.datasets.wanted import Problem
 from app.datasets.writer import Progress, Writer, dataset_table, quiet
@@ -32,7 +32,10 @@ class Loader:
     write: Callable[[Writer, Any], dict[str, int]]  # what it holds, by kind of record
 
 
-LOADERS: dict[str, Loader] = {kenkel.NAME: Loader(kenkel.wanted, kenkel.write)}
+LOADERS: dict[str, Loader] = {
+    kenkel.NAME: Loader(kenkel.wanted, kenkel.write),
+    "hsg-office-historian": Loader(pocom.wanted, pocom.write),
+}
 """The data sets the API loads, in the order `all` loads them (later ones match earlier
 records)."""
 
@@ -56,12 +59,14 @@ def load_dataset(engine: Engine, name: str, progress: Progress = quiet) -> LoadR
     bundle = bundles()[name]
     loader = LOADERS[name]
     wanted: Reading = loader.read(bundle)
-    report = LoadReport(name, problems=[problem.as_json() for problem in wanted.problems])
+    report = LoadReport(name)
     with write_transaction(engine) as connection:
         sync_countries(connection)
         writer = Writer(connection, bundle, progress)
         writer.files(wanted.files)
         report.counts = {"sources": len(wanted.files), **loader.write(writer, wanted)}
+        # A loader may find problems as it writes (a row's record that names none stored).
+        report.problems = [problem.as_json() for problem in wanted.problems]
         writer.dataset(report.counts, report.problems)
         record_changes(connection, writer.changes, actor=writer.actor)
         for _, _, action, *_ in writer.changes:

@@ -3,6 +3,7 @@ written by `app.datasets.load`, which compares it with what is stored."""
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,15 @@ class WantedPeriod:
     since: dt.date | None
     observed_until: dt.date | None
     mission: tuple[str, str] | None
+    citations: list[Cite]
+
+
+@dataclass
+class WantedRecord:
+    """A record of one table, by its stable `ref`: its column values and citations."""
+
+    ref: str
+    values: dict[str, Any]
     citations: list[Cite]
 
 
