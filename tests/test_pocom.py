@@ -62,6 +62,7 @@ def test_the_load_reports_what_it_holds(api: TestClient, loaded: tuple[str, Load
     # Every row is a post, but those of Texas and Hawaii, which have no country code.
     skipped = [p for p in report.problems if p["reason"].startswith("no country code")]
     assert len(skipped) == 22
+    assert not any("loaded" in problem for problem in skipped)
     assert report.created == 1 + 3500 + 5721  # the file as a source, officials, posts
     items = api.get("/v1/datasets").json()["items"]
     [described] = [d for d in items if d["name"] == HSG]
@@ -160,6 +161,7 @@ def test_a_post_no_mission_is_known_for_is_loaded_without_one_and_reported(
     assert problem["file"] == CHIEFS
     assert problem["row"].startswith("af-1935-horn-01,afghanistan,")
     assert "no principal U.S. mission in AF" in problem["reason"]
+    assert problem["loaded"] is True  # taken, with its problem
 
 
 def _changes(api: TestClient) -> list[dict[str, Any]]:

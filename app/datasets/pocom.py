@@ -216,6 +216,7 @@ def write(writer: Writer, wanted: PocomWanted) -> dict[str, int]:
                     post.text,
                     f"no principal U.S. mission in {v['host_country']} in force {when}: "
                     "loaded without a mission",
+                    loaded=True,
                 )
             )
         values = {"official_id": officials.ids[post.official_ref], "mission_id": mission_id}

@@ -18,15 +18,18 @@ class Cite:
 
 @dataclass(frozen=True)
 class Problem:
-    """A row the load could not take, and why."""
+    """A row the load could not take, and why (or, `loaded`, took with something missing)."""
 
     path: str
     line: int
     text: str
     reason: str
+    loaded: bool = False
 
     def as_json(self) -> dict[str, object]:
-        return {"file": self.path, "line": self.line, "row": self.text[:100], "reason": self.reason}
+        found: dict[str, object] = {"file": self.path, "line": self.line}
+        found |= {"row": self.text[:100], "reason": self.reason}
+        return found | ({"loaded": True} if self.loaded else {})
 
 
 @dataclass

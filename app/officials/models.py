@@ -16,6 +16,7 @@ from app.citations.models import (
 from app.common import (
     COUNTRY_CODE,
     CountryCode,
+    Year,
     one_of,
     partial_model,
     read_config,
@@ -98,6 +99,8 @@ class OfficialCreate(OfficialBase):
     model_config = write_config(EXAMPLE)
 
     ref: str | None = ref_field()
+    born: Year | None = Field(default=None, description="Year of birth, when known.")
+    died: Year | None = Field(default=None, description="Year of death, when known.")
     citations: list[CitationIn] = citations_in()
 
 
