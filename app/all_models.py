@@ -18,6 +18,7 @@ from app.missions.models import (
     MissionTimeline,
 )
 from app.officials.models import Official
+from app.posts.models import OfficialPost
 from app.representations.models import Representation
 from app.sources.models import Source
 from app.talks.models import Talks, TalksParticipant, TalksStatement
@@ -45,6 +46,7 @@ __all__ = [
     "MissionStatusChange",
     "MissionTimeline",
     "Official",
+    "OfficialPost",
     "Representation",
     "Source",
     "Talks",

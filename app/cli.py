@@ -160,6 +160,13 @@ def serve(
         raise typer.Exit(3)  # uvicorn's STARTUP_FAILURE
 
 
+def _not_taken(problems: list[dict[str, Any]]) -> str:
+    """`3 rows not taken`, and how many rows were taken with a problem, if any."""
+    loaded = sum(1 for problem in problems if problem.get("loaded"))
+    said = f"{len(problems) - loaded} rows not taken"
+    return said + (f", {loaded} taken with a problem" if loaded else "")
+
+
 def _load_in_background(settings: Settings) -> None:
     """Loads the data sets the settings name that the database lacks, in a thread of this
     process, while the API serves (`/readyz` answers 503 until they are in)."""
@@ -189,7 +196,7 @@ def _load_in_background(settings: Settings) -> None:
                 typer.echo(
                     f"Loaded data set {name}: {report.created} records created, "
                     f"{report.updated} updated, {report.deleted} deleted, "
-                    f"{len(report.problems)} rows not taken, {time.monotonic() - started:.1f} s."
+                    f"{_not_taken(report.problems)}, {time.monotonic() - started:.1f} s."
                 )
         except Exception as error:  # noqa: BLE001 - the server goes on; /readyz says not ready
             typer.echo(f"Loading the data sets failed: {error!r}", err=True)
@@ -265,7 +272,7 @@ def datasets_load(
                     )
                 typer.echo(
                     f"{each}: {report.created} records created, {report.updated} updated, "
-                    f"{report.deleted} deleted; {len(report.problems)} rows not taken."
+                    f"{report.deleted} deleted; {_not_taken(report.problems)}."
                 )
     finally:
         engine.dispose()

@@ -95,6 +95,8 @@ def _whole(value: Any) -> Any:
 Id = Annotated[int, Strict(), Field(ge=1, le=MAX_ID), BeforeValidator(_whole)]
 """A reference to another record's id in a request body."""
 Count = Annotated[int, Strict(), Field(ge=0, le=MAX_ID), BeforeValidator(_whole)]
+Year = Annotated[int, Strict(), Field(ge=1, le=9999), BeforeValidator(_whole)]
+"""A year (of birth, of death) in a request body."""
 """A number of things (people, diplomats) in a request body."""
 Number = Annotated[float, Strict()]
 """A number in a request body: a JSON number (`3` or `3.5`), not `true` or "3"."""

@@ -27,6 +27,7 @@ from app.measures.router import expulsions_router
 from app.measures.router import router as measures_router
 from app.missions.router import router as missions_router
 from app.officials.router import router as officials_router
+from app.posts.router import router as posts_router
 from app.relations.router import router as relations_router
 from app.representations.router import router as representations_router
 from app.sources.licences import OPEN_LICENCES
@@ -94,6 +95,11 @@ TAGS = [
         "description": "How one state was represented in another, period by period (the "
         "bundled data sets).",
     },
+    {
+        "name": "posts",
+        "description": "Chiefs of mission at their posts, with dated tenures (the bundled data "
+        "sets).",
+    },
     {"name": "countries", "description": "ISO 3166-1 countries, and former ones."},
     {"name": "relations", "description": "Everything between two countries, in one answer."},
     {"name": "timeline", "description": "Every dated fact, of every kind, in date order."},
@@ -138,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         disputes_router,
         events_router,
         officials_router,
+        posts_router,
         sources_router,
         datasets_router,
         citations_router,

@@ -23,6 +23,7 @@ from app.config import Settings
 from app.db import make_engine, upgrade, write_transaction
 from app.historic_countries import historic_countries
 from app.main import create_app
+from app.posts.models import OfficialPost
 from app.representations.models import Representation
 from tests import test_citations as citations
 from tests.conftest import NewDatabase, make_key
@@ -46,6 +47,7 @@ LISTS = [
     "/v1/timeline",
     "/v1/citations",
     "/v1/representations",
+    "/v1/posts",
 ]
 RESOURCES = ["officials", "missions", "headcounts", "measures", "visa-disputes", "talks", "events"]
 
@@ -252,6 +254,46 @@ def _countries() -> list[Row]:
     ]
 
 
+def _stored(url: str, table: Any, rows: list[Row], days: tuple[str, ...]) -> list[Row]:
+    """Rows only a data set's load writes, stored as it would (the `days` as dates)."""
+    engine = make_engine(Settings(database_url=url))
+    with write_transaction(engine) as connection:
+        connection.execute(
+            insert(table),
+            [
+                {
+                    **row,
+                    **{
+                        name: dt.date.fromisoformat(row[name]) if row[name] else None
+                        for name in days
+                    },
+                }
+                for row in rows
+            ],
+        )
+    engine.dispose()
+    return rows
+
+
+def _posts(url: str, officials: list[Row]) -> list[Row]:
+    """Chiefs of mission's posts, which only a data set's load writes."""
+    rows = [
+        {
+            "ref": f"post-{i}",
+            "official_id": officials[i % len(officials)]["id"],
+            "sending_country": "US",
+            "host_country": ["FR", "DE"][i % 2],
+            "title": ["Envoy", "Ambassador", "Chargé"][i % 3],
+            "appointed_on": run(SOME_DAYS, i + 2),
+            "appointed_precision": "day" if run(SOME_DAYS, i + 2) else None,
+            "credentials_on": run(SOME_DAYS, i),
+            "credentials_precision": "month" if run(SOME_DAYS, i) else None,
+        }
+        for i in range(N)
+    ]
+    return _stored(url, OfficialPost.__table__, rows, ("appointed_on", "credentials_on"))  # type: ignore[attr-defined]
+
+
 def _representations(url: str) -> list[Row]:
     """Representation periods, which only a data set's load writes: stored as it would."""
     rows = [
@@ -267,23 +309,8 @@ def _representations(url: str) -> list[Row]:
         }
         for i in range(N)
     ]
-    engine = make_engine(Settings(database_url=url))
-    with write_transaction(engine) as connection:
-        connection.execute(
-            insert(Representation.__table__),  # type: ignore[attr-defined]
-            [
-                {
-                    **row,
-                    **{
-                        name: dt.date.fromisoformat(row[name]) if row[name] else None
-                        for name in ("valid_from", "valid_to", "since")
-                    },
-                }
-                for row in rows
-            ],
-        )
-    engine.dispose()
-    return rows
+    table = Representation.__table__  # type: ignore[attr-defined]
+    return _stored(url, table, rows, ("valid_from", "valid_to", "since"))
 
 
 def _found_by_search(country: Row) -> bool:
@@ -362,6 +389,11 @@ def world(new_database: NewDatabase) -> Iterator[World]:
             _with_ids(client, "representations", _representations(url)),
             {"level": "embassy"},
             lambda r: r["level"] == "embassy",
+        )
+        lists["/v1/posts"] = Listed(
+            _with_ids(client, "posts", _posts(url, records["officials"])),
+            {"host_country": "FR"},
+            lambda r: r["host_country"] == "FR",
         )
 
         world.writes = [

@@ -71,6 +71,7 @@ class RecordType(StrEnum):
     talks = "talks"
     event = "event"
     representation = "representation"
+    official_post = "official_post"
 
 
 # The kinds of record a quote can support: a citation's (every `RecordType`), or

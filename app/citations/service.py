@@ -48,6 +48,7 @@ RECORD_PATHS: dict[RecordType, str] = {
     RecordType.talks: "/v1/talks/{id}",
     RecordType.event: "/v1/events/{id}",
     RecordType.representation: "/v1/representations/{id}",
+    RecordType.official_post: "/v1/posts/{id}",
 }
 
 

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, select
 
 from app.countries.service import sync_countries
-from app.datasets import kenkel, rdcr, wikidata
+from app.datasets import hsg, kenkel, wikidata
 from app.datasets.bundle import Bundle, bundles
 from app.datasets.wanted import Problem
 from app.datasets.writer import Progress, Writer, dataset_table, quiet
@@ -34,7 +34,7 @@ class Loader:
 
 LOADERS: dict[str, Loader] = {
     kenkel.NAME: Loader(kenkel.wanted, kenkel.write),
-    rdcr.NAME: Loader(rdcr.wanted, rdcr.write),
+    hsg.NAME: Loader(hsg.wanted, hsg.write),
     wikidata.NAME: Loader(wikidata.wanted, wikidata.write),
 }
 """The data sets the API loads, in the order `all` loads them (later ones match earlier
@@ -66,6 +66,7 @@ def load_dataset(engine: Engine, name: str, progress: Progress = quiet) -> LoadR
         writer = Writer(connection, bundle, progress)
         writer.files(wanted.files)
         report.counts = {"sources": len(wanted.files), **loader.write(writer, wanted)}
+        # A loader may find problems as it writes (a row's record that names none stored).
         report.problems = [problem.as_json() for problem in wanted.problems]
         writer.dataset(report.counts, report.problems)
         record_changes(connection, writer.changes, actor=writer.actor)

@@ -3,6 +3,7 @@ written by `app.datasets.load`, which compares it with what is stored."""
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -17,15 +18,18 @@ class Cite:
 
 @dataclass(frozen=True)
 class Problem:
-    """A row the load could not take, and why."""
+    """A row the load could not take, and why (or, `loaded`, took with something missing)."""
 
     path: str
     line: int
     text: str
     reason: str
+    loaded: bool = False
 
     def as_json(self) -> dict[str, object]:
-        return {"file": self.path, "line": self.line, "row": self.text[:100], "reason": self.reason}
+        found: dict[str, object] = {"file": self.path, "line": self.line}
+        found |= {"row": self.text[:100], "reason": self.reason}
+        return found | ({"loaded": True} if self.loaded else {})
 
 
 @dataclass
@@ -80,6 +84,15 @@ class WantedPeriod:
     since: dt.date | None
     observed_until: dt.date | None
     mission: tuple[str, str] | None
+    citations: list[Cite]
+
+
+@dataclass
+class WantedRecord:
+    """A record of one table, by its stable `ref`: its column values and citations."""
+
+    ref: str
+    values: dict[str, Any]
     citations: list[Cite]
 
 

@@ -6,6 +6,7 @@ files into wanted records and calls these to write only what differs from the st
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Table, delete, insert, or_, select, update
@@ -15,7 +16,7 @@ from app.citations.models import Citation, RecordType
 from app.citations.quotes import stored_anchor
 from app.datasets.bundle import Bundle
 from app.datasets.models import Dataset
-from app.datasets.wanted import Cite, Problem, WantedMission, WantedPeriod, WantedPost
+from app.datasets.wanted import Cite, Problem, WantedMission, WantedPeriod, WantedPost, WantedRecord
 from app.events.models import Event, EventCountry
 from app.events.service import EVENT_LIST
 from app.kit.changelog import Action, ChangeEntry
@@ -56,6 +57,16 @@ Progress = Callable[[str, int], None]
 
 def quiet(_phase: str, _done: int) -> None:
     """No progress shown."""
+
+
+@dataclass
+class Upserted:
+    """What `Writer.records` wrote: each wanted record's id by ref, the stored ones no longer
+    wanted (not yet deleted: `Writer.remove`), and the snapshots from before (`Writer.log`)."""
+
+    ids: dict[str, int]
+    gone: list[int]
+    before: dict[Any, Any]
 
 
 class Writer:
@@ -609,6 +620,94 @@ class Writer:
         self.cite(RecordType.representation, cites)
         after_ids = list(cites)
         self.log("representations", REPRESENTATION_LIST, before, after_ids, gone=gone)
+
+    # -- records of any table, by ref -------------------------------------------------------
+
+    def records(
+        self,
+        spec: ListSpec,
+        record_type: RecordType,
+        prefix: str,
+        wanted: list[WantedRecord],
+    ) -> Upserted:
+        """Makes the table's records whose ref starts with `prefix` exactly the wanted ones,
+        with their citations: new ones inserted in batches, changed ones updated; the ones no
+        longer wanted are returned, for `remove` once their dependents are gone."""
+        table: Table = spec.id_column.table
+        t = table.c
+        names = list(wanted[0].values) if wanted else []
+        stored = {
+            row.ref: row
+            for row in self.connection.execute(
+                select(t.id, t.ref, *(t[name] for name in names)).where(t.ref.like(f"{prefix}%"))
+            )
+        }
+        before = fetch_many(self.connection, spec, [row.id for row in stored.values()])
+        refs = {record.ref for record in wanted}
+        gone = [row.id for ref, row in stored.items() if ref not in refs]
+        ids: dict[str, int] = {}
+        inserts: list[WantedRecord] = []
+        for record in wanted:
+            row = stored.get(record.ref)
+            if row is None:
+                inserts.append(record)
+                continue
+            ids[record.ref] = row.id
+            if any(getattr(row, key) != value for key, value in record.values.items()):
+                self.connection.execute(update(table).where(t.id == row.id).values(**record.values))
+        for start in range(0, len(inserts), 1000):
+            batch = inserts[start : start + 1000]
+            new_ids = (
+                self.connection.execute(
+                    insert(table).returning(t.id, sort_by_parameter_order=True),
+                    [{"ref": record.ref, **record.values} for record in batch],
+                )
+                .scalars()
+                .all()
+            )
+            for record, new_id in zip(batch, new_ids, strict=True):
+                ids[record.ref] = new_id
+            self.progress(spec.noun, len(batch))
+        self.cite(record_type, {ids[record.ref]: record.citations for record in wanted})
+        return Upserted(ids, gone, before)
+
+    def remove(self, spec: ListSpec, record_type: RecordType, ids: list[int]) -> None:
+        """Deletes records and their citations."""
+        table: Table = spec.id_column.table
+        c = citation_table.c
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            self.connection.execute(
+                delete(citation_table).where(
+                    c.record_type == record_type.value, c.record_id.in_(chunk)
+                )
+            )
+            self.connection.execute(delete(table).where(table.c.id.in_(chunk)))
+
+    def principal_in_force(self, sending: str) -> Callable[[str, dt.date], int | None]:
+        """Finds the principal mission of `sending` in a host that had a status in force on a
+        day (its timeline's stretch covers the day), or None."""
+        m, s = mission_table.c, timeline_table.c
+        stretches: dict[str, list[tuple[dt.date | None, dt.date | None, int]]] = {}
+        rows = self.connection.execute(
+            select(m.host_country, s.valid_from, s.valid_to, m.id)
+            .join(timeline_table, s.mission_id == m.id)
+            .where(m.sending_country == sending, m.principal.is_(True))
+        )
+        for row in rows:
+            stretches.setdefault(row.host_country, []).append(
+                (row.valid_from, row.valid_to, row.id)
+            )
+
+        def find(host: str, day: dt.date) -> int | None:
+            for valid_from, valid_to, mission_id in stretches.get(host, []):
+                if (valid_from is None or valid_from <= day) and (
+                    valid_to is None or day <= valid_to
+                ):
+                    return mission_id
+            return None
+
+        return find
 
     # -- the change log -------------------------------------------------------------------
 

@@ -3,9 +3,10 @@
 from app.citations.models import RecordType
 from app.citations.quotes import quotes_check
 from app.citations.service import citations_embed, citations_part
-from app.kit.spec import ListSpec
+from app.kit.spec import Embed, ListSpec
 from app.kit.writing import WriteSpec, listed_by
 from app.officials.models import Official, OfficialCreate
+from app.posts.service import load_posts
 from app.talks.service import TALKS_LIST
 
 official_table = Official.__table__  # type: ignore[attr-defined]
@@ -13,12 +14,12 @@ o = official_table.c
 
 OFFICIAL_LIST = ListSpec(
     noun="official",
-    columns=[o.id, o.ref, o.name, o.country, o.title],
+    columns=[o.id, o.ref, o.name, o.country, o.title, o.born, o.died, o.career],
     id_column=o.id,
     sorts={"id": o.id, "name": o.name, "country": o.country},
     default_sort="id",
     filters={"country": o.country},
-    embeds=[citations_embed(RecordType.official)],
+    embeds=[citations_embed(RecordType.official), Embed("posts", load_posts)],
     search_columns=[o.name, o.title],
 )
 
