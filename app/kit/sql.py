@@ -16,6 +16,7 @@ from sqlalchemy import (
     literal_column,
     select,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from app.kit.spec import Row
 
@@ -87,6 +88,30 @@ def values_of(
         return group_by(rows, owner.key, lambda row: row[value.key])
 
     return load
+
+
+def values_json(
+    owner: Column[Any], value: Column[Any]
+) -> Callable[[str, ColumnElement[Any]], ColumnElement[Any]]:
+    """The inline form of `values_of` (an `Embed`'s `inline`): a record's values as a sorted
+    JSON array, a correlated subquery of its list page's statement."""
+
+    def inline(dialect: str, record_id: ColumnElement[Any]) -> ColumnElement[Any]:
+        mine = owner == record_id
+        if dialect == "postgresql":
+            array = func.json_agg(aggregate_order_by(value, value))
+            return (
+                select(func.coalesce(array, literal_column("'[]'::json")))
+                .where(mine)
+                .scalar_subquery()
+            )
+        # SQLite 3.40 has no ORDER BY inside an aggregate: aggregate an ordered subquery.
+        values = (
+            select(value.label("v")).where(mine).order_by(value).correlate_except(owner.table)
+        ).subquery()
+        return select(func.json_group_array(values.c.v)).scalar_subquery()
+
+    return inline
 
 
 def related_rows(

@@ -25,7 +25,7 @@ from app.citations.service import citations_embed, citations_part, load_citation
 from app.errors import Unprocessable, field_error
 from app.headcounts.service import HEADCOUNT_LIST
 from app.kit.spec import Embed, ListSpec
-from app.kit.sql import group_by, is_in, prepared, related_rows, values_of
+from app.kit.sql import group_by, is_in, prepared, related_rows, values_json, values_of
 from app.kit.writing import WriteSpec, listed_by
 from app.missions import timeline
 from app.missions.models import (
@@ -116,7 +116,7 @@ MISSION_LIST = ListSpec(
         "wikidata_id": m.wikidata_id,
     },
     embeds=[
-        Embed("jurisdictions", load_jurisdictions),
+        Embed("jurisdictions", load_jurisdictions, inline=values_json(j.mission_id, j.country)),
         Embed("status_history", load_status_history),
         citations_embed(RecordType.mission),
     ],
