@@ -89,9 +89,11 @@ class Historic:
         return self.code
 
 
-def read_rows(system: str, directory: Path = KENKEL_DIR) -> list[dict[str, str]]:
+@cache
+def read_rows(system: str, directory: Path = KENKEL_DIR) -> tuple[dict[str, str], ...]:
     """A range file's rows, each with its line number (`_line`) and the line as it stands in
-    the file (`_text`): the file's bytes decoded as published, CRLF kept."""
+    the file (`_text`): the file's bytes decoded as published, CRLF kept. Read once a process
+    (the country table, its crosswalk and the chronology's names all read them)."""
     text = (directory / KENKEL_FILES[system]).read_bytes().decode("utf-8")
     lines = text.splitlines()
     rows = []
@@ -99,7 +101,7 @@ def read_rows(system: str, directory: Path = KENKEL_DIR) -> list[dict[str, str]]
         row["_line"] = str(number)
         row["_text"] = lines[number - 1]
         rows.append(row)
-    return rows
+    return tuple(rows)
 
 
 def states(directory: Path = KENKEL_DIR) -> Iterator[State]:

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.config import Settings
+from app.datasets.load import LoadReport, load_dataset
 from app.db import make_engine, upgrade, write_transaction
 from app.kit.auth import Scope, create_key
 from app.loaders.seed import load_seed
@@ -152,3 +153,24 @@ def every(api: TestClient, path: str, **params: Any) -> list[dict[str, Any]]:
         cursor = body["next_cursor"]
         if cursor is None:
             return items
+
+
+def load_data_set(url: str, name: str) -> LoadReport:
+    """Loads a bundled data set into a database, as `diplo datasets load NAME` does."""
+    engine = make_engine(Settings(database_url=url))
+    try:
+        return load_dataset(engine, name)
+    finally:
+        engine.dispose()
+
+
+def every_change(api: TestClient) -> list[dict[str, Any]]:
+    """The whole change feed, page after page (by `since`)."""
+    found: list[dict[str, Any]] = []
+    since = "0"
+    while True:
+        page = api.get("/v1/changes", params={"since": since, "limit": 1000}).json()
+        if not page["items"]:
+            return found
+        found += page["items"]
+        since = page["next_cursor"]

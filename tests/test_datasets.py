@@ -19,29 +19,21 @@ from sqlalchemy import text as sql
 
 from app.config import Settings
 from app.datasets.bundle import bundles
-from app.datasets.load import LOADERS, LoadReport, load_dataset
+from app.datasets.load import LOADERS
 from app.db import make_engine
 from app.historic_countries import KENKEL_FILES, SYSTEM_COLUMN, read_rows, row_codes
 from app.main import create_app
-from tests.conftest import NewDatabase, every, seeded
+from tests.conftest import NewDatabase, every, every_change, load_data_set, seeded
 from tests.test_faults import serving
 
 KENKEL = "us-mission-status"
 BIN = Path(sys.executable).parent
 
 
-def _load(url: str, name: str = KENKEL) -> LoadReport:
-    engine = make_engine(Settings(database_url=url))
-    try:
-        return load_dataset(engine, name)
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def loaded_url(new_database: NewDatabase) -> str:
     url = seeded(new_database)
-    report = _load(url)
+    report = load_data_set(url, KENKEL)
     assert report.problems == []
     return url
 
@@ -263,22 +255,11 @@ def test_every_state_resolves_and_no_two_live_states_share_a_code() -> None:
         assert set(same) <= {codes[("gwm", int(row["_line"]))]}
 
 
-def _changes(api: TestClient) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    since = "0"
-    while True:
-        page = api.get("/v1/changes", params={"since": since, "limit": 1000}).json()
-        if not page["items"]:
-            return found
-        found += page["items"]
-        since = page["next_cursor"]
-
-
 def test_a_second_load_changes_nothing(loaded_url: str, api: TestClient) -> None:
-    changes = _changes(api)
-    again = _load(loaded_url)
+    changes = every_change(api)
+    again = load_data_set(loaded_url, KENKEL)
     assert (again.created, again.updated, again.deleted) == (0, 0, 0)
-    assert _changes(api) == changes
+    assert every_change(api) == changes
     actors = {change["actor"] for change in changes}
     assert f"datasets:{KENKEL}" in actors
     kenkel = [c for c in changes if c["actor"] == f"datasets:{KENKEL}"]
@@ -294,13 +275,13 @@ def test_readyz_waits_for_the_data_sets(new_database: NewDatabase) -> None:
         assert waiting.status_code == 503
         assert waiting.headers["content-type"] == "application/problem+json"
         assert KENKEL in waiting.json()["detail"]
-    _load(url)
+    load_data_set(url, KENKEL)
     with TestClient(create_app(settings)) as client:  # the others still to come
         assert client.get("/readyz").status_code == 503
     with TestClient(create_app(Settings(database_url=url, datasets=[KENKEL]))) as client:
         assert client.get("/readyz").status_code == 200
     for name in LOADERS:
-        _load(url, name)
+        load_data_set(url, name)
     with TestClient(create_app(settings)) as client:
         assert client.get("/readyz").status_code == 200
     with TestClient(create_app(Settings(database_url=url, datasets=["none"]))) as client:

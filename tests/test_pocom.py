@@ -11,28 +11,19 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.datasets.bundle import bundles
-from app.datasets.load import LoadReport, load_dataset
-from app.db import make_engine
+from app.datasets.load import LoadReport
 from app.main import create_app
-from tests.conftest import NewDatabase, every, seeded
+from tests.conftest import NewDatabase, every, every_change, load_data_set, seeded
 
 HSG = "hsg-office-historian"
 CHIEFS = "pocom_chiefs_of_mission.csv.gz"
 
 
-def _load(url: str, name: str) -> LoadReport:
-    engine = make_engine(Settings(database_url=url))
-    try:
-        return load_dataset(engine, name)
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def loaded(new_database: NewDatabase) -> tuple[str, LoadReport]:
     url = seeded(new_database)
-    _load(url, "us-mission-status")
-    return url, _load(url, HSG)
+    load_data_set(url, "us-mission-status")
+    return url, load_data_set(url, HSG)
 
 
 @pytest.fixture(scope="module")
@@ -164,27 +155,15 @@ def test_a_post_no_mission_is_known_for_is_loaded_without_one_and_reported(
     assert problem["loaded"] is True  # taken, with its problem
 
 
-def _changes(api: TestClient) -> list[dict[str, Any]]:
-    """The whole change feed."""
-    items: list[dict[str, Any]] = []
-    since = "0"
-    while True:
-        body = api.get("/v1/changes", params={"since": since, "limit": 1000}).json()
-        if not body["items"]:
-            return items
-        items += body["items"]
-        since = body["next_cursor"]
-
-
 def test_a_second_load_writes_nothing(api: TestClient, loaded: tuple[str, LoadReport]) -> None:
-    changes = _changes(api)
+    changes = every_change(api)
     ours = [c for c in changes if c["actor"] == f"datasets:{HSG}"]
     resources = [c["resource"] for c in ours]
     assert (resources.count("officials"), resources.count("posts")) == (3500, 5721)
-    again = _load(loaded[0], HSG)
+    again = load_data_set(loaded[0], HSG)
     assert again.changed == 0
     assert again.problems == loaded[1].problems
-    assert _changes(api) == changes
+    assert every_change(api) == changes
 
 
 def test_every_citation_is_its_row_as_it_stands(api: TestClient) -> None:

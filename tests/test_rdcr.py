@@ -6,17 +6,14 @@ PostgreSQL."""
 import html
 import re
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app.citations.anchoring import normalized
 from app.config import Settings
-from app.datasets.load import load_dataset
-from app.db import make_engine
 from app.main import create_app
-from tests.conftest import NewDatabase, every, make_key, seeded
+from tests.conftest import NewDatabase, every, load_data_set, make_key, seeded
 
 HSG = "hsg-office-historian"
 SUSPENDED = (
@@ -25,19 +22,11 @@ SUSPENDED = (
 )
 
 
-def _load(url: str, name: str) -> Any:
-    engine = make_engine(Settings(database_url=url))
-    try:
-        return load_dataset(engine, name)
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def loaded_url(new_database: NewDatabase) -> str:
     url = seeded(new_database)
-    _load(url, "us-mission-status")
-    _load(url, HSG)
+    load_data_set(url, "us-mission-status")
+    load_data_set(url, HSG)
     return url
 
 
@@ -114,7 +103,7 @@ def test_a_former_country_has_its_chronology(api: TestClient) -> None:
 
 
 def test_a_second_load_changes_nothing(loaded_url: str) -> None:
-    again = _load(loaded_url, HSG)
+    again = load_data_set(loaded_url, HSG)
     assert (again.created, again.updated, again.deleted) == (0, 0, 0)
     assert again.counts["events"] > 1000
     reasons = {problem["reason"] for problem in again.problems}

@@ -14,8 +14,8 @@ from app.config import Settings
 from app.datasets.bundle import bundles
 from app.datasets.load import LoadReport
 from app.main import create_app
-from tests.conftest import NewDatabase, every, make_key, seeded
-from tests.test_datasets import KENKEL, _changes, _load, _text
+from tests.conftest import NewDatabase, every, every_change, load_data_set, make_key, seeded
+from tests.test_datasets import KENKEL, _text
 
 WIKIDATA = "database-of-embassies"
 FILE = "database_of_embassies_2022-11-16.csv.gz"
@@ -24,9 +24,9 @@ FILE = "database_of_embassies_2022-11-16.csv.gz"
 @pytest.fixture(scope="module")
 def loaded(new_database: NewDatabase) -> tuple[str, LoadReport]:
     url = seeded(new_database)
-    _load(url, KENKEL)
+    load_data_set(url, KENKEL)
     started = time.perf_counter()
-    report = _load(url, WIKIDATA)
+    report = load_data_set(url, WIKIDATA)
     print(f"\n{WIKIDATA} loaded in {time.perf_counter() - started:.1f} s")
     return url, report
 
@@ -177,13 +177,13 @@ def test_every_wikidata_citation_is_its_row_where_it_stands(api: TestClient) -> 
 
 
 def test_a_second_load_changes_nothing(loaded: tuple[str, LoadReport], api: TestClient) -> None:
-    changes = _changes(api)
+    changes = every_change(api)
     ours = [c for c in changes if c["actor"] == f"datasets:{WIKIDATA}"]
     assert {c["resource"] for c in ours} == {"sources", "missions"}
     assert len([c for c in ours if c["resource"] == "missions"]) > 9700
-    again = _load(loaded[0], WIKIDATA)
+    again = load_data_set(loaded[0], WIKIDATA)
     assert (again.created, again.updated, again.deleted) == (0, 0, 0)
-    assert _changes(api) == changes
+    assert every_change(api) == changes
 
 
 def test_a_deleted_wikidata_mission_comes_back_whole(

@@ -22,6 +22,7 @@ from app.events.service import EVENT_LIST
 from app.kit.changelog import Action, ChangeEntry
 from app.kit.listing import fetch_many
 from app.kit.spec import ListSpec
+from app.kit.sql import chunks
 from app.missions import timeline
 from app.missions.models import (
     Mission,
@@ -180,8 +181,7 @@ class Writer:
         ours = list(self.sources.values())
         ids = list(wanted)
         stored: dict[int, set[tuple[Any, ...]]] = {record_id: set() for record_id in ids}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        for chunk in chunks(ids):
             rows = self.connection.execute(
                 select(c.record_id, c.source_id, c.quote, c.start_offset, c.supports).where(
                     c.record_type == record_type.value,
@@ -206,11 +206,11 @@ class Writer:
             inserts += [
                 {"record_type": record_type.value, "record_id": record_id, **q} for q in quoted
             ]
-        for start in range(0, len(changed), 500):
+        for chunk in chunks(changed):
             self.connection.execute(
                 delete(citation_table).where(
                     c.record_type == record_type.value,
-                    c.record_id.in_(changed[start : start + 500]),
+                    c.record_id.in_(chunk),
                     c.source_id.in_(ours),
                 )
             )
@@ -372,8 +372,7 @@ class Writer:
             for row in self.connection.execute(select(event_table).where(e.ref.like(f"{prefix}%")))
         }
         countries: dict[int, set[str]] = {}
-        for start in range(0, len(stored), 500):
-            chunk = [row.id for row in list(stored.values())[start : start + 500]]
+        for chunk in chunks([row.id for row in stored.values()]):
             for event_id, country in self.connection.execute(
                 select(ec.event_id, ec.country).where(ec.event_id.in_(chunk))
             ):
@@ -426,8 +425,7 @@ class Writer:
         ours = list(self.sources.values())
         mission_ids = list(by_id)
         stored: dict[tuple[Any, ...], int] = {}
-        for start in range(0, len(mission_ids), 500):
-            chunk = mission_ids[start : start + 500]
+        for chunk in chunks(mission_ids):
             mine = (
                 select(c.record_id)
                 .where(c.record_type == RecordType.mission_status.value, c.source_id.in_(ours))
@@ -547,13 +545,13 @@ class Writer:
         j = jurisdiction_table.c
         ids = list(wanted)
         stored: dict[int, set[str]] = {}
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             for row in self.connection.execute(
                 select(j.mission_id, j.country).where(j.mission_id.in_(chunk))
             ):
                 stored.setdefault(row.mission_id, set()).add(row.country)
         redo = [key for key, codes in wanted.items() if stored.get(key, set()) != set(codes)]
-        for chunk in _chunks(redo):
+        for chunk in chunks(redo):
             self.connection.execute(delete(jurisdiction_table).where(j.mission_id.in_(chunk)))
         rows = [{"mission_id": key, "country": code} for key in redo for code in wanted[key]]
         if rows:
@@ -655,8 +653,7 @@ class Writer:
             ids[record.ref] = row.id
             if any(getattr(row, key) != value for key, value in record.values.items()):
                 self.connection.execute(update(table).where(t.id == row.id).values(**record.values))
-        for start in range(0, len(inserts), 1000):
-            batch = inserts[start : start + 1000]
+        for batch in chunks(inserts, 1000):
             new_ids = (
                 self.connection.execute(
                     insert(table).returning(t.id, sort_by_parameter_order=True),
@@ -675,8 +672,7 @@ class Writer:
         """Deletes records and their citations."""
         table: Table = spec.id_column.table
         c = citation_table.c
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        for chunk in chunks(ids):
             self.connection.execute(
                 delete(citation_table).where(
                     c.record_type == record_type.value, c.record_id.in_(chunk)
@@ -743,10 +739,6 @@ def _listed(value: Any) -> tuple[str, ...] | None:
 
 def _claim_key(claim: Any) -> tuple[Any, ...]:
     return (claim.status, claim.kind, claim.valid_from, claim.valid_to, claim.effective_on)
-
-
-def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
-    return (ids[start : start + size] for start in range(0, len(ids), size))
 
 
 def _match(

@@ -1,7 +1,7 @@
 """Dialect helpers: one-parameter IN lists, statements built once per dialect, related rows."""
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import (
@@ -20,6 +20,8 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from app.kit.spec import Row
 
+T = TypeVar("T")
+
 
 def is_in(column: ColumnElement[Any], name: str, dialect: str) -> ColumnElement[bool]:
     """`column` is one of the values bound to `name`, whatever their number: one parameter, so
@@ -31,6 +33,12 @@ def is_in(column: ColumnElement[Any], name: str, dialect: str) -> ColumnElement[
         func.json_each(bindparam(name))
     )
     return column.in_(values)
+
+
+def chunks(values: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
+    """The values in runs of `size` at most: for an `IN (...)` of many values, or a batch of
+    inserts, that no database's limit on parameters refuses."""
+    return (values[start : start + size] for start in range(0, len(values), size))
 
 
 def bound_list(connection: Connection, values: Sequence[Any]) -> Any:

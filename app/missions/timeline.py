@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, case, delete, exists, func, insert, select
 
 from app.citations.models import Citation, RecordType
+from app.kit.sql import chunks
 from app.missions.models import Mission, MissionStatusChange, MissionTimeline
 from app.sources.models import Source
 
@@ -166,8 +167,7 @@ def rebuild(connection: Connection, mission_ids: list[int]) -> dict[int, list[St
     }
     stored: dict[int, list[tuple[Any, ...]]] = {mission_id: [] for mission_id in mission_ids}
     fields = ("valid_from", "valid_to", "kind", "status", "status_since", "claim_id")
-    for start in range(0, len(mission_ids), 500):
-        chunk = mission_ids[start : start + 500]
+    for chunk in chunks(mission_ids):
         rows = connection.execute(
             select(t.mission_id, *(t[name] for name in fields))
             .where(t.mission_id.in_(chunk))
@@ -181,8 +181,7 @@ def rebuild(connection: Connection, mission_ids: list[int]) -> dict[int, list[St
         for mission_id, found in by_mission.items()
         if [tuple(getattr(s, name) for name in fields) for s in found] != stored[mission_id]
     ]
-    for start in range(0, len(changed), 500):
-        chunk = changed[start : start + 500]
+    for chunk in chunks(changed):
         connection.execute(delete(timeline_table).where(t.mission_id.in_(chunk)))
     rows_in: list[dict[str, Any]] = [
         {"mission_id": mission_id, **vars(stretch)}
