@@ -188,8 +188,9 @@ def _resolved(directory: Path = KENKEL_DIR) -> dict[tuple[str, str], Historic | 
 
 
 @cache
-def row_codes(directory: Path = KENKEL_DIR) -> dict[tuple[str, int], str]:
-    """(system, line number) → the country of each row of both range files.
+def row_codes(directory: Path = KENKEL_DIR) -> dict[tuple[str, str], str]:
+    """(system, the row as it stands) → the country of each row of both range files (a row
+    names its state and its span, so no two rows of a file are the same line).
 
     A COW row's is its state's. A GWM row takes the country of the COW row with the same State
     Department name on an overlapping span, where there is one (the two systems then speak of
@@ -197,11 +198,11 @@ def row_codes(directory: Path = KENKEL_DIR) -> dict[tuple[str, int], str]:
     starts in 1878), the COW state of the same abbreviation first; else the COW state of the
     same abbreviation; else its own."""
     resolved = _resolved(directory)
-    codes: dict[tuple[str, int], str] = {}
+    codes: dict[tuple[str, str], str] = {}
     by_usdos: dict[str, list[tuple[str, str, str]]] = {}
     for row in read_rows("cow", directory):
         code = code_of(resolved[("cow", row["country_abbrev_cow"])])
-        codes[("cow", int(row["_line"]))] = code
+        codes[("cow", row["_text"])] = code
         if row["country_name_usdos"]:
             by_usdos.setdefault(row["country_name_usdos"], []).append(
                 (row["date_start"], row["date_end"], code)
@@ -220,7 +221,7 @@ def row_codes(directory: Path = KENKEL_DIR) -> dict[tuple[str, int], str]:
             code = own
         else:
             code = code_of(resolved[("gwm", abbrev)])
-        codes[("gwm", int(row["_line"]))] = code
+        codes[("gwm", row["_text"])] = code
     return codes
 
 

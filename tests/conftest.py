@@ -2,9 +2,13 @@
 built by the real migrations and loaded by the real seed command."""
 
 import os
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,7 +16,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.config import Settings
-from app.datasets.load import LoadReport, load_dataset
+from app.datasets.bundle import DATASETS_DIR
+from app.datasets.load import LOADERS, LoadReport, load_dataset
 from app.db import make_engine, upgrade, write_transaction
 from app.kit.auth import Scope, create_key
 from app.loaders.seed import load_seed
@@ -40,23 +45,33 @@ def backend(request: pytest.FixtureRequest) -> str:
     return name
 
 
-NewDatabase = Callable[[], str]
+class NewDatabase(Protocol):
+    def __call__(self, copy_of: str | None = None) -> str:
+        """A new database on the backend under test: empty, or a copy of another."""
 
 
 @pytest.fixture(scope="session")
 def new_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[NewDatabase]:
-    """Makes empty databases on the backend under test; drops them at the end."""
+    """Makes databases on the backend under test, empty or copies; drops them at the end."""
     created: list[str] = []
     admin_url = os.environ.get("TEST_DATABASE_URL", "")
 
-    def make() -> str:
+    def make(copy_of: str | None = None) -> str:
         if backend == "sqlite":
             path = tmp_path_factory.mktemp("db") / "test.db"
+            if copy_of:
+                with (
+                    closing(sqlite3.connect(make_url(copy_of).database or "")) as source,
+                    closing(sqlite3.connect(path)) as target,
+                ):
+                    source.backup(target)
             return f"sqlite:///{path}"
         name = f"diplo_test_{uuid.uuid4().hex[:12]}"
+        # A copy is PostgreSQL's own (CREATE DATABASE … TEMPLATE), of a database nobody is using.
+        template = f' TEMPLATE "{make_url(copy_of).database}"' if copy_of else ""
         admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"{template}'))
         admin.dispose()
         created.append(name)
         return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
@@ -79,6 +94,34 @@ def seeded(new_database: NewDatabase) -> str:
     load_seed(engine)
     engine.dispose()
     return url
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A database holding the seed and every bundled data set, as `make run` serves it."""
+
+    url: str
+    reports: dict[str, LoadReport]
+
+
+@pytest.fixture(scope="session")
+def loaded_template(new_database: NewDatabase) -> Loaded:
+    """The seed and every bundled data set, loaded once per database in `all`'s order; nobody
+    connects to it, so tests get copies of it (`loaded_copy`)."""
+    url = seeded(new_database)
+    return Loaded(url, {name: load_data_set(url, name) for name in LOADERS})
+
+
+@pytest.fixture(scope="session")
+def loaded(new_database: NewDatabase, loaded_template: Loaded) -> Loaded:
+    """The fully loaded database shared by read-only tests."""
+    return Loaded(new_database(copy_of=loaded_template.url), loaded_template.reports)
+
+
+@pytest.fixture(scope="session")
+def loaded_copy(new_database: NewDatabase, loaded_template: Loaded) -> Callable[[], str]:
+    """Makes a fully loaded database of a test's own, which it may change."""
+    return lambda: new_database(copy_of=loaded_template.url)
 
 
 @pytest.fixture(scope="session")
@@ -155,11 +198,12 @@ def every(api: TestClient, path: str, **params: Any) -> list[dict[str, Any]]:
             return items
 
 
-def load_data_set(url: str, name: str) -> LoadReport:
-    """Loads a bundled data set into a database, as `diplo datasets load NAME` does."""
+def load_data_set(url: str, name: str, directory: Path = DATASETS_DIR) -> LoadReport:
+    """Loads a bundled data set into a database, as `diplo datasets load NAME` does (or the
+    same data set's fixture, from tests/fixtures/datasets)."""
     engine = make_engine(Settings(database_url=url))
     try:
-        return load_dataset(engine, name)
+        return load_dataset(engine, name, directory=directory)
     finally:
         engine.dispose()
 

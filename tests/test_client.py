@@ -7,7 +7,7 @@ import inspect
 import pkgutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import NewDatabase, make_key
+from tests.conftest import make_key
 from tests.test_faults import serving
 
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"
@@ -78,9 +78,9 @@ def parsed(response: Any, problem: type) -> Any:
 
 
 def test_a_generated_client_pages_every_list_and_reads_every_kind(
-    new_database: NewDatabase, generated: Path
+    loaded_copy: Callable[[], str], generated: Path
 ) -> None:
-    url = new_database()
+    url = loaded_copy()  # the seed and every data set, as `make run` serves them
     with serving(url, DATASETS="all") as (base, _process):
         package = generate(base, generated)
         problem = importlib.import_module(f"{PACKAGE}.models").Problem

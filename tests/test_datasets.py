@@ -23,7 +23,7 @@ from app.datasets.load import LOADERS
 from app.db import make_engine
 from app.historic_countries import KENKEL_FILES, SYSTEM_COLUMN, read_rows, row_codes
 from app.main import create_app
-from tests.conftest import NewDatabase, every, every_change, load_data_set, seeded
+from tests.conftest import Loaded, NewDatabase, every, every_change, load_data_set, seeded
 from tests.test_faults import serving
 
 KENKEL = "us-mission-status"
@@ -31,11 +31,9 @@ BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="module")
-def loaded_url(new_database: NewDatabase) -> str:
-    url = seeded(new_database)
-    report = load_data_set(url, KENKEL)
-    assert report.problems == []
-    return url
+def loaded_url(loaded: Loaded) -> str:
+    assert loaded.reports[KENKEL].problems == []
+    return loaded.url
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +66,9 @@ def test_each_file_is_a_source_whose_text_is_the_file_as_published(api: TestClie
         assert source["text_public"] is True
         assert source["attribution"].startswith("Kenkel, Brenton. 2026.")
         assert source["retrieved_on"] == "2026-03-15"
-    [described] = api.get("/v1/datasets").json()["items"]
-    assert described["name"] == KENKEL
+    listed = api.get("/v1/datasets").json()["items"]
+    assert sorted(d["name"] for d in listed) == sorted(LOADERS)
+    [described] = [d for d in listed if d["name"] == KENKEL]
     assert described["version"] == "0.1"
     assert described["caveat"].startswith("Codes the highest level")
     assert sorted(described["sources"]) == sorted(s["id"] for s in sources.values())
@@ -102,8 +101,14 @@ def test_afghanistan_through_time(api: TestClient) -> None:
         params = {"sending_country": "US", "host_country": "AF", "on": day}
         return every(api, "/v1/missions", **params)
 
-    # 2021-08-31 to 2021-11-11 Kenkel codes no representation (`None`): no status in force.
-    assert on("2021-09-15") == []
+    # 2021-08-31 to 2021-11-11 Kenkel codes no representation (`None`); the Office of the
+    # Historian says the embassy suspended operations on 2021-08-31, and it is shown.
+    [suspended] = on("2021-09-15")
+    assert (suspended["kind"], suspended["status"], suspended["status_since"]) == (
+        "embassy",
+        "suspended",
+        "2021-08-31",
+    )
     [now] = on("2022-01-01")
     assert (now["kind"], now["status"], now["status_since"]) == (
         "interests_section",
@@ -128,13 +133,27 @@ def test_afghanistan_through_time(api: TestClient) -> None:
     assert envoy["mission_id"] is None
     # Every period of the history is there, each with the rows it comes from.
     mission = api.get(f"/v1/missions/{now['id']}").json()
-    kinds = [entry["kind"] for entry in reversed(mission["status_history"])]
-    assert kinds == ["legation", "embassy", "liaison_office", "embassy", "interests_section"]
+    kenkel_ids = {s["id"] for s in _sources(api).values()}
+    history = [
+        (entry["kind"], entry["status"], entry["citations"][0]["source_id"] in kenkel_ids)
+        for entry in reversed(mission["status_history"])
+    ]
+    assert history == [
+        ("legation", "operating", True),
+        ("embassy", "operating", True),
+        ("embassy", "closed", False),  # the Office of the Historian's chronology
+        ("liaison_office", "operating", True),
+        ("embassy", "operating", True),
+        ("embassy", "suspended", False),
+        ("interests_section", "operating", True),
+    ]
     afg = {row["_text"] for row in _rows_of("AFG")}
     for entry in mission["status_history"]:
         assert entry["citations"]
         for citation in entry["citations"]:
-            assert citation["supports"] == ["kind", "status", "status_since"]
+            kenkel = citation["source_id"] in kenkel_ids
+            fields = ["kind", "status", "status_since"] if kenkel else ["status", "status_since"]
+            assert citation["supports"] == fields
     latest = mission["status_history"][0]["citations"]
     assert {c["quote"] for c in latest} <= afg | {r["_text"] for r in _rows_of("AFG", "gwm")}
 
@@ -181,7 +200,7 @@ def test_a_start_that_is_the_systems_own_is_no_change(api: TestClient) -> None:
 
 def test_the_seeds_embassy_in_moscow_is_the_data_sets_mission_too(api: TestClient) -> None:
     """One record, cited by the article and by Kenkel's rows, not two."""
-    [moscow] = every(api, "/v1/missions", sending_country="US", host_country="RU")
+    [moscow] = every(api, "/v1/missions", sending_country="US", host_country="RU", kind="embassy")
     assert moscow["ref"] == "us-embassy-in-russia"
     assert (moscow["kind"], moscow["status"], moscow["status_since"]) == (
         "embassy",
@@ -189,14 +208,16 @@ def test_the_seeds_embassy_in_moscow_is_the_data_sets_mission_too(api: TestClien
         "1933-12-13",
     )
     sources = {c["source_id"] for c in moscow["citations"]}
+    kenkel_ids = {s["id"] for s in _sources(api).values()}
     article = api.get("/v1/sources", params={"kind": "news_report"}).json()["items"][0]["id"]
     assert article in sources
     assert sources & {s["id"] for s in _sources(api).values()}
     assert any(c["supports"] is None for c in moscow["citations"])  # the article's
     assert any(c["supports"] for c in moscow["citations"])  # Kenkel's row, field by field
-    # The Russian embassy in the U.S. is no Kenkel record: it stays the article's alone.
-    [russian] = every(api, "/v1/missions", sending_country="RU", host_country="US")
-    assert {c["source_id"] for c in russian["citations"]} == {article}
+    # The Russian embassy in the U.S. is no Kenkel record: the article's, and Wikidata's.
+    [russian] = every(api, "/v1/missions", sending_country="RU", host_country="US", kind="embassy")
+    assert article in {c["source_id"] for c in russian["citations"]}
+    assert kenkel_ids.isdisjoint(c["source_id"] for c in russian["citations"])
 
 
 def test_countries_that_no_longer_exist(api: TestClient) -> None:
@@ -232,7 +253,7 @@ def test_every_state_resolves_and_no_two_live_states_share_a_code() -> None:
         suffix = SYSTEM_COLUMN[system]
         spans: dict[str, list[tuple[str, str, str]]] = {}
         for row in read_rows(system):
-            code = codes[(system, int(row["_line"]))]
+            code = codes[(system, row["_text"])]
             spans.setdefault(code, []).append(
                 (row["date_start"], row["date_end"], row[f"country_abbrev_{suffix}"])
             )
@@ -241,7 +262,7 @@ def test_every_state_resolves_and_no_two_live_states_share_a_code() -> None:
             for (_, end, one), (start, _, other) in zip(found, found[1:], strict=False):
                 assert not (start <= end and one != other), (path, code, one, other)
     # COW and GWM rows that name one state on the same days share its code.
-    cow = {int(r["_line"]): r for r in read_rows("cow")}
+    cow = {r["_text"]: r for r in read_rows("cow")}
     for row in read_rows("gwm"):
         same = [
             codes[("cow", line)]
@@ -252,7 +273,7 @@ def test_every_state_resolves_and_no_two_live_states_share_a_code() -> None:
             and other["date_start"] <= row["date_end"]
             and row["date_start"] <= other["date_end"]
         ]
-        assert set(same) <= {codes[("gwm", int(row["_line"]))]}
+        assert set(same) <= {codes[("gwm", row["_text"])]}
 
 
 def test_a_second_load_changes_nothing(loaded_url: str, api: TestClient) -> None:
@@ -267,7 +288,7 @@ def test_a_second_load_changes_nothing(loaded_url: str, api: TestClient) -> None
     assert all(c["key_id"] is None for c in kenkel)
 
 
-def test_readyz_waits_for_the_data_sets(new_database: NewDatabase) -> None:
+def test_readyz_waits_for_the_data_sets(new_database: NewDatabase, loaded: Loaded) -> None:
     url = seeded(new_database)
     settings = Settings(database_url=url, datasets=["all"])
     with TestClient(create_app(settings)) as client:
@@ -280,11 +301,10 @@ def test_readyz_waits_for_the_data_sets(new_database: NewDatabase) -> None:
         assert client.get("/readyz").status_code == 503
     with TestClient(create_app(Settings(database_url=url, datasets=[KENKEL]))) as client:
         assert client.get("/readyz").status_code == 200
-    for name in LOADERS:
-        load_data_set(url, name)
-    with TestClient(create_app(settings)) as client:
-        assert client.get("/readyz").status_code == 200
     with TestClient(create_app(Settings(database_url=url, datasets=["none"]))) as client:
+        assert client.get("/readyz").status_code == 200
+    # Every data set in, as `all` loads them.
+    with TestClient(create_app(Settings(database_url=loaded.url, datasets=["all"]))) as client:
         assert client.get("/readyz").status_code == 200
 
 

@@ -13,22 +13,21 @@ from app.config import Settings
 from app.datasets.bundle import bundles
 from app.datasets.load import LoadReport
 from app.main import create_app
-from tests.conftest import NewDatabase, every, every_change, load_data_set, seeded
+from tests.conftest import Loaded, every, every_change, load_data_set
 
 HSG = "hsg-office-historian"
 CHIEFS = "pocom_chiefs_of_mission.csv.gz"
 
 
 @pytest.fixture(scope="module")
-def loaded(new_database: NewDatabase) -> tuple[str, LoadReport]:
-    url = seeded(new_database)
-    load_data_set(url, "us-mission-status")
-    return url, load_data_set(url, HSG)
+def hsg(loaded: Loaded) -> tuple[str, LoadReport]:
+    """The fully loaded database, and what the Office of the Historian's load reported."""
+    return loaded.url, loaded.reports[HSG]
 
 
 @pytest.fixture(scope="module")
-def api(loaded: tuple[str, LoadReport]) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(database_url=loaded[0]))) as client:
+def api(hsg: tuple[str, LoadReport]) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(database_url=hsg[0]))) as client:
         yield client
 
 
@@ -45,8 +44,8 @@ def _official(api: TestClient, name: str) -> dict[str, Any]:
     return official
 
 
-def test_the_load_reports_what_it_holds(api: TestClient, loaded: tuple[str, LoadReport]) -> None:
-    _, report = loaded
+def test_the_load_reports_what_it_holds(api: TestClient, hsg: tuple[str, LoadReport]) -> None:
+    _, report = hsg
     # The data set is the chronology's 228 articles and the chiefs' file (tests/test_rdcr.py).
     assert report.counts["sources"] == 229
     assert (report.counts["officials"], report.counts["posts"]) == (3500, 5721)
@@ -129,6 +128,7 @@ def test_partial_dates_are_first_days_with_their_precision(api: TestClient) -> N
     assert amstutz["appointed_on"] is None
     assert amstutz["appointed_precision"] is None
     [cited] = amstutz["citations"]
+    assert len(set(cited["supports"])) == len(cited["supports"])  # each field named once
     assert set(cited["supports"]) == {
         "official_id",
         "host_country",
@@ -142,27 +142,27 @@ def test_partial_dates_are_first_days_with_their_precision(api: TestClient) -> N
 
 
 def test_a_post_no_mission_is_known_for_is_loaded_without_one_and_reported(
-    api: TestClient, loaded: tuple[str, LoadReport]
+    api: TestClient, hsg: tuple[str, LoadReport]
 ) -> None:
     hornibrook = _official(api, "William Harrison Hornibrook")
     [kabul] = [p for p in hornibrook["posts"] if p["host_country"] == "AF"]
     assert kabul["mission_id"] is None
     assert kabul["credentials_on"] == "1935-05-04"
-    [problem] = [p for p in loaded[1].problems if p["line"] == 2]
+    [problem] = [p for p in hsg[1].problems if p["line"] == 2]
     assert problem["file"] == CHIEFS
     assert problem["row"].startswith("af-1935-horn-01,afghanistan,")
     assert "no principal U.S. mission in AF" in problem["reason"]
     assert problem["loaded"] is True  # taken, with its problem
 
 
-def test_a_second_load_writes_nothing(api: TestClient, loaded: tuple[str, LoadReport]) -> None:
+def test_a_second_load_writes_nothing(api: TestClient, hsg: tuple[str, LoadReport]) -> None:
     changes = every_change(api)
     ours = [c for c in changes if c["actor"] == f"datasets:{HSG}"]
     resources = [c["resource"] for c in ours]
     assert (resources.count("officials"), resources.count("posts")) == (3500, 5721)
-    again = load_data_set(loaded[0], HSG)
+    again = load_data_set(hsg[0], HSG)
     assert again.changed == 0
-    assert again.problems == loaded[1].problems
+    assert again.problems == hsg[1].problems
     assert every_change(api) == changes
 
 

@@ -3,8 +3,7 @@ listed mission of a state, merged into the missions already held where one match
 its row as it stands; rows that are no state's mission reported; a second load changes
 nothing. Every test runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL."""
 
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ from app.config import Settings
 from app.datasets.bundle import bundles
 from app.datasets.load import LoadReport
 from app.main import create_app
-from tests.conftest import NewDatabase, every, every_change, load_data_set, make_key, seeded
+from tests.conftest import Loaded, every, every_change, load_data_set, make_key
 from tests.test_datasets import KENKEL, _text
 
 WIKIDATA = "database-of-embassies"
@@ -22,18 +21,14 @@ FILE = "database_of_embassies_2022-11-16.csv.gz"
 
 
 @pytest.fixture(scope="module")
-def loaded(new_database: NewDatabase) -> tuple[str, LoadReport]:
-    url = seeded(new_database)
-    load_data_set(url, KENKEL)
-    started = time.perf_counter()
-    report = load_data_set(url, WIKIDATA)
-    print(f"\n{WIKIDATA} loaded in {time.perf_counter() - started:.1f} s")
-    return url, report
+def wikidata(loaded: Loaded) -> tuple[str, LoadReport]:
+    """The fully loaded database, and what Wikidata's load reported."""
+    return loaded.url, loaded.reports[WIKIDATA]
 
 
 @pytest.fixture(scope="module")
-def api(loaded: tuple[str, LoadReport]) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(database_url=loaded[0]))) as client:
+def api(wikidata: tuple[str, LoadReport]) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(database_url=wikidata[0]))) as client:
         yield client
 
 
@@ -51,8 +46,8 @@ def _line(number: int) -> str:
     return bundles()[WIKIDATA].read(FILE).text.split("\n")[number - 1]
 
 
-def test_the_load_takes_every_state_mission(loaded: tuple[str, LoadReport]) -> None:
-    report = loaded[1]
+def test_the_load_takes_every_state_mission(wikidata: tuple[str, LoadReport]) -> None:
+    report = wikidata[1]
     assert report.counts["missions"] + len(report.problems) == 9852
     assert report.counts["missions"] > 9700
     assert report.counts["merged"] > 100  # Kenkel's principal missions, the seed's embassies
@@ -176,23 +171,27 @@ def test_every_wikidata_citation_is_its_row_where_it_stands(api: TestClient) -> 
     assert checked > 9700
 
 
-def test_a_second_load_changes_nothing(loaded: tuple[str, LoadReport], api: TestClient) -> None:
+def test_a_second_load_changes_nothing(wikidata: tuple[str, LoadReport], api: TestClient) -> None:
     changes = every_change(api)
     ours = [c for c in changes if c["actor"] == f"datasets:{WIKIDATA}"]
     assert {c["resource"] for c in ours} == {"sources", "missions"}
     assert len([c for c in ours if c["resource"] == "missions"]) > 9700
-    again = load_data_set(loaded[0], WIKIDATA)
+    again = load_data_set(wikidata[0], WIKIDATA)
     assert (again.created, again.updated, again.deleted) == (0, 0, 0)
     assert every_change(api) == changes
 
 
-def test_a_deleted_wikidata_mission_comes_back_whole(
-    loaded: tuple[str, LoadReport], api: TestClient
-) -> None:
+def test_a_deleted_wikidata_mission_comes_back_whole(loaded_copy: Callable[[], str]) -> None:
     """What the API does not write (designation, inception, located_in, jurisdictions) is
-    deleted with the mission and restored with it. Last: it changes the module's database."""
+    deleted with the mission and restored with it (on a database of the test's own)."""
+    url = loaded_copy()
+    write, admin = make_key(url, "write"), make_key(url, "admin")
+    with TestClient(create_app(Settings(database_url=url))) as api:
+        _deleted_and_restored(api, write, admin)
+
+
+def _deleted_and_restored(api: TestClient, write: dict[str, str], admin: dict[str, str]) -> None:
     before = _mission(api, wikidata_id="Q5369978")
-    write, admin = make_key(loaded[0], "write"), make_key(loaded[0], "admin")
     assert api.delete(f"/v1/missions/{before['id']}", headers=write).status_code == 204
     assert api.get("/v1/missions", params={"wikidata_id": "Q5369978"}).json()["items"] == []
     restored = api.post(f"/v1/missions/{before['id']}/restore", headers=admin)

@@ -109,7 +109,7 @@ def _rows(bundle: Bundle, problems: list[Problem]) -> Iterator[Row]:
                 start_offset=offsets[number - 1],
                 text=lines[number - 1],
                 abbrev=record[f"country_abbrev_{suffix}"],
-                host=codes[(system, number)],
+                host=codes[(system, lines[number - 1])],
                 level=LEVELS[status],
                 start=dt.date.fromisoformat(record["date_start"]),
                 end=dt.date.fromisoformat(record["date_end"]),

@@ -6,13 +6,14 @@ writes nothing. Each data set's module reads its files (`read`) and writes what 
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, select
 
 from app.countries.service import sync_countries
 from app.datasets import hsg, kenkel, wikidata
-from app.datasets.bundle import Bundle, bundles
+from app.datasets.bundle import DATASETS_DIR, Bundle, bundles
 from app.datasets.wanted import Problem
 from app.datasets.writer import Progress, Writer, dataset_table, quiet
 from app.db import write_transaction
@@ -55,9 +56,12 @@ class LoadReport:
         return self.created + self.updated + self.deleted
 
 
-def load_dataset(engine: Engine, name: str, progress: Progress = quiet) -> LoadReport:
-    """Loads one bundled data set, all or nothing."""
-    bundle = bundles()[name]
+def load_dataset(
+    engine: Engine, name: str, progress: Progress = quiet, directory: Path = DATASETS_DIR
+) -> LoadReport:
+    """Loads one bundled data set, all or nothing (from another folder of data sets: the
+    tests' fixtures, cut from the bundled files)."""
+    bundle = bundles(directory)[name]
     loader = LOADERS[name]
     wanted: Reading = loader.read(bundle)
     report = LoadReport(name)

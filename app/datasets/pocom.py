@@ -179,8 +179,8 @@ def wanted(bundle: Bundle) -> PocomWanted:
                 citations=[Cite(PATH, row, offsets[number - 1], OFFICIAL_SUPPORTS)],
             )
         values = {"sending_country": SENDER, "host_country": host, **values}
-        supports = ["official_id", "host_country"] + [k for k, v in values.items() if v]
-        supports.remove("sending_country")
+        # The row names the chief and the host; sending_country is the data set's, not the row's.
+        supports = ["official_id"] + [k for k, v in values.items() if v and k != "sending_country"]
         ref = PREFIX + record["chief_id"]
         seen[ref] = seen.get(ref, 0) + 1
         record_of_post = WantedRecord(

@@ -142,7 +142,7 @@ def _usdos_names() -> dict[str, str]:
     for system in KENKEL_FILES:
         for row in read_rows(system):
             if row["country_name_usdos"]:
-                code = codes[(system, int(row["_line"]))]
+                code = codes[(system, row["_text"])]
                 found.setdefault(row["country_name_usdos"], set()).add(code)
     return {name: next(iter(codes)) for name, codes in found.items() if len(codes) == 1}
 
