@@ -109,9 +109,21 @@ RELATIVE = re.compile(r".*[+-][0-9]+")
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
+    """Migrates to a revision; at the head, also works out the timelines of missions whose
+    statuses were written before revision 0009 kept timelines (the app's own rule, which
+    reads the head's columns: no migration runs it)."""
     config = alembic_config(database_url)
     _known(config, revision)
     command.upgrade(config, revision)
+    if revision == "head":
+        from app.missions import timeline  # the models import this module's neighbours
+
+        engine = make_engine(Settings(database_url=database_url))
+        try:
+            with write_transaction(engine) as connection:
+                timeline.rebuild_missing(connection)
+        finally:
+            engine.dispose()
 
 
 def downgrade(database_url: str, revision: str = "base") -> None:

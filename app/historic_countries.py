@@ -27,8 +27,10 @@ from functools import cache
 from pathlib import Path
 
 import pycountry
+import yaml
 
 KENKEL_DIR = Path(__file__).resolve().parents[1] / "seed" / "datasets" / "us-mission-status"
+LISTED = Path(__file__).resolve().parents[1] / "seed" / "datasets" / "countries.yaml"
 KENKEL_FILES = {
     "cow": "mission_status_range_cow_v0.1.csv",
     "gwm": "mission_status_range_gwm_v0.1.csv",
@@ -228,10 +230,30 @@ def row_codes(directory: Path = KENKEL_DIR) -> dict[tuple[str, str], str]:
 @cache
 def historic_countries(directory: Path = KENKEL_DIR) -> dict[str, Historic]:
     """Every country the data sets name that ISO 3166-1 does not list, by code (named as the
-    first file naming it, COW, names it)."""
+    first file naming it, COW, names it), then the Office of the Historian's own states
+    (`seed/datasets/countries.yaml`)."""
     used = set(row_codes(directory).values())
     found: dict[str, Historic] = {}
     for resolved in _resolved(directory).values():
         if isinstance(resolved, Historic) and resolved.code in used:
             found.setdefault(resolved.code, resolved)
+    for entry in _listed()["states"]:
+        assert entry["code"] not in found, f"{entry['code']} is coded twice"
+        found[entry["code"]] = Historic(code=entry["code"], name=entry["name"], kind="scheme")
     return found
+
+
+@cache
+def _listed() -> dict[str, list[dict[str, str]]]:
+    listed: dict[str, list[dict[str, str]]] = yaml.safe_load(LISTED.read_text(encoding="utf-8"))
+    return listed
+
+
+@cache
+def listed_code(files: str, slug: str) -> str | None:
+    """The code `seed/datasets/countries.yaml` gives an rdcr article's or a pocom territory's slug
+    (`files`: "rdcr" or "pocom"), if it lists it."""
+    for entry in _listed()["states"] + _listed()["same_as"]:
+        if entry.get(files) == slug:
+            return entry["code"]
+    return None

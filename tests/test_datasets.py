@@ -138,11 +138,16 @@ def test_afghanistan_through_time(api: TestClient) -> None:
         (entry["kind"], entry["status"], entry["citations"][0]["source_id"] in kenkel_ids)
         for entry in reversed(mission["status_history"])
     ]
+    # Kenkel's periods, and the Office of the Historian's dated sentences (False): the legation
+    # established, raised to an embassy, closed, the liaison office opened, the suspension.
     assert history == [
         ("legation", "operating", True),
+        ("legation", "operating", False),
         ("embassy", "operating", True),
-        ("embassy", "closed", False),  # the Office of the Historian's chronology
+        ("embassy", "operating", False),
+        ("embassy", "closed", False),
         ("liaison_office", "operating", True),
+        ("liaison_office", "operating", False),
         ("embassy", "operating", True),
         ("embassy", "suspended", False),
         ("interests_section", "operating", True),
@@ -151,8 +156,8 @@ def test_afghanistan_through_time(api: TestClient) -> None:
     for entry in mission["status_history"]:
         assert entry["citations"]
         for citation in entry["citations"]:
-            kenkel = citation["source_id"] in kenkel_ids
-            fields = ["kind", "status", "status_since"] if kenkel else ["status", "status_since"]
+            post = ["kind", "status", "status_since"]  # Kenkel's, and a sentence naming the post
+            fields = post if entry["status"] == "operating" else ["status", "status_since"]
             assert citation["supports"] == fields
     latest = mission["status_history"][0]["citations"]
     assert {c["quote"] for c in latest} <= afg | {r["_text"] for r in _rows_of("AFG", "gwm")}
@@ -185,7 +190,8 @@ def test_the_representation_periods_keep_every_level_including_none(api: TestCli
 def test_a_start_that_is_the_systems_own_is_no_change(api: TestClient) -> None:
     """COW starts Argentina in 1841, its entry into the state system; GWM gives the change,
     1823-12-27: the merged period begins then. Russia's legation is coded from 1816-01-01,
-    both systems' first day: in force by then, since when unknown."""
+    both systems' first day: in force by then, since when Kenkel cannot say; the Office of the
+    Historian can (established on November 5, 1809)."""
     [argentina] = every(api, "/v1/representations", host_country="AR", on="1830-01-01")
     assert (argentina["level"], argentina["since"]) == ("legation", "1823-12-27")
     quotes = {c["quote"] for c in argentina["citations"]}
@@ -194,8 +200,10 @@ def test_a_start_that_is_the_systems_own_is_no_change(api: TestClient) -> None:
     assert (russia["kind"], russia["status"], russia["status_since"]) == (
         "legation",
         "operating",
-        None,
+        "1809-11-05",
     )
+    [kenkel] = every(api, "/v1/representations", host_country="RU", on="1850-01-01")
+    assert (kenkel["level"], kenkel["since"]) == ("legation", None)
 
 
 def test_the_seeds_embassy_in_moscow_is_the_data_sets_mission_too(api: TestClient) -> None:

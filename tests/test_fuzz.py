@@ -17,7 +17,7 @@ from tests.conftest import NewDatabase, make_key
 from tests.test_faults import serving
 
 ST = Path(sys.executable).parent / "st"
-EXAMPLES = 15  # per operation and phase: the two backends take ~2 min each on 2 cores
+EXAMPLES = 10  # per operation and phase: the two backends take ~1.5 min each on 2 cores
 
 # One worker: schemathesis runs its workers as threads, and on CPython 3.11 two threads that
 # build ASTs at once (hypothesis parses sources to describe strategies) can crash with

@@ -225,3 +225,51 @@ def test_a_file_that_is_not_its_manifests_loads_nothing(
     with pytest.raises(BundleError, match="is not the file the manifest names"):
         load_data_set(loaded[0], HSG, tmp_path)
     assert every_change(api) == changes
+
+
+def test_an_interests_section_names_its_protecting_power(api: TestClient) -> None:
+    """Cuba, 1977: "A U.S. Interests Section was established in Havana under the protection
+    of the Swiss Government on September 1, 1977." Kenkel codes the section; the Office of
+    the Historian names Switzerland, and is shown."""
+
+    def on(day: str) -> dict[str, Any]:
+        params = {"sending_country": "US", "host_country": "CU", "on": day}
+        [mission] = every(api, "/v1/missions", **params)
+        return mission
+
+    havana = on("1980-01-01")
+    assert (havana["kind"], havana["status"], havana["status_since"]) == (
+        "interests_section",
+        "operating",
+        "1977-09-01",
+    )
+    assert havana["protecting_power"] == "CH"
+    assert api.get("/v1/countries/CH").json()["name"] == "Switzerland"
+    # Raised to an embassy in 2015: no protecting power since.
+    assert (on("2016-01-01")["kind"], on("2016-01-01")["protecting_power"]) == ("embassy", None)
+    history = api.get(f"/v1/missions/{havana['id']}").json()["status_history"]
+    [named] = [entry for entry in history if entry["protecting_power"]]
+    assert named["shown"] is True
+    [citation] = named["citations"]
+    assert "under the protection of the Swiss Government" in citation["quote"]
+    assert citation["supports"] == ["kind", "status", "status_since", "protecting_power"]
+
+
+def test_a_post_established_or_raised_is_dated_by_its_sentence(api: TestClient) -> None:
+    """Russia: Kenkel's legation is coded from 1816-01-01, the systems' first day (since when,
+    it cannot say); the chronology says it was established on November 5, 1809, and raised
+    to an embassy on February 11, 1898."""
+    params = {"sending_country": "US", "host_country": "RU"}
+    [legation] = every(api, "/v1/missions", **params, on="1850-01-01")
+    assert (legation["kind"], legation["status_since"]) == ("legation", "1809-11-05")
+    [embassy] = every(api, "/v1/missions", **params, on="1900-01-01")
+    assert (embassy["kind"], embassy["status_since"]) == ("embassy", "1809-11-05")
+    history = api.get(f"/v1/missions/{embassy['id']}").json()["status_history"]
+    quotes = [entry["citations"][0]["quote"] for entry in history]
+    assert any(
+        q.startswith("The American Legation in St. Petersburg was established") for q in quotes
+    )
+    assert any("was raised to an Embassy on February 11, 1898" in q for q in quotes)
+    # Before Kenkel's first day the chronology's word alone: the legation, since 1809.
+    [early] = every(api, "/v1/missions", **params, on="1810-01-01")
+    assert (early["kind"], early["status"]) == ("legation", "operating")

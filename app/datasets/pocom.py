@@ -19,10 +19,10 @@ A date `YYYY-MM` is the month's first day, precision `month`; `YYYY` the year's,
 sending state is the U.S.; the post's mission is the host's principal mission (Kenkel's) when
 it had a status in force on the day of credentials (else of appointment): otherwise none, and
 the row is reported. A territory is a country by its name (ISO 3166-1's, else a former
-country's), a year suffix dropped (`czechoslovakia-1993`); `TERRITORIES` lists the slugs whose
-words name no country. Texas and Hawaii, states the U.S. later annexed, have no country code:
-their rows are reported and not loaded. Every official cites its person's first row
-(`supports` name, born, died, career); every post its own row (the fields it fills)."""
+country's), a year suffix dropped (`czechoslovakia-1993`); `seed/datasets/countries.yaml` lists the
+slugs whose words name no country, and the states no other list has (Texas, Hawaii: `XTEX`,
+`XHAW`). Every official cites its person's first row (`supports` name, born, died, career);
+every post its own row (the fields it fills)."""
 
 import csv
 import datetime as dt
@@ -36,7 +36,7 @@ from app.country_codes import _names, _words
 from app.datasets.bundle import Bundle
 from app.datasets.wanted import Cite, Problem, WantedRecord
 from app.datasets.writer import Writer
-from app.historic_countries import historic_countries
+from app.historic_countries import historic_countries, listed_code
 from app.officials.service import OFFICIAL_LIST
 from app.posts.service import POST_LIST
 
@@ -44,24 +44,6 @@ PATH = "pocom_chiefs_of_mission.csv.gz"
 SENDER = "US"
 PREFIX = "pocom:"
 OFFICIAL_SUPPORTS = ["name", "born", "died", "career"]
-# Territory slugs whose words name no country: the country each is.
-TERRITORIES: dict[str, str | None] = {
-    "bosnia-herzegovina": "BA",
-    "congo-brazzaville": "CG",
-    "congo-kinshasa": "CD",
-    "cote-divoire": "CI",
-    "holy-see": "VA",
-    "korea": "KR",  # pocom's korea.xml: the Republic of Korea (Joseon is `joseon-dynasty-1910`)
-    "joseon-dynasty-1910": "XKOR",
-    "kingdom-of-two-sicilies-1861": "XSIC",
-    "macedonia": "MK",
-    "saint-vincent-and-grenadines": "VC",
-    "socialist-federal-republic-of-yugoslavia-1992": "YUCS",
-    "south-vietnam-1975": "XRVN",
-    "state-of-vietnam-1955": "XRVN",
-    "hawaii": None,  # the Kingdom (1820s–1893) and Republic of Hawaii: no country code
-    "texas": None,  # the Republic of Texas (1836–1845): no country code
-}
 # Each date column, the post's fields it fills.
 DATES = {
     "appointed_date": ("appointed_on", "appointed_precision"),
@@ -97,8 +79,8 @@ class PocomWanted:
 
 def country_of(slug: str) -> str | None:
     """A pocom territory's country code (None: it has none)."""
-    if slug in TERRITORIES:
-        return TERRITORIES[slug]
+    if listed := listed_code("pocom", slug):
+        return listed
     words = _words(re.sub(r"-\d{4}$", "", slug))
     whole, _ = _names()
     if words in whole:

@@ -31,6 +31,7 @@ from app.historic_countries import (
     KENKEL_FILES,
     _variants,
     historic_countries,
+    listed_code,
     read_rows,
     row_codes,
 )
@@ -87,8 +88,40 @@ STATUS_WORDS = [
         "closed",
     ),
 ]
+# Entries whose heading says a U.S. post was established, raised to an embassy, or an
+# interests section set up (docs/datasets.md, §4): the sentence with the day gives the post's
+# kind and status from that day, and an interests section's protecting power where it names it.
+ESTABLISHED_HEAD = re.compile(
+    r"Establishment of (?:the )?(?:U\.S\.|American) "
+    r"(Embassy|Legation|Liaison Office|Interests? Section)",
+    re.I,
+)
+ESTABLISHED = re.compile(r"\b(?:established|opened)\b", re.I)
+RAISED_HEAD = re.compile(r"\b(?:Elevation|Raised)\b.*\bEmbassy\b", re.I)
+RAISED = re.compile(r"\b(?:elevat|rais)\w*\b[^.]*?\bEmbassy\b", re.I)
+INTERESTS_HEAD = re.compile(r"\b(?:U\.S\.|United States) Interests? Section\b", re.I)
+# ("U.S." ends in a stop: no word boundary after it.)
+INTERESTS = re.compile(
+    r"\b(?:U\.S\.|United States\b)[^.]*?\b(?:Interests? Sections?\b[^.]*?\bestablished"
+    r"|established an Interests Section)\b",
+    re.I,
+)
+PROTECTOR = re.compile(
+    r"\b(?:in|at) the (\w+) Embassy\b|\bunder the protection of the (\w+) Government\b"
+)
+# The adjectives the chronology names protecting powers by, as ISO codes: the only words here
+# typed by hand (docs/datasets.md, §4 and Q 8).
+PROTECTORS = {"Swiss": "CH", "Spanish": "ES", "Belgian": "BE", "Netherlands": "NL", "Italian": "IT"}
+POST_KINDS = {
+    "embassy": "embassy",
+    "legation": "legation",
+    "liaison office": "liaison_office",
+    "interests section": "interests_section",
+    "interest section": "interests_section",
+}
 EVENT_SUPPORTS_HEAD = ["summary"]
 CLAIM_SUPPORTS = ["status", "status_since"]
+POST_SUPPORTS = ["kind", "status", "status_since"]
 
 
 @dataclass
@@ -197,7 +230,10 @@ def wanted(bundle: Bundle) -> Chronology:
         document = Document(file.text, xml=True)
         root = ET.fromstring(file.text)
         title = root.find(".//{*}title[@type='short']")
-        host = _country("".join(title.itertext())) if title is not None else None
+        slug = path.rsplit("/", 1)[-1].removesuffix(".xml")
+        host = listed_code("rdcr", slug) or (
+            _country("".join(title.itertext())) if title is not None else None
+        )
         if host is None:
             name = "".join(title.itertext()) if title is not None else "?"
             problems = result.problems
@@ -244,7 +280,82 @@ def wanted(bundle: Bundle) -> Chronology:
                 )
             )
             _claims(result, path, document, host, paragraph, paragraph_at)
+            _posts(result, path, document, host, head, paragraph, paragraph_at)
     return result
+
+
+def _posts(
+    result: Chronology,
+    path: str,
+    document: Document,
+    host: str,
+    head: str,
+    paragraph: str,
+    at: int,
+) -> None:
+    """A U.S. post that began operating on a day, where the heading says it was established,
+    raised to an embassy or set up as an interests section, and one sentence gives the day
+    (the first such sentence of the entry)."""
+    established = ESTABLISHED_HEAD.search(head)
+    interests = INTERESTS_HEAD.search(head) or (
+        established and established.group(1).lower().startswith("interest")
+    )
+    raised = RAISED_HEAD.search(head)
+    if not (established or interests or raised):
+        return
+    for sentence in _sentences(paragraph):
+        dates = FULL_DATE.findall(sentence)
+        if len(dates) != 1:
+            continue
+        protector: str | None = None
+        if interests and INTERESTS.search(sentence):
+            kind = "interests_section"
+            named = PROTECTOR.search(sentence)
+            word = (named.group(1) or named.group(2)) if named else None
+            protector = PROTECTORS.get(word) if word else None
+            if word and protector is None:
+                why = f"a protecting power the API cannot name: {word!r}"
+                result.problems.append(Problem(path, 0, sentence, why))
+        elif established and not interests and ESTABLISHED.search(sentence):
+            kind = POST_KINDS[established.group(1).lower()]
+        elif raised and RAISED.search(sentence):
+            kind = "embassy"
+        else:
+            continue
+        day = _day(dates[0])
+        start = _placed(document, sentence, at)
+        if day is None or start is None:
+            continue
+        supports = POST_SUPPORTS + (["protecting_power"] if protector else [])
+        _mission(result, host).claims.append(
+            WantedClaim(
+                status="operating",
+                kind=kind,
+                valid_from=day,
+                valid_to=None,
+                effective_on=day,
+                citations=[Cite(path, sentence, start, supports)],
+                protecting_power=protector,
+            )
+        )
+        return
+
+
+def _day(found: tuple[str, str, str]) -> dt.date | None:
+    month, day, year = found
+    try:
+        return dt.date(int(year), MONTHS[month], int(day))
+    except ValueError:
+        return None
+
+
+def _mission(result: Chronology, host: str) -> WantedMission:
+    """The claims on the U.S. principal mission in a country."""
+    mission = next((m for m in result.claims if m.host == host), None)
+    if mission is None:
+        mission = WantedMission(sending=SENDER, host=host)
+        result.claims.append(mission)
+    return mission
 
 
 def _claims(
@@ -256,19 +367,11 @@ def _claims(
             dates = FULL_DATE.findall(sentence)
             if not pattern.search(sentence) or len(dates) != 1:
                 continue
-            month, day_text, year = dates[0]
-            try:
-                day = dt.date(int(year), MONTHS[month], int(day_text))
-            except ValueError:
-                continue
+            day = _day(dates[0])
             start = _placed(document, sentence, at)
-            if start is None:
+            if day is None or start is None:
                 continue
-            mission = next((m for m in result.claims if m.host == host), None)
-            if mission is None:
-                mission = WantedMission(sending=SENDER, host=host)
-                result.claims.append(mission)
-            mission.claims.append(
+            _mission(result, host).claims.append(
                 WantedClaim(
                     status=status,
                     kind=None,

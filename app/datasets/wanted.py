@@ -42,6 +42,7 @@ class WantedClaim:
     valid_to: dt.date | None
     effective_on: dt.date | None
     citations: list[Cite]
+    protecting_power: str | None = None  # an interests section's, where the source names it
 
 
 @dataclass

@@ -285,10 +285,17 @@ class Writer:
             found = stretches[mission_id]
             if not found:
                 continue
-            values: dict[str, Any] = {"kind": found[-1].kind, "status": None, "status_since": None}
-            if found[-1].valid_to is None:  # in force at the data's end
-                values["status"] = found[-1].status
-                values["status_since"] = found[-1].status_since
+            last = found[-1]
+            values: dict[str, Any] = {
+                "kind": last.kind,
+                "status": None,
+                "status_since": None,
+                "protecting_power": None,
+            }
+            if last.valid_to is None:  # in force at the data's end
+                values["status"] = last.status
+                values["status_since"] = last.status_since
+                values["protecting_power"] = last.protecting_power
             self.connection.execute(
                 update(mission_table)
                 .where(m.id == mission_id, _differs(m, values))
@@ -337,6 +344,9 @@ class Writer:
             ).all()
             kept = []
             for claim in w.claims:
+                if claim.kind is not None:  # the source names the post (established, raised)
+                    kept.append(claim)
+                    continue
                 # The post the source says was closed or suspended: the kind it was the day
                 # before, by the other sources; none in force then is a problem, not a claim.
                 day = claim.valid_from - dt.timedelta(days=1) if claim.valid_from else None
@@ -433,7 +443,14 @@ class Writer:
             )
             rows = self.connection.execute(
                 select(
-                    h.id, h.mission_id, h.status, h.kind, h.valid_from, h.valid_to, h.effective_on
+                    h.id,
+                    h.mission_id,
+                    h.status,
+                    h.kind,
+                    h.valid_from,
+                    h.valid_to,
+                    h.effective_on,
+                    h.protecting_power,
                 ).where(h.mission_id.in_(chunk), h.id.in_(mine))
             )
             for row in rows:
@@ -467,6 +484,7 @@ class Writer:
                         valid_to=claim.valid_to,
                         effective_on=claim.effective_on,
                         date_precision="day" if claim.effective_on else None,
+                        protecting_power=claim.protecting_power,
                     )
                     .returning(h.id)
                 ).scalar_one()
@@ -738,7 +756,14 @@ def _listed(value: Any) -> tuple[str, ...] | None:
 
 
 def _claim_key(claim: Any) -> tuple[Any, ...]:
-    return (claim.status, claim.kind, claim.valid_from, claim.valid_to, claim.effective_on)
+    return (
+        claim.status,
+        claim.kind,
+        claim.valid_from,
+        claim.valid_to,
+        claim.effective_on,
+        claim.protecting_power,
+    )
 
 
 def _match(

@@ -52,6 +52,7 @@ READ_EXAMPLE: dict[str, Any] = served_example(
         "designation": None,
         "inception": None,
         "located_in": None,
+        "protecting_power": None,
         "jurisdictions": [],
         "status_history": [
             {
@@ -62,6 +63,7 @@ READ_EXAMPLE: dict[str, Any] = served_example(
                 "kind": None,
                 "valid_from": None,
                 "valid_to": None,
+                "protecting_power": None,
                 "shown": True,
                 "citations": EXAMPLE["citations"],
             }
@@ -158,6 +160,10 @@ class Mission(MissionBase, table=True):
     designation: str | None = Field(default=None, max_length=200)
     inception: dt.date | None = None
     located_in: str | None = Field(default=None, foreign_key="country.code", sa_type=COUNTRY_CODE)
+    # An interests section's protecting power, as its last status says (docs/datasets.md §4).
+    protecting_power: str | None = Field(
+        default=None, foreign_key="country.code", sa_type=COUNTRY_CODE
+    )
 
 
 class MissionJurisdiction(SQLModel, table=True):
@@ -194,6 +200,15 @@ class StatusChangeBase(SQLModel):
         description="The last day the source says it was in force; null: until the next "
         "status, or still.",
     )
+    protecting_power: CountryCode | None = Field(
+        default=None,
+        foreign_key="country.code",
+        sa_type=COUNTRY_CODE,
+        description="For an interests section, the state it was part of the embassy of, where "
+        "the source names it (the Swiss Embassy in Havana: CH); null otherwise. Served, not "
+        "written through the API.",
+        schema_extra={"examples": ["CH"]},
+    )
 
     _first_day = model_validator(mode="after")(check_first_day("effective_on"))
 
@@ -228,6 +243,7 @@ class MissionTimeline(SQLModel, table=True):
     kind: str = Field(max_length=32)
     status: str = Field(max_length=16)
     status_since: dt.date | None = None
+    protecting_power: str | None = Field(default=None, max_length=4)
     claim_id: int = Field(foreign_key="mission_status.id")
 
 
@@ -261,6 +277,13 @@ class MissionRead(MissionBase):
         default=None,
         description="The state its building is in (the U.S. embassy to the Holy See: IT, its "
         "host VA); null if no source says.",
+    )
+    protecting_power: str | None = Field(
+        default=None,
+        description="An interests section's protecting power, as its current status (with "
+        "`on`, that day's) names it: the state whose embassy it is part of; null otherwise or "
+        "when no source names one.",
+        schema_extra={"examples": ["CH"]},
     )
     jurisdictions: list[str] = Field(
         default_factory=list,

@@ -55,6 +55,7 @@ _HISTORY = prepared(
             h.kind,
             h.valid_from,
             h.valid_to,
+            h.protecting_power,
             # A boolean to the driver's reader too (SQLite answers 0 or 1).
             type_coerce(exists().where(timeline_table.c.claim_id == h.id), Boolean).label("shown"),
         )
@@ -98,6 +99,7 @@ MISSION_LIST = ListSpec(
         m.designation,
         m.inception,
         m.located_in,
+        m.protecting_power,
     ],
     id_column=m.id,
     sorts={
@@ -130,7 +132,12 @@ def missions_on(day: dt.date) -> ListSpec:
     """The missions as they stood on a day: each with the kind, status and status_since of its
     timeline's stretch that covers the day; those with none left out. One indexed join."""
     t = timeline_table.c
-    served = {"kind": t.kind, "status": t.status, "status_since": t.status_since}
+    served = {
+        "kind": t.kind,
+        "status": t.status,
+        "status_since": t.status_since,
+        "protecting_power": t.protecting_power,
+    }
     return replace(
         MISSION_LIST,
         columns=[
@@ -236,6 +243,7 @@ def _restore_history(connection: Connection, mission_id: int, snapshot: dict[str
                 kind=entry.get("kind"),
                 valid_from=_day(entry.get("valid_from")),
                 valid_to=_day(entry.get("valid_to")),
+                protecting_power=entry.get("protecting_power"),
             )
         )
         citations = [dict(citation) for citation in entry["citations"]]
@@ -249,6 +257,7 @@ def _restore_history(connection: Connection, mission_id: int, snapshot: dict[str
             designation=snapshot.get("designation"),
             inception=_day(snapshot.get("inception")),
             located_in=snapshot.get("located_in"),
+            protecting_power=snapshot.get("protecting_power"),
         )
     )
     if snapshot.get("jurisdictions"):

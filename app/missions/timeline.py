@@ -6,13 +6,15 @@ Each entry of the history is a source's claim: a status (and the kind of post) i
 begins; one without any date runs from its source's publication (the article says the
 embassies operate "as of" its day). Where claims overlap, the one whose source ranks higher
 is shown: an API write or the article, then the Office of the Historian (a dated sentence),
-then Kenkel's coding (`PRECEDENCE`). Days no claim covers have no status: `?on=` leaves the
-mission out of them.
+then Kenkel's coding (`PRECEDENCE`). A data set's claim that a post began operating, with no
+end, ends with the other sources' post in force on its first day, if that ends sooner. Days
+no claim covers have no status: `?on=` leaves the mission out of them.
 """
 
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from sqlalchemy import Connection, case, delete, exists, func, insert, select
@@ -45,6 +47,7 @@ class Claim:
     end: dt.date | None  # None: until the next claim, or still
     effective_on: dt.date | None
     precedence: int
+    protecting_power: str | None = None
 
 
 @dataclass
@@ -55,6 +58,7 @@ class Stretch:
     status: str
     status_since: dt.date | None
     claim_id: int
+    protecting_power: str | None = None
 
 
 def _claims(connection: Connection, mission_ids: list[int]) -> dict[int, list[Claim]]:
@@ -76,6 +80,7 @@ def _claims(connection: Connection, mission_ids: list[int]) -> dict[int, list[Cl
             h.valid_from,
             h.valid_to,
             h.effective_on,
+            h.protecting_power,
             cited.c.rank,
             cited.c.day,
         )
@@ -95,6 +100,7 @@ def _claims(connection: Connection, mission_ids: list[int]) -> dict[int, list[Cl
                 end=row["valid_to"],
                 effective_on=row["effective_on"],
                 precedence=row["rank"] if row["rank"] is not None else OWN_WORD,
+                protecting_power=row["protecting_power"],
             )
         )
     return found
@@ -102,6 +108,23 @@ def _claims(connection: Connection, mission_ids: list[int]) -> dict[int, list[Cl
 
 def _runs_to(end: dt.date | None, day: dt.date) -> bool:
     return end is None or end >= day
+
+
+def _with_the_post(claim: Claim, claims: list[Claim], end: dt.date | None) -> dt.date | None:
+    """A data set's word that a post began operating (established, raised to an embassy)
+    says nothing of its end: it lasts as long as the other sources' post in force that day,
+    when that ends before the next claim begins (not on into days they give no post)."""
+    covering = [
+        other.end
+        for other in claims
+        if other.precedence != claim.precedence
+        and other.start <= claim.start
+        and (other.end is None or other.end >= claim.start)
+    ]
+    if not covering or None in covering:
+        return end
+    last = max(day for day in covering if day is not None)
+    return last if end is None or last < end else end
 
 
 def stretches(claims: Iterable[Claim]) -> list[Stretch]:
@@ -115,6 +138,8 @@ def stretches(claims: Iterable[Claim]) -> list[Stretch]:
             continue
         later = [start for start in starts if start > claim.start]
         ends[claim.id] = later[0] - dt.timedelta(days=1) if later else None
+        if claim.status == "operating" and claim.precedence < OWN_WORD:
+            ends[claim.id] = _with_the_post(claim, ordered, ends[claim.id])
     cuts = sorted(
         {claim.start for claim in ordered}
         | {end + dt.timedelta(days=1) for end in ends.values() if end is not None}
@@ -135,10 +160,16 @@ def stretches(claims: Iterable[Claim]) -> list[Stretch]:
             and previous.valid_to + dt.timedelta(days=1) == cut
         )
         # The status's start: when the shown source says it took effect (null if it does not
-        # say); a change of kind alone (a legation raised to an embassy) keeps the status's.
+        # say); a change of kind alone (a legation raised to an embassy), or of the source
+        # that says it, keeps the status's. A stretch is one claim's: each claim shown on
+        # some day is the timeline's.
         since = shown.effective_on
         if previous is not None and touching and previous.status == shown.status:
-            if previous.kind == shown.kind:
+            same_post = (previous.kind, previous.protecting_power) == (
+                shown.kind,
+                shown.protecting_power,
+            )
+            if same_post and previous.claim_id == shown.id:
                 previous.valid_to = last
                 continue
             since = previous.status_since
@@ -150,6 +181,7 @@ def stretches(claims: Iterable[Claim]) -> list[Stretch]:
                 status=shown.status,
                 status_since=since,
                 claim_id=shown.id,
+                protecting_power=shown.protecting_power,
             )
         )
     return found
@@ -166,7 +198,7 @@ def rebuild(connection: Connection, mission_ids: list[int]) -> dict[int, list[St
         for mission_id, claims in _claims(connection, mission_ids).items()
     }
     stored: dict[int, list[tuple[Any, ...]]] = {mission_id: [] for mission_id in mission_ids}
-    fields = ("valid_from", "valid_to", "kind", "status", "status_since", "claim_id")
+    fields = tuple(field.name for field in dataclass_fields(Stretch))
     for chunk in chunks(mission_ids):
         rows = connection.execute(
             select(t.mission_id, *(t[name] for name in fields))

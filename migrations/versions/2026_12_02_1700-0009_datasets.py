@@ -14,7 +14,8 @@ sources, what a citation supports, missions through time, representation periods
 - a change may name its `actor` (`datasets:NAME`).
 
 No stored row changes, but for `valid_from` of the statuses already held (their
-`effective_on`), and the missions' timelines are worked out from them. The downgrade refuses while a four-letter country code is in use.
+`effective_on`); the missions' timelines are worked out from them by `app.db.upgrade` once at
+the head. The downgrade refuses while a four-letter country code is in use.
 
 Revision ID: 0009
 Revises: 0008
@@ -28,7 +29,6 @@ import sqlalchemy as sa
 from alembic import op
 
 from app.historic_countries import historic_countries
-from app.missions import timeline
 
 revision: str = "0009"
 down_revision: str | None = "0008"
@@ -337,9 +337,8 @@ def upgrade() -> None:
     )
     op.execute(_timeline("VARCHAR(4)"))
     op.execute(_quotes(supports=True))
-    # The missions' statuses held already, through time: `?on=DAY` reads them there. (The
-    # app's own rule, app/missions/timeline.py; it reads only columns this revision has.)
-    timeline.rebuild_missing(op.get_bind())
+    # The missions' statuses held already, through time (`?on=DAY` reads them there), are
+    # worked out by `app.db.upgrade` at the head: the app's rule reads the head's columns.
     # The former countries the bundled data sets name, as revision 0001 brought ISO's.
     country = sa.table(
         "country",
