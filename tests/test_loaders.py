@@ -273,3 +273,14 @@ def test_a_post_established_or_raised_is_dated_by_its_sentence(api: TestClient) 
     # Before Kenkel's first day the chronology's word alone: the legation, since 1809.
     [early] = every(api, "/v1/missions", **params, on="1810-01-01")
     assert (early["kind"], early["status"]) == ("legation", "operating")
+
+
+def test_a_mission_files_notes_are_its_countrys_events(api: TestClient) -> None:
+    text = _fixture_text(HSG, "pocom-missions-countries.zip/afghanistan.xml")
+    notes = every(api, "/v1/events", kind="mission_note", country="AF")
+    assert len(notes) == text.count("<mission-note>")
+    assert [note["ref"] for note in notes] == [
+        f"pocom:afghanistan:note:{n}" for n in range(1, len(notes) + 1)
+    ]
+    [opened] = [note for note in notes if note["date"] == "1942-06-06"]
+    assert opened["citations"][0]["quote"].endswith("Legation Kabul was opened on June 6, 1942.")

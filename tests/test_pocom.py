@@ -46,14 +46,15 @@ def _official(api: TestClient, name: str) -> dict[str, Any]:
 
 def test_the_load_reports_what_it_holds(api: TestClient, hsg: tuple[str, LoadReport]) -> None:
     _, report = hsg
-    # The data set is the chronology's 228 articles and the chiefs' file (tests/test_rdcr.py).
-    assert report.counts["sources"] == 229
+    # The data set is the chronology's 228 articles, the chiefs' file and the 199 mission files
+    # (tests/test_rdcr.py).
+    assert report.counts["sources"] == 228 + 1 + 199
     # Every row is a post (Texas's and Hawaii's too: XTEX, XHAW, seed/datasets/countries.yaml).
     rows = bundles()[HSG].read(CHIEFS).text.count("\r\n") - 1
     assert (report.counts["officials"], report.counts["posts"]) == (3519, rows)
     chiefs = [p for p in report.problems if p["file"] == CHIEFS]
     assert [p for p in chiefs if not p.get("loaded")] == []
-    assert report.created >= 229 + 3519 + rows  # the files as sources, officials, posts
+    assert report.created >= 428 + 3519 + rows  # the files as sources, officials, posts
     items = api.get("/v1/datasets").json()["items"]
     [described] = [d for d in items if d["name"] == HSG]
     assert described["counts"] == report.counts
@@ -61,6 +62,29 @@ def test_the_load_reports_what_it_holds(api: TestClient, hsg: tuple[str, LoadRep
     source = _source(api)
     assert source["licence"] == "CC0-1.0"
     assert source["sha256"] == bundles()[HSG].read(CHIEFS).sha256
+
+
+def test_the_mission_notes_are_events_cited_by_their_words(
+    api: TestClient, hsg: tuple[str, LoadReport]
+) -> None:
+    bundle = bundles()[HSG]
+    files = bundle.members("pocom-missions-countries.zip")
+    written = sum(bundle.read(path).text.count("<mission-note>") for path in files)
+    undated = [p for p in hsg[1].problems if p["reason"] == "no full date in the note"]
+    notes = every(api, "/v1/events", kind="mission_note")
+    assert len(notes) + len(undated) == written
+    assert hsg[1].counts["notes"] == len(notes)
+    kabul = {e["date"]: e for e in notes if e["countries"] == ["AF", "US"]}
+    closed = kabul["1989-01-30"]
+    assert closed["summary"] == "Embassy Kabul closed on January 30, 1989"
+    [citation] = closed["citations"]
+    assert citation["quote"].startswith("Embassy Kabul closed on January 30, 1989. The Liasion")
+    assert citation["verified"] is True
+    assert citation["supports"] == ["summary", "date", "date_precision"]
+    source = api.get(f"/v1/sources/{citation['source_id']}").json()
+    assert source["path"] == "pocom-missions-countries.zip/afghanistan.xml"
+    text = api.get(f"/v1/sources/{source['id']}/text").text
+    assert "<mission-note>" in text[: citation["start"]]  # where the note stands in the file
 
 
 def test_the_states_the_us_later_annexed_have_their_chiefs(api: TestClient) -> None:

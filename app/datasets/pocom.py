@@ -28,12 +28,15 @@ import csv
 import datetime as dt
 import io
 import re
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.citations.anchoring import Document, normalized
 from app.citations.models import RecordType
 from app.country_codes import _names, _words
 from app.datasets.bundle import Bundle
+from app.datasets.rdcr import FULL_DATE, WantedEvent, _day, _placed, _sentences
 from app.datasets.wanted import Cite, Problem, WantedRecord
 from app.datasets.writer import Writer
 from app.historic_countries import historic_countries, listed_code
@@ -41,6 +44,8 @@ from app.officials.service import OFFICIAL_LIST
 from app.posts.service import POST_LIST
 
 PATH = "pocom_chiefs_of_mission.csv.gz"
+MISSIONS = "pocom-missions-countries.zip"
+NOTE_SUPPORTS = ["summary", "date", "date_precision"]
 SENDER = "US"
 PREFIX = "pocom:"
 OFFICIAL_SUPPORTS = ["name", "born", "died", "career"]
@@ -75,6 +80,7 @@ class PocomWanted:
     officials: list[WantedRecord] = field(default_factory=list)
     posts: list[WantedPost] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    notes: list[WantedEvent] = field(default_factory=list)
 
 
 def country_of(slug: str) -> str | None:
@@ -126,6 +132,7 @@ def _latest(post: WantedPost) -> tuple[dt.date, int]:
 def wanted(bundle: Bundle) -> PocomWanted:
     """What the chiefs file says, as officials and posts (their mission found at writing)."""
     result = PocomWanted(files=[PATH])
+    notes(bundle, result)
     text = bundle.read(PATH).text
     lines = text.splitlines()
     offsets, position = [], 0
@@ -180,8 +187,53 @@ def wanted(bundle: Bundle) -> PocomWanted:
     return result
 
 
+def notes(bundle: Bundle, result: PocomWanted) -> None:
+    """Each mission file's notes (`<mission-note><text>`, plain prose): an event between the
+    U.S. and the file's country, dated by the note's first full date, summed up by its first
+    sentence, cited by the whole note as it reads (the file is a source)."""
+    for path in bundle.members(MISSIONS):
+        file = bundle.read(path)
+        result.files.append(path)
+        slug = path.rsplit("/", 1)[-1].removesuffix(".xml")
+        root = ET.fromstring(file.text)
+        texts = [note.find("text") for note in root.iter("mission-note")]
+        if not texts:
+            continue
+        host = country_of(slug)
+        document = Document(file.text, xml=True)
+        starts = [m.start() for m in re.finditer(r"<mission-note>", file.text)]
+        for number, (element, at) in enumerate(zip(texts, starts, strict=True), start=1):
+            note = normalized("".join(element.itertext())) if element is not None else ""
+            dates = FULL_DATE.findall(note)
+            day = _day(dates[0]) if dates else None
+            start = _placed(document, note, at) if note else None
+            if host is None or day is None or start is None:
+                why = (
+                    f"no country code for {slug!r}"
+                    if host is None
+                    else "no full date in the note"
+                    if day is None
+                    else "its words are not found as read"
+                )
+                result.problems.append(Problem(path, 0, note, why))
+                continue
+            result.notes.append(
+                WantedEvent(
+                    ref=f"{PREFIX}{slug}:note:{number}",
+                    date=day,
+                    precision="day",
+                    kind="mission_note",
+                    summary=_sentences(note)[0],
+                    countries=sorted({SENDER, host}),
+                    citations=[Cite(path, note, start, NOTE_SUPPORTS)],
+                )
+            )
+
+
 def write(writer: Writer, wanted: PocomWanted) -> dict[str, int]:
-    """The officials, then their posts, each post with its mission where one was in force."""
+    """The officials, then their posts, each post with its mission where one was in force;
+    the missions' notes."""
+    writer.events(wanted.notes, PREFIX)
     officials = writer.records(OFFICIAL_LIST, RecordType.official, PREFIX, wanted.officials)
     in_force = writer.principal_in_force(SENDER)
     posts: list[WantedRecord] = []
@@ -210,4 +262,4 @@ def write(writer: Writer, wanted: PocomWanted) -> dict[str, int]:
     writer.log(
         "officials", OFFICIAL_LIST, officials.before, officials.ids.values(), gone=officials.gone
     )
-    return {"officials": len(wanted.officials), "posts": len(posts)}
+    return {"officials": len(wanted.officials), "posts": len(posts), "notes": len(wanted.notes)}

@@ -386,6 +386,6 @@ def _claims(
 
 def write(writer: Writer, wanted: Chronology) -> dict[str, int]:
     """The events, then the statuses of the principal missions they name."""
-    writer.events(wanted.events)
+    writer.events(wanted.events, "rdcr:")
     written = writer.add_claims(wanted.claims, wanted.problems)
     return {"events": len(wanted.events), "mission_statuses": written}

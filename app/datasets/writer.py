@@ -373,10 +373,10 @@ class Writer:
 
     # -- events -------------------------------------------------------------------------
 
-    def events(self, wanted: list[Any]) -> None:
-        """Events by `ref` (the data set's): exactly the wanted ones, with their countries."""
+    def events(self, wanted: list[Any], prefix: str) -> None:
+        """Events whose `ref` begins with the prefix (one file's of the data set): exactly the
+        wanted ones, with their countries."""
         e, ec = event_table.c, event_country_table.c
-        prefix = wanted[0].ref.split(":", 1)[0] + ":" if wanted else f"{self.name}:"
         stored = {
             row.ref: row
             for row in self.connection.execute(select(event_table).where(e.ref.like(f"{prefix}%")))

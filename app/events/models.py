@@ -50,6 +50,8 @@ class EventKind(StrEnum):
     treaty = "treaty"
     key_event = "key_event"
     other = "other"
+    # A note of the Office of the Historian's chiefs of mission on a mission (pocom).
+    mission_note = "mission_note"
 
 
 class EventBase(SQLModel):
