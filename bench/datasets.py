@@ -43,7 +43,7 @@ def questions(mission_id: int) -> list[tuple[str, str]]:
     return [
         (
             "US missions in AF on a day",
-            "/v1/missions?sending_country=US&host_country=AF&on=2022-01-01",
+            "/v1/missions?sending_country=US&host_country=AF&on=2021-09-15",
         ),
         (
             "US representation in AF on a day",
@@ -51,6 +51,7 @@ def questions(mission_id: int) -> list[tuple[str, str]]:
         ),
         ("every US mission on a day", "/v1/missions?sending_country=US&on=1950-06-01&limit=200"),
         ("a mission's status history", f"/v1/missions/{mission_id}"),
+        ("the chiefs of a post in order", f"/v1/posts?mission_id={mission_id}&sort=credentials_on"),
         ("timeline US–CU", "/v1/timeline?countries=US,CU&limit=50"),
         ("relation US–AF", "/v1/relations/US/AF"),
     ]

@@ -87,6 +87,36 @@ def test_the_mission_notes_are_events_cited_by_their_words(
     assert "<mission-note>" in text[: citation["start"]]  # where the note stands in the file
 
 
+def test_the_chief_in_charge_on_a_day(api: TestClient) -> None:
+    def on(host: str, day: str) -> list[str]:
+        posts = every(api, "/v1/posts", host_country=host, on=day)
+        return [api.get(f"/v1/officials/{p['official_id']}").json()["name"] for p in posts]
+
+    assert on("AF", "1950-01-01") == ["Louis Goethe Dreyfus Jr."]  # 1949-08-16 to 1951-01-19
+    assert on("RU", "1935-01-01") == ["William Christian Bullitt"]
+    # The article's day: the ambassador arrived in 2020 and had not left when the data ends.
+    assert on("RU", "2021-10-12") == ["John J. Sullivan"]
+    assert on("AF", "1930-01-01") == []  # no chief accredited to Afghanistan yet
+    # A chief with no day left is in charge until the next chief of the post begins.
+    posts = every(api, "/v1/posts", host_country="BE", sort="credentials_on")
+    starts = sorted({s for p in posts if (s := p["credentials_on"] or p["arrived_on"])})
+    open_ended = [
+        p for p in posts if p["left_on"] is None and (p["credentials_on"] or p["arrived_on"])
+    ]
+    checked = 0
+    for post in open_ended:
+        start = post["credentials_on"] or post["arrived_on"]
+        following = [day for day in starts if day > start]
+        if not following:
+            continue
+        ids = {p["id"] for p in every(api, "/v1/posts", host_country="BE", on=start)}
+        assert post["id"] in ids
+        ids = {p["id"] for p in every(api, "/v1/posts", host_country="BE", on=following[0])}
+        assert post["id"] not in ids
+        checked += 1
+    assert checked
+
+
 def test_the_states_the_us_later_annexed_have_their_chiefs(api: TestClient) -> None:
     texas = every(api, "/v1/posts", host_country="XTEX", sort="credentials_on")
     hawaii = every(api, "/v1/posts", host_country="XHAW", sort="credentials_on")

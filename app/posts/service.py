@@ -1,9 +1,13 @@
 """Posts: how they are listed (with their citations), and each official's, in order."""
 
+import datetime as dt
 from collections.abc import Mapping
+from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, exists, func, or_, select
+from sqlalchemy.orm import aliased
 
 from app.citations.models import RecordType
 from app.citations.service import citations_embed, load_citations
@@ -53,6 +57,30 @@ POST_LIST = ListSpec(
     date_column=p.credentials_on,
     search_columns=[p.title],
 )
+
+
+@lru_cache(maxsize=512)
+def posts_on(day: dt.date) -> ListSpec:
+    """The chiefs in charge on a day: a post begins with the credentials presented (or charge
+    assumed: pocom's `started`), else the arrival, and runs to the day left; one with no day
+    left runs until the next chief of that post begins (or still)."""
+    later = aliased(post_table)
+    start = func.coalesce(p.credentials_on, p.arrived_on)
+    later_start = func.coalesce(later.c.credentials_on, later.c.arrived_on)
+    succeeded = exists().where(
+        later.c.sending_country == p.sending_country,
+        later.c.host_country == p.host_country,
+        later_start > start,
+        later_start <= day,
+    )
+    return replace(
+        POST_LIST,
+        where=[
+            start <= day,
+            or_(p.left_on >= day, and_(p.left_on.is_(None), ~succeeded)),
+        ],
+    )
+
 
 _POSTS = prepared(
     lambda dialect: (
