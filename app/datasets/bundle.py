@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from app.citations.anchoring import Document, is_xml
+
 DATASETS_DIR = Path(__file__).resolve().parents[2] / "seed" / "datasets"
 
 
@@ -61,13 +63,36 @@ class Bundle:
             else:
                 yield entry["path"], entry
 
+    @cached_property
+    def _files(self) -> dict[str, BundledFile]:
+        return {}
+
+    @cached_property
+    def _documents(self) -> dict[str, Document]:
+        return {}
+
+    @cached_property
+    def _archives(self) -> dict[str, zipfile.ZipFile]:
+        return {}
+
     def read(self, path: str) -> BundledFile:
         """A file as published, checked against the manifest: a file of the folder, or a zip's
-        member as `ZIP/MEMBER` (`rdcr-articles.zip/afghanistan.xml`)."""
+        member as `ZIP/MEMBER` (`rdcr-articles.zip/afghanistan.xml`). Read once a bundle."""
+        if path in self._files:
+            return self._files[path]
         for container, entry in self.entries():
             if entry["path"] == path or f"{container}/{entry['path']}" == path:
-                return self._checked(container, entry, path)
+                file = self._files[path] = self._checked(container, entry, path)
+                return file
         raise BundleError(f"{self.name}: the manifest lists no file {path!r}")
+
+    def document(self, path: str) -> Document:
+        """A file's text made ready for finding quotes in (as XML reads, for an XML file):
+        once a bundle, for the reader that quotes it and the writer that checks the quotes."""
+        if path not in self._documents:
+            file = self.read(path)
+            self._documents[path] = Document(file.text, xml=is_xml(file.media_type))
+        return self._documents[path]
 
     def read_all(self, container: str) -> Iterator[BundledFile]:
         """Every member of a zip, in the manifest's order."""
@@ -82,8 +107,9 @@ class Bundle:
         where = self.directory / container
         try:
             if container.endswith(".zip"):
-                with zipfile.ZipFile(where) as archive:
-                    data = archive.read(entry["path"])
+                if container not in self._archives:  # its directory read once
+                    self._archives[container] = zipfile.ZipFile(where)
+                data = self._archives[container].read(entry["path"])
             elif container.endswith(".gz"):
                 data = gzip.decompress(where.read_bytes())
             else:

@@ -32,7 +32,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.citations.anchoring import Document, normalized
+from app.citations.anchoring import normalized
 from app.citations.models import RecordType
 from app.country_codes import _names, _words
 from app.datasets.bundle import Bundle
@@ -200,7 +200,7 @@ def notes(bundle: Bundle, result: PocomWanted) -> None:
         if not texts:
             continue
         host = country_of(slug)
-        document = Document(file.text, xml=True)
+        document = bundle.document(path)
         starts = [m.start() for m in re.finditer(r"<mission-note>", file.text)]
         for number, (element, at) in enumerate(zip(texts, starts, strict=True), start=1):
             note = normalized("".join(element.itertext())) if element is not None else ""

@@ -227,7 +227,7 @@ def wanted(bundle: Bundle) -> Chronology:
     for path in bundle.members(CONTAINER):
         file = bundle.read(path)
         result.files.append(path)
-        document = Document(file.text, xml=True)
+        document = bundle.document(path)
         root = ET.fromstring(file.text)
         title = root.find(".//{*}title[@type='short']")
         slug = path.rsplit("/", 1)[-1].removesuffix(".xml")

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, delete, insert, or_, select, update
 
-from app.citations.anchoring import Document, anchor, is_xml
+from app.citations.anchoring import anchor
 from app.citations.models import Citation, RecordType
 from app.citations.quotes import stored_anchor
 from app.datasets.bundle import Bundle
@@ -80,7 +80,6 @@ class Writer:
         self.actor = f"datasets:{bundle.name}"
         self.progress = progress
         self.sources: dict[str, int] = {}
-        self.documents: dict[str, Document] = {}
         self.changes: list[ChangeEntry] = []
 
     # -- the data set and its files ---------------------------------------------------------
@@ -130,7 +129,6 @@ class Writer:
         self.dataset_row_first()
         for path in paths:
             file = self.bundle.read(path)
-            self.documents[path] = Document(file.text, xml=is_xml(file.media_type))
             values = store_text(self.connection, self.bundle.source_fields(file))
             source_id = stored.get(path)
             if source_id is None:
@@ -166,7 +164,7 @@ class Writer:
 
     def quoted(self, cite: Cite) -> dict[str, Any]:
         """A quote as the row that stores it, checked against its file as any quote is."""
-        found = anchor(self.documents[cite.path], cite.quote, start=cite.start)
+        found = anchor(self.bundle.document(cite.path), cite.quote, start=cite.start)
         return {
             "source_id": self.sources[cite.path],
             "quote": cite.quote,
