@@ -76,13 +76,25 @@ COUNTRY_LIST = ListSpec(
 )
 
 
+def get_countries(connection: Connection, codes: list[str]) -> list[Row]:
+    """Countries by alpha-2 or alpha-3 code in any case, in one query; 404 naming the first
+    code that is none."""
+    entries = [(code, lookup(code)) for code in codes]
+    wanted = [entry.alpha_2 for _, entry in entries if entry is not None]
+    rows: dict[str, Row] = {}
+    if wanted:
+        query = COUNTRY_LIST.base_query().where(c.code.in_(wanted))
+        rows = {row["code"]: dict(row) for row in connection.execute(query).mappings()}
+    found = []
+    for code, entry in entries:
+        row = rows.get(entry.alpha_2) if entry is not None else None
+        if row is None:
+            raise NotFound(detail=f"No country with the code {echoed(code)}{hint(code) or '.'}")
+        found.append(row)
+    return found
+
+
 def get_country(connection: Connection, code: str) -> Row:
     """A country by alpha-2 or alpha-3 code in any case; 404 naming the code otherwise."""
-    entry = lookup(code)
-    row = None
-    if entry is not None:
-        query = COUNTRY_LIST.base_query().where(c.code == entry.alpha_2)
-        row = connection.execute(query).mappings().first()
-    if row is None:
-        raise NotFound(detail=f"No country with the code {echoed(code)}{hint(code) or '.'}")
-    return dict(row)
+    [row] = get_countries(connection, [code])
+    return row

@@ -210,6 +210,27 @@ def finish_rows(
     return rows
 
 
+def fetch_where(
+    connection: Connection,
+    spec: ListSpec,
+    where: Sequence[ColumnElement[bool]],
+    order_by: Sequence[Any],
+    limit: int | None = None,
+) -> list[Row]:
+    """The records that match, in order, with their embeds: the rows and the inline embeds in
+    one statement (as a page's), each other embed one query for all of them."""
+    statement = (
+        spec.base_query()
+        .add_columns(*inline_columns(spec, connection.dialect.name))
+        .where(*where)
+        .order_by(*order_by)
+        .limit(limit)
+    )
+    rows = dict_rows(connection.execute(statement))
+    parse_inline(spec, rows)
+    return finish_rows(connection, spec, rows, inlined=True)
+
+
 def fetch_one(connection: Connection, spec: ListSpec, record_id: Any) -> Row:
     """One record by id, with its embeds; 404 naming it when there is none."""
     statement = spec.statements.get(("one",))

@@ -1,19 +1,20 @@
-"""The bilateral picture: a fixed number of queries, whatever the number of facts."""
+"""The bilateral picture: a fixed number of queries, whatever the number of facts (each kind of
+record with its inline embeds in one statement)."""
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, or_, select
+from sqlalchemy import Connection, and_, func, or_, select
 
-from app.countries.service import get_country
+from app.countries.service import get_countries
 from app.disputes.models import DisputeStatus
 from app.disputes.service import DISPUTE_LIST, dispute_table
 from app.errors import Unprocessable
 from app.events.service import EVENT_LIST, event_country_table, event_table
 from app.headcounts.models import HeadcountKind, StaffCategory
 from app.headcounts.service import HEADCOUNT_LIST, headcount_table
-from app.kit.listing import fetch_many
-from app.kit.spec import ListSpec, Row
+from app.kit.listing import fetch_many, fetch_where
+from app.kit.spec import Row
 from app.measures.models import MeasureStage
 from app.measures.service import MEASURE_LIST, measure_table
 from app.missions.service import MISSION_LIST, mission_table
@@ -25,13 +26,6 @@ LATEST_EVENTS = 10
 def _between(one: Any, other: Any, a: str, b: str) -> Any:
     """`one`→`other` is a→b or b→a."""
     return or_(and_(one == a, other == b), and_(one == b, other == a))
-
-
-def _records(connection: Connection, spec: ListSpec, ids_query: Select[Any]) -> list[Row]:
-    """The records whose ids the query selects, in its order, with their embeds."""
-    ids = list(connection.execute(ids_query).scalars())
-    found = fetch_many(connection, spec, ids)
-    return [found[i] for i in ids if i in found]
 
 
 def _latest_counts(connection: Connection, a: str, b: str) -> list[Row]:
@@ -47,7 +41,8 @@ def _latest_counts(connection: Connection, a: str, b: str) -> list[Row]:
         .where(_between(h.sending_country, h.host_country, a, b))
         .subquery()
     )
-    return _records(connection, HEADCOUNT_LIST, select(ranked.c.id).where(ranked.c.rank == 1))
+    latest = select(ranked.c.id).where(ranked.c.rank == 1)
+    return fetch_where(connection, HEADCOUNT_LIST, [h.id.in_(latest)], [h.id])
 
 
 def _ratio(over: Row | None, under: Row | None) -> float | None:
@@ -96,12 +91,12 @@ def _chains(measures: list[Row]) -> list[list[int]]:
 
 def _measures(connection: Connection, a: str, b: str) -> Row:
     m = measure_table.c
-    ids = (
-        select(m.id)
-        .where(_between(m.actor_country, m.target_country, a, b))
-        .order_by(m.date.asc().nulls_last(), m.id)
+    measures = fetch_where(
+        connection,
+        MEASURE_LIST,
+        [_between(m.actor_country, m.target_country, a, b)],
+        [m.date.asc().nulls_last(), m.id],
     )
-    measures = _records(connection, MEASURE_LIST, ids)
     by_stage: dict[str, list[Row]] = {stage.value: [] for stage in MeasureStage}
     for measure in measures:
         by_stage[measure["stage"]].append(measure)
@@ -110,13 +105,14 @@ def _measures(connection: Connection, a: str, b: str) -> Row:
 
 def _disputes(connection: Connection, a: str, b: str, today: dt.date) -> list[Row]:
     d, t = dispute_table.c, talks_table.c
-    disputes = _records(
+    disputes = fetch_where(
         connection,
         DISPUTE_LIST,
-        select(d.id)
-        .where(_between(d.country_a, d.country_b, a, b), d.status != DisputeStatus.resolved.value)
-        .order_by(d.id),
+        [_between(d.country_a, d.country_b, a, b), d.status != DisputeStatus.resolved.value],
+        [d.id],
     )
+    if not disputes:
+        return []
     rounds = connection.execute(
         select(t.id, t.dispute_id, t.date)
         .where(t.dispute_id.in_([dispute["id"] for dispute in disputes]))
@@ -138,22 +134,22 @@ def _disputes(connection: Connection, a: str, b: str, today: dt.date) -> list[Ro
 
 def _events(connection: Connection, a: str, b: str) -> list[Row]:
     e, ec = event_table.c, event_country_table.c
-    ids = (
-        select(e.id)
-        .where(
+    return fetch_where(
+        connection,
+        EVENT_LIST,
+        [
             e.id.in_(select(ec.event_id).where(ec.country == a)),
             e.id.in_(select(ec.event_id).where(ec.country == b)),
-        )
-        .order_by(e.date.desc(), e.id.desc())
-        .limit(LATEST_EVENTS)
+        ],
+        [e.date.desc(), e.id.desc()],
+        LATEST_EVENTS,
     )
-    return _records(connection, EVENT_LIST, ids)
 
 
 def countries_of(connection: Connection, a: str, b: str) -> tuple[Row, Row]:
     """Both countries by alpha-2 or alpha-3 code; 404 for an unknown one, 422 for the same
     one twice."""
-    first, second = get_country(connection, a), get_country(connection, b)
+    first, second = get_countries(connection, [a, b])
     if first["code"] == second["code"]:
         raise Unprocessable(
             [
@@ -171,10 +167,8 @@ def countries_of(connection: Connection, a: str, b: str) -> tuple[Row, Row]:
 def get_relation(connection: Connection, first: Row, second: Row, today: dt.date) -> Row:
     a, b = first["code"], second["code"]
     m = mission_table.c
-    missions = _records(
-        connection,
-        MISSION_LIST,
-        select(m.id).where(_between(m.sending_country, m.host_country, a, b)).order_by(m.id),
+    missions = fetch_where(
+        connection, MISSION_LIST, [_between(m.sending_country, m.host_country, a, b)], [m.id]
     )
     return {
         "a": first,
