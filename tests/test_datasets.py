@@ -316,6 +316,21 @@ def test_readyz_waits_for_the_data_sets(new_database: NewDatabase, loaded: Loade
         assert client.get("/readyz").status_code == 200
 
 
+def test_serve_loads_the_data_sets_it_is_told_to_before_it_is_ready(
+    new_database: NewDatabase,
+) -> None:
+    """`diplo serve` (`make run`) on an empty database: migrated, seeded, and the data sets
+    `DATASETS` names loaded in the background; `/readyz` says 200 once they are in."""
+    with serving(new_database(), DATASETS=KENKEL) as (base, _process):
+        described = httpx.get(f"{base}/v1/datasets").json()["items"]
+        assert [d["name"] for d in described] == [KENKEL]
+        params = {"sending_country": "US", "host_country": "AF", "on": "2022-01-01"}
+        [kabul] = httpx.get(f"{base}/v1/missions", params=params).json()["items"]
+        assert kabul["kind"] == "interests_section"
+        seed = httpx.get(f"{base}/v1/sources", params={"kind": "news_report"}).json()["items"]
+        assert len(seed) == 1  # the article too
+
+
 def _diplo(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": url}
     return subprocess.run(

@@ -7,13 +7,13 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
 
-from tests.conftest import NewDatabase
 from tests.test_faults import serving
 
 ROOT = Path(__file__).parent.parent
@@ -72,10 +72,11 @@ def everything(base: str) -> dict[str, Any]:
 
 
 def test_the_readme_examples_answer_as_documented_and_leave_the_data_as_it_was(
-    new_database: NewDatabase, tmp_path: Path
+    loaded_copy: Callable[[], str], tmp_path: Path
 ) -> None:
-    url = new_database()
-    # As `make run` serves it: the seed and the bundled data sets (ready once they are in).
+    # As `make run` serves it once ready: the seed and the bundled data sets (loaded by
+    # `diplo serve` itself in tests/test_datasets.py).
+    url = loaded_copy()
     with serving(url, DATASETS="all") as (base, _process):
         before = everything(base)
         script = PRELUDE + "\n".join(
