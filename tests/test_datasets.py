@@ -115,12 +115,13 @@ def test_afghanistan_through_time(api: TestClient) -> None:
         "operating",
         "2021-11-12",
     )
-    # Raised from legation to embassy in 1948: a new kind, the status operating since 1942.
+    # Raised from legation to embassy in 1948: a new post, operating since then (as Kenkel's
+    # row and the chronology's sentence both say).
     [then] = on("1950-06-01")
     assert (then["kind"], then["status"], then["status_since"]) == (
         "embassy",
         "operating",
-        "1942-06-06",
+        "1948-06-05",
     )
     assert then["id"] == now["id"]  # one principal mission through time
     [legation] = on("1945-01-01")

@@ -263,7 +263,7 @@ def test_a_post_established_or_raised_is_dated_by_its_sentence(api: TestClient) 
     [legation] = every(api, "/v1/missions", **params, on="1850-01-01")
     assert (legation["kind"], legation["status_since"]) == ("legation", "1809-11-05")
     [embassy] = every(api, "/v1/missions", **params, on="1900-01-01")
-    assert (embassy["kind"], embassy["status_since"]) == ("embassy", "1809-11-05")
+    assert (embassy["kind"], embassy["status_since"]) == ("embassy", "1898-02-11")
     history = api.get(f"/v1/missions/{embassy['id']}").json()["status_history"]
     quotes = [entry["citations"][0]["quote"] for entry in history]
     assert any(

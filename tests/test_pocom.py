@@ -97,6 +97,9 @@ def test_the_chief_in_charge_on_a_day(api: TestClient) -> None:
     # The article's day: the ambassador arrived in 2020 and had not left when the data ends.
     assert on("RU", "2021-10-12") == ["John J. Sullivan"]
     assert on("AF", "1930-01-01") == []  # no chief accredited to Afghanistan yet
+    # "Commissioned to the Republic of China; resident at Taipei": Taiwan's, as Kenkel codes it.
+    assert on("TW", "1975-01-01") == ["Leonard Seidman Unger"]
+    assert "Leonard Seidman Unger" not in on("CN", "1975-01-01")
     # A chief with no day left is in charge until the next chief of the post begins.
     posts = every(api, "/v1/posts", host_country="BE", sort="credentials_on")
     starts = sorted({s for p in posts if (s := p["credentials_on"] or p["arrived_on"])})

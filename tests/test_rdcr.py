@@ -118,6 +118,30 @@ def test_every_entry_is_an_event_cited_by_its_words(api: TestClient) -> None:
     assert checked > 2000
 
 
+def test_a_sentence_about_another_post_gives_no_status(api: TestClient) -> None:
+    """Taken only where the other sources give the mission such a post then: "The U.S.
+    embassy in Taipei was closed on February 28, 1979" is no status of the liaison office in
+    Beijing; the legation in Saigon raised to an embassy in 1952 is none of a post in (North)
+    Vietnam, which Kenkel codes apart from the Republic of Vietnam (XRVN). Both reported."""
+    us = {"sending_country": "US"}
+    [beijing] = every(api, "/v1/missions", **us, host_country="CN", on="1979-02-28")
+    assert (beijing["kind"], beijing["status"]) == ("liaison_office", "operating")
+    assert every(api, "/v1/missions", **us, host_country="VN", on="1970-01-01") == []
+    [saigon] = every(api, "/v1/missions", **us, host_country="XRVN", on="1970-01-01")
+    assert saigon["kind"] == "embassy"
+    [described] = [d for d in api.get("/v1/datasets").json()["items"] if d["name"] == HSG]
+
+    def why(row: str) -> list[str]:
+        return [p["reason"] for p in described["problems"] if p["row"].startswith(row)]
+
+    assert why("The U.S. embassy in Taipei was closed on February 28, 1979") == [
+        "the sentence names the embassy; the post of US in CN was a liaison office"
+    ]
+    assert why("The United States Legation in Saigon was raised to Embassy status") == [
+        "no post of US in VN in force then"
+    ]
+
+
 def test_the_chronologys_own_states_have_codes(api: TestClient) -> None:
     """States no other list names (seed/datasets/countries.yaml): Hawaii, Texas, the
     Hanseatic Republics … as X and three letters; the Holy See as ISO's VA."""

@@ -21,7 +21,8 @@ it had a status in force on the day of credentials (else of appointment): otherw
 the row is reported. A territory is a country by its name (ISO 3166-1's, else a former
 country's), a year suffix dropped (`czechoslovakia-1993`); `seed/datasets/countries.yaml` lists the
 slugs whose words name no country, and the states no other list has (Texas, Hawaii: `XTEX`,
-`XHAW`). Every official cites its person's first row (`supports` name, born, died, career);
+`XHAW`); china.xml's six chiefs "resident at Taipei" (1953–1979) are Taiwan's, as Kenkel codes
+it. Every official cites its person's first row (`supports` name, born, died, career);
 every post its own row (the fields it fills)."""
 
 import csv
@@ -45,6 +46,9 @@ from app.posts.service import POST_LIST
 
 PATH = "pocom_chiefs_of_mission.csv.gz"
 MISSIONS = "pocom-missions-countries.zip"
+# china.xml's chiefs whose note says "Commissioned to (the Republic of) China; resident at
+# Taipei." were posted to Taiwan, which Kenkel codes apart (COW's TAW: TW).
+TAIPEI = "resident at Taipei"
 NOTE_SUPPORTS = ["summary", "date", "date_precision"]
 SENDER = "US"
 PREFIX = "pocom:"
@@ -145,6 +149,8 @@ def wanted(bundle: Bundle) -> PocomWanted:
         row = lines[number - 1]
         slug = record["contemporary_territory_id"] or record["territory_id"]
         host = country_of(slug)
+        if host == "CN" and TAIPEI in record["note"]:
+            host = "TW"  # the ambassadors to the Republic of China, 1953–1979: Kenkel's Taiwan
         if host is None:
             result.problems.append(Problem(PATH, number, row, f"no country code for {slug!r}"))
             continue

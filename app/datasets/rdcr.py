@@ -119,6 +119,7 @@ POST_KINDS = {
     "interests section": "interests_section",
     "interest section": "interests_section",
 }
+NAMED_POST = re.compile(r"\b(Embassy|Legation)\b", re.I)
 EVENT_SUPPORTS_HEAD = ["summary"]
 CLAIM_SUPPORTS = ["status", "status_since"]
 POST_SUPPORTS = ["kind", "status", "status_since"]
@@ -371,6 +372,7 @@ def _claims(
             start = _placed(document, sentence, at)
             if day is None or start is None:
                 continue
+            post = NAMED_POST.search(sentence)
             _mission(result, host).claims.append(
                 WantedClaim(
                     status=status,
@@ -379,6 +381,7 @@ def _claims(
                     valid_to=None,
                     effective_on=day,
                     citations=[Cite(path, sentence, start, CLAIM_SUPPORTS)],
+                    named=post.group(1).lower() if post else None,
                 )
             )
             break

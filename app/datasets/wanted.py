@@ -43,6 +43,9 @@ class WantedClaim:
     effective_on: dt.date | None
     citations: list[Cite]
     protecting_power: str | None = None  # an interests section's, where the source names it
+    # The kind of post the sentence names as closed or suspended ("the Embassy … was closed"),
+    # which the post in force the day before must be; not stored.
+    named: str | None = None
 
 
 @dataclass

@@ -5,7 +5,7 @@ files into wanted records and calls these to write only what differs from the st
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -336,32 +336,17 @@ class Writer:
         )
         for mission_id, w in by_id.items():
             others = self.connection.execute(
-                select(h.kind, h.valid_from, h.valid_to)
+                select(h.kind, h.valid_from, h.valid_to, h.effective_on)
                 .where(h.mission_id == mission_id, h.kind.is_not(None), h.id.not_in(cited))
                 .order_by(h.valid_from)
             ).all()
             kept = []
             for claim in w.claims:
-                if claim.kind is not None:  # the source names the post (established, raised)
-                    kept.append(claim)
-                    continue
-                # The post the source says was closed or suspended: the kind it was the day
-                # before, by the other sources; none in force then is a problem, not a claim.
-                day = claim.valid_from - dt.timedelta(days=1) if claim.valid_from else None
-                kinds = [
-                    row.kind
-                    for row in others
-                    if day is not None
-                    and row.valid_from is not None
-                    and row.valid_from <= day
-                    and (row.valid_to is None or row.valid_to >= day)
-                ]
-                if not kinds:
+                why = _unbacked(claim, others, w)
+                if why is not None:
                     cite = claim.citations[0]
-                    why = f"no post of {w.sending} in {w.host} in force the day before"
                     problems.append(Problem(cite.path, 0, cite.quote, why))
                     continue
-                claim.kind = kinds[-1]
                 kept.append(claim)
             w.claims = kept
         self.claims(by_id)
@@ -751,6 +736,45 @@ def _day(value: Any) -> dt.date | None:
 
 def _listed(value: Any) -> tuple[str, ...] | None:
     return tuple(value) if value is not None else None
+
+
+def _in_force(others: Sequence[Any], day: dt.date) -> list[str]:
+    """The kinds of the posts the other sources give a mission on a day."""
+    return [
+        row.kind
+        for row in others
+        if row.valid_from is not None
+        and row.valid_from <= day
+        and (row.valid_to is None or row.valid_to >= day)
+    ]
+
+
+def _unbacked(claim: Any, others: Sequence[Any], mission: WantedMission) -> str | None:
+    """Why a data set's dated claim on a principal mission is not taken, if it is not: the
+    other sources must give that mission a post then (docs/datasets.md, §4).
+
+    A post closed or suspended takes the kind of the post in force the day before, which must
+    be the kind the sentence names (not "the Embassy in Taipei" for a liaison office in
+    Beijing). A post established or raised needs a post in force that day or the day before,
+    or the other sources' first post of the mission beginning later where their coverage
+    begins (Kenkel's Russia from 1816: the legation established in 1809)."""
+    where = f"{mission.sending} in {mission.host}"
+    day = claim.valid_from
+    before = _in_force(others, day - dt.timedelta(days=1))
+    if claim.kind is None:
+        if not before:
+            return f"no post of {where} in force the day before"
+        if claim.named and not before[-1].startswith(claim.named):
+            shown = before[-1].replace("_", " ")
+            return f"the sentence names the {claim.named}; the post of {where} was a {shown}"
+        claim.kind = before[-1]
+        return None
+    if before or _in_force(others, day):
+        return None
+    first = next((row for row in others if row.valid_from and row.valid_from > day), None)
+    if first is not None and first.effective_on is None:
+        return None
+    return f"no post of {where} in force then"
 
 
 def _claim_key(claim: Any) -> tuple[Any, ...]:

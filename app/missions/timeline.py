@@ -160,9 +160,10 @@ def stretches(claims: Iterable[Claim]) -> list[Stretch]:
             and previous.valid_to + dt.timedelta(days=1) == cut
         )
         # The status's start: when the shown source says it took effect (null if it does not
-        # say); a change of kind alone (a legation raised to an embassy), or of the source
-        # that says it, keeps the status's. A stretch is one claim's: each claim shown on
-        # some day is the timeline's.
+        # say), or, where the same post goes on in the same status from the day before (a
+        # source that takes over, a period the systems' coverage splits), the run's start. A
+        # new kind of post (a legation raised to an embassy) is a new start, as its source
+        # says. A stretch is one claim's: each claim shown on some day is the timeline's.
         since = shown.effective_on
         if previous is not None and touching and previous.status == shown.status:
             same_post = (previous.kind, previous.protecting_power) == (
@@ -172,7 +173,8 @@ def stretches(claims: Iterable[Claim]) -> list[Stretch]:
             if same_post and previous.claim_id == shown.id:
                 previous.valid_to = last
                 continue
-            since = previous.status_since
+            if same_post:
+                since = previous.status_since
         found.append(
             Stretch(
                 valid_from=None if cut == BEFORE_ALL else cut,
