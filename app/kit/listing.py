@@ -5,7 +5,7 @@ from `ListQuery` (see `query`); `fetch_page` does the rest with one page query, 
 embedded relation that is not inline and, when asked, one count.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import orjson
@@ -171,11 +171,15 @@ def fetch_rows(
 
 
 def inline_columns(spec: ListSpec, dialect: str) -> list[ColumnElement[Any]]:
-    return [
-        embed.inline(dialect, spec.id_column).label(embed.name)
-        for embed in spec.embeds
-        if embed.inline is not None
-    ]
+    """The inline embeds' subqueries, built once a spec and dialect (building them costs more
+    than running a small statement)."""
+    if dialect not in spec.inlined:
+        spec.inlined[dialect] = [
+            embed.inline(dialect, spec.id_column).label(embed.name)
+            for embed in spec.embeds
+            if embed.inline is not None
+        ]
+    return spec.inlined[dialect]
 
 
 def parse_inline(spec: ListSpec, rows: list[Row]) -> None:
@@ -213,20 +217,26 @@ def finish_rows(
 def fetch_where(
     connection: Connection,
     spec: ListSpec,
-    where: Sequence[ColumnElement[bool]],
-    order_by: Sequence[Any],
-    limit: int | None = None,
+    name: str,
+    build: Callable[[], tuple[Sequence[ColumnElement[bool]], Sequence[Any], int | None]],
+    **values: Any,
 ) -> list[Row]:
     """The records that match, in order, with their embeds: the rows and the inline embeds in
-    one statement (as a page's), each other embed one query for all of them."""
-    statement = (
-        spec.base_query()
-        .add_columns(*inline_columns(spec, connection.dialect.name))
-        .where(*where)
-        .order_by(*order_by)
-        .limit(limit)
-    )
-    rows = dict_rows(connection.execute(statement))
+    one statement (as a page's), each other embed one query for all of them. `build` gives
+    the conditions (with bind parameters for `values`), the order and the limit; the
+    statement is built once a spec, name and dialect, then only executed."""
+    key = ("where", name, connection.dialect.name)
+    statement = spec.statements.get(key)
+    if statement is None:
+        where, order_by, limit = build()
+        statement = spec.statements[key] = (
+            spec.base_query()
+            .add_columns(*inline_columns(spec, connection.dialect.name))
+            .where(*where)
+            .order_by(*order_by)
+            .limit(limit)
+        )
+    rows = dict_rows(connection.execute(statement, values))
     parse_inline(spec, rows)
     return finish_rows(connection, spec, rows, inlined=True)
 

@@ -61,6 +61,10 @@ class ListSpec:
     statements: dict[tuple[Any, ...], Select[Any]] = field(
         default_factory=dict, compare=False, repr=False, init=False
     )
+    # Its inline embeds' subqueries, by dialect: built once (see `kit.listing.inline_columns`).
+    inlined: dict[str, list[ColumnElement[Any]]] = field(
+        default_factory=dict, compare=False, repr=False, init=False
+    )
 
     def base_query(self) -> Select[Any]:
         return select(*self.columns).where(*self.where)

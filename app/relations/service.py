@@ -4,7 +4,7 @@ record with its inline embeds in one statement)."""
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, String, and_, bindparam, func, or_, select
 
 from app.countries.service import get_countries
 from app.disputes.models import DisputeStatus
@@ -23,14 +23,15 @@ from app.talks.service import TALKS_LIST, talks_table
 LATEST_EVENTS = 10
 
 
-def _between(one: Any, other: Any, a: str, b: str) -> Any:
-    """`one`→`other` is a→b or b→a."""
-    return or_(and_(one == a, other == b), and_(one == b, other == a))
+A, B = bindparam("a", type_=String), bindparam("b", type_=String)
 
 
-def _latest_counts(connection: Connection, a: str, b: str) -> list[Row]:
-    """Per direction, category and kind, the newest headcount (a count for the whole pair
-    wins a tie with one mission's)."""
+def _between(one: Any, other: Any) -> Any:
+    """`one`→`other` is a→b or b→a (the bound countries)."""
+    return or_(and_(one == A, other == B), and_(one == B, other == A))
+
+
+def _latest_where() -> tuple[list[Any], list[Any], None]:
     h = headcount_table.c
     rank = func.row_number().over(
         partition_by=[h.sending_country, h.category, h.kind],
@@ -38,11 +39,16 @@ def _latest_counts(connection: Connection, a: str, b: str) -> list[Row]:
     )
     ranked = (
         select(h.id, rank.label("rank"))
-        .where(_between(h.sending_country, h.host_country, a, b))
+        .where(_between(h.sending_country, h.host_country))
         .subquery()
     )
-    latest = select(ranked.c.id).where(ranked.c.rank == 1)
-    return fetch_where(connection, HEADCOUNT_LIST, [h.id.in_(latest)], [h.id])
+    return [h.id.in_(select(ranked.c.id).where(ranked.c.rank == 1))], [h.id], None
+
+
+def _latest_counts(connection: Connection, a: str, b: str) -> list[Row]:
+    """Per direction, category and kind, the newest headcount (a count for the whole pair
+    wins a tie with one mission's)."""
+    return fetch_where(connection, HEADCOUNT_LIST, "latest", _latest_where, a=a, b=b)
 
 
 def _ratio(over: Row | None, under: Row | None) -> float | None:
@@ -94,8 +100,14 @@ def _measures(connection: Connection, a: str, b: str) -> Row:
     measures = fetch_where(
         connection,
         MEASURE_LIST,
-        [_between(m.actor_country, m.target_country, a, b)],
-        [m.date.asc().nulls_last(), m.id],
+        "between",
+        lambda: (
+            [_between(m.actor_country, m.target_country)],
+            [m.date.asc().nulls_last(), m.id],
+            None,
+        ),
+        a=a,
+        b=b,
     )
     by_stage: dict[str, list[Row]] = {stage.value: [] for stage in MeasureStage}
     for measure in measures:
@@ -108,8 +120,14 @@ def _disputes(connection: Connection, a: str, b: str, today: dt.date) -> list[Ro
     disputes = fetch_where(
         connection,
         DISPUTE_LIST,
-        [_between(d.country_a, d.country_b, a, b), d.status != DisputeStatus.resolved.value],
-        [d.id],
+        "open between",
+        lambda: (
+            [_between(d.country_a, d.country_b), d.status != DisputeStatus.resolved.value],
+            [d.id],
+            None,
+        ),
+        a=a,
+        b=b,
     )
     if not disputes:
         return []
@@ -137,12 +155,17 @@ def _events(connection: Connection, a: str, b: str) -> list[Row]:
     return fetch_where(
         connection,
         EVENT_LIST,
-        [
-            e.id.in_(select(ec.event_id).where(ec.country == a)),
-            e.id.in_(select(ec.event_id).where(ec.country == b)),
-        ],
-        [e.date.desc(), e.id.desc()],
-        LATEST_EVENTS,
+        "latest between",
+        lambda: (
+            [
+                e.id.in_(select(ec.event_id).where(ec.country == A)),
+                e.id.in_(select(ec.event_id).where(ec.country == B)),
+            ],
+            [e.date.desc(), e.id.desc()],
+            LATEST_EVENTS,
+        ),
+        a=a,
+        b=b,
     )
 
 
@@ -168,7 +191,12 @@ def get_relation(connection: Connection, first: Row, second: Row, today: dt.date
     a, b = first["code"], second["code"]
     m = mission_table.c
     missions = fetch_where(
-        connection, MISSION_LIST, [_between(m.sending_country, m.host_country, a, b)], [m.id]
+        connection,
+        MISSION_LIST,
+        "between",
+        lambda: ([_between(m.sending_country, m.host_country)], [m.id], None),
+        a=a,
+        b=b,
     )
     return {
         "a": first,
