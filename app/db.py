@@ -85,8 +85,14 @@ def read_connection(request: Request) -> Connection:
     Reads run in the event loop, not the threadpool: they are short indexed queries, and the
     threadpool hop would cost more than the query itself (docs/design.md, "Performance"). The
     connection is taken and given back with no `await` in between, so one worker never holds more
-    than one, and a burst of requests cannot exhaust the pool while responses are being sent."""
-    return get_engine(request).connect()
+    than one, and a burst of requests cannot exhaust the pool while responses are being sent.
+
+    On PostgreSQL it reads in autocommit: no BEGIN and ROLLBACK round trips around the reads.
+    Under READ COMMITTED, a transaction gave each statement its own snapshot anyway."""
+    connection = get_engine(request).connect()
+    if connection.dialect.name == "postgresql":
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection
 
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
