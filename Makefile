@@ -28,8 +28,9 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy app tests migrations bench
 
+# Two workers (pytest-xdist), a test file each at a time: its module fixtures stay one.
 pytest: $(VENV)/.dev-installed
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 test: lint typecheck pytest
 
