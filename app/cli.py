@@ -36,7 +36,6 @@ from app.kit.auth import Scope, create_key, get_key, list_keys, revoke_key
 from app.kit.importing import FILE_FORMATS, MAX_REPORTED, import_rows, parse
 from app.kit.writing import WriteSpec, restore_record
 from app.loaders.seed import database_is_empty, load_seed
-from app.missions import timeline
 from app.registry import BY_RESOURCE
 
 RESOURCES = ", ".join(sorted(BY_RESOURCE))
@@ -125,8 +124,6 @@ def serve(
     if settings.seed_on_start:
         engine = make_engine(settings)
         try:
-            with write_transaction(engine) as connection:
-                timeline.rebuild_missing(connection)
             if database_is_empty(engine):
                 report = load_seed(engine)
                 typer.echo(f"Seeded {report.inserted} rows from {report.files} source(s).")

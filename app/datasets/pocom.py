@@ -37,7 +37,7 @@ from app.citations.anchoring import normalized
 from app.citations.models import RecordType
 from app.country_codes import _names, _words
 from app.datasets.bundle import Bundle
-from app.datasets.rdcr import FULL_DATE, WantedEvent, _day, _placed, _sentences
+from app.datasets.rdcr import FULL_DATE, WantedEvent, day_of, placed, sentences, slug_of
 from app.datasets.wanted import Cite, Problem, WantedRecord
 from app.datasets.writer import Writer
 from app.historic_countries import historic_countries, listed_code
@@ -200,7 +200,7 @@ def notes(bundle: Bundle, result: PocomWanted) -> None:
     for path in bundle.members(MISSIONS):
         file = bundle.read(path)
         result.files.append(path)
-        slug = path.rsplit("/", 1)[-1].removesuffix(".xml")
+        slug = slug_of(path)
         root = ET.fromstring(file.text)
         texts = [note.find("text") for note in root.iter("mission-note")]
         if not texts:
@@ -211,8 +211,8 @@ def notes(bundle: Bundle, result: PocomWanted) -> None:
         for number, (element, at) in enumerate(zip(texts, starts, strict=True), start=1):
             note = normalized("".join(element.itertext())) if element is not None else ""
             dates = FULL_DATE.findall(note)
-            day = _day(dates[0]) if dates else None
-            start = _placed(document, note, at) if note else None
+            day = day_of(dates[0]) if dates else None
+            start = placed(document, note, at) if note else None
             if host is None or day is None or start is None:
                 why = (
                     f"no country code for {slug!r}"
@@ -229,7 +229,7 @@ def notes(bundle: Bundle, result: PocomWanted) -> None:
                     date=day,
                     precision="day",
                     kind="mission_note",
-                    summary=_sentences(note)[0],
+                    summary=sentences(note)[0],
                     countries=sorted({SENDER, host}),
                     citations=[Cite(path, note, start, NOTE_SUPPORTS)],
                 )

@@ -211,11 +211,16 @@ def _date(head: str, paragraph: str) -> tuple[dt.date, str, bool] | None:
     return None
 
 
-def _sentences(paragraph: str) -> list[str]:
+def slug_of(path: str) -> str:
+    """An XML member's name without its folder and extension (`afghanistan`)."""
+    return path.rsplit("/", 1)[-1].removesuffix(".xml")
+
+
+def sentences(paragraph: str) -> list[str]:
     return [part.strip() for part in SENTENCE_END.split(paragraph) if part.strip()]
 
 
-def _placed(document: Document, quote: str, after: int) -> int | None:
+def placed(document: Document, quote: str, after: int) -> int | None:
     """Where the quote stands at or after a point of the file (its entry), if it does."""
     for found in document.occurrences(normalized(quote)):
         if found.start >= after:
@@ -231,7 +236,7 @@ def wanted(bundle: Bundle) -> Chronology:
         document = bundle.document(path)
         root = ET.fromstring(file.text)
         title = root.find(".//{*}title[@type='short']")
-        slug = path.rsplit("/", 1)[-1].removesuffix(".xml")
+        slug = slug_of(path)
         host = listed_code("rdcr", slug) or (
             _country("".join(title.itertext())) if title is not None else None
         )
@@ -259,8 +264,8 @@ def wanted(bundle: Bundle) -> Chronology:
                 result.problems.append(Problem(path, 0, head, "no date in its heading or text"))
                 continue
             day, precision, from_paragraph = found
-            head_at = _placed(document, head, at)
-            paragraph_at = _placed(document, paragraph, at)
+            head_at = placed(document, head, at)
+            paragraph_at = placed(document, paragraph, at)
             if head_at is None or paragraph_at is None:
                 result.problems.append(Problem(path, 0, head, "its words are not found as read"))
                 continue
@@ -271,7 +276,7 @@ def wanted(bundle: Bundle) -> Chronology:
             ]
             result.events.append(
                 WantedEvent(
-                    ref=f"rdcr:{path.rsplit('/', 1)[-1].removesuffix('.xml')}:{number}",
+                    ref=f"rdcr:{slug}:{number}",
                     date=day,
                     precision=precision,
                     kind=_kind(section),
@@ -304,7 +309,7 @@ def _posts(
     raised = RAISED_HEAD.search(head)
     if not (established or interests or raised):
         return
-    for sentence in _sentences(paragraph):
+    for sentence in sentences(paragraph):
         dates = FULL_DATE.findall(sentence)
         if len(dates) != 1:
             continue
@@ -323,8 +328,8 @@ def _posts(
             kind = "embassy"
         else:
             continue
-        day = _day(dates[0])
-        start = _placed(document, sentence, at)
+        day = day_of(dates[0])
+        start = placed(document, sentence, at)
         if day is None or start is None:
             continue
         supports = POST_SUPPORTS + (["protecting_power"] if protector else [])
@@ -342,7 +347,7 @@ def _posts(
         return
 
 
-def _day(found: tuple[str, str, str]) -> dt.date | None:
+def day_of(found: tuple[str, str, str]) -> dt.date | None:
     month, day, year = found
     try:
         return dt.date(int(year), MONTHS[month], int(day))
@@ -363,13 +368,13 @@ def _claims(
     result: Chronology, path: str, document: Document, host: str, paragraph: str, at: int
 ) -> None:
     """A status of the principal mission, where a sentence says one and its day."""
-    for sentence in _sentences(paragraph):
+    for sentence in sentences(paragraph):
         for pattern, status in STATUS_WORDS:
             dates = FULL_DATE.findall(sentence)
             if not pattern.search(sentence) or len(dates) != 1:
                 continue
-            day = _day(dates[0])
-            start = _placed(document, sentence, at)
+            day = day_of(dates[0])
+            start = placed(document, sentence, at)
             if day is None or start is None:
                 continue
             post = NAMED_POST.search(sentence)
