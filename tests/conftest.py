@@ -217,4 +217,4 @@ def every_change(api: TestClient) -> list[dict[str, Any]]:
         if not page["items"]:
             return found
         found += page["items"]
-        since = page["next_cursor"]
+        since = page["last_id"]

@@ -540,19 +540,27 @@ def test_filtered_pages_hold_every_match_once_in_the_documented_order(
 
 
 def _feed(client: TestClient, since: int, limit: int) -> list[Row]:
-    """The change feed from `since`, followed by its `next_cursor` until nothing is new."""
+    """The change feed from `since`, followed by its `next_cursor` (and `Link`) until it is
+    null; then a poll with `last_id` as `since` finds nothing new."""
     items: list[Row] = []
+    params: dict[str, Any] = {"since": since, "limit": limit}
     while True:
-        response = client.get("/v1/changes", params={"since": since, "limit": limit})
+        response = client.get("/v1/changes", params=params)
         assert response.status_code == 200, response.text
         page = response.json()
         assert len(page["items"]) <= limit
-        if not page["items"]:
-            assert page["next_cursor"] == str(since)
-            return items
-        assert page["next_cursor"] == str(page["items"][-1]["id"])
         items += page["items"]
-        since = int(page["next_cursor"])
+        last = page["items"][-1]["id"] if page["items"] else since
+        assert page["last_id"] == last
+        if page["next_cursor"] is None:
+            assert "Link" not in response.headers
+            polled = client.get("/v1/changes", params={"since": page["last_id"]}).json()
+            assert (polled["items"], polled["next_cursor"]) == ([], None)
+            return items
+        assert len(page["items"]) == limit
+        assert page["next_cursor"] == str(last)
+        assert response.headers["Link"].endswith(f'cursor={page["next_cursor"]}>; rel="next"')
+        params, since = {"cursor": page["next_cursor"], "limit": limit}, last
         assert len(items) <= 1000, "the feed does not end"
 
 
@@ -585,3 +593,10 @@ def test_history_pages_hold_every_change_of_the_record_once(world: World) -> Non
     # Newest first unless asked otherwise.
     default = world.client.get(path).json()["items"]
     assert [c["id"] for c in default] == changes[::-1]
+
+
+def test_the_change_feed_refuses_a_cursor_it_did_not_issue(world: World) -> None:
+    for params in ({"cursor": "abc"}, {"cursor": "-1"}, {"cursor": "1", "since": 1}):
+        response = world.client.get("/v1/changes", params=params)
+        assert response.status_code == 400, (params, response.text)
+        assert response.headers["content-type"] == "application/problem+json"

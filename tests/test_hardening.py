@@ -140,7 +140,7 @@ def test_a_body_in_another_media_type_is_a_415_naming_those_read(
     body = b'[{"title": "Never written", "publisher": "Nobody"}]'
     taken = _bodies_taken(client)
     assert len(taken) > 25, taken
-    before = client.get("/v1/changes", params={"since": 0, "limit": 1000}).json()["next_cursor"]
+    before = client.get("/v1/changes", params={"since": 0, "limit": 1000}).json()["last_id"]
     for method, url, types in taken:
         for content_type in REFUSED_MEDIA_TYPES:
             headers = {**admin, **({"Content-Type": content_type} if content_type else {})}
@@ -166,7 +166,7 @@ def test_a_body_in_another_media_type_is_a_415_naming_those_read(
                     method, url, content=b'{"no_such_field": 1}', headers=headers
                 )
                 assert assert_problem(wrong, 422)["errors"], (method, url, sent)
-    after = client.get("/v1/changes", params={"since": 0, "limit": 1000}).json()["next_cursor"]
+    after = client.get("/v1/changes", params={"since": 0, "limit": 1000}).json()["last_id"]
     assert after == before
 
 

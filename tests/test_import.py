@@ -58,7 +58,7 @@ def total(api: TestClient, resource: str) -> int:
 
 
 def changes(api: TestClient) -> int:
-    return int(api.get("/v1/changes", params={"since": 0, "limit": 1000}).json()["next_cursor"])
+    return int(api.get("/v1/changes", params={"since": 0, "limit": 1000}).json()["last_id"])
 
 
 def send(api: TestClient, resource: str, body: bytes, media_type: str, **params: Any) -> Any:

@@ -177,7 +177,7 @@ def records(api: TestClient, resource: str) -> list[dict[str, Any]]:
 
 
 def last_change(api: TestClient) -> Any:
-    return api.get("/v1/changes", params={"since": 0, "limit": 1000}).json()["next_cursor"]
+    return api.get("/v1/changes", params={"since": 0, "limit": 1000}).json()["last_id"]
 
 
 def send(api: TestClient, resource: str, body: bytes, media_type: str) -> Any:

@@ -2,7 +2,15 @@
 
 Written by the write machine in the same transaction as the change itself, so a change and
 its record stand or fall together. Its ids order all changes: they are the `/v1/changes`
-feed's positions and the list ETags' version counter.
+feed's positions, the stream's event ids and the list ETags' version counter.
+
+So they must become visible in id order, or a follower that has seen id N skips for good an
+id below N that commits later. SQLite has one writer at a time (`BEGIN IMMEDIATE`), so its ids
+are in commit order already. On PostgreSQL a sequence hands ids out at insert time, in any
+order of commit: a writer therefore takes one transaction-scoped advisory lock before it draws
+its changes' ids, and holds it until it has committed (PostgreSQL releases a transaction's
+locks after the commit is visible). The next writer draws its ids only then, so every id is
+visible before any higher one is drawn (docs/live.md).
 """
 
 import datetime as dt
@@ -101,12 +109,21 @@ def record_change(
 ChangeEntry = tuple[str, int, Action, int | None, dict[str, Any] | None, dict[str, Any] | None]
 
 
+CHANGE_LOG_LOCK = 0x64706C6F  # "dplo": the advisory lock key of the change log's tail
+CHANNEL = "diplo_changes"
+"""The PostgreSQL channel a write notifies at its commit (the stream's wake-up call)."""
+# Ids in commit order, and every listening worker told at the commit (a NOTIFY is sent then).
+_IN_COMMIT_ORDER = select(func.pg_advisory_xact_lock(CHANGE_LOG_LOCK), func.pg_notify(CHANNEL, ""))
+
+
 def record_changes(
     connection: Connection, entries: list[ChangeEntry], actor: str | None = None
 ) -> None:
     """Logs many changes with one statement (`actor`: who made them, when no key did)."""
     if not entries:
         return
+    if connection.dialect.name == "postgresql":
+        connection.execute(_IN_COMMIT_ORDER)
     at = dt.datetime.now(dt.UTC)
     connection.execute(
         change_table.insert(),
