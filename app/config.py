@@ -122,6 +122,34 @@ class Settings(BaseSettings):
         default="diplomacy-api", description="Prefix of the rate-limit keys in Redis."
     )
 
+    stream_max: int = Field(
+        default=2000,
+        ge=1,
+        description="Change streams (`/v1/changes/stream`) one worker keeps open; past it, a "
+        "503 with Retry-After.",
+    )
+    stream_heartbeat_seconds: float = Field(
+        default=15,
+        gt=0,
+        le=3600,
+        description="Seconds between a stream's heartbeats (an SSE comment), so that proxies "
+        "keep it open and a gone client is noticed.",
+    )
+    stream_poll_seconds: float = Field(
+        default=0.1,
+        gt=0,
+        le=60,
+        description="On SQLite, how often a worker checks the change log's newest id for "
+        "changes other processes wrote (PostgreSQL's workers are woken by LISTEN/NOTIFY, and "
+        "check every second in case a notification was lost).",
+    )
+    stream_send_timeout: float = Field(
+        default=10,
+        gt=0,
+        description="Seconds a stream may wait for a slow client to take an event; then the "
+        "client is dropped (it reconnects with Last-Event-ID and misses nothing).",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _normalize_driver(cls, value: str) -> str:

@@ -235,8 +235,12 @@ class ServiceUnavailable(AppError):
     title = "Database unavailable"
     slug = "unavailable"
 
-    def __init__(self, detail: str = "The database cannot be reached right now; retry shortly."):
-        super().__init__(detail=detail, headers={"Retry-After": "2"})
+    def __init__(
+        self,
+        detail: str = "The database cannot be reached right now; retry shortly.",
+        title: str | None = None,
+    ):
+        super().__init__(title, detail=detail, headers={"Retry-After": "2"})
 
 
 class StillLoading(ServiceUnavailable):

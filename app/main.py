@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from app import middleware
+from app.changes.live import Hub
 from app.changes.router import router as changes_router
 from app.citations.router import router as citations_router
 from app.config import Settings, get_settings
@@ -115,7 +116,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = make_engine(settings)
+        app.state.hub = Hub(app.state.engine, settings)
+        await app.state.hub.open()
         yield
+        await app.state.hub.close()
         app.state.engine.dispose()
 
     # The docs pages load Swagger UI and ReDoc from the package, not from a CDN.

@@ -1,5 +1,6 @@
 """Shared pieces of the bench scripts: servers, wrk, medians. Never run as tests."""
 
+import argparse
 import os
 import re
 import shutil
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +18,8 @@ from pathlib import Path
 from types import FrameType
 
 import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
@@ -181,3 +185,58 @@ def median(values: list[float]) -> float:
     ordered = sorted(values)
     middle = len(ordered) // 2
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+@contextmanager
+def scratch_postgres(admin_url: str) -> Iterator[str]:
+    """A throwaway database on that PostgreSQL server, dropped at the end; yields its URL."""
+    name = f"diplo_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def write_key(url: str, name: str) -> str:
+    """A new API key with the `write` scope on that database."""
+    from app.config import Settings
+    from app.db import make_engine, write_transaction
+    from app.kit.auth import Scope, create_key
+
+    engine = make_engine(Settings(database_url=url))
+    try:
+        with write_transaction(engine) as connection:
+            key: str = create_key(connection, name, [Scope.write])["key"]
+            return key
+    finally:
+        engine.dispose()
+
+
+def postgres_option(parser: argparse.ArgumentParser, flag: str = "--postgres") -> None:
+    """The option naming the PostgreSQL server to make throwaway databases on."""
+    parser.add_argument(
+        flag,
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        help="a PostgreSQL server to make the throwaway database on ('' to skip it)",
+    )
+
+
+def diplo_serve(url: str, **settings: str) -> tuple[list[str], dict[str, str], str]:
+    """`diplo serve` on 127.0.0.1 at a free port, one worker and no access log unless
+    `settings` (more environment variables) say otherwise: its command, environment and base
+    URL."""
+    port = free_port()
+    env = {
+        "DATABASE_URL": url,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WORKERS": "1",
+        "ACCESS_LOG": "false",
+        **settings,
+    }
+    return [DIPLO, "serve"], env, f"http://127.0.0.1:{port}"

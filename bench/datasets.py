@@ -12,21 +12,20 @@ import os
 import subprocess
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, make_url, text
 
 from bench.common import (
     DIPLO,
     LOAD_CORE,
     SERVER_CORE,
+    diplo_serve,
     free_port,
     median,
     pinned,
+    postgres_option,
+    scratch_postgres,
     server,
     stop_on_sigterm,
 )
@@ -70,20 +69,6 @@ def load_from_empty(url: str) -> float:
     return time.perf_counter() - started
 
 
-@contextmanager
-def scratch_postgres(admin_url: str) -> Iterator[str]:
-    name = f"diplo_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def ensure_sqlite_utils() -> str:
     binary = DATASETTE_VENV / "bin" / "sqlite-utils"
     if not binary.exists():
@@ -113,26 +98,14 @@ def p(values: list[float], share: float) -> float:
 
 
 def serve_ours(url: str) -> tuple[list[str], dict[str, str], str]:
-    port = free_port()
-    env = {
-        "DATABASE_URL": url,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WORKERS": "1",
-        "ACCESS_LOG": "false",
-        "DATASETS": "all",
-    }
-    return pinned([DIPLO, "serve"], SERVER_CORE), env, f"http://127.0.0.1:{port}"
+    command, env, base = diplo_serve(url, DATASETS="all")
+    return pinned(command, SERVER_CORE), env, base
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=200)
-    parser.add_argument(
-        "--pg",
-        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-        help="a PostgreSQL URL to make a scratch database with ('' to skip PostgreSQL)",
-    )
+    postgres_option(parser, "--pg")
     args = parser.parse_args()
     stop_on_sigterm()
     if hasattr(os, "sched_setaffinity"):

@@ -17,13 +17,18 @@ import tempfile
 import time
 import uuid
 
-from sqlalchemy import column, create_engine, func, select, table, text
+from sqlalchemy import column, create_engine, func, select, table
 from sqlalchemy.engine import make_url
 
-from app.config import Settings
-from app.db import make_engine, write_transaction
-from app.kit.auth import Scope, create_key
-from bench.common import DIPLO, free_port, parse_wrk, server, stop_on_sigterm
+from bench.common import (
+    diplo_serve,
+    parse_wrk,
+    postgres_option,
+    scratch_postgres,
+    server,
+    stop_on_sigterm,
+    write_key,
+)
 
 EVENT = table("event", column("id"))
 READS = [
@@ -90,41 +95,20 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers (2)")
     parser.add_argument("--connections", type=int, default=32, help="wrk -c (32)")
     parser.add_argument("--threads", type=int, default=2, help="wrk -t (2)")
-    parser.add_argument(
-        "--postgres",
-        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-        help="a PostgreSQL server to make the throwaway database on",
-    )
+    postgres_option(parser)
     args = parser.parse_args()
     stop_on_sigterm()
 
-    name = f"diplo_load_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
-    try:
+    with scratch_postgres(args.postgres) as url:
         run(url, args)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def run(url: str, args: argparse.Namespace) -> None:
-    port = free_port()
-    env = {
-        "DATABASE_URL": url,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WORKERS": str(args.workers),
-        "ACCESS_LOG": "false",
-        "RATE_LIMIT_PER_ADDRESS": "",
-        "RATE_LIMIT_PER_KEY": "",
-    }
-    base = f"http://127.0.0.1:{port}"
-    with server("ours", [DIPLO, "serve"], f"{base}/readyz", env):
-        key = _write_key(url)
+    command, env, base = diplo_serve(
+        url, WORKERS=str(args.workers), RATE_LIMIT_PER_ADDRESS="", RATE_LIMIT_PER_KEY=""
+    )
+    with server("ours", command, f"{base}/readyz", env):
+        key = write_key(url, "bench-load")
         before, _ = _stored(url, [])
         reads = "{" + ", ".join(f'"{path}"' for path in READS) + "}"
         script = LUA.replace("{READS}", reads).replace("{KEY}", key)
@@ -171,16 +155,6 @@ def run(url: str, args: argparse.Namespace) -> None:
         verdict = f"all {created:,} acknowledged ids stored ({added - before - created} more rows:"
         verdict += " posts in flight when wrk stopped)"
     print(f"errors: {result.errors} (socket errors and non-2xx/3xx); writes: {verdict}")
-
-
-def _write_key(url: str) -> str:
-    engine = make_engine(Settings(database_url=url))
-    try:
-        with write_transaction(engine) as connection:
-            key: str = create_key(connection, "bench-load", [Scope.write])["key"]
-            return key
-    finally:
-        engine.dispose()
 
 
 def _number(output: str, label: str) -> int:

@@ -1,7 +1,9 @@
 """Headless Chromium (Debian's `chromium` package; .ci/install-chromium installs it) for the
-dashboard's test and its picture: run once per page (`--dump-dom`, `--screenshot`), or driven
-over the DevTools protocol for what only a live page can tell, such as where things are drawn."""
+dashboard's test and its picture, driven over the DevTools protocol. (Not `--dump-dom` or
+`--screenshot` runs: their `--virtual-time-budget` waits for the network to go idle, which a
+page following the change stream never does.)"""
 
+import base64
 import contextlib
 import fcntl
 import json
@@ -27,21 +29,6 @@ FLAGS = [
     "--hide-scrollbars",
 ]
 TIMEOUT = 60.0
-
-
-def chromium(url: str, *options: str) -> str:
-    """Loads the page in headless Chromium, lets its scripts run, returns standard output."""
-    assert CHROMIUM is not None
-    with tempfile.TemporaryDirectory() as profile:
-        result = subprocess.run(
-            [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=20000"]
-            + [*options, url],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
 
 
 def _above_4(fd: int) -> int:
@@ -76,6 +63,7 @@ class DevTools:
         os.close(answers)
         self._buffer = b""
         self._last_id = 0
+        self._tabs: list[str] = []
 
     def __enter__(self) -> "DevTools":
         return self
@@ -137,7 +125,13 @@ class DevTools:
         the page's scripts turned off unless `scripts`; bypassing the browser's HTTP cache
         unless `cache`) and waits until the expression `ready` is true there; returns the
         tab's session."""
+        # One tab at a time: an open dashboard holds a connection (its change stream), and
+        # a browser keeps six to a server.
+        for earlier in self._tabs:
+            with contextlib.suppress(RuntimeError):
+                self.command("Target.closeTarget", targetId=earlier)
         target = self.command("Target.createTarget", url="about:blank")["targetId"]
+        self._tabs = [target]
         session: str = self.command("Target.attachToTarget", targetId=target, flatten=True)[
             "sessionId"
         ]
@@ -155,11 +149,16 @@ class DevTools:
             self.command("Network.enable", session)
             self.command("Network.setCacheDisabled", session, cacheDisabled=True)
         self.command("Page.navigate", session, url=url)
+        self.wait(session, url, ready)
+        return session
+
+    def wait(self, session: str, url: str, ready: str) -> None:
+        """Until the tab shows `url` and `ready` is true there."""
         deadline = time.monotonic() + TIMEOUT
         while True:
             try:
                 if self.evaluate(session, f"location.href === {json.dumps(url)} && ({ready})"):
-                    return session
+                    return
             except RuntimeError:
                 pass  # asked while the page was being replaced: ask the new one
             if time.monotonic() > deadline:
@@ -178,3 +177,37 @@ class DevTools:
         if "exceptionDetails" in answer:
             raise RuntimeError(f"{expression[:80]}…: {answer['exceptionDetails']}")
         return answer["result"].get("value")
+
+    def dom(self, url: str, ready: str) -> str:
+        """The page's DOM, serialized, once `ready` is true."""
+        tab = self.open(url, 1280, ready)
+        try:
+            html: str = self.evaluate(tab, "document.documentElement.outerHTML")
+            return html
+        finally:
+            self.close(tab)
+
+    def screenshot(
+        self, url: str, ready: str, width: int, mobile: bool = False
+    ) -> tuple[bytes, int]:
+        """A PNG of the whole page `width` CSS pixels wide, once `ready` is true; and its
+        height (the window is made as tall as the page, so that nothing is cut off)."""
+        tab = self.open(url, width, ready, mobile=mobile)
+        try:
+            height = int(self.evaluate(tab, "document.documentElement.scrollHeight"))
+            self.command(
+                "Emulation.setDeviceMetricsOverride",
+                tab,
+                width=width,
+                height=height,
+                deviceScaleFactor=1,
+                mobile=mobile,
+            )
+            shot = self.command("Page.captureScreenshot", tab, format="png")
+            return base64.b64decode(shot["data"]), height
+        finally:
+            self.close(tab)
+
+    def close(self, session: str) -> None:
+        target = self.command("Target.getTargetInfo", session)["targetInfo"]["targetId"]
+        self.command("Target.closeTarget", targetId=target)

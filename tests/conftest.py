@@ -160,6 +160,11 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(f"{name}: {summary}")
 
 
+STREAM = "/v1/changes/stream"
+"""The one endpoint whose answer never ends: tests that read every GET's answer leave it to
+tests/test_live.py, which reads it as a client does."""
+
+
 def make_key(url: str, *scopes: str) -> dict[str, str]:
     """An API key made the way `diplo keys create` makes one; returns its request header."""
     engine = make_engine(Settings(database_url=url))

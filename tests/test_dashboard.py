@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser import CHROMIUM, DevTools, chromium
+from tests.browser import CHROMIUM, DevTools
 from tests.conftest import NewDatabase, make_key
 from tests.test_faults import serving
 
@@ -25,6 +25,7 @@ SCREENSHOTS = ROOT / "screenshots"
 GEOMETRY = (Path(__file__).parent / "geometry.js").read_text()
 PAIR = "/dashboard/RU/US"
 READY = "document.body.dataset.state === 'ready'"
+LIVE = "document.getElementById('live').dataset.live === 'on'"  # following the change stream
 # A common laptop, and a phone (an iPhone 12 to 15 is 390 CSS pixels wide).
 WIDTHS = [(1280, False), (390, True)]
 # The article's facts, quoted by every record the tests add.
@@ -103,7 +104,8 @@ def headcounts(server: tuple[str, str]) -> list[dict[str, Any]]:
 
 
 def ready_page(base: str) -> Elements:
-    dom = chromium(base + PAIR, "--dump-dom")
+    with DevTools() as browser:
+        dom = browser.dom(base + PAIR, READY)
     page = parse(dom)
     [body] = [attrs for tag, attrs in page.elements if tag == "body"]
     assert body.get("data-state") == "ready", dom[-3000:]
@@ -118,12 +120,13 @@ def points(page: Elements) -> list[dict[str, Any]]:
     ]
 
 
-def screenshot(base: str, database_url: str, width: int, height: int) -> Path:
+def screenshot(browser: DevTools, base: str, database_url: str, width: int, mobile: bool) -> Path:
     SCREENSHOTS.mkdir(exist_ok=True)
     backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
     shot = SCREENSHOTS / f"dashboard-RU-US-{backend}-{width}.png"
     shot.unlink(missing_ok=True)
-    chromium(base + PAIR, f"--screenshot={shot}", f"--window-size={width},{height}")
+    png, _ = browser.screenshot(base + PAIR, f"{READY} && {LIVE}", width, mobile)
+    shot.write_bytes(png)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 20_000  # a rendered page, not a blank one
     return shot
@@ -201,7 +204,7 @@ def test_the_layout_fits_the_screen_and_quotes_get_the_width(
     for card in quoted:
         for quote in card["quotes"]:
             assert quote > 0.6 * card["width"], card
-    screenshot(base, database_url, width, page["height"])
+    screenshot(browser, base, database_url, width, mobile)
 
 
 def test_the_page_offers_the_pairs_that_have_data_first(
@@ -526,3 +529,40 @@ def test_a_quote_of_a_source_without_text_says_it_cannot_be_checked(
     assert "holds no text" in marked["note"]
     assert (marked["count"], marked["hasText"]) == (0, False)
     assert marked["quotes"] == [[f"/v1/events/{event['id']}", ""]]
+
+
+def test_the_page_shows_a_write_through_another_server_without_a_reload(
+    server: tuple[str, str], browser: DevTools
+) -> None:
+    """The pair's page follows the change stream: an event posted through a second server on
+    the same database shows on the open page within 2 s, and the page was not reloaded."""
+    base, database_url = server
+    tab = browser.open(base + PAIR, 1280, READY, cache=False)
+    deadline = time.monotonic() + 30
+    while not browser.evaluate(tab, LIVE):
+        assert time.monotonic() < deadline, "the page never went live"
+        time.sleep(0.05)
+    browser.evaluate(tab, "window.notReloaded = true")
+    summary = "A write the open page must show by itself"
+    assert summary not in browser.evaluate(tab, "document.body.innerText")
+    with serving(database_url) as (second, _):
+        posted = httpx.post(
+            f"{second}/v1/events",
+            headers=make_key(database_url, "write"),
+            json={
+                "ref": "live-dashboard",
+                "date": "2021-10-14",
+                "kind": "other",
+                "summary": summary,
+                "countries": ["RU", "US"],
+                "citations": [QUOTE],
+            },
+        )
+        assert posted.status_code == 201, posted.text
+        written = time.monotonic()
+        shows = f"document.body.innerText.includes({json.dumps(summary)})"
+        while not browser.evaluate(tab, shows):
+            assert time.monotonic() - written < 2, "the write did not show within 2 s"
+            time.sleep(0.02)
+    assert browser.evaluate(tab, "window.notReloaded === true")
+    assert browser.evaluate(tab, READY)

@@ -1,18 +1,32 @@
 """The change feed: every change in order, so a mirror or dashboard can sync incrementally."""
 
-from typing import Annotated, Any
+from collections.abc import AsyncIterator
+from enum import StrEnum
+from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, select
+from sse_starlette import EventSourceResponse
+from sse_starlette.sse import SendTimeoutError
+from starlette.types import Receive, Scope, Send
 
+from app.changes.live import Entry, Hub, log
 from app.common import MAX_ID
+from app.countries.service import CountryCode
 from app.db import read_connection
-from app.errors import BadRequest, problems
-from app.kit.changelog import ChangeRead, ch, change_table, present
+from app.errors import BadRequest, ServiceUnavailable, problems
+from app.kit.changelog import ChangeRead, changes_after, public
 from app.kit.etags import conditional_list
+from app.kit.query import CommaList
 from app.kit.responses import json_response, next_link
+from app.registry import BY_RESOURCE
+
+Resource = StrEnum(  # type: ignore[misc]
+    "Resource", {name: name for name in sorted({*BY_RESOURCE, "representations"} - {"expulsions"})}
+)
+"""The resources the change log names (expulsions are logged as the measures they are)."""
 
 router = APIRouter(prefix="/v1/changes", tags=["changes"])
 
@@ -29,8 +43,9 @@ class FeedQuery(BaseModel):
     )
     cursor: str | None = Field(
         default=None,
-        max_length=32,
-        description="The `next_cursor` of the previous page (instead of `since`).",
+        pattern=r"^[0-9]{1,10}$",
+        description="The `next_cursor` of the previous page (or follow the `Link` header); "
+        "it takes the place of `since`.",
     )
     limit: int = Field(default=100, ge=1, le=1000, description="Changes per call, 1 to 1000.")
 
@@ -47,34 +62,17 @@ class Feed(BaseModel):
     total: None = Field(default=None, description="Always null here.")
 
 
-def public(row: Any) -> dict[str, Any]:
-    """A change as the feed and the stream show it."""
-    change = present(row)
-    if change["action"] == "delete":
-        change["before"] = None  # what a deleted record held is for admins (its history)
-    return change
-
-
 def _position(query: FeedQuery) -> int:
-    """Where the page starts: `since`, or the id a cursor of this feed holds."""
+    """Where the page starts: the cursor's id (the `Link` keeps `since` beside it), or
+    `since`."""
     if query.cursor is None:
         return query.since
-    if query.since:
-        raise BadRequest("since and cursor", "Send `since` or `cursor`, not both.")
-    if not query.cursor.isascii() or not query.cursor.isdigit() or int(query.cursor) > MAX_ID:
+    if int(query.cursor) > MAX_ID:
         raise BadRequest(
             "Invalid cursor",
             "The cursor is not one this feed issued; start from `since=0`.",
         )
     return int(query.cursor)
-
-
-def after(connection: Connection, since: int, limit: int) -> list[dict[str, Any]]:
-    """Up to `limit` changes after the change `since`, oldest first, as shown."""
-    rows = connection.execute(
-        select(change_table).where(ch.id > since).order_by(ch.id).limit(limit)
-    ).mappings()
-    return [public(row) for row in rows]
 
 
 @router.get(
@@ -91,7 +89,7 @@ async def feed(request: Request, query: Annotated[FeedQuery, Query()]) -> Respon
     since = _position(query)
 
     def build() -> Response:
-        items = after(connection, since, query.limit + 1)
+        items = [public(row) for row in changes_after(connection, since, query.limit + 1)]
         more = len(items) > query.limit
         items = items[: query.limit]
         last = items[-1]["id"] if items else since
@@ -104,3 +102,128 @@ async def feed(request: Request, query: Annotated[FeedQuery, Query()]) -> Respon
 
     with read_connection(request) as connection:
         return conditional_list(connection, request, f"feed-{since}-{query.limit}", build)
+
+
+class StreamQuery(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    since: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_ID,
+        description="Send the changes after this id first (the feed's `last_id`, or 0 for "
+        "all), then live ones; without it, only changes from now on. A reconnect's "
+        "`Last-Event-ID` header takes its place.",
+    )
+    resources: CommaList[Resource] | None = Field(
+        default=None, description="Only changes of these resources, comma-separated."
+    )
+    countries: CommaList[CountryCode] | None = Field(
+        default=None,
+        description="Only changes of records involving every country named (alpha-2 or "
+        "alpha-3, comma-separated), before or after the change: `RU,US`.",
+    )
+
+
+STREAM_DOC = """Server-Sent Events (`text/event-stream`): every change as it commits, in
+the feed's order and shape, one `change` event each, whose `id` is the change's id. A client
+that reconnects with `Last-Event-ID` (browsers' `EventSource` does it by itself) gets exactly
+what it missed, then live changes. Heartbeats (SSE comments) every `STREAM_HEARTBEAT_SECONDS`.
+A client too slow to take its events is dropped after `STREAM_SEND_TIMEOUT` seconds (it
+reconnects and misses nothing); past `STREAM_MAX` streams on a worker, a 503 with
+`Retry-After`. Changes written through any worker or server on the same database arrive: on
+PostgreSQL within a notification's latency, on SQLite within `STREAM_POLL_SECONDS`."""
+
+
+class ChangeStream(EventSourceResponse):
+    """A stream that drops a client too slow to take its events, without a traceback (it
+    reconnects with Last-Event-ID and misses nothing)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except SendTimeoutError:
+            log.warning(
+                "a change stream's client took no event for %ss: dropped", self.send_timeout
+            )
+
+
+STREAM_EXAMPLE = (
+    "id: 7\nevent: change\ndata: "
+    + orjson.dumps(ChangeRead.model_config["json_schema_extra"]["examples"][0]).decode()  # type: ignore[index]
+    + "\n\n: ping - 2026-11-28 16:00:15.000000+00:00\n\n"
+)
+
+
+def _last_event_id(request: Request) -> int | None:
+    header = request.headers.get("last-event-id")
+    if header is None or not header.strip():
+        return None
+    value = header.strip()
+    if not value.isascii() or not value.isdigit() or int(value) > MAX_ID:
+        raise BadRequest(
+            "Invalid Last-Event-ID", "Last-Event-ID must be the id of a change this API sent."
+        )
+    return int(value)
+
+
+@router.get(
+    "/stream",
+    summary="Stream of changes (Server-Sent Events)",
+    description=STREAM_DOC,
+    operation_id="stream_changes",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Events, each a change as the feed shows it (`ChangeRead`), and "
+            "heartbeats.",
+            "content": {
+                "text/event-stream": {
+                    "schema": {"type": "string"},
+                    "example": STREAM_EXAMPLE,
+                }
+            },
+        },
+        **problems(400, 422, 503),
+    },
+)
+async def stream(request: Request, query: Annotated[StreamQuery, Query()]) -> Response:
+    hub: Hub = request.app.state.hub
+    settings = request.app.state.settings
+    if hub.streams >= settings.stream_max:
+        raise ServiceUnavailable(
+            "This worker serves as many change streams as it may (STREAM_MAX); retry shortly.",
+            title="Too many streams",
+        )
+    position = _last_event_id(request)
+    if position is None:
+        position = query.since if query.since is not None else hub.newest
+    resources = frozenset(query.resources or ())
+    countries = frozenset(query.countries or ())
+
+    def wanted(change: Entry) -> bool:
+        return (not resources or change.resource in resources) and countries <= change.countries
+
+    async def events(position: int) -> AsyncIterator[bytes]:
+        hub.streams += 1
+        try:
+            while True:
+                moved = hub.moved()
+                batch = hub.after(position)
+                if batch is None:
+                    batch = await hub.backlog(position)
+                if not batch:
+                    await moved.wait()
+                    continue
+                for change in batch:
+                    position = change.id
+                    if wanted(change):
+                        yield change.event
+        finally:
+            hub.streams -= 1
+
+    return ChangeStream(
+        events(position),
+        ping=settings.stream_heartbeat_seconds,
+        send_timeout=settings.stream_send_timeout,
+    )

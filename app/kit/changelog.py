@@ -14,11 +14,23 @@ visible before any higher one is drawn (docs/live.md).
 """
 
 import datetime as dt
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Column, Connection, DateTime, ForeignKey, Index, Integer, func, select
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    RowMapping,
+    func,
+    select,
+)
 from sqlmodel import Field, SQLModel
 
 from app.common import one_of, read_config
@@ -143,6 +155,12 @@ def record_changes(
     )
 
 
+def changes_after(connection: Connection, since: int, limit: int) -> Sequence[RowMapping]:
+    """Up to `limit` changes after the change `since`, oldest first, whole."""
+    statement = select(change_table).where(ch.id > since).order_by(ch.id).limit(limit)
+    return connection.execute(statement).mappings().all()
+
+
 _NEWEST = select(func.coalesce(func.max(ch.id), 0))
 VERSION = _NEWEST.scalar_subquery().label("_version")
 """`version` as a column, for a list page to read with its rows (`fetch_page_and`)."""
@@ -170,6 +188,15 @@ def present(row: Any) -> dict[str, Any]:
         "before": {k: before.get(k) for k in changed} if row["before"] is not None else None,
         "after": {k: after.get(k) for k in changed} if row["after"] is not None else None,
     }
+
+
+def public(row: Any) -> dict[str, Any]:
+    """A change as the feed and the stream show it: a delete without what the record held
+    (that is for admins, in the record's history)."""
+    change = present(row)
+    if change["action"] == "delete":
+        change["before"] = None
+    return change
 
 
 def last_snapshot(connection: Connection, resource: str, record_id: int) -> Any:

@@ -31,8 +31,13 @@ function svg(tag, attrs, ...children) {
   return node;
 }
 
-async function getJSON(url) {
-  const response = await fetch(url, { headers: { Accept: "application/json" } });
+// `fresh`: past the browser's HTTP cache (it revalidates with the ETag it holds: a 304 when
+// nothing changed), for a redraw that a change on the stream asked for.
+async function getJSON(url, fresh = false) {
+  const response = await fetch(url, {
+    headers: { Accept: "application/json" },
+    cache: fresh ? "no-cache" : "default",
+  });
   const body = await response.json();
   if (!response.ok) throw new Error(body.detail || `${response.status} on ${url}`);
   return body;
@@ -303,6 +308,8 @@ function quoteList(quotes, chosen) {
 }
 
 async function showSource(id, query) {
+  stopFollowing();
+  live.paused = false;
   const status = document.getElementById("status");
   document.body.dataset.state = "loading";
   document.getElementById("content").hidden = true;
@@ -546,17 +553,79 @@ function nextUrl(url, cursor) {
   return next.pathname + next.search;
 }
 
-async function show(a, b) {
+// Live: the pair's page follows the change stream (`/v1/changes/stream`) and redraws when a
+// record of the pair changes. The browser's EventSource reconnects by itself, sending the id
+// of the last change it had (Last-Event-ID): nothing is missed while it was away.
+const live = { source: null, pair: null, timer: null, paused: false };
+
+function follow(a, b) {
+  const pair = `${a},${b}`;
+  if (live.pair === pair) return;
+  stopFollowing();
+  const badge = document.getElementById("live");
+  const source = new EventSource(`/v1/changes/stream?countries=${encodeURIComponent(pair)}`);
+  let opened = false;
+  live.source = source;
+  live.pair = pair;
+  source.onopen = () => {
+    badge.textContent = "● Live";
+    badge.dataset.live = "on";
+    badge.title = "Changes to this pair's records show here as they are written.";
+    // A change written between the page's load and the stream's start: redraw once.
+    if (!opened) later();
+    opened = true;
+  };
+  source.onerror = () => {
+    const closed = source.readyState === EventSource.CLOSED;
+    badge.textContent = closed ? "Not live: reload the page to follow changes" : "Reconnecting…";
+    badge.dataset.live = "off";
+  };
+  source.addEventListener("change", later);
+}
+
+function later() { // many changes at once (an import): one redraw
+  clearTimeout(live.timer);
+  live.timer = setTimeout(() => {
+    if (live.pair === `${state.a},${state.b}`) show(state.a, state.b, true);
+  }, 200);
+}
+
+// A hidden tab lets go of its stream (a browser keeps six connections to a server over
+// HTTP/1.1, and each open stream holds one), and catches up when it is shown again.
+document.addEventListener("visibilitychange", () => {
+  if (document.hidden && live.source) {
+    stopFollowing();
+    live.paused = true;
+  } else if (!document.hidden && live.paused) {
+    live.paused = false;
+    if (state.a && state.b && document.body.dataset.state === "ready") show(state.a, state.b, true);
+  }
+});
+
+function stopFollowing() {
+  if (live.source) live.source.close();
+  Object.assign(live, { source: null, pair: null });
+  clearTimeout(live.timer);
+  const badge = document.getElementById("live");
+  badge.textContent = "";
+  delete badge.dataset.live;
+}
+
+// `quiet`: a redraw for a change, without the "Loading…" in between.
+async function show(a, b, quiet = false) {
   const status = document.getElementById("status");
-  document.body.dataset.state = "loading";
-  document.getElementById("pairs").hidden = true;
-  document.getElementById("source").hidden = true;
-  status.textContent = "Loading…";
+  if (!quiet) {
+    document.body.dataset.state = "loading";
+    document.getElementById("pairs").hidden = true;
+    document.getElementById("source").hidden = true;
+    status.textContent = "Loading…";
+  }
   try {
-    const relation = await getJSON(`/v1/relations/${encodeURIComponent(a)}/${encodeURIComponent(b)}`);
+    const relation = await getJSON(
+      `/v1/relations/${encodeURIComponent(a)}/${encodeURIComponent(b)}`, quiet);
     const [series, timeline] = await Promise.all([
-      getJSON(relation.links.series),
-      getJSON(`${relation.links.timeline}&limit=100`),
+      getJSON(relation.links.series, quiet),
+      getJSON(`${relation.links.timeline}&limit=100`, quiet),
     ]);
     state.a = relation.a.code;
     state.b = relation.b.code;
@@ -584,14 +653,18 @@ async function show(a, b) {
     document.getElementById("more").hidden = !state.next;
     status.textContent = "";
     document.body.dataset.state = "ready";
+    follow(state.a, state.b);
   } catch (error) {
     status.textContent = `Could not load ${a}–${b}: ${error.message}`;
     document.getElementById("content").hidden = true;
     document.body.dataset.state = "error";
+    stopFollowing();
   }
 }
 
 async function showPairs(loading) {
+  stopFollowing();
+  live.paused = false;
   const status = document.getElementById("status");
   document.getElementById("content").hidden = true;
   document.getElementById("source").hidden = true;
