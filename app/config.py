@@ -122,6 +122,13 @@ class Settings(BaseSettings):
         default="diplomacy-api", description="Prefix of the rate-limit keys in Redis."
     )
 
+    response_cache_entries: int = Field(
+        default=2048,
+        ge=0,
+        description="Answers to anonymous GETs each worker keeps until the data changes "
+        "(read-your-writes on the worker that wrote, others' writes as soon as it reads their "
+        "change); 0: none kept.",
+    )
     stream_max: int = Field(
         default=2000,
         ge=1,

@@ -68,6 +68,16 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
             yield connection
 
 
+@contextmanager
+def request_write(request: Request) -> Iterator[Connection]:
+    """The write of an API request: one transaction, as `write_transaction`; once it has
+    committed, the worker is told (`app.state.hub.wrote`), so that its response cache forgets
+    what it held (read-your-writes) and its change streams look for the change at once."""
+    with write_transaction(get_engine(request)) as connection:
+        yield connection
+    request.app.state.hub.wrote()
+
+
 def single_statement(connection: Connection) -> None:
     """Says that this connection will run one read statement only, which is consistent on
     its own: on SQLite, no BEGIN and ROLLBACK around it (a tenth of a list request)."""

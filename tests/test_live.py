@@ -12,7 +12,9 @@ import orjson
 from fastapi.testclient import TestClient
 from httpx_sse import ServerSentEvent, connect_sse
 
-from tests.conftest import STREAM, NewDatabase, make_key
+from app.config import Settings
+from app.main import create_app
+from tests.conftest import STREAM, NewDatabase, make_key, seeded
 from tests.test_faults import _event, serving
 
 
@@ -253,3 +255,59 @@ def test_a_stream_refuses_what_it_cannot_follow(client: TestClient) -> None:
     assert unknown.status_code == 422
     assert "planets" in unknown.text
     assert client.get("/v1/changes/stream", params={"countries": "ZZ"}).status_code == 422
+
+
+def test_a_repeated_get_is_kept_until_the_data_changes_and_a_write_shows_at_once(
+    new_database: NewDatabase,
+) -> None:
+    """Each worker keeps the answers to anonymous GETs until the data changes (docs/live.md):
+    a repeat is a hit, the worker's own write shows in the very next answer."""
+    url = seeded(new_database)
+    writer = make_key(url, "write")
+    with TestClient(create_app(Settings(database_url=url))) as api:
+        first = api.get("/v1/events", params={"sort": "-id"})
+        again = api.get("/v1/events", params={"sort": "-id"})
+        assert (first.headers["X-Cache"], again.headers["X-Cache"]) == ("miss", "hit")
+        assert again.content == first.content
+        assert again.headers["ETag"] == first.headers["ETag"]
+        assert again.headers["Cache-Control"] == first.headers["Cache-Control"]  # outside it
+        revalidated = api.get(
+            "/v1/events", params={"sort": "-id"}, headers={"If-None-Match": first.headers["ETag"]}
+        )
+        assert (revalidated.status_code, revalidated.headers["X-Cache"]) == (304, "hit")
+        assert revalidated.headers["ETag"] == first.headers["ETag"]
+        # Another query, another Accept: kept apart.
+        assert api.get("/v1/events", params={"sort": "id"}).headers["X-Cache"] == "miss"
+        exported = api.get("/v1/events", params={"sort": "-id", "format": "csv"})
+        assert exported.headers["X-Cache"] == "miss"
+        assert api.get("/v1/events", params={"sort": "-id"}).headers["X-Cache"] == "hit"
+        # A request with a key is never kept nor served from what was kept.
+        assert "X-Cache" not in api.get("/v1/events", headers=writer).headers
+        # The worker's own write shows in the next answer: read-your-writes.
+        posted = api.post("/v1/events", json=_event(5, 0), headers=writer)
+        assert posted.status_code == 201, posted.text
+        after = api.get("/v1/events", params={"sort": "-id"})
+        assert after.headers["X-Cache"] == "miss"
+        assert after.json()["items"][0]["id"] == posted.json()["id"]
+        assert after.headers["ETag"] != first.headers["ETag"]
+        # A write that fails changes nothing, and what was kept stays kept.
+        assert api.post("/v1/events", json={}, headers=writer).status_code == 422
+        assert api.get("/v1/events", params={"sort": "-id"}).headers["X-Cache"] == "hit"
+
+
+def test_a_kept_answer_gives_way_to_a_write_through_another_server_within_a_second(
+    new_database: NewDatabase,
+) -> None:
+    """The staleness bound: another worker's write shows once this worker has read its change
+    (PostgreSQL: at the notification; SQLite: within STREAM_POLL_SECONDS)."""
+    url = new_database()
+    with serving(url) as (first, _), serving(url) as (second, _):
+        writer = make_key(url, "write")
+        listing = f"{first}/v1/events?sort=-id&limit=1"
+        httpx.get(listing)
+        assert httpx.get(listing).headers["X-Cache"] == "hit"
+        posted = _post(second, writer, ref="elsewhere-cached")
+        written = time.monotonic()
+        while httpx.get(listing).json()["items"][0]["id"] != posted:
+            assert time.monotonic() - written < 1, "the kept answer outlived the write by 1 s"
+            time.sleep(0.01)

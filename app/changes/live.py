@@ -97,10 +97,26 @@ class Hub:
         self.ids: list[int] = []
         self.ring: list[Entry] = []
         self.streams = 0
+        self.writes = 0  # this worker's committed writes
         self._moved = asyncio.Event()
+        self._poked = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
 
+    def version(self) -> tuple[int, int]:
+        """What this worker knows of the data: the newest change it has read, and its own
+        writes since (a write is known here at its commit, before the change is read)."""
+        return self.newest, self.writes
+
+    def wrote(self) -> None:
+        """A write of this worker has committed (called from any thread): the response cache
+        forgets at once, and the watch reads the change now rather than at its next check."""
+        self.writes += 1
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._poked.set)
+
     async def open(self) -> None:
+        self._loop = asyncio.get_running_loop()
         try:
             self.newest = self.start = _newest(self.engine)
         except Exception:  # the database is down: the watch retries; streams wait
@@ -161,7 +177,13 @@ class Hub:
                     await self.catch_up()
             except Exception:
                 log.warning("the change log could not be read; retrying", exc_info=True)
-            await asyncio.sleep(seconds)
+            await self._nap(seconds)
+
+    async def _nap(self, seconds: float) -> None:
+        """Until the next check, or until this worker writes."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._poked.wait(), seconds)
+        self._poked.clear()
 
     async def _listen(self) -> None:
         url = make_url(self.engine.url).set(drivername="postgresql")

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from app.common import StorableText
-from app.db import get_engine, read_connection, write_transaction
+from app.db import read_connection, request_write
 from app.errors import problems
 from app.kit.auth import (
     AdminPrincipal,
@@ -47,7 +47,7 @@ class KeyCreate(BaseModel):
 )
 def create(request: Request, body: KeyCreate, who: AdminPrincipal, _: JsonBody) -> Response:
     """Makes a key (`admin` scope); the answer holds the key itself, shown this once."""
-    with write_transaction(get_engine(request)) as connection:
+    with request_write(request) as connection:
         created = create_key(connection, body.name, body.scopes)
     return json_response(created, status=201, headers={"Location": f"/v1/keys/{created['id']}"})
 
@@ -73,5 +73,5 @@ def index(request: Request, who: AdminPrincipal) -> Response:
 )
 def revoke(record_id: RecordId, request: Request, who: AdminPrincipal) -> Response:
     """Revokes a key at once (`admin` scope); it stays listed, with `revoked_at`."""
-    with write_transaction(get_engine(request)) as connection:
+    with request_write(request) as connection:
         return json_response(revoke_key(connection, record_id))

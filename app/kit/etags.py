@@ -20,12 +20,15 @@ API_VERSION = "2"  # bump when the JSON of an unchanged record would change (2: 
 
 def _matches(request: Request, etag: str) -> bool:
     header = request.headers.get("if-none-match")
-    if not header:
-        return False
-    if header.strip() == "*":
+    return header is not None and etag_matches(header, etag)
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """Whether an `If-None-Match` value names `etag` (weakly compared, RFC 9110)."""
+    if if_none_match.strip() == "*":
         return True
     weak = etag.removeprefix("W/")
-    return any(tag.strip().removeprefix("W/") == weak for tag in header.split(","))
+    return any(tag.strip().removeprefix("W/") == weak for tag in if_none_match.split(","))
 
 
 def not_modified(etag: str) -> Response:

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, create_model
 
 from app.common import Id, with_article, without_nul
-from app.db import get_engine, read_connection, write_transaction
+from app.db import read_connection, request_write
 from app.errors import NotFound, PreconditionRequired, problems
 from app.kit.auth import AdminPrincipal, Credentials, Scope, WritePrincipal, authorize
 from app.kit.changelog import ChangeRead, ch, change_table, present
@@ -176,7 +176,7 @@ def add_write_routes(
         _: JsonBody,  # after the key: no key is a 401, whatever the body
     ) -> Response:
         data = payload.model_dump()  # type: ignore[attr-defined]
-        with write_transaction(get_engine(request)) as connection:
+        with request_write(request) as connection:
             record_id = create_record(connection, spec, data, actor=who.key_id)
             record = spec.read(connection, record_id)
         return record_response(request, record, 201, Location=f"{prefix}/{record_id}")
@@ -191,7 +191,7 @@ def add_write_routes(
     ) -> Response:
         _require_if_match(request, if_match, f"{prefix}/{record_id}")
         patch = payload.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
-        with write_transaction(get_engine(request)) as connection:
+        with request_write(request) as connection:
             record = update_record(
                 connection, spec, record_id, patch, actor=who.key_id, if_match=if_match
             )
@@ -201,7 +201,7 @@ def add_write_routes(
         record_id: RecordId, request: Request, who: WritePrincipal, if_match: IfMatch = None
     ) -> Response:
         _require_if_match(request, if_match, f"{prefix}/{record_id}")
-        with write_transaction(get_engine(request)) as connection:
+        with request_write(request) as connection:
             delete_record(connection, spec, record_id, actor=who.key_id, if_match=if_match)
         return Response(status_code=204)
 
@@ -235,7 +235,7 @@ def add_write_routes(
 
         def run() -> ImportReport:
             rows = parse(content, fmt, spec.create_model)
-            with write_transaction(get_engine(request)) as connection:
+            with request_write(request) as connection:
                 return import_rows(
                     connection, spec, rows, actor=who.key_id, dry_run=dry_run, fmt=fmt
                 )
@@ -244,7 +244,7 @@ def add_write_routes(
         return json_response(asdict(report))
 
     def restore(record_id: RecordId, request: Request, who: AdminPrincipal) -> Response:
-        with write_transaction(get_engine(request)) as connection:
+        with request_write(request) as connection:
             record = restore_record(connection, spec, record_id, actor=who.key_id)
         return record_response(request, record, 201, Location=f"{prefix}/{record_id}")
 

@@ -9,11 +9,14 @@ from app.middleware.body_limit import BodyLimit
 from app.middleware.cache_control import CacheControl
 from app.middleware.hardening import Hardening
 from app.middleware.rate_limit import RateLimit
+from app.middleware.response_cache import ResponseCache
 
 
 def install(app: FastAPI, settings: Settings) -> None:
     """Adds the middleware, innermost first: each one added later wraps what came before, so
     CORS headers go on 429s and 413s too, and the access log (outermost) times everything."""
+    if settings.response_cache_entries:
+        app.add_middleware(ResponseCache, entries=settings.response_cache_entries)
     app.add_middleware(
         BodyLimit, max_bytes=settings.max_body_bytes, import_max_bytes=settings.max_import_bytes
     )

@@ -1,0 +1,117 @@
+"""Each worker keeps the answers to anonymous GETs of `/v1` until the data changes
+(docs/live.md, "Response cache"): a repeated request costs a dictionary lookup, not a query.
+
+An answer is kept with the data version the worker knew when the request came in
+(`Hub.version`: the newest change it has read, and its own writes), and served while that
+version holds. So it is never older than what the worker knows: its own writes show at once
+(read-your-writes), others' once the worker has read their change (on PostgreSQL at the
+notification, on SQLite within `STREAM_POLL_SECONDS`). The day is part of the version too, as
+some answers depend on it ("the last talks held today or earlier").
+
+Kept: 200 answers of a single body up to `MAX_BODY` bytes (not CSV or NDJSON exports, which
+stream), to requests without `Authorization` (what a key may read differs). The key is the
+method, scheme, host, path, query and `Accept`. A hit answers `If-None-Match` with a 304
+itself. `X-Cache` says `hit` or `miss`. Pure ASGI, innermost: the middleware around it (CORS,
+Cache-Control, the rate limit, the access log) treats a hit as any answer."""
+
+import datetime as dt
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.kit.etags import etag_matches
+
+MAX_BODY = 1 << 20
+Key = tuple[str, str, str, bytes, bytes | None, bytes | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    version: tuple[int, int, dt.date]
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    etag: str | None
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
+
+
+class ResponseCache:
+    def __init__(self, app: ASGIApp, entries: int) -> None:
+        self.app = app
+        self.entries = entries
+        self.kept: OrderedDict[Key, Kept] = OrderedDict()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("GET", "HEAD")
+            or not scope["path"].startswith("/v1/")
+            or _header(scope, b"authorization") is not None
+        ):
+            await self.app(scope, receive, send)
+            return
+        hub = scope["app"].state.hub
+        newest, writes = hub.version()
+        version = (newest, writes, dt.datetime.now(dt.UTC).date())
+        # The host and scheme too: a page's `Link` names them.
+        key = (
+            scope["method"],
+            scope["scheme"],
+            scope["path"],
+            scope["query_string"],
+            _header(scope, b"host"),
+            _header(scope, b"accept"),
+        )
+        kept = self.kept.get(key)
+        if kept is not None and kept.version == version:
+            self.kept.move_to_end(key)
+            await self._answer(scope, kept, send)
+            return
+        await self.app(scope, receive, self._keeping(key, version, send))
+
+    async def _answer(self, scope: Scope, kept: Kept, send: Send) -> None:
+        asked = _header(scope, b"if-none-match")
+        if kept.etag is not None and asked is not None and etag_matches(asked.decode(), kept.etag):
+            headers = [(b"etag", kept.etag.encode()), (b"x-cache", b"hit")]
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": kept.headers})
+        await send({"type": "http.response.body", "body": kept.body})
+
+    def _keeping(self, key: Key, version: tuple[int, int, dt.date], send: Send) -> Send:
+        start: Message | None = None
+
+        async def keep(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                message["headers"] = [*message.get("headers", []), (b"x-cache", b"miss")]
+            elif start is not None and start["status"] == 200:
+                body = message.get("body", b"")
+                if not message.get("more_body") and len(body) <= MAX_BODY:
+                    headers, etag = _with_hit(start)
+                    self._store(key, Kept(version, headers, body, etag))
+                start = None  # a streamed body (an export) is not kept
+            await send(message)
+
+        return keep
+
+    def _store(self, key: Key, kept: Kept) -> None:
+        self.kept[key] = kept
+        self.kept.move_to_end(key)
+        while len(self.kept) > self.entries:
+            self.kept.popitem(last=False)
+
+
+def _with_hit(start: Message) -> tuple[list[tuple[bytes, bytes]], str | None]:
+    """The headers a hit answers with, and the ETag among them."""
+    headers = [(k, v) for k, v in start["headers"] if k != b"x-cache"] + [(b"x-cache", b"hit")]
+    etag = next((v.decode() for k, v in headers if k == b"etag"), None)
+    return headers, etag
