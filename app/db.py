@@ -2,7 +2,7 @@
 (Alembic owns the schema: upgrade and downgrade for the CLI, the server and tests)."""
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -59,13 +59,24 @@ def make_engine(settings: Settings) -> Engine:
     )
 
 
+LAST_CHANGE = "diplo.last_change"
+"""Where `record_changes` leaves, on the connection, the id of the newest change it logged."""
+
+
 @contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """One write, one transaction: committed on success, rolled back on any error."""
+def write_transaction(
+    engine: Engine, committed: Callable[[int], None] | None = None
+) -> Iterator[Connection]:
+    """One write, one transaction: committed on success, rolled back on any error. Once it
+    has committed, `committed` gets the id of the newest change it logged (if it logged any)."""
     with engine.connect() as connection:
         connection.execution_options(sqlite_begin="IMMEDIATE")
+        connection.info.pop(LAST_CHANGE, None)
         with connection.begin():
             yield connection
+        change = connection.info.pop(LAST_CHANGE, None)
+    if committed is not None and change is not None:
+        committed(change)
 
 
 @contextmanager
@@ -73,9 +84,8 @@ def request_write(request: Request) -> Iterator[Connection]:
     """The write of an API request: one transaction, as `write_transaction`; once it has
     committed, the worker is told (`app.state.hub.wrote`), so that its response cache forgets
     what it held (read-your-writes) and its change streams look for the change at once."""
-    with write_transaction(get_engine(request)) as connection:
+    with write_transaction(get_engine(request), request.app.state.hub.wrote) as connection:
         yield connection
-    request.app.state.hub.wrote()
 
 
 def single_statement(connection: Connection) -> None:

@@ -116,7 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = make_engine(settings)
-        app.state.hub = Hub(app.state.engine, settings)
+        app.state.hub = Hub(settings)
         await app.state.hub.open()
         yield
         await app.state.hub.close()

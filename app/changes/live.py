@@ -12,6 +12,7 @@ the log a page at a time, off the event loop.
 import asyncio
 import contextlib
 import logging
+import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sse_starlette import ServerSentEvent
 
 from app.config import Settings
+from app.db import make_engine
 from app.kit.changelog import CHANNEL, ch, changes_after, public
 
 RING = 10_000
@@ -89,29 +91,34 @@ def _newest(engine: Engine) -> int:
 class Hub:
     """One per worker: the newest changes, and an event set each time more arrive."""
 
-    def __init__(self, engine: Engine, settings: Settings) -> None:
-        self.engine = engine
+    def __init__(self, settings: Settings) -> None:
+        # Its own connection, not one of the requests' pool (nor counted among their queries).
+        self.engine = make_engine(settings.model_copy(update={"db_pool_size": 1}))
         self.settings = settings
         self.newest = 0  # every change up to here has been read
         self.start = 0  # the ring holds every change after this one
         self.ids: list[int] = []
         self.ring: list[Entry] = []
         self.streams = 0
-        self.writes = 0  # this worker's committed writes
+        self.written = 0  # the newest change this worker's own writes committed
+        self._written_lock = threading.Lock()
         self._moved = asyncio.Event()
         self._poked = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
 
-    def version(self) -> tuple[int, int]:
-        """What this worker knows of the data: the newest change it has read, and its own
-        writes since (a write is known here at its commit, before the change is read)."""
-        return self.newest, self.writes
+    def version(self) -> int:
+        """The newest change this worker knows of: read from the log, or committed by its own
+        writes (known at their commit, before the watch reads them; every lower id is
+        committed by then, as ids become visible in order)."""
+        return max(self.newest, self.written)
 
-    def wrote(self) -> None:
-        """A write of this worker has committed (called from any thread): the response cache
-        forgets at once, and the watch reads the change now rather than at its next check."""
-        self.writes += 1
+    def wrote(self, change: int) -> None:
+        """A write of this worker has committed, its newest change `change` (called from any
+        thread): the response cache's version moves at once, and the watch reads the change now
+        rather than at its next check."""
+        with self._written_lock:
+            self.written = max(self.written, change)
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._poked.set)
 
@@ -119,8 +126,8 @@ class Hub:
         self._loop = asyncio.get_running_loop()
         try:
             self.newest = self.start = _newest(self.engine)
-        except Exception:  # the database is down: the watch retries; streams wait
-            log.warning("the change log could not be read; the watch will retry")
+        except Exception as error:  # the database is down: the watch retries; streams wait
+            log.warning("change log unreadable (%s); the watch will retry", type(error).__name__)
         self._task = asyncio.create_task(self._watch())
 
     async def close(self) -> None:
@@ -128,6 +135,7 @@ class Hub:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        self.engine.dispose()
 
     def moved(self) -> asyncio.Event:
         """Set when changes after the current `newest` arrive (take it before reading)."""
@@ -175,8 +183,8 @@ class Hub:
             try:
                 if _newest(self.engine) > self.newest:
                     await self.catch_up()
-            except Exception:
-                log.warning("the change log could not be read; retrying", exc_info=True)
+            except Exception as error:  # one line, as the app logs a database it cannot reach
+                log.warning("change log unreadable (%s); retrying", type(error).__name__)
             await self._nap(seconds)
 
     async def _nap(self, seconds: float) -> None:
@@ -203,6 +211,6 @@ class Hub:
                         await self.catch_up()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.warning("the change notifications stopped; reconnecting", exc_info=True)
+            except Exception as error:
+                log.warning("change notifications stopped (%s); reconnecting", type(error).__name__)
                 await asyncio.sleep(LOST_NOTIFICATION_SECONDS)

@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from app.common import one_of, read_config
+from app.db import LAST_CHANGE
 
 
 class Action(StrEnum):
@@ -100,6 +101,9 @@ change_table = Change.__table__  # type: ignore[attr-defined]
 ch = change_table.c
 
 
+_NEWEST = select(func.coalesce(func.max(ch.id), 0))
+
+
 def _plain(value: Any) -> Any:
     """JSON-ready (dates to ISO strings), as a client would see it."""
     return orjson.loads(orjson.dumps(value)) if value is not None else None
@@ -153,6 +157,8 @@ def record_changes(
             for resource, record_id, action, key_id, before, after in entries
         ],
     )
+    # The newest change is this transaction's own: no other writer logs until it commits.
+    connection.info[LAST_CHANGE] = connection.execute(_NEWEST).scalar_one()
 
 
 def changes_after(connection: Connection, since: int, limit: int) -> Sequence[RowMapping]:
@@ -161,7 +167,6 @@ def changes_after(connection: Connection, since: int, limit: int) -> Sequence[Ro
     return connection.execute(statement).mappings().all()
 
 
-_NEWEST = select(func.coalesce(func.max(ch.id), 0))
 VERSION = _NEWEST.scalar_subquery().label("_version")
 """`version` as a column, for a list page to read with its rows (`fetch_page_and`)."""
 

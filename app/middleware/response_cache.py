@@ -2,16 +2,16 @@
 (docs/live.md, "Response cache"): a repeated request costs a dictionary lookup, not a query.
 
 An answer is kept with the data version the worker knew when the request came in
-(`Hub.version`: the newest change it has read, and its own writes), and served while that
-version holds. So it is never older than what the worker knows: its own writes show at once
-(read-your-writes), others' once the worker has read their change (on PostgreSQL at the
-notification, on SQLite within `STREAM_POLL_SECONDS`). The day is part of the version too, as
-some answers depend on it ("the last talks held today or earlier").
+(`Hub.version`: the newest change it has read from the log or committed itself), and served
+while that version holds. So it is never older than what the worker knows: its own writes
+show at once (read-your-writes), others' once the worker has read their change (on
+PostgreSQL at the notification, on SQLite within `STREAM_POLL_SECONDS`). The day is part of
+the version too, as some answers depend on it ("the last talks held today or earlier").
 
 Kept: 200 answers of a single body up to `MAX_BODY` bytes (not CSV or NDJSON exports, which
-stream), to requests without `Authorization` (what a key may read differs). The key is the
-method, scheme, host, path, query and `Accept`. A hit answers `If-None-Match` with a 304
-itself. `X-Cache` says `hit` or `miss`. Pure ASGI, innermost: the middleware around it (CORS,
+stream), to requests without `Authorization` (what a key may read differs) or `Range`. The
+key is the method, scheme, host, path, query and `Accept`. A hit answers `If-None-Match` with
+a 304 itself. `X-Cache` says `hit` or `miss`. Pure ASGI, innermost: the middleware around it (CORS,
 Cache-Control, the rate limit, the access log) treats a hit as any answer."""
 
 import datetime as dt
@@ -28,7 +28,7 @@ Key = tuple[str, str, str, bytes, bytes | None, bytes | None]
 
 @dataclass(frozen=True, slots=True)
 class Kept:
-    version: tuple[int, int, dt.date]
+    version: tuple[int, dt.date]
     headers: list[tuple[bytes, bytes]]
     body: bytes
     etag: str | None
@@ -53,12 +53,11 @@ class ResponseCache:
             or scope["method"] not in ("GET", "HEAD")
             or not scope["path"].startswith("/v1/")
             or _header(scope, b"authorization") is not None
+            or _header(scope, b"range") is not None  # a part of a text, not the whole
         ):
             await self.app(scope, receive, send)
             return
-        hub = scope["app"].state.hub
-        newest, writes = hub.version()
-        version = (newest, writes, dt.datetime.now(dt.UTC).date())
+        version = (scope["app"].state.hub.version(), dt.datetime.now(dt.UTC).date())
         # The host and scheme too: a page's `Link` names them.
         key = (
             scope["method"],
@@ -85,13 +84,15 @@ class ResponseCache:
         await send({"type": "http.response.start", "status": 200, "headers": kept.headers})
         await send({"type": "http.response.body", "body": kept.body})
 
-    def _keeping(self, key: Key, version: tuple[int, int, dt.date], send: Send) -> Send:
+    def _keeping(self, key: Key, version: tuple[int, dt.date], send: Send) -> Send:
         start: Message | None = None
 
         async def keep(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
-                start = message
+                # A copy, as the app made it: the middleware around this one adds its headers
+                # to the message as it passes, and adds them again to a hit.
+                start = {**message, "headers": list(message.get("headers", []))}
                 message["headers"] = [*message.get("headers", []), (b"x-cache", b"miss")]
             elif start is not None and start["status"] == 200:
                 body = message.get("body", b"")
