@@ -147,7 +147,8 @@ def measure(url: str, args: argparse.Namespace) -> None:
     print("\nlist page under wrk -c32 (req/s):")
     page = {name: busy[(name, "list page")].rps for name in bases}
     for name, rps in page.items():
-        print(f"- {name}: {rps:,.0f} req/s, ours ÷ it: {page['ours'] / rps:.2f}×")
+        ratio = f"{page['ours'] / rps:.2f}×" if rps else "— (no answer within wrk's 10 s)"
+        print(f"- {name}: {rps:,.0f} req/s, ours ÷ it: {ratio}")
 
 
 def main() -> None:
