@@ -20,13 +20,13 @@ from typing import Any
 
 import orjson
 import psycopg
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
 from sse_starlette import ServerSentEvent
 
 from app.config import Settings
-from app.db import make_engine
-from app.kit.changelog import CHANNEL, ch, changes_after, public
+from app.db import make_engine, single_statement
+from app.kit.changelog import CHANNEL, changes_after, public, version
 
 RING = 10_000
 PAGE = 1000
@@ -75,17 +75,18 @@ def _read_after(engine: Engine, position: int, limit: int = PAGE) -> list[Entry]
 
 
 def _connect(engine: Engine) -> Connection:
+    """A connection for one read statement: no transaction around it on either database."""
     connection = engine.connect()
     if connection.dialect.name == "postgresql":
         connection.execution_options(isolation_level="AUTOCOMMIT")
     else:
-        connection.execution_options(sqlite_begin="none")
+        single_statement(connection)
     return connection
 
 
 def _newest(engine: Engine) -> int:
     with _connect(engine) as connection:
-        return int(connection.execute(select(func.coalesce(func.max(ch.id), 0))).scalar_one())
+        return version(connection)
 
 
 class Hub:
