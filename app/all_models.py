@@ -7,7 +7,7 @@ from app.countries.models import Country
 from app.datasets.models import Dataset
 from app.disputes.models import VisaDispute, VisaDisputeIssue
 from app.events.models import Event, EventCountry
-from app.headcounts.models import Headcount
+from app.headcounts.models import Headcount, headcount_bucket
 from app.kit.auth import ApiKey
 from app.kit.changelog import Change
 from app.measures.models import Measure
@@ -22,13 +22,14 @@ from app.posts.models import OfficialPost
 from app.representations.models import Representation
 from app.sources.models import Source
 from app.talks.models import Talks, TalksParticipant, TalksStatement
+from app.timeline.models import timeline_entry, timeline_scope
 
 metadata = SQLModel.metadata
 
 # Ids are never reused, on SQLite as on PostgreSQL: a deleted record's id stays its own, so its
 # history and a restore cannot mix with a newer record's (SQLite's AUTOINCREMENT).
 for _table in metadata.tables.values():
-    if "id" in _table.c and _table.c.id.primary_key:
+    if "id" in _table.c and list(_table.primary_key.columns) == [_table.c.id]:
         _table.dialect_options["sqlite"]["autoincrement"] = True
 
 __all__ = [
@@ -54,5 +55,8 @@ __all__ = [
     "TalksStatement",
     "VisaDispute",
     "VisaDisputeIssue",
+    "headcount_bucket",
     "metadata",
+    "timeline_entry",
+    "timeline_scope",
 ]

@@ -31,7 +31,7 @@ async def healthz() -> dict[str, Any]:
     response_model=Health,
     responses=problems(503),
 )
-async def readyz(request: Request) -> dict[str, Any]:
+def readyz(request: Request) -> dict[str, Any]:
     """The database answers a query and holds the bundled data sets the `DATASETS` setting
     names, as bundled (unless `SEED_ON_START` is false: then nothing is loaded on start);
     503 problem+json when it does not (yet)."""

@@ -181,6 +181,17 @@ def wrk(url: str, seconds: int = 10, connections: int = 32) -> WrkResult:
     return parse_wrk(result.stdout)
 
 
+def median_run(results: list[WrkResult]) -> WrkResult:
+    """The rounds of one target as one: median rates and latencies, summed counts."""
+    return WrkResult(
+        median([r.rps for r in results]),
+        median([r.p50_ms for r in results]),
+        median([r.p99_ms for r in results]),
+        sum(r.requests for r in results),
+        sum(r.errors for r in results),
+    )
+
+
 def median(values: list[float]) -> float:
     ordered = sorted(values)
     middle = len(ordered) // 2

@@ -2,7 +2,7 @@
 Prints figures; asserts nothing. Never run as a test.
 
 .venv/bin/python -m bench.scale [--rows 1000000] [--rounds 5] [--repeat 10] [--seconds 5]
-    [--postgres URL | --postgres '']
+    [--postgres URL | --postgres '' | --postgres-database URL]
 
 On SQLite (bench/data/headcounts-<rows>.db, made by bench.generate when missing) and on a
 scratch PostgreSQL database (generated, dropped at the end), it serves the same rows with
@@ -36,6 +36,7 @@ from bench.common import (
     diplo_serve,
     free_port,
     median,
+    median_run,
     pinned,
     postgres_option,
     scratch_postgres,
@@ -108,16 +109,7 @@ def loaded(bases: dict[str, str], rounds: int, seconds: int) -> dict[tuple[str, 
         for name, view, path in targets:
             path = TUTORIAL_PAGE if name == "tutorial" else path
             runs.setdefault((name, view), []).append(wrk(bases[name] + path, seconds))
-    return {
-        key: WrkResult(
-            median([r.rps for r in results]),
-            median([r.p50_ms for r in results]),
-            median([r.p99_ms for r in results]),
-            sum(r.requests for r in results),
-            sum(r.errors for r in results),
-        )
-        for key, results in runs.items()
-    }
+    return {key: median_run(results) for key, results in runs.items()}
 
 
 def measure(url: str, args: argparse.Namespace) -> None:
@@ -160,6 +152,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=10, help="requests per view per round")
     parser.add_argument("--seconds", type=int, default=5, help="each wrk run")
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument(
+        "--postgres-database",
+        help="an existing PostgreSQL database made by bench.generate, read instead of a "
+        "scratch one",
+    )
     postgres_option(parser)
     args = parser.parse_args()
     stop_on_sigterm()
@@ -170,7 +167,9 @@ def main() -> None:
             make_fresh(url)
             generate(url, args.rows)
         measure(database_url(str(path)), args)
-    if args.postgres:
+    if args.postgres_database:
+        measure(args.postgres_database, args)
+    elif args.postgres:
         with scratch_postgres(args.postgres) as url:
             generate(url, args.rows)
             measure(url, args)

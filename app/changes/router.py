@@ -81,7 +81,7 @@ def _position(query: FeedQuery) -> int:
     operation_id="list_changes",
     responses={200: {"model": Feed}, **problems(400, 422, 503)},
 )
-async def feed(request: Request, query: Annotated[FeedQuery, Query()]) -> Response:
+def feed(request: Request, query: Annotated[FeedQuery, Query()]) -> Response:
     """Every create, update, delete and restore after `since`, oldest first, a page at a time
     (`next_cursor`, `Link`), to the newest stored (`next_cursor` null). Poll later with
     `last_id` as `since`, or follow `/v1/changes/stream`. Ids become visible in order: a change

@@ -38,7 +38,7 @@ CountryQuery = register_list(router.prefix, COUNTRY_LIST, CountryFilters)
     openapi_extra={"parameters": query_parameters(CountryQuery)},
     responses={200: list_content(Page[CountryRead]), **problems(400, 422, 503)},
 )
-async def list_countries(request: Request) -> Response:
+def list_countries(request: Request) -> Response:
     """Every country."""
     query = parse_query(CountryQuery, request)
     with read_connection(request) as connection:
@@ -51,7 +51,7 @@ async def list_countries(request: Request) -> Response:
     operation_id="get_country",
     responses={200: {"model": CountryRead}, **problems(404, 422, 503)},
 )
-async def read_country(
+def read_country(
     request: Request,
     code: Annotated[
         str,

@@ -49,7 +49,7 @@ def _datasets(connection: Connection, name: str | None = None) -> list[dict[str,
     operation_id="datasets",
     responses={200: {"model": DatasetList}, **problems(422, 503)},
 )
-async def list_datasets(request: Request) -> Response:
+def list_datasets(request: Request) -> Response:
     """Every bundled data set loaded into this database (all of them, never paged: there are
     a few): licence, attribution, caveat, what it holds and the rows it could not take."""
     with read_connection(request) as connection:
@@ -62,7 +62,7 @@ async def list_datasets(request: Request) -> Response:
     operation_id="get_dataset",
     responses={200: {"model": DatasetRead}, **problems(404, 422, 503)},
 )
-async def get_dataset(
+def get_dataset(
     request: Request,
     name: Annotated[
         str, Path(max_length=64, description="Its name.", examples=["us-mission-status"])

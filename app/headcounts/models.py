@@ -4,7 +4,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import model_validator
-from sqlalchemy import CheckConstraint, Index, String
+from sqlalchemy import CheckConstraint, Column, Date, Index, Integer, String, Table
 from sqlmodel import Field, SQLModel
 
 from app.citations.models import (
@@ -104,6 +104,7 @@ class Headcount(HeadcountBase, table=True):
         one_of("kind", HeadcountKind),
         CheckConstraint("count >= 0", name="count_not_negative"),
         Index(None, "sending_country", "host_country", "as_of"),
+        Index(None, "sending_country", "host_country", "category", "kind", "as_of"),
         Index(None, "host_country", "as_of"),
         Index(None, "as_of"),
         Index(None, "mission_id"),
@@ -111,6 +112,23 @@ class Headcount(HeadcountBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     ref: str | None = Field(default=None, unique=True, max_length=200)
+
+
+# The last headcount of each month and year, per pair, mission (0: the whole pair), category
+# and kind (migration 0014): kept by triggers, read by the series.
+headcount_bucket = Table(
+    "headcount_bucket",
+    SQLModel.metadata,
+    Column("span", String(8), primary_key=True),
+    Column("sending_country", String(4), primary_key=True),
+    Column("host_country", String(4), primary_key=True),
+    Column("category", String(32), primary_key=True),
+    Column("kind", String(8), primary_key=True),
+    Column("mission_key", Integer, primary_key=True),
+    Column("bucket", Date, primary_key=True),
+    Column("headcount_id", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
 
 
 class HeadcountRead(HeadcountBase):

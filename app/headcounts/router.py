@@ -30,7 +30,7 @@ class HeadcountQuery(DatedQuery, HeadcountFilters):
     operation_id="headcount_series",
     responses={200: {"model": SeriesView}, **problems(422, 503)},
 )
-async def series(request: Request, query: Annotated[SeriesQuery, Query()]) -> Response:
+def series(request: Request, query: Annotated[SeriesQuery, Query()]) -> Response:
     """Headcounts as time series ready to plot: one series per direction (sending → host),
     mission (null: the whole pair), category and kind (`actual` and `cap` apart), each a list
     of `{date, count, date_precision}` in date order. The headcount list's filters apply;

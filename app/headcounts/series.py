@@ -10,7 +10,7 @@ from sqlalchemy import Connection, extract, func, select
 
 from app.common import CountryCode, DatePrecision, Day
 from app.errors import BadRequest
-from app.headcounts.models import HeadcountKind, StaffCategory
+from app.headcounts.models import HeadcountKind, StaffCategory, headcount_bucket
 from app.headcounts.service import headcount_table
 from app.kit.query import CommaList, IdList, in_order
 from app.kit.spec import Row
@@ -131,7 +131,21 @@ def _point(row: Any, interval: Interval) -> Row:
     }
 
 
-def headcount_series(connection: Connection, query: SeriesQuery) -> Row:
+ORDER = ("sending_country", "host_country", "category", "kind")
+
+
+def _conditions(query: SeriesQuery, columns: dict[str, Any]) -> list[Any]:
+    """The filters asked for, on `columns` (by filter name)."""
+    return [
+        columns[name].in_(getattr(query, name))
+        for name in FILTERED
+        if getattr(query, name) is not None
+    ]
+
+
+def _last_of_each(query: SeriesQuery, from_: dt.date | None, to: dt.date | None) -> Any:
+    """The last headcount of each day (or bucket) of each series from the headcounts
+    themselves: what the stored buckets cannot give (days, and the part of a bucket up to `to`)."""
     key = [h.sending_country, h.host_country, h.mission_id, h.category, h.kind]
     bucket = {
         Interval.day: [h.as_of],
@@ -141,33 +155,59 @@ def headcount_series(connection: Connection, query: SeriesQuery) -> Row:
     last_first = func.row_number().over(
         partition_by=[*key, *bucket], order_by=[h.as_of.desc(), h.id.desc()]
     )
-    conditions = [
-        h[name].in_(getattr(query, name)) for name in FILTERED if getattr(query, name) is not None
-    ]
-    if query.from_ is not None:
-        conditions.append(h.as_of >= query.from_)
-    if query.to is not None:
-        conditions.append(h.as_of <= query.to)
+    conditions = _conditions(query, {name: h[name] for name in FILTERED})
+    if from_ is not None:
+        conditions.append(h.as_of >= from_)
+    if to is not None:
+        conditions.append(h.as_of <= to)
     ranked = (
         select(h.id, *key, h.as_of, h.date_precision, h.count, last_first.label("rank"))
         .where(*conditions)
         .subquery()
     )
     r = ranked.c
-    rows = connection.execute(
+    return (
         select(r.id, r.sending_country, r.host_country, r.mission_id, r.category, r.kind)
         .add_columns(r.as_of, r.date_precision, r.count)
         .where(r.rank == 1)
-        .order_by(
-            r.sending_country,
-            r.host_country,
-            r.category,
-            r.kind,
-            r.mission_id.asc().nulls_first(),
-            r.as_of,
-        )
-        .limit(MAX_POINTS + 1)
-    ).all()
+    )
+
+
+def _stored(query: SeriesQuery, before: dt.date | None) -> Any:
+    """The last headcount of each month or year, as the triggers keep them
+    (`headcount_bucket`, migration 0014): one index range, whatever the number of headcounts."""
+    b = headcount_bucket.c
+    columns = {name: b[name] for name in FILTERED if name != "mission_id"}
+    columns["mission_id"] = b.mission_key  # a mission's own; 0 (the whole pair) is no id
+    conditions = [b.span == query.interval.value, *_conditions(query, columns)]
+    if query.from_ is not None:
+        # A bucket's last count is on or after `from` exactly when one of its counts is.
+        conditions.append(h.as_of >= query.from_)
+    if before is not None:
+        conditions.append(b.bucket < before)
+    return (
+        select(h.id, h.sending_country, h.host_country, h.mission_id, h.category, h.kind)
+        .add_columns(h.as_of, h.date_precision, h.count)
+        .select_from(headcount_bucket.join(headcount_table, h.id == b.headcount_id))
+        .where(*conditions)
+    )
+
+
+def headcount_series(connection: Connection, query: SeriesQuery) -> Row:
+    if query.interval is Interval.day:
+        statements = [_last_of_each(query, query.from_, query.to)]
+    else:
+        # The stored buckets, but for the bucket `to` falls in, which holds counts after it.
+        last = None if query.to is None else _bucket_start(query.to, DatePrecision(query.interval))
+        statements = [_stored(query, last)]
+        if query.to is not None and last is not None:
+            start = last if query.from_ is None else max(last, query.from_)
+            statements.append(_last_of_each(query, start, query.to))
+    rows = [
+        row
+        for statement in statements
+        for row in connection.execute(statement.limit(MAX_POINTS + 1)).all()
+    ]
     if len(rows) > MAX_POINTS:
         raise BadRequest(
             "Too many points",
@@ -175,6 +215,14 @@ def headcount_series(connection: Connection, query: SeriesQuery) -> Row:
             "or interval=year.",
             status=422,
         )
+    rows.sort(
+        key=lambda row: (
+            *(getattr(row, name) for name in ORDER),
+            row.mission_id is not None,
+            row.mission_id or 0,
+            row.as_of,
+        )
+    )
     series: list[Row] = []
     for row in rows:
         ident = (row.sending_country, row.host_country, row.mission_id, row.category, row.kind)

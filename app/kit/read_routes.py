@@ -125,14 +125,14 @@ def add_read_routes(
     assert issubclass(query_model, OnDayQuery) == (on_day is not None), noun
     query_model = register_list(router.prefix, spec, query_model)
 
-    async def list_records(request: Request) -> Response:
+    def list_records(request: Request) -> Response:
         query = parse_query(query_model, request)
         day = getattr(query, "on", None)
         served = spec if day is None or on_day is None else on_day(day)
         with read_connection(request) as connection:
             return list_response(request, connection, served, query, str(plural))
 
-    async def get_record(request: Request, record_id: RecordId) -> Response:
+    def get_record(request: Request, record_id: RecordId) -> Response:
         with read_connection(request) as connection:
             if get is not None:
                 record = get(connection, record_id)

@@ -33,7 +33,7 @@ Code = Annotated[
     operation_id="get_relation",
     responses={200: {"model": RelationView}, **problems(404, 422, 503)},
 )
-async def relation(request: Request, a: Code, b: Code) -> Response:
+def relation(request: Request, a: Code, b: Code) -> Response:
     """Everything on record between two states, oriented as asked (`/RU/US` and `/US/RU` hold
     the same facts, with `a` and `b` swapped): missions each way with their status; the latest
     actual headcount and cap each way per category, with their dates and parity (a→b over

@@ -4,7 +4,7 @@ record with its inline embeds in one statement)."""
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, String, and_, bindparam, func, or_, select
+from sqlalchemy import Connection, String, and_, bindparam, func, or_, select, union_all
 
 from app.countries.service import get_countries
 from app.disputes.models import DisputeStatus
@@ -31,18 +31,36 @@ def _between(one: Any, other: Any) -> Any:
     return or_(and_(one == A, other == B), and_(one == B, other == A))
 
 
+def _same(headcounts: Any, key: tuple[Any, ...]) -> list[Any]:
+    c = headcounts.c
+    return [
+        column == value
+        for column, value in zip(
+            (c.sending_country, c.host_country, c.category, c.kind), key, strict=True
+        )
+    ]
+
+
 def _latest_where() -> tuple[list[Any], list[Any], None]:
+    """The newest headcount of each direction, category and kind: two index probes each (the
+    newest date, then the row), whatever the number of headcounts."""
+    probes = []
+    for sending, host in ((A, B), (B, A)):
+        for category in StaffCategory:
+            for kind in HeadcountKind:
+                key = (sending, host, category.value, kind.value)
+                row, newest = headcount_table.alias(), headcount_table.alias()
+                last_day = select(func.max(newest.c.as_of)).where(*_same(newest, key))
+                probes.append(
+                    select(row.c.id)
+                    .where(*_same(row, key), row.c.as_of == last_day.scalar_subquery())
+                    .order_by(row.c.mission_id.is_(None).desc(), row.c.id.desc())
+                    .limit(1)
+                    .subquery()
+                    .select()
+                )
     h = headcount_table.c
-    rank = func.row_number().over(
-        partition_by=[h.sending_country, h.category, h.kind],
-        order_by=[h.as_of.desc(), h.mission_id.is_(None).desc(), h.id.desc()],
-    )
-    ranked = (
-        select(h.id, rank.label("rank"))
-        .where(_between(h.sending_country, h.host_country))
-        .subquery()
-    )
-    return [h.id.in_(select(ranked.c.id).where(ranked.c.rank == 1))], [h.id], None
+    return [h.id.in_(union_all(*probes))], [h.id], None
 
 
 def _latest_counts(connection: Connection, a: str, b: str) -> list[Row]:

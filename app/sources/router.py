@@ -58,9 +58,7 @@ add_write_routes(router, spec=SOURCE_WRITE, read_model=SourceDetail, update_mode
     # The key is optional: public texts need none (`{}`), the others a `read` key.
     openapi_extra={"security": [{}]},
 )
-async def get_source_text(
-    record_id: RecordId, request: Request, credentials: Credentials
-) -> Response:
+def get_source_text(record_id: RecordId, request: Request, credentials: Credentials) -> Response:
     with read_connection(request) as connection:
         stored = text_facts(connection, record_id)
     sha256, media_type = stored.sha256, stored.media_type

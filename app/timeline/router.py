@@ -17,7 +17,7 @@ from app.kit.read_routes import (
 )
 from app.kit.responses import list_content
 from app.timeline.models import TimelineItem, TimelineKind
-from app.timeline.service import TIMELINE_LIST
+from app.timeline.service import TIMELINE_LIST, TIMELINE_SCOPED, scope_of
 
 router = APIRouter(prefix="/v1/timeline", tags=["timeline"])
 
@@ -36,6 +36,13 @@ class TimelineFilters(DatedQuery):
 TimelineQuery = register_list(router.prefix, TIMELINE_LIST, TimelineFilters)
 
 
+class ScopedQuery(TimelineQuery):  # type: ignore[valid-type,misc]
+    """`countries=` as `TIMELINE_SCOPED` takes it (`scope_of`)."""
+
+    scope: str
+    also: list[str] | None = None
+
+
 @router.get(
     "",
     summary="Timeline of dated facts",
@@ -48,8 +55,13 @@ TimelineQuery = register_list(router.prefix, TIMELINE_LIST, TimelineFilters)
     openapi_extra={"parameters": query_parameters(TimelineQuery)},
     responses={200: list_content(Page[TimelineItem]), **problems(400, 422, 503)},
 )
-async def timeline(request: Request) -> Response:
+def timeline(request: Request) -> Response:
     """Parsed and paged as every list is; the description above is its manual."""
     query = parse_query(TimelineQuery, request)
+    spec = TIMELINE_LIST
+    if query.countries:
+        scope, also = scope_of(query.countries)
+        query = ScopedQuery.model_construct(**dict(query), scope=scope, also=also or None)
+        spec = TIMELINE_SCOPED
     with read_connection(request) as connection:
-        return list_response(request, connection, TIMELINE_LIST, query, "timeline")
+        return list_response(request, connection, spec, query, "timeline")

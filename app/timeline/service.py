@@ -4,17 +4,16 @@ record's URL and its citations."""
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, case, func, select
+from sqlalchemy import ColumnElement, Connection, func, select
 
 from app.citations.models import RecordType
 from app.citations.service import RECORD_PATHS, load_citations
 from app.countries.service import country_table
-from app.events.service import event_country_table
-from app.kit.spec import Embed, ListSpec, Row
-from app.timeline.models import TimelineKind, timeline_view
+from app.kit.spec import Embed, FilterFn, ListSpec, Row
+from app.timeline.models import TimelineKind, timeline_entry, timeline_scope
 
-tl = timeline_view.c
-ec = event_country_table.c
+tl = timeline_entry.c
+ts = timeline_scope.c
 
 RECORD_TYPES: dict[str, RecordType] = {
     TimelineKind.talks: RecordType.talks,
@@ -41,24 +40,30 @@ def _load_citations(connection: Connection, keys: list[Any]) -> Mapping[Any, lis
     return found
 
 
-def _involving_all(
-    isin: Any,
-) -> ColumnElement[bool]:
-    """`countries=RU,US`: the facts that involve every country named. The number of wanted
-    countries is counted in the country table, where each ISO code is once."""
-    wanted = select(func.count()).select_from(country_table).where(isin(country_table.c.code))
-    in_event = (
-        select(func.count())
-        .select_from(event_country_table)
-        .where(ec.event_id == tl.id, isin(ec.country))
-    )
-    in_pair = case((isin(tl.country_a), 1), else_=0) + case(
-        (and_(isin(tl.country_b), tl.country_b != tl.country_a), 1), else_=0
-    )
-    involved = case(
-        (tl.kind == TimelineKind.event.value, in_event.scalar_subquery()), else_=in_pair
-    )
-    return involved == wanted.scalar_subquery()
+def _involving(entry: Any) -> FilterFn:
+    """Entries (of `entry`'s columns `kind` and `id`) that involve every country named: their
+    scopes include each as a country. The number of wanted countries is counted in the country
+    table, where each ISO code is once."""
+
+    def involving(isin: Any) -> ColumnElement[bool]:
+        wanted = select(func.count()).select_from(country_table).where(isin(country_table.c.code))
+        scope = timeline_scope.alias("involved")
+        found = (
+            select(func.count())
+            .select_from(scope)
+            .where(scope.c.kind == entry.kind, scope.c.id == entry.id, isin(scope.c.scope))
+        )
+        return found.scalar_subquery() == wanted.scalar_subquery()
+
+    return involving
+
+
+def scope_of(countries: list[str]) -> tuple[str, list[str]]:
+    """The scope `countries=` walks (one country, or the first two in order: `RU|US`) and the
+    countries past those two, each also involved."""
+    codes = list(dict.fromkeys(countries))
+    first = sorted(codes[:2])
+    return "|".join(first), codes[2:]
 
 
 def _words(value: str | None) -> str:
@@ -108,12 +113,27 @@ def _shape(row: Row) -> Row:
 
 TIMELINE_LIST = ListSpec(
     noun="timeline item",
-    columns=list(timeline_view.c),
+    columns=list(timeline_entry.c),
     id_column=tl.key,
     sorts={"date": tl.date},
     default_sort="date",
-    filters={"countries": _involving_all, "kinds": tl.kind},
+    filters={"countries": _involving(tl), "kinds": tl.kind},
     date_column=tl.date,
+    embeds=[Embed("citations", _load_citations)],
+    shape=_shape,
+)
+
+# `countries=` as the endpoint serves it: the entries of one scope (`scope_of`), in the scope's
+# own date order (TIMELINE_LIST's `countries` gives the same, walking every entry).
+TIMELINE_SCOPED = ListSpec(
+    noun="timeline item",
+    columns=[ts[c.key] if c.key in ("key", "date") else c for c in timeline_entry.c],
+    id_column=ts.key,
+    sorts={"date": ts.date},
+    default_sort="date",
+    filters={"scope": ts.scope, "also": _involving(ts), "kinds": ts.kind},
+    where=[tl.kind == ts.kind, tl.id == ts.id],
+    date_column=ts.date,
     embeds=[Embed("citations", _load_citations)],
     shape=_shape,
 )
