@@ -2,10 +2,12 @@
 (Alembic owns the schema: upgrade and downgrade for the CLI, the server and tests)."""
 
 import re
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
+from functools import partial, wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -14,8 +16,13 @@ from alembic.script import ScriptDirectory
 from fastapi import Request
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -51,12 +58,39 @@ def make_engine(settings: Settings) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
+        # As many connections as the pool keeps: an overflow connection is opened and closed
+        # again per request under load (a PostgreSQL backend each time).
         pool_size=settings.db_pool_size,
-        pool_pre_ping=True,
+        max_overflow=0,
         connect_args={"connect_timeout": settings.db_connect_timeout},
     )
+    event.listen(engine.pool, "checkin", _checked_in)
+    event.listen(engine.pool, "checkout", partial(_ping_if_idle, engine))
+    return engine
+
+
+IDLE_PING_SECONDS = 1.0
+"""A pooled connection idle this long is pinged before use (a restarted server has closed
+it); one in steady use is not (a ping is a round trip: a sixth of a list page's time)."""
+
+
+def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+    record.info["checked_in"] = time.monotonic()
+
+
+def _ping_if_idle(engine: Engine, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """SQLAlchemy's pessimistic disconnect handling (`pool_pre_ping`), for idle connections
+    only: a dead one is replaced before the request sees it."""
+    if time.monotonic() - record.info.get("checked_in", 0.0) < IDLE_PING_SECONDS:
+        return
+    try:
+        alive = engine.dialect.do_ping(dbapi_connection)
+    except engine.dialect.loaded_dbapi.Error as error:
+        raise DisconnectionError() from error
+    if not alive:
+        raise DisconnectionError()
 
 
 LAST_CHANGE = "diplo.last_change"
@@ -99,13 +133,27 @@ def get_engine(request: Request) -> Engine:
     return engine
 
 
-def read_connection(request: Request) -> Connection:
-    """A connection for read-only Core queries, used as `with read_connection(request) as c:`.
+def reads(endpoint: Callable[P, T]) -> Callable[P, Coroutine[Any, Any, T]]:
+    """A read endpoint, run where it costs least (docs/live.md, "Reads off the event loop"):
+    on PostgreSQL in the thread pool, so that a query waiting on the server never holds up
+    the worker's other requests; on SQLite on the event loop, where a read is a local call of
+    a millisecond or two that holds the GIL throughout, and the thread hop (and threads taking
+    turns at the GIL) cost a third of the requests a second. The endpoint takes `request`."""
 
-    Reads run in the event loop, not the threadpool: they are short indexed queries, and the
-    threadpool hop would cost more than the query itself (docs/design.md, "Performance"). The
-    connection is taken and given back with no `await` in between, so one worker never holds more
-    than one, and a burst of requests cannot exhaust the pool while responses are being sent.
+    @wraps(endpoint)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        request = kwargs["request"]
+        assert isinstance(request, Request)
+        if get_engine(request).dialect.name == "sqlite":
+            return endpoint(*args, **kwargs)
+        return await run_in_threadpool(endpoint, *args, **kwargs)
+
+    return run
+
+
+def read_connection(request: Request) -> Connection:
+    """A connection for read-only Core queries, used as `with read_connection(request) as c:`
+    in an endpoint made by `reads` (on SQLite, the event loop; on PostgreSQL, a thread).
 
     On PostgreSQL it reads in autocommit: no BEGIN and ROLLBACK round trips around the reads.
     Under READ COMMITTED, a transaction gave each statement its own snapshot anyway."""

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.datasets.load import enabled, pending
-from app.db import get_engine
+from app.db import get_engine, reads
 from app.errors import ServiceUnavailable, StillLoading, problems
 
 router = APIRouter(tags=["health"])
@@ -31,6 +31,7 @@ async def healthz() -> dict[str, Any]:
     response_model=Health,
     responses=problems(503),
 )
+@reads
 def readyz(request: Request) -> dict[str, Any]:
     """The database answers a query and holds the bundled data sets the `DATASETS` setting
     names, as bundled (unless `SEED_ON_START` is false: then nothing is loaded on start);

@@ -15,7 +15,7 @@ from starlette.types import Receive, Scope, Send
 from app.changes.live import Entry, Hub, log
 from app.common import MAX_ID
 from app.countries.service import CountryCode
-from app.db import read_connection
+from app.db import read_connection, reads
 from app.errors import BadRequest, ServiceUnavailable, problems
 from app.kit.changelog import ChangeRead, changes_after, public
 from app.kit.etags import conditional_list
@@ -81,6 +81,7 @@ def _position(query: FeedQuery) -> int:
     operation_id="list_changes",
     responses={200: {"model": Feed}, **problems(400, 422, 503)},
 )
+@reads
 def feed(request: Request, query: Annotated[FeedQuery, Query()]) -> Response:
     """Every create, update, delete and restore after `since`, oldest first, a page at a time
     (`next_cursor`, `Link`), to the newest stored (`next_cursor` null). Poll later with

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from app.countries.models import CountryRead
 from app.countries.service import CODE_PATTERN, COUNTRY_LIST, get_country
-from app.db import read_connection
+from app.db import read_connection, reads
 from app.errors import problems
 from app.kit.query import ListQuery, Page, SearchQuery
 from app.kit.read_routes import (
@@ -38,6 +38,7 @@ CountryQuery = register_list(router.prefix, COUNTRY_LIST, CountryFilters)
     openapi_extra={"parameters": query_parameters(CountryQuery)},
     responses={200: list_content(Page[CountryRead]), **problems(400, 422, 503)},
 )
+@reads
 def list_countries(request: Request) -> Response:
     """Every country."""
     query = parse_query(CountryQuery, request)
@@ -51,6 +52,7 @@ def list_countries(request: Request) -> Response:
     operation_id="get_country",
     responses={200: {"model": CountryRead}, **problems(404, 422, 503)},
 )
+@reads
 def read_country(
     request: Request,
     code: Annotated[

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection, select
 
 from app.datasets.models import Dataset, DatasetRead
-from app.db import read_connection
+from app.db import read_connection, reads
 from app.errors import NotFound, echoed, problems
 from app.kit.responses import record_response
 from app.sources.models import Source
@@ -49,6 +49,7 @@ def _datasets(connection: Connection, name: str | None = None) -> list[dict[str,
     operation_id="datasets",
     responses={200: {"model": DatasetList}, **problems(422, 503)},
 )
+@reads
 def list_datasets(request: Request) -> Response:
     """Every bundled data set loaded into this database (all of them, never paged: there are
     a few): licence, attribution, caveat, what it holds and the rows it could not take."""
@@ -62,6 +63,7 @@ def list_datasets(request: Request) -> Response:
     operation_id="get_dataset",
     responses={200: {"model": DatasetRead}, **problems(404, 422, 503)},
 )
+@reads
 def get_dataset(
     request: Request,
     name: Annotated[

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app.db import read_connection
+from app.db import read_connection, reads
 from app.errors import problems
 from app.headcounts.models import HeadcountRead, HeadcountUpdate
 from app.headcounts.series import HeadcountFilters, SeriesQuery, SeriesView, headcount_series
@@ -30,6 +30,7 @@ class HeadcountQuery(DatedQuery, HeadcountFilters):
     operation_id="headcount_series",
     responses={200: {"model": SeriesView}, **problems(422, 503)},
 )
+@reads
 def series(request: Request, query: Annotated[SeriesQuery, Query()]) -> Response:
     """Headcounts as time series ready to plot: one series per direction (sending → host),
     mission (null: the whole pair), category and kind (`actual` and `cap` apart), each a list

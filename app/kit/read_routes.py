@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Connection
 
 from app.common import MAX_ID, with_article, without_nul
-from app.db import read_connection, single_statement
+from app.db import read_connection, reads, single_statement
 from app.errors import problems
 from app.kit.changelog import VERSION, version
 from app.kit.etags import conditional_list, list_etag, tag_list
@@ -125,6 +125,7 @@ def add_read_routes(
     assert issubclass(query_model, OnDayQuery) == (on_day is not None), noun
     query_model = register_list(router.prefix, spec, query_model)
 
+    @reads
     def list_records(request: Request) -> Response:
         query = parse_query(query_model, request)
         day = getattr(query, "on", None)
@@ -132,6 +133,7 @@ def add_read_routes(
         with read_connection(request) as connection:
             return list_response(request, connection, served, query, str(plural))
 
+    @reads
     def get_record(request: Request, record_id: RecordId) -> Response:
         with read_connection(request) as connection:
             if get is not None:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from app.countries.service import CODE_PATTERN
-from app.db import read_connection
+from app.db import read_connection, reads
 from app.errors import problems
 from app.kit.etags import conditional_list
 from app.kit.responses import json_response
@@ -33,6 +33,7 @@ Code = Annotated[
     operation_id="get_relation",
     responses={200: {"model": RelationView}, **problems(404, 422, 503)},
 )
+@reads
 def relation(request: Request, a: Code, b: Code) -> Response:
     """Everything on record between two states, oriented as asked (`/RU/US` and `/US/RU` hold
     the same facts, with `a` and `b` swapped): missions each way with their status; the latest

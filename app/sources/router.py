@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
-from app.db import read_connection
+from app.db import read_connection, reads
 from app.errors import NotFound, problems
 from app.kit.auth import Credentials, Scope, authorize
 from app.kit.query import CommaList, DatedQuery, SearchQuery
@@ -58,6 +58,7 @@ add_write_routes(router, spec=SOURCE_WRITE, read_model=SourceDetail, update_mode
     # The key is optional: public texts need none (`{}`), the others a `read` key.
     openapi_extra={"security": [{}]},
 )
+@reads
 def get_source_text(record_id: RecordId, request: Request, credentials: Credentials) -> Response:
     with read_connection(request) as connection:
         stored = text_facts(connection, record_id)

@@ -5,7 +5,7 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from app.countries.service import CountryCode
-from app.db import read_connection
+from app.db import read_connection, reads
 from app.errors import problems
 from app.kit.query import CommaList, DatedQuery, Page
 from app.kit.read_routes import (
@@ -55,6 +55,7 @@ class ScopedQuery(TimelineQuery):  # type: ignore[valid-type,misc]
     openapi_extra={"parameters": query_parameters(TimelineQuery)},
     responses={200: list_content(Page[TimelineItem]), **problems(400, 422, 503)},
 )
+@reads
 def timeline(request: Request) -> Response:
     """Parsed and paged as every list is; the description above is its manual."""
     query = parse_query(TimelineQuery, request)
