@@ -116,22 +116,41 @@ def _bucket_start(day: dt.date, precision: DatePrecision) -> dt.date:
     return day
 
 
+COARSER = {precision.value: rank for rank, precision in enumerate(COARSENESS)}
+
+
 def _point(row: Any, interval: Interval) -> Row:
     """The bucket's value: dated by the bucket, unless the count itself is known less exactly
-    (a count dated only to a year stays a year in a month's bucket)."""
-    own = DatePrecision(row.date_precision)
+    (a count dated only to a year stays a year in a month's bucket). `row` is a tuple of
+    `COLUMNS`."""
+    record_id, as_of, own, count = row[0], row[6], row[7], row[8]
+    if COARSER[own] >= COARSER[interval.value]:
+        return {"date": as_of, "count": count, "date_precision": own, "id": record_id}
     wanted = DatePrecision(interval.value)
-    if COARSENESS.index(own) >= COARSENESS.index(wanted):
-        return {"date": row.as_of, "count": row.count, "date_precision": own.value, "id": row.id}
     return {
-        "date": _bucket_start(row.as_of, wanted),
-        "count": row.count,
+        "date": _bucket_start(as_of, wanted),
+        "count": count,
         "date_precision": wanted.value,
-        "id": row.id,
+        "id": record_id,
     }
 
 
-ORDER = ("sending_country", "host_country", "category", "kind")
+COLUMNS = (
+    "id",
+    "sending_country",
+    "host_country",
+    "mission_id",
+    "category",
+    "kind",
+    "as_of",
+    "date_precision",
+    "count",
+)
+
+
+def _in_order(row: Any) -> tuple[Any, ...]:
+    """Sending and host country, category, kind, the whole pair before each mission, date."""
+    return (row[1], row[2], row[4], row[5], row[3] is not None, row[3] or 0, row[6])
 
 
 def _conditions(query: SeriesQuery, columns: dict[str, Any]) -> list[Any]:
@@ -215,29 +234,13 @@ def headcount_series(connection: Connection, query: SeriesQuery) -> Row:
             "or interval=year.",
             status=422,
         )
-    rows.sort(
-        key=lambda row: (
-            *(getattr(row, name) for name in ORDER),
-            row.mission_id is not None,
-            row.mission_id or 0,
-            row.as_of,
-        )
-    )
+    rows.sort(key=_in_order)
     series: list[Row] = []
     for row in rows:
-        ident = (row.sending_country, row.host_country, row.mission_id, row.category, row.kind)
+        ident = row[1:6]
         if not series or series[-1]["_ident"] != ident:
-            series.append(
-                {
-                    "_ident": ident,
-                    "sending_country": row.sending_country,
-                    "host_country": row.host_country,
-                    "mission_id": row.mission_id,
-                    "category": row.category,
-                    "kind": row.kind,
-                    "points": [],
-                }
-            )
+            series.append({"_ident": ident, **dict(zip(COLUMNS[1:6], ident, strict=True))})
+            series[-1]["points"] = []
         series[-1]["points"].append(_point(row, query.interval))
     for one in series:
         del one["_ident"]
