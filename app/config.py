@@ -68,7 +68,9 @@ class Settings(BaseSettings):
         "503 until done) when the database does not hold them as bundled: `all`, `none`, or "
         "names, comma-separated (`diplo datasets list`).",
     )
-    db_pool_size: int = Field(default=5, ge=1, description="Connections kept per worker.")
+    db_pool_size: int = Field(
+        default=5, ge=1, description="Connections per worker for requests (no more are opened)."
+    )
     db_connect_timeout: int = Field(
         default=5, ge=1, description="Seconds to wait for a database connection."
     )
