@@ -57,7 +57,8 @@ function request()
   if counter % 10 == 0 then
     local body = string.format(
       '{"ref":"load-%s-%d-%d","date":"2021-10-13","kind":"other","summary":"Load.",' ..
-      '"countries":["RU","US"],"citations":[{"source_id":1,"quote":"ransacked a makeshift memorial"}]}',
+      '"countries":["RU","US"],' ..
+      '"citations":[{"source_id":1,"quote":"ransacked a makeshift memorial"}]}',
       "{RUN}", tid, counter)
     return wrk.format("POST", "/v1/events",
       {["Content-Type"] = "application/json", ["Authorization"] = "Bearer {KEY}"}, body)
