@@ -138,7 +138,7 @@ def reads(endpoint: Callable[P, T]) -> Callable[P, Coroutine[Any, Any, T]]:
     on PostgreSQL in the thread pool, so that a query waiting on the server never holds up
     the worker's other requests; on SQLite on the event loop, where a read is a local call of
     a millisecond or two that holds the GIL throughout, and the thread hop (and threads taking
-    turns at the GIL) cost a third of the requests a second. The endpoint takes `request`."""
+    turns at the GIL) halved the requests a second. The endpoint takes `request`."""
 
     @wraps(endpoint)
     async def run(*args: P.args, **kwargs: P.kwargs) -> T:

@@ -177,9 +177,8 @@ def add_write_routes(
     ) -> Response:
         data = payload.model_dump()  # type: ignore[attr-defined]
         with request_write(request) as connection:
-            record_id = create_record(connection, spec, data, actor=who.key_id)
-            record = spec.read(connection, record_id)
-        return record_response(request, record, 201, Location=f"{prefix}/{record_id}")
+            record = create_record(connection, spec, data, actor=who.key_id)
+        return record_response(request, record, 201, Location=f"{prefix}/{record['id']}")
 
     def change(
         record_id: RecordId,

@@ -304,11 +304,11 @@ def create_record(
     actor: int | None = None,
     record_id: int | None = None,
     known: KnownIds | None = None,
-    log: bool = True,
     snapshot: Data | None = None,
-) -> int:
+) -> Data:
     """Adds a record (with the given id and `snapshot`, as served when it was deleted, when
-    restoring one) and logs the change (unless the caller logs many at once: `log=False`)."""
+    restoring one), logs the change, and returns the record as it is now (its snapshot in the
+    log: the caller answers with it rather than reading it again)."""
     data = validated(spec, payload)
     errors = _missing_references(connection, spec, data, known)
     if errors:
@@ -329,11 +329,10 @@ def create_record(
         spec.on_restore(connection, new_id, snapshot)
     elif spec.after_write:
         spec.after_write(connection, new_id, data, None)
-    if log:
-        action = Action.create if record_id is None else Action.restore
-        after = spec.read(connection, new_id)
-        record_change(connection, spec.resource, new_id, action, actor, None, after)
-    return new_id
+    action = Action.create if record_id is None else Action.restore
+    after = spec.read(connection, new_id)
+    record_change(connection, spec.resource, new_id, action, actor, None, after)
+    return after
 
 
 def create_records(
@@ -461,7 +460,6 @@ def restore_record(
         raise Conflict(detail=f"{spec.noun.capitalize()} {record_id} is not deleted.")
     fields = spec.create_model.model_fields
     payload = {key: value for key, value in last["before"].items() if key in fields}
-    create_record(
+    return create_record(
         connection, spec, payload, actor=actor, record_id=record_id, snapshot=last["before"]
     )
-    return spec.read(connection, record_id)
