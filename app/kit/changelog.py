@@ -141,8 +141,8 @@ def record_changes(
     if connection.dialect.name == "postgresql":
         connection.execute(_IN_COMMIT_ORDER)
     at = dt.datetime.now(dt.UTC)
-    connection.execute(
-        change_table.insert(),
+    ids = connection.execute(
+        change_table.insert().returning(ch.id),
         [
             {
                 "resource": resource,
@@ -157,8 +157,8 @@ def record_changes(
             for resource, record_id, action, key_id, before, after in entries
         ],
     )
-    # The newest change is this transaction's own: no other writer logs until it commits.
-    connection.info[LAST_CHANGE] = connection.execute(_NEWEST).scalar_one()
+    # Ids in commit order: no other writer logs until this transaction commits.
+    connection.info[LAST_CHANGE] = max(ids.scalars())
 
 
 def changes_after(connection: Connection, since: int, limit: int) -> Sequence[RowMapping]:
