@@ -185,11 +185,7 @@ def _last_of_each(query: SeriesQuery, from_: dt.date | None, to: dt.date | None)
         .subquery()
     )
     r = ranked.c
-    return (
-        select(r.id, r.sending_country, r.host_country, r.mission_id, r.category, r.kind)
-        .add_columns(r.as_of, r.date_precision, r.count)
-        .where(r.rank == 1)
-    )
+    return select(*(r[name] for name in COLUMNS)).where(r.rank == 1)
 
 
 def _stored(query: SeriesQuery, before: dt.date | None) -> Any:
@@ -205,8 +201,7 @@ def _stored(query: SeriesQuery, before: dt.date | None) -> Any:
     if before is not None:
         conditions.append(b.bucket < before)
     return (
-        select(h.id, h.sending_country, h.host_country, h.mission_id, h.category, h.kind)
-        .add_columns(h.as_of, h.date_precision, h.count)
+        select(*(h[name] for name in COLUMNS))
         .select_from(headcount_bucket.join(headcount_table, h.id == b.headcount_id))
         .where(*conditions)
     )

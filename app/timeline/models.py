@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Column, Date, Index, Integer, MetaData, String, Table, Text, text
+from sqlalchemy import Column, Date, Index, Integer, String, Table, Text, text
 from sqlmodel import SQLModel
 
 from app.citations.models import CitationRead, served_example
@@ -47,13 +47,6 @@ timeline_scope = Table(
         postgresql_where=text("kind = 'event'"),
     ),
     sqlite_with_rowid=False,
-)
-
-# The `timeline` view itself (the entries are made from it), for the tests that compare.
-timeline_view = Table(
-    "timeline",
-    MetaData(),
-    *(Column(c.key, c.type) for c in timeline_entry.c),
 )
 
 

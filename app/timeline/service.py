@@ -2,6 +2,7 @@
 record's URL and its citations."""
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, func, select
@@ -125,15 +126,12 @@ TIMELINE_LIST = ListSpec(
 
 # `countries=` as the endpoint serves it: the entries of one scope (`scope_of`), in the scope's
 # own date order (TIMELINE_LIST's `countries` gives the same, walking every entry).
-TIMELINE_SCOPED = ListSpec(
-    noun="timeline item",
+TIMELINE_SCOPED = replace(
+    TIMELINE_LIST,
     columns=[ts[c.key] if c.key in ("key", "date") else c for c in timeline_entry.c],
     id_column=ts.key,
     sorts={"date": ts.date},
-    default_sort="date",
     filters={"scope": ts.scope, "also": _involving(ts), "kinds": ts.kind},
     where=[tl.kind == ts.kind, tl.id == ts.id],
     date_column=ts.date,
-    embeds=[Embed("citations", _load_citations)],
-    shape=_shape,
 )

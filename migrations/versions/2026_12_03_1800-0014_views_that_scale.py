@@ -132,6 +132,9 @@ SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 INTERVALS = ("month", "year")
+BUCKET_COLUMNS = (
+    "span, sending_country, host_country, category, kind, mission_key, bucket, headcount_id"
+)
 
 
 def _refresh(table: str, row: str, remove: bool) -> list[str]:
@@ -233,8 +236,7 @@ def _buckets(row: str, dialect: str) -> list[str]:
             f"AND as_of >= {start} AND as_of < {end} ORDER BY as_of DESC, id DESC LIMIT 1"
         )
         statements.append(
-            f"""INSERT INTO headcount_bucket (span, sending_country, host_country, category,
-    kind, mission_key, bucket, headcount_id)
+            f"""INSERT INTO headcount_bucket ({BUCKET_COLUMNS})
 SELECT '{interval}', {row}.sending_country, {row}.host_country, {row}.category, {row}.kind,
        COALESCE({row}.mission_id, 0), {start}, newest.id FROM ({last}) newest"""
         )
@@ -356,8 +358,7 @@ WHERE t.kind = 'event'""",
     for interval in INTERVALS:
         start = _bucket_start(interval, "as_of", dialect)
         statements.append(
-            f"""INSERT INTO headcount_bucket (span, sending_country, host_country, category,
-    kind, mission_key, bucket, headcount_id)
+            f"""INSERT INTO headcount_bucket ({BUCKET_COLUMNS})
 SELECT '{interval}', sending_country, host_country, category, kind, mission_key, bucket, id
 FROM (SELECT id, sending_country, host_country, category, kind,
              COALESCE(mission_id, 0) AS mission_key, {start} AS bucket,
