@@ -94,15 +94,17 @@ def _ping_if_idle(engine: Engine, dbapi_connection: Any, record: Any, _proxy: An
 
 
 LAST_CHANGE = "diplo.last_change"
-"""Where `record_changes` leaves, on the connection, the id of the newest change it logged."""
+"""Where `record_changes` leaves, on the connection, the id of the newest change it logged and
+the resources it logged changes of."""
 
 
 @contextmanager
 def write_transaction(
-    engine: Engine, committed: Callable[[int], None] | None = None
+    engine: Engine, committed: Callable[[int, frozenset[str]], None] | None = None
 ) -> Iterator[Connection]:
     """One write, one transaction: committed on success, rolled back on any error. Once it
-    has committed, `committed` gets the id of the newest change it logged (if it logged any)."""
+    has committed, `committed` gets the id of the newest change it logged and the resources
+    it changed (if it logged any)."""
     with engine.connect() as connection:
         connection.execution_options(sqlite_begin="IMMEDIATE")
         connection.info.pop(LAST_CHANGE, None)
@@ -110,7 +112,7 @@ def write_transaction(
             yield connection
         change = connection.info.pop(LAST_CHANGE, None)
     if committed is not None and change is not None:
-        committed(change)
+        committed(*change)
 
 
 @contextmanager

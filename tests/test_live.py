@@ -16,6 +16,7 @@ from app.config import Settings
 from app.main import create_app
 from tests.conftest import STREAM, NewDatabase, make_key, seeded
 from tests.test_faults import _event, serving
+from tests.test_writes import KINDS, new
 
 
 def _whole_feed(base: str) -> list[int]:
@@ -315,3 +316,89 @@ def test_a_kept_answer_gives_way_to_a_write_through_another_server_within_a_seco
         while httpx.get(listing).json()["items"][0]["id"] != posted:
             assert time.monotonic() - written < 1, "the kept answer outlived the write by 1 s"
             time.sleep(0.01)
+
+
+# Every view, once each (the seed's first records); a view of a record written is added.
+VIEWS = [
+    "/v1/headcounts",
+    "/v1/headcounts/series?sending_country=RU&host_country=US&interval=year",
+    "/v1/measures",
+    "/v1/measures/1",
+    "/v1/measures/1/history",
+    "/v1/expulsions",
+    "/v1/missions",
+    "/v1/missions/1",
+    "/v1/missions/1/history",
+    "/v1/representations",
+    "/v1/talks",
+    "/v1/talks/1",
+    "/v1/visa-disputes",
+    "/v1/visa-disputes/1",
+    "/v1/events",
+    "/v1/events/1",
+    "/v1/officials",
+    "/v1/officials/1",
+    "/v1/posts",
+    "/v1/sources",
+    "/v1/sources/1",
+    "/v1/citations",
+    "/v1/countries/RU",
+    "/v1/relations/RU/US",
+    "/v1/timeline?countries=RU,US",
+    "/v1/changes",
+    "/v1/datasets",
+]
+
+
+def test_a_kept_answer_never_outlives_a_write_to_anything_its_view_shows(
+    new_database: NewDatabase,
+) -> None:
+    """A view is kept until a resource it shows changes (a new event keeps the missions): after
+    every kind of write (create, update, delete, restore of each resource, and a write one
+    resource shows of another: an official's name in talks), the
+    answer every view gives from the cache is the one it gives afresh (`Cache-Control:
+    no-cache`)."""
+    url = seeded(new_database)
+    writer = make_key(url, "write", "admin")  # admin: a restore
+    with TestClient(create_app(Settings(database_url=url))) as api:
+        speaker = api.get("/v1/talks/1").json()["participants"][0]["official_id"]
+        writes: list[tuple[str, str, dict[str, object] | None]] = [
+            ("PATCH", f"/v1/officials/{speaker}", {"name": "Renamed Speaker"}),
+            ("POST", "/v1/talks", new("talks", dispute_id=1)),
+        ]
+        for kind in KINDS:
+            writes += [("POST", f"/v1/{kind}", new(kind))]
+        hits = 0
+        for view in VIEWS:
+            api.get(view)
+        for method, path, body in writes:
+            written = api.request(method, path, json=body, headers=writer)
+            assert written.status_code in (200, 201), f"{method} {path}: {written.text}"
+            record = written.json()["id"]
+            kind = path.split("/")[2]
+            steps: list[tuple[str, str, dict[str, object] | None]] = [
+                ("PATCH", f"/v1/{kind}/{record}", {"ref": f"{kind}-{record}-renamed"})
+            ]
+            if method == "POST":
+                steps += [
+                    ("DELETE", f"/v1/{kind}/{record}", None),
+                    ("POST", f"/v1/{kind}/{record}/restore", None),
+                ]
+            for step in [(method, path, body), *steps]:
+                if step[1] != path:
+                    done = api.request(step[0], step[1], json=step[2], headers=writer)
+                    assert done.status_code < 300, f"{step}: {done.text}"
+                for view in [*VIEWS, f"/v1/{kind}/{record}"]:
+                    kept = api.get(view)
+                    fresh = api.get(view, headers={"Cache-Control": "no-cache"})
+                    assert fresh.headers.get("X-Cache") in ("miss", None)
+                    assert (kept.status_code, kept.content) == (fresh.status_code, fresh.content), (
+                        f"{view} after {step[0]} {step[1]}"
+                    )
+                    hits += kept.headers.get("X-Cache") == "hit"
+        # Views that show none of what was written stayed kept: a new event keeps the missions.
+        api.get("/v1/missions")
+        api.post("/v1/events", json=new("events"), headers=writer)
+        assert api.get("/v1/missions").headers["X-Cache"] == "hit"
+        assert api.get("/v1/events").headers["X-Cache"] == "miss"
+        assert hits > len(writes) * len(VIEWS)

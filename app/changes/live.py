@@ -102,31 +102,43 @@ class Hub:
         self.ring: list[Entry] = []
         self.streams = 0
         self.written = 0  # the newest change this worker's own writes committed
+        self.floor = 0  # the newest change when the watch opened: any resource's version
+        self.touched: dict[str, int] = {}  # resource → its newest change known (read or written)
         self._written_lock = threading.Lock()
         self._moved = asyncio.Event()
         self._poked = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
 
-    def version(self) -> int:
+    def version(self, resources: Iterable[str] | None = None) -> int:
         """The newest change this worker knows of: read from the log, or committed by its own
         writes (known at their commit, before the watch reads them; every lower id is
-        committed by then, as ids become visible in order)."""
-        return max(self.newest, self.written)
+        committed by then, as ids become visible in order). Given `resources`, the newest
+        change of any of them: a number that moves whenever one of them changes (not at every
+        other change), never below the log's newest when the watch opened."""
+        if resources is None:
+            return max(self.newest, self.written)
+        return max(self.floor, *(self.touched.get(resource, 0) for resource in resources))
 
-    def wrote(self, change: int) -> None:
-        """A write of this worker has committed, its newest change `change` (called from any
-        thread): the response cache's version moves at once, and the watch reads the change now
-        rather than at its next check."""
+    def wrote(self, change: int, resources: Iterable[str] = ()) -> None:
+        """A write of this worker has committed, its newest change `change`, of `resources`
+        (called from any thread): the response cache's version moves at once, and the watch
+        reads the change now rather than at its next check."""
         with self._written_lock:
             self.written = max(self.written, change)
+            self._touch(resources, change)
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._poked.set)
+
+    def _touch(self, resources: Iterable[str], change: int) -> None:
+        for resource in resources:
+            if self.touched.get(resource, 0) < change:
+                self.touched[resource] = change
 
     async def open(self) -> None:
         self._loop = asyncio.get_running_loop()
         try:
-            self.newest = self.start = _newest(self.engine)
+            self.newest = self.start = self.floor = _newest(self.engine)
         except Exception as error:  # the database is down: the watch retries; streams wait
             log.warning("change log unreadable (%s); the watch will retry", type(error).__name__)
         self._task = asyncio.create_task(self._watch())
@@ -161,6 +173,9 @@ class Hub:
                 break
             self.ring += page
             self.ids += [change.id for change in page]
+            with self._written_lock:
+                for change in page:
+                    self._touch((change.resource,), change.id)
             self.newest = page[-1].id
             arrived = True
             if len(page) < PAGE:

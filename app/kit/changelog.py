@@ -158,7 +158,11 @@ def record_changes(
         ],
     )
     # Ids in commit order: no other writer logs until this transaction commits.
-    connection.info[LAST_CHANGE] = max(ids.scalars())
+    newest, resources = connection.info.get(LAST_CHANGE, (0, frozenset()))
+    connection.info[LAST_CHANGE] = (
+        max(newest, *ids.scalars()),
+        resources | {resource for resource, *_ in entries},
+    )
 
 
 def changes_after(connection: Connection, since: int, limit: int) -> Sequence[RowMapping]:

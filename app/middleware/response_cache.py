@@ -8,6 +8,10 @@ show at once (read-your-writes), others' once the worker has read their change (
 PostgreSQL at the notification, on SQLite within `STREAM_POLL_SECONDS`). The day is part of
 the version too, as some answers depend on it ("the last talks held today or earlier").
 
+A request with `Cache-Control: no-cache` is answered afresh (and the answer kept). The version
+is that of the resources a view shows (`SHOWS`): a new event moves the events, the timeline and
+the relations, and the missions stay kept.
+
 Kept: 200 answers of a single body up to `MAX_BODY` bytes (not CSV or NDJSON exports, which
 stream), to requests without `Authorization` (what a key may read differs) or `Range`. The
 key is the method, scheme, host, path, query and `Accept`. A hit answers `If-None-Match` with
@@ -23,6 +27,37 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.kit.etags import etag_matches
 
 MAX_BODY = 1 << 20
+
+# What each view shows, by the first segment of its path: the resources (as the change log
+# names them) whose changes can alter its answers. Every record embeds citations, hence
+# `sources`; a view not named here (sources with their facts, citations, countries, changes,
+# data sets) moves with every change. Checked in tests/test_live.py, which writes each resource
+# and compares every view's kept answer with a fresh one.
+SHOWS: dict[str, frozenset[str]] = {
+    segment: frozenset({"sources", *resources})
+    for segment, resources in {
+        "headcounts": {"headcounts"},
+        "measures": {"measures"},
+        "expulsions": {"measures"},
+        "missions": {"missions"},
+        "representations": {"representations"},
+        "events": {"events"},
+        "talks": {"talks", "officials"},  # participants and speakers by name
+        "visa-disputes": {"visa-disputes"},
+        "officials": {"officials", "posts"},  # an official's posts
+        "posts": {"posts"},
+        "timeline": {"events", "measures", "talks", "visa-disputes", "missions", "headcounts"},
+        "relations": {
+            "missions",
+            "headcounts",
+            "measures",
+            "visa-disputes",
+            "talks",
+            "officials",
+            "events",
+        },
+    }.items()
+}
 Key = tuple[str, str, str, bytes, bytes | None, bytes | None]
 
 
@@ -41,6 +76,12 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
     return None
 
 
+def _fresh_asked(scope: Scope) -> bool:
+    """The request says `Cache-Control: no-cache` (or `no-store`): answered afresh, and kept."""
+    asked = _header(scope, b"cache-control")
+    return asked is not None and (b"no-cache" in asked or b"no-store" in asked)
+
+
 class ResponseCache:
     def __init__(self, app: ASGIApp, entries: int) -> None:
         self.app = app
@@ -57,7 +98,8 @@ class ResponseCache:
         ):
             await self.app(scope, receive, send)
             return
-        version = (scope["app"].state.hub.version(), dt.datetime.now(dt.UTC).date())
+        shows = SHOWS.get(scope["path"][4:].partition("/")[0])
+        version = (scope["app"].state.hub.version(shows), dt.datetime.now(dt.UTC).date())
         # The host and scheme too: a page's `Link` names them.
         key = (
             scope["method"],
@@ -67,7 +109,7 @@ class ResponseCache:
             _header(scope, b"host"),
             _header(scope, b"accept"),
         )
-        kept = self.kept.get(key)
+        kept = None if _fresh_asked(scope) else self.kept.get(key)
         if kept is not None and kept.version == version:
             self.kept.move_to_end(key)
             await self._answer(scope, kept, send)
