@@ -127,9 +127,9 @@ class Settings(BaseSettings):
     response_cache_entries: int = Field(
         default=2048,
         ge=0,
-        description="Answers to anonymous GETs each worker keeps until the data changes "
-        "(read-your-writes on the worker that wrote, others' writes as soon as it reads their "
-        "change); 0: none kept.",
+        description="Answers to anonymous GETs each worker keeps until the data they show "
+        "changes (read-your-writes on the worker that wrote, others' writes as soon as it reads "
+        "their change), and as many parts of relations; 0: none kept.",
     )
     stream_max: int = Field(
         default=2000,

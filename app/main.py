@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from app import middleware
+from app.changes.kept import Kept
 from app.changes.live import Hub
 from app.changes.router import router as changes_router
 from app.citations.router import router as citations_router
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = make_engine(settings)
         app.state.hub = Hub(settings)
         await app.state.hub.open()
+        app.state.kept = Kept(app.state.hub, settings.response_cache_entries)
         yield
         await app.state.hub.close()
         app.state.engine.dispose()

@@ -366,8 +366,13 @@ def test_a_kept_answer_never_outlives_a_write_to_anything_its_view_shows(
             ("PATCH", f"/v1/officials/{speaker}", {"name": "Renamed Speaker"}),
             ("POST", "/v1/talks", new("talks", dispute_id=1)),
         ]
+        # Between RU and US, so that the relation and the timeline of RU,US show each one.
+        between: dict[str, dict[str, object]] = {
+            "events": {"countries": ["RU", "US"]},
+            "visa-disputes": {"country_b": "US"},
+        }
         for kind in KINDS:
-            writes += [("POST", f"/v1/{kind}", new(kind))]
+            writes += [("POST", f"/v1/{kind}", new(kind, **between.get(kind, {})))]
         hits = 0
         for view in VIEWS:
             api.get(view)

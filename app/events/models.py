@@ -70,7 +70,7 @@ class Event(EventBase, table=True):
     __table_args__ = (
         one_of("date_precision", DatePrecision),
         one_of("kind", EventKind),
-        Index(None, "date"),
+        Index(None, "date", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -37,9 +37,15 @@ EVENT_LIST = ListSpec(
 
 def _write_countries(connection: Connection, event_id: int, countries: list[str]) -> None:
     _delete_countries(connection, event_id)
-    connection.execute(
-        insert(event_country_table), [{"event_id": event_id, "country": c} for c in countries]
-    )
+    _add_countries(connection, [(event_id, countries)])
+
+
+def _add_countries(connection: Connection, values: list[tuple[int, list[str]]]) -> None:
+    rows = [
+        {"event_id": event_id, "country": c} for event_id, countries in values for c in countries
+    ]
+    if rows:
+        connection.execute(insert(event_country_table), rows)
 
 
 def _delete_countries(connection: Connection, event_id: int) -> None:
@@ -55,7 +61,7 @@ EVENT_WRITE = WriteSpec(
     create_model=EventCreate,
     listing=EVENT_LIST,
     parts=[
-        Part("countries", _write_countries, _delete_countries),
+        Part("countries", _write_countries, _delete_countries, add_many=_add_countries),
         citations_part(RecordType.event),
     ],
 )

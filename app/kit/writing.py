@@ -89,7 +89,7 @@ class Part:
     write: Callable[[Connection, int, Any], None]  # replace the record's rows with the value
     delete: Callable[[Connection, int], None]
     references: Sequence[Reference] = ()  # checked in each item of the list
-    # Writes the parts of many new records in one statement (bulk imports); optional.
+    # Adds the parts of new records, which own none yet (imports, creates); optional.
     add_many: Callable[[Connection, list[tuple[int, Any]]], None] | None = None
 
 
@@ -240,9 +240,17 @@ def checked_in_database(connection: Connection, spec: WriteSpec, data: Data) -> 
         )
 
 
-def _write_parts(connection: Connection, spec: WriteSpec, record_id: int, data: Data) -> None:
+def _write_parts(
+    connection: Connection, spec: WriteSpec, record_id: int, data: Data, *, new: bool = False
+) -> None:
+    """Replaces the record's parts with those in `data`; a `new` record owns none yet, so
+    they are only added."""
     for part in spec.parts:
-        if part.field in data:
+        if part.field not in data:
+            continue
+        if new and part.add_many is not None:
+            part.add_many(connection, [(record_id, data[part.field])])
+        else:
             part.write(connection, record_id, data[part.field])
 
 
@@ -324,7 +332,7 @@ def create_record(
         ).scalar_one()
     except IntegrityError as error:
         raise _integrity(error, spec) from error
-    _write_parts(connection, spec, new_id, data)
+    _write_parts(connection, spec, new_id, data, new=True)
     if snapshot is not None and spec.on_restore:
         spec.on_restore(connection, new_id, snapshot)
     elif spec.after_write:

@@ -76,10 +76,13 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
     return None
 
 
-def _fresh_asked(scope: Scope) -> bool:
-    """The request says `Cache-Control: no-cache` (or `no-store`): answered afresh, and kept."""
-    asked = _header(scope, b"cache-control")
-    return asked is not None and (b"no-cache" in asked or b"no-store" in asked)
+def fresh_asked(cache_control: str | bytes | None) -> bool:
+    """The request's `Cache-Control` says `no-cache` (or `no-store`): answered afresh (and
+    that answer kept)."""
+    if cache_control is None:
+        return False
+    asked = cache_control.encode() if isinstance(cache_control, str) else cache_control
+    return b"no-cache" in asked or b"no-store" in asked
 
 
 class ResponseCache:
@@ -109,7 +112,7 @@ class ResponseCache:
             _header(scope, b"host"),
             _header(scope, b"accept"),
         )
-        kept = None if _fresh_asked(scope) else self.kept.get(key)
+        kept = None if fresh_asked(_header(scope, b"cache-control")) else self.kept.get(key)
         if kept is not None and kept.version == version:
             self.kept.move_to_end(key)
             await self._answer(scope, kept, send)

@@ -1,16 +1,19 @@
 """The relation endpoint: one bilateral picture."""
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
+from app.changes.kept import Kept
 from app.countries.service import CODE_PATTERN
 from app.db import read_connection, reads
 from app.errors import problems
 from app.kit.etags import conditional_list
 from app.kit.responses import json_response
+from app.middleware.response_cache import fresh_asked
 from app.relations.models import RelationView
 from app.relations.service import countries_of, get_relation
 
@@ -43,11 +46,22 @@ def relation(request: Request, a: Code, b: Code) -> Response:
     404; the same country twice, a 422. The ETag changes with any write (and each day, as
     "last" and "next" talks are reckoned from today)."""
     today = dt.datetime.now(dt.UTC).date()
+    kept: Kept = request.app.state.kept
+    fresh = fresh_asked(request.headers.get("cache-control"))
+
+    def keep(name: str, shows: frozenset[str], make: Callable[[], Any]) -> Any:
+        """A part kept by this worker until what it shows changes (every part cites sources);
+        made afresh when the request says `Cache-Control: no-cache`."""
+        if fresh:
+            return make()
+        key = (name, first["code"], second["code"], today)
+        return kept.get(key, shows | {"sources"}, make)
+
     with read_connection(request) as connection:
         first, second = countries_of(connection, a, b)
         return conditional_list(
             connection,
             request,
             f"relation-{today.isoformat()}",
-            lambda: json_response(get_relation(connection, first, second, today)),
+            lambda: json_response(get_relation(connection, first, second, today, keep)),
         )

@@ -2,6 +2,7 @@
 record with its inline embeds in one statement)."""
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, String, and_, bindparam, func, or_, select, union_all
@@ -205,28 +206,53 @@ def countries_of(connection: Connection, a: str, b: str) -> tuple[Row, Row]:
     return first, second
 
 
-def get_relation(connection: Connection, first: Row, second: Row, today: dt.date) -> Row:
+Keep = Callable[[str, frozenset[str], Callable[[], Any]], Any]
+"""Given a part's name, the resources it shows and how to make it: the part, made now or kept
+from before (`app.changes.kept`)."""
+
+
+def _made(name: str, shows: frozenset[str], make: Callable[[], Any]) -> Any:
+    return make()
+
+
+def get_relation(
+    connection: Connection, first: Row, second: Row, today: dt.date, keep: Keep = _made
+) -> Row:
+    """The picture in five parts, each made (or kept) on its own: a new event remakes the
+    events, not the missions."""
     a, b = first["code"], second["code"]
     m = mission_table.c
-    missions = fetch_where(
-        connection,
-        MISSION_LIST,
-        "between",
-        lambda: ([_between(m.sending_country, m.host_country)], [m.id], None),
-        a=a,
-        b=b,
-    )
+
+    def missions() -> Row:
+        found = fetch_where(
+            connection,
+            MISSION_LIST,
+            "between",
+            lambda: ([_between(m.sending_country, m.host_country)], [m.id], None),
+            a=a,
+            b=b,
+        )
+        return {
+            "a_to_b": [x for x in found if x["sending_country"] == a],
+            "b_to_a": [x for x in found if x["sending_country"] == b],
+        }
+
     return {
         "a": first,
         "b": second,
-        "missions": {
-            "a_to_b": [x for x in missions if x["sending_country"] == a],
-            "b_to_a": [x for x in missions if x["sending_country"] == b],
-        },
-        "staffing": _staffing(_latest_counts(connection, a, b), a),
-        "measures": _measures(connection, a, b),
-        "disputes": _disputes(connection, a, b, today),
-        "events": _events(connection, a, b),
+        "missions": keep("missions", frozenset({"missions"}), missions),
+        "staffing": keep(
+            "staffing",
+            frozenset({"headcounts"}),
+            lambda: _staffing(_latest_counts(connection, a, b), a),
+        ),
+        "measures": keep("measures", frozenset({"measures"}), lambda: _measures(connection, a, b)),
+        "disputes": keep(
+            "disputes",
+            frozenset({"visa-disputes", "talks", "officials"}),
+            lambda: _disputes(connection, a, b, today),
+        ),
+        "events": keep("events", frozenset({"events"}), lambda: _events(connection, a, b)),
         "links": {
             "timeline": f"/v1/timeline?countries={a},{b}",
             "series": f"/v1/headcounts/series?sending_country={a},{b}&host_country={a},{b}",

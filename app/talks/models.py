@@ -122,7 +122,7 @@ class Talks(TalksBase, table=True):
     __table_args__ = (
         one_of("date_precision", DatePrecision),
         one_of("outcome", TalksOutcome),
-        Index(None, "date"),
+        Index(None, "date", "id"),
         Index(None, "host_country", "date"),
     )
 
