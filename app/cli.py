@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from uvicorn.supervisors.multiprocess import Multiprocess
+from uvicorn.supervisors import multiprocess
 
 from app import db
 from app.config import Settings, get_settings, settings_problem
@@ -148,8 +148,13 @@ def serve(
         loop="asyncio",
         http="httptools",
     )
+    if config.workers > 1 and REUSE_PORT:
+        # uvicorn's supervisor makes, and remakes, its workers from this module global.
+        multiprocess.Process = _Worker  # type: ignore[misc]
+        multiprocess.Multiprocess(config, sockets=[]).run()
+        return
     if config.workers > 1:
-        Multiprocess(config, sockets=[listener]).run()
+        multiprocess.Multiprocess(config, sockets=[listener]).run()
         return
     server = uvicorn.Server(config)
     server.run(sockets=[listener])
@@ -285,12 +290,9 @@ def _listen(settings: Settings) -> socket.socket:
     (Kludex/uvicorn#3149)."""
     host, port = settings.host, settings.port
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
+        sock = _bound(host, port, reuse_port=settings.workers > 1 and REUSE_PORT)
     except OSError as error:
-        sock.close()
         where = f"[{host}]:{port}" if family == socket.AF_INET6 else f"{host}:{port}"
         if error.errno == errno.EADDRINUSE:
             _fail(
@@ -310,6 +312,35 @@ def _listen(settings: Settings) -> socket.socket:
         )
     sock.set_inheritable(True)  # the workers of WORKERS > 1 are processes of their own
     return sock
+
+
+def _bound(host: str, port: int, *, reuse_port: bool) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+REUSE_PORT = hasattr(socket, "SO_REUSEPORT")
+
+
+class _Worker(multiprocess.Process):
+    """A worker of WORKERS > 1 that listens on a socket of its own, bound with SO_REUSEPORT
+    next to the others: the kernel spreads new connections over the workers. On the one socket
+    they shared, the worker that woke first accepted a whole burst (asyncio accepts up to
+    the backlog at a time): wrk's 32 connections all went to one worker while the other
+    idled. The parent keeps its socket bound, not listening: it holds the port, and takes no
+    connection."""
+
+    def target(self, sockets: list[socket.socket] | None = None) -> None:
+        super().target([_bound(self.config.host, self.config.port, reuse_port=True)])
 
 
 def _other_port(port: int) -> int:

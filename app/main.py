@@ -1,5 +1,6 @@
 """The application factory: routers, error handlers, middleware, lifespan."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -120,6 +121,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.hub = Hub(settings)
         await app.state.hub.open()
         app.state.kept = Kept(app.state.hub, settings.response_cache_entries)
+        # What the app holds from here on (modules, the schema, compiled statements: some
+        # 200,000 objects) is never garbage: moved out of the collector's sight, so that a full
+        # collection no longer stalls every request of the worker for 150-300 ms (measured
+        # under bench.load; 20-40 ms after).
+        gc.collect()
+        gc.freeze()
         yield
         await app.state.hub.close()
         app.state.engine.dispose()
