@@ -205,6 +205,17 @@ def test_list_etag_changes_with_any_write_and_304_costs_one_query(
     csv = api.get("/v1/missions", params={"format": "csv"})
     assert csv.headers["etag"] != etag  # another representation, another tag
     api.post("/v1/events", json=EVENT, headers=keys["write"])
+    # The answer the worker kept stands (the missions show no event): its tag still names the
+    # same body. The counter moved: the list made afresh has a new tag.
+    assert api.get("/v1/missions", headers={"If-None-Match": etag}).status_code == 304
+    fresh = api.get("/v1/missions", headers={"If-None-Match": etag, "Cache-Control": "no-cache"})
+    assert fresh.status_code == 200
+    assert fresh.content == first.content
+    mission = first.json()["items"][0]
+    changed = api.patch(
+        f"/v1/missions/{mission['id']}", json={"city": "Renamed"}, headers=keys["write"]
+    )
+    assert changed.status_code == 200, changed.text
     assert api.get("/v1/missions", headers={"If-None-Match": etag}).status_code == 200
 
 
