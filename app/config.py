@@ -144,6 +144,13 @@ class Settings(BaseSettings):
         description="Seconds between a stream's heartbeats (an SSE comment), so that proxies "
         "keep it open and a gone client is noticed.",
     )
+    facet_time_limit_ms: int = Field(
+        default=1000,
+        ge=1,
+        le=60_000,
+        description="How long one facet of a list may count (`?facet=`) before it is answered "
+        "as cut short (`facet_info`), in milliseconds.",
+    )
     stream_poll_seconds: float = Field(
         default=0.1,
         gt=0,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from app.kit.facets import facet_names
 from app.kit.query import DatedQuery, ListQuery, OnDayQuery, SearchQuery
 from app.kit.read_routes import LISTS
 from app.main import create_app
@@ -63,4 +64,6 @@ def test_a_lists_query_model_offers_exactly_its_specs_filters(path: str) -> None
         common |= set(SearchQuery.model_fields)
     if issubclass(model, OnDayQuery):
         common |= set(OnDayQuery.model_fields)
+    if facet_names(spec):  # and its facets: kit/facets.py
+        common |= {"facet", "facet_size"}
     assert set(model.model_fields) - common == set(spec.filters)

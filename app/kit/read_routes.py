@@ -18,6 +18,7 @@ from app.errors import problems
 from app.kit.changelog import VERSION, version
 from app.kit.etags import conditional_list, list_etag, tag_list
 from app.kit.export import export_response, wanted_format
+from app.kit.facets import facet_counts, facet_names, with_facets
 from app.kit.listing import fetch_one, fetch_page, fetch_page_and
 from app.kit.query import DatedQuery, ListQuery, OnDayQuery, Page, Q, SearchQuery, with_sorts
 from app.kit.responses import list_content, page_response, record_response
@@ -31,20 +32,30 @@ def list_response(
 ) -> Response:
     """The JSON page, or the whole list as CSV or NDJSON when asked for; 304 if unchanged."""
     fmt = wanted_format(request, query)
+    # Facets belong to the JSON page's envelope: an export, which has none, leaves them out
+    # (as it leaves out `total`).
+    faceted = fmt == "json" and bool(getattr(query, "facet", None))
+    limit = request.app.state.settings.facet_time_limit_ms
+
+    def page_with_facets(page: Page[Row]) -> Response:
+        if not faceted:
+            return page_response(request, page)
+        return page_response(request, page, facet_counts(connection, spec, query, limit))
+
     if fmt == "json" and "if-none-match" not in request.headers:
         # The usual request: one statement reads the page, its citations and the list's
         # version (for the ETag) at once.
-        if not query.count and all(embed.inline for embed in spec.embeds):
+        if not query.count and not faceted and all(embed.inline for embed in spec.embeds):
             single_statement(connection)
         page, newest = fetch_page_and(connection, spec, query, VERSION)
         if newest is None:  # an empty page has no row to carry it
             newest = version(connection)
-        return tag_list(page_response(request, page), list_etag(newest, fmt))
+        return tag_list(page_with_facets(page), list_etag(newest, fmt))
 
     def build() -> Response:
         if fmt != "json":
             return export_response(request, spec, query, fmt, name)
-        return page_response(request, fetch_page(connection, spec, query))
+        return page_with_facets(fetch_page(connection, spec, query))
 
     return conditional_list(connection, request, fmt, build)
 
@@ -90,10 +101,11 @@ LISTS: dict[str, tuple[ListSpec, type[ListQuery]]] = {}
 def register_list(path: str, spec: ListSpec, query_model: type[Q]) -> type[Q]:
     """Records a list endpoint (`tests/test_layout.py` checks its query model against its
     spec: the filters a client may send are exactly those the spec applies). Returns the query
-    model to serve it with: the given one, with the spec's sorts."""
-    sorted_model = with_sorts(query_model, tuple(spec.sorts), spec.default_sort)
-    LISTS[path] = (spec, sorted_model)
-    return sorted_model
+    model to serve it with: the given one, with the spec's sorts and facets."""
+    sorted_model: type[Q] = with_sorts(query_model, tuple(spec.sorts), spec.default_sort)
+    served: type[Q] = with_facets(sorted_model, facet_names(spec))
+    LISTS[path] = (spec, served)
+    return served
 
 
 def sorts_doc(spec: ListSpec) -> str:

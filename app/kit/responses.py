@@ -28,12 +28,18 @@ def json_response(
     )
 
 
-def page_response(request: Request, page: Page[Row]) -> Response:
+def page_response(
+    request: Request,
+    page: Page[Row],
+    facets: tuple[dict[str, list[Row]], dict[str, Row]] | None = None,
+) -> Response:
+    """The list envelope; with `facets` (when asked for: kit/facets.py), `facets` and
+    `facet_info` too."""
     link = next_link(request.url, page.next_cursor)
-    return json_response(
-        {"items": page.items, "next_cursor": page.next_cursor, "total": page.total},
-        headers={"Link": link} if link else None,
-    )
+    body: Row = {"items": page.items, "next_cursor": page.next_cursor, "total": page.total}
+    if facets is not None:
+        body["facets"], body["facet_info"] = facets
+    return json_response(body, headers={"Link": link} if link else None)
 
 
 def record_response(request: Request, record: Row, status: int = 200, **headers: str) -> Response:

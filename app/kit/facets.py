@@ -1,0 +1,172 @@
+"""Facets: how many of a list's items hold each value of a field, under the list's filters
+(docs/design.md, "Facets").
+
+`?facet=status&facet=host_country` adds to the page `"facets": {"status": [{"value":
+"operating", "count": 123}, …, {"value": null, "count": 9}]}`: the `facet_size` (10) most
+frequent values, the most frequent first (ties by value, null last), null counted as a value.
+`facet_info` says, per facet, how many items hold a value past those (`other`), so that the
+counts and `other` add up to the list's `total`, and whether the time limit cut it short.
+
+A list offers a facet for each of its filters that matches one field (`status`, `kinds`), and
+`year` and `month` of its date when it has one (values `"2021"`, `"2021-10"`). Each facet is one
+`GROUP BY` over the rows the list's filters select, with a window sum for `other`; it may run
+for `FACET_TIME_LIMIT_MS` (PostgreSQL's `statement_timeout`, SQLite's progress handler), past
+which it is answered as cut short rather than holding the request."""
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, WithJsonSchema, create_model
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    func,
+    select,
+    type_coerce,
+)
+from sqlalchemy.exc import OperationalError
+
+from app.kit.filters import filter_conditions, filter_values
+from app.kit.query import CommaList, ListQuery, Q
+from app.kit.spec import ListSpec, Row
+
+FACET_SIZE = 10
+MAX_FACET_SIZE = 100
+DATE_FACETS = {"year": 4, "month": 7}  # the facet, and the length of its value ("2021-10")
+VALUE = "facet_value"
+
+
+def facet_names(spec: ListSpec) -> tuple[str, ...]:
+    """The facets a list offers: its filters that match one field, then its date's."""
+    names = [name for name, target in spec.filters.items() if isinstance(target, Column)]
+    if spec.date_column is not None:
+        names += list(DATE_FACETS)
+    return tuple(names)
+
+
+@cache
+def with_facets(model: type[Q], names: tuple[str, ...]) -> type[Q]:
+    """The list's query model with `facet` (one of `names`, repeated or comma-separated; any
+    other is a 422 naming those it takes) and `facet_size`."""
+    if not names:
+        return model
+    allowed: Any = Literal[tuple(names)]  # built at run time: one list's names
+    facet: Any = Annotated[
+        CommaList[allowed] | None,
+        WithJsonSchema({"type": "array", "items": {"type": "string", "enum": list(names)}}),
+    ]
+    faceted: type[Q] = create_model(
+        model.__name__,
+        __base__=model,
+        __module__=model.__module__,
+        facet=(
+            facet,
+            Field(
+                default=None,
+                description="Count the matching items per value of these fields (repeat, or "
+                "comma-separate): `facets` in the page, under every other filter; null is a "
+                "value too. `year` and `month` count by the list's date. JSON pages only: an "
+                "export leaves them out.",
+            ),
+        ),
+        facet_size=(
+            int,
+            Field(
+                default=FACET_SIZE,
+                ge=1,
+                le=MAX_FACET_SIZE,
+                description="How many values each facet lists, the most frequent first "
+                f"(default {FACET_SIZE}, at most {MAX_FACET_SIZE}); `facet_info` counts the rest.",
+            ),
+        ),
+    )
+    return faceted
+
+
+def _value(spec: ListSpec, name: str, dialect: str) -> ColumnElement[Any]:
+    if name in DATE_FACETS:
+        assert spec.date_column is not None
+        if dialect == "postgresql":
+            pattern = "YYYY" if name == "year" else "YYYY-MM"
+            return func.to_char(spec.date_column, pattern)
+        # ISO text on SQLite: its first 4 or 7 characters.
+        return type_coerce(func.substr(spec.date_column, 1, DATE_FACETS[name]), String)
+    target = spec.filters[name]
+    assert isinstance(target, Column)
+    return target
+
+
+def _statement(spec: ListSpec, name: str, shape: tuple[Any, ...], dialect: str) -> Select[Any]:
+    """Counts per value over exactly the rows the list selects (its own query as a subquery,
+    with the value added), the most frequent first, and the count of every row (a window over
+    all groups, taken before the limit)."""
+    key = ("facet", name, dialect, shape)
+    statement = spec.statements.get(key)
+    if statement is None:
+        rows = (
+            spec.base_query()
+            .add_columns(_value(spec, name, dialect).label(VALUE))
+            .where(*filter_conditions(spec, shape, dialect))
+            .subquery()
+        )
+        value = rows.c[VALUE]
+        count = func.count()
+        statement = spec.statements[key] = (
+            select(value, count.label("count"), func.sum(count).over().label("rows"))
+            .group_by(value)
+            .order_by(count.desc(), value.is_(None), value)
+            .limit(bindparam("facet_size", type_=Integer))
+        )
+    return statement
+
+
+@contextmanager
+def _time_limited(connection: Connection, milliseconds: int) -> Iterator[None]:
+    """Statements on `connection` stop (OperationalError) once they have run that long."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SET statement_timeout = {int(milliseconds)}")
+        try:
+            yield
+        finally:
+            connection.exec_driver_sql("RESET statement_timeout")
+        return
+    raw = connection.connection.driver_connection
+    deadline = time.monotonic() + milliseconds / 1000
+    raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        raw.set_progress_handler(None, 0)  # type: ignore[union-attr]
+
+
+def facet_counts(
+    connection: Connection, spec: ListSpec, query: ListQuery, milliseconds: int
+) -> tuple[dict[str, list[Row]], dict[str, Row]]:
+    """The facets the query asks for, and their `facet_info`."""
+    names: list[str] = getattr(query, "facet", None) or []
+    size: int = getattr(query, "facet_size", FACET_SIZE)
+    dialect = connection.dialect.name
+    shape, params = filter_values(spec, query, connection)
+    facets: dict[str, list[Row]] = {}
+    info: dict[str, Row] = {}
+    for name in dict.fromkeys(names):  # each once, in the order asked
+        statement = _statement(spec, name, shape, dialect)
+        try:
+            with _time_limited(connection, milliseconds):
+                found = connection.execute(statement, {**params, "facet_size": size}).all()
+        except OperationalError:
+            facets[name], info[name] = [], {"other": None, "cut_short": True}
+            continue
+        counts = [{"value": value, "count": count} for value, count, _ in found]
+        every = int(found[0][2]) if found else 0
+        facets[name] = counts
+        info[name] = {"other": every - sum(c["count"] for c in counts), "cut_short": False}
+    return facets, info
