@@ -17,7 +17,7 @@ import datetime as dt
 import importlib.util
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from app.citations.models import RecordType
 from app.common import DatePrecision, first_day
 from app.db import upgrade
 from app.headcounts.models import HeadcountKind, StaffCategory
+from bench.common import DATA, postgres_option, scratch_postgres, stop_on_sigterm
 
 PAIRS: list[tuple[str, str]] = [
     ("RU", "US"),
@@ -298,3 +299,48 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def measure_generated(
+    doc: str,
+    measure: Callable[[str, argparse.Namespace], None],
+    more: Callable[[argparse.ArgumentParser], object] = lambda parser: None,
+) -> None:
+    """A bench's command line, then its `measure` on each database of generated headcounts
+    (`on_generated`): `--rounds`, `--repeat`, `--rows`, `--no-sqlite`, `--postgres-database`,
+    `--postgres`, and the options `more` adds."""
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=10, help="requests per view per round")
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument(
+        "--postgres-database",
+        help="an existing PostgreSQL database made by bench.generate, read instead of a "
+        "scratch one",
+    )
+    postgres_option(parser)
+    more(parser)
+    args = parser.parse_args()
+    stop_on_sigterm()
+    on_generated(args, lambda url: measure(url, args))
+
+
+def on_generated(args: argparse.Namespace, measure: Callable[[str], None]) -> None:
+    """Measures on `--rows` generated headcounts: the SQLite file bench/data/headcounts-<rows>.db
+    (made when missing), then PostgreSQL (the database named, or a scratch one generated and
+    dropped at the end)."""
+    if not args.no_sqlite:
+        path = DATA / f"headcounts-{args.rows}.db"
+        if not path.exists():
+            make_fresh(database_url(str(path)))
+            generate(database_url(str(path)), args.rows)
+        measure(database_url(str(path)))
+    if args.postgres_database:
+        measure(args.postgres_database)
+    elif args.postgres:
+        with scratch_postgres(args.postgres) as url:
+            generate(url, args.rows)
+            measure(url)

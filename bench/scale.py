@@ -30,7 +30,6 @@ from pathlib import Path
 import httpx
 
 from bench.common import (
-    DATA,
     SERVER_CORE,
     WrkResult,
     diplo_serve,
@@ -38,13 +37,10 @@ from bench.common import (
     median,
     median_run,
     pinned,
-    postgres_option,
-    scratch_postgres,
     server,
-    stop_on_sigterm,
     wrk,
 )
-from bench.generate import database_url, generate, make_fresh
+from bench.generate import measure_generated
 
 PAGE = "/v1/headcounts?sending_country=RU&host_country=US&sort=-as_of&limit=50"
 VIEWS = {
@@ -144,35 +140,11 @@ def measure(url: str, args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    measure_generated(
+        __doc__ or "",
+        measure,
+        lambda parser: parser.add_argument("--seconds", type=int, default=5, help="each wrk run"),
     )
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--repeat", type=int, default=10, help="requests per view per round")
-    parser.add_argument("--seconds", type=int, default=5, help="each wrk run")
-    parser.add_argument("--no-sqlite", action="store_true")
-    parser.add_argument(
-        "--postgres-database",
-        help="an existing PostgreSQL database made by bench.generate, read instead of a "
-        "scratch one",
-    )
-    postgres_option(parser)
-    args = parser.parse_args()
-    stop_on_sigterm()
-    if not args.no_sqlite:
-        path = DATA / f"headcounts-{args.rows}.db"
-        if not path.exists():
-            url = database_url(str(path))
-            make_fresh(url)
-            generate(url, args.rows)
-        measure(database_url(str(path)), args)
-    if args.postgres_database:
-        measure(args.postgres_database, args)
-    elif args.postgres:
-        with scratch_postgres(args.postgres) as url:
-            generate(url, args.rows)
-            measure(url, args)
 
 
 if __name__ == "__main__":
