@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.config import Settings
+from app.kit.read_routes import LISTS
 from app.main import create_app
 
 PROBLEM = "application/problem+json"
@@ -182,6 +183,22 @@ def test_ids_beyond_the_database_are_422s(
     assert_problem(client.patch(f"/v1/events/{number}", json={}, headers=admin), 422)
     assert_problem(client.delete(f"/v1/keys/{number}", headers=admin), 422)
     assert_problem(client.get("/v1/changes", params={"since": number}), 422)
+
+
+def test_every_id_filter_of_every_list_refuses_ids_beyond_the_database(
+    client: TestClient,
+) -> None:
+    """`?mission_id=8589934591` was a 500 on PostgreSQL (its integer columns cannot hold it):
+    every filter by record ids is a 422 for a number no id can be, and for one below 1."""
+    checked = 0
+    for path, (spec, _) in LISTS.items():
+        for name in spec.filters:
+            if not name.endswith("_id") or name == "wikidata_id":  # a Wikidata item, not a record
+                continue
+            for bad in (2**33, -5, 0):
+                assert_problem(client.get(path, params={name: f"12,{bad}"}), 422)
+            checked += 1
+    assert checked == 8
 
 
 def _integer_fields(value: Any, loc: tuple[str | int, ...] = ()) -> Iterator[tuple[Any, ...]]:

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from app.countries.service import CountryCode
-from app.kit.query import CommaList, DatedQuery, OnDayQuery, SearchQuery
+from app.kit.query import CommaList, DatedQuery, IdList, OnDayQuery, SearchQuery
 from app.kit.read_routes import add_read_routes
 from app.posts.models import OfficialPostRead
 from app.posts.service import POST_LIST, posts_on
@@ -13,16 +13,14 @@ router = APIRouter(prefix="/v1/posts", tags=["posts"])
 
 
 class PostQuery(DatedQuery, SearchQuery, OnDayQuery):
-    mission_id: CommaList[int] | None = Field(
-        default=None, description="The missions headed, by id."
-    )
+    mission_id: IdList | None = Field(default=None, description="The missions headed, by id.")
     host_country: CommaList[CountryCode] | None = Field(
         default=None, description="Where (comma-separated codes)."
     )
     sending_country: CommaList[CountryCode] | None = Field(
         default=None, description="The states represented (comma-separated codes)."
     )
-    official_id: CommaList[int] | None = Field(default=None, description="Who, by official id.")
+    official_id: IdList | None = Field(default=None, description="Who, by official id.")
 
 
 add_read_routes(

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from app.countries.service import CountryCode
-from app.kit.query import CommaList, DatedQuery, OnDayQuery
+from app.kit.query import CommaList, DatedQuery, IdList, OnDayQuery
 from app.kit.read_routes import add_read_routes
 from app.representations.models import Level, RepresentationRead
 from app.representations.service import REPRESENTATION_LIST, representations_on
@@ -20,7 +20,7 @@ class RepresentationQuery(DatedQuery, OnDayQuery):
         default=None, description="Where (comma-separated codes)."
     )
     level: CommaList[Level] | None = Field(default=None, description="Levels of representation.")
-    mission_id: CommaList[int] | None = Field(default=None, description="The posts, by id.")
+    mission_id: IdList | None = Field(default=None, description="The posts, by id.")
 
 
 add_read_routes(
