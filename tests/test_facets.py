@@ -95,6 +95,15 @@ def test_a_facet_it_cannot_count_is_a_422_that_says_why(
     assert named in response.text
 
 
+def test_a_facet_of_commas_only_is_as_if_absent(client: TestClient) -> None:
+    """An empty value is no value, as everywhere (`?stage=,` too)."""
+    plain = client.get("/v1/measures")
+    for params in ({"facet": ","}, {"facet": ""}, {"stage": ","}, {"stage": " , "}):
+        answer = client.get("/v1/measures", params=params)
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == plain.json()
+
+
 def test_an_export_leaves_facets_out(client: TestClient) -> None:
     """CSV and NDJSON have no envelope to put them in, as they have no `total`."""
     exported = client.get("/v1/measures", params={"facet": "stage", "format": "csv"})

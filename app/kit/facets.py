@@ -53,14 +53,23 @@ def facet_names(spec: ListSpec) -> tuple[str, ...]:
 
 
 @cache
-def with_facets(model: type[Q], names: tuple[str, ...]) -> type[Q]:
+def with_facets(model: type[Q], names: tuple[str, ...], date: str | None) -> type[Q]:
     """The list's query model with `facet` (one of `names`, repeated or comma-separated; any
-    other is a 422 naming those it takes) and `facet_size`."""
+    other is a 422 naming those it takes) and `facet_size`; `date` names the field `year` and
+    `month` count by."""
     if not names:
         return model
-    allowed: Any = Literal[tuple(names)]  # built at run time: one list's names
+    by_date = (
+        f" `year` and `month` count by `{date}` (a date known only to its year counts in its "
+        "January, as `from` and `to` see it)."
+        if date
+        else ""
+    )
+    # Built at run time, from one list's names (hence `Any`: no static type to check).
+    allowed: Any = Literal[tuple(names)]
+    commas: Any = CommaList
     facet: Any = Annotated[
-        CommaList[allowed] | None,
+        commas[allowed],  # null too: as if absent
         WithJsonSchema({"type": "array", "items": {"type": "string", "enum": list(names)}}),
     ]
     faceted: type[Q] = create_model(
@@ -72,9 +81,10 @@ def with_facets(model: type[Q], names: tuple[str, ...]) -> type[Q]:
             Field(
                 default=None,
                 description="Count the matching items per value of these fields (repeat, or "
-                "comma-separate): `facets` in the page, under every other filter; null is a "
-                "value too. `year` and `month` count by the list's date. JSON pages only: an "
-                "export leaves them out.",
+                "comma-separate): `facets` in the page, under all the list's filters (a "
+                "facet's own included, so the counts and `facet_info`'s `other` add up to "
+                f"`total`); null is a value too.{by_date} JSON pages only: an export leaves "
+                "them out.",
             ),
         ),
         facet_size=(

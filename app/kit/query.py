@@ -32,7 +32,7 @@ def _split_commas(value: Any) -> Any:
     return [part for part in parts if part] or None  # `?stage=,` names nothing: as if absent
 
 
-CommaList = Annotated[list[T], BeforeValidator(_split_commas)]
+CommaList = Annotated[list[T] | None, BeforeValidator(_split_commas)]
 """A filter that takes several values, comma-separated or repeated: `?stage=proposed,ordered`."""
 
 

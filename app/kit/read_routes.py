@@ -103,7 +103,8 @@ def register_list(path: str, spec: ListSpec, query_model: type[Q]) -> type[Q]:
     spec: the filters a client may send are exactly those the spec applies). Returns the query
     model to serve it with: the given one, with the spec's sorts and facets."""
     sorted_model: type[Q] = with_sorts(query_model, tuple(spec.sorts), spec.default_sort)
-    served: type[Q] = with_facets(sorted_model, facet_names(spec))
+    date = spec.date_column.key if spec.date_column is not None else None
+    served: type[Q] = with_facets(sorted_model, facet_names(spec), date)
     LISTS[path] = (spec, served)
     return served
 
