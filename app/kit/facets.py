@@ -9,12 +9,13 @@ counts and `other` add up to the list's `total`, and whether the time limit cut 
 
 A list offers a facet for each of its filters that matches one field (`status`, `kinds`), and
 `year` and `month` of its date when it has one (values `"2021"`, `"2021-10"`). Each facet is one
-`GROUP BY` over the rows the list's filters select, with a window sum for `other`; it may run
+`GROUP BY` over the rows the list's filters select, with a window sum for `other` (the date's,
+one by day, added up by year or month here); it may run
 for `FACET_TIME_LIMIT_MS` (PostgreSQL's `statement_timeout`, SQLite's progress handler), past
 which it is answered as cut short rather than holding the request."""
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from typing import Annotated, Any, Literal
@@ -101,33 +102,25 @@ def with_facets(model: type[Q], names: tuple[str, ...], date: str | None) -> typ
     return faceted
 
 
-def _value(spec: ListSpec, name: str, dialect: str) -> ColumnElement[Any]:
-    if name in DATE_FACETS:
-        assert spec.date_column is not None
-        if dialect == "postgresql":
-            pattern = "YYYY" if name == "year" else "YYYY-MM"
-            return func.to_char(spec.date_column, pattern)
-        # ISO text on SQLite: its first 4 or 7 characters.
-        return type_coerce(func.substr(spec.date_column, 1, DATE_FACETS[name]), String)
-    target = spec.filters[name]
-    assert isinstance(target, Column)
-    return target
+def _rows(spec: ListSpec, value: ColumnElement[Any], shape: tuple[Any, ...], dialect: str) -> Any:
+    """Exactly the rows the list selects (its own query, as a subquery), with `value` added."""
+    return (
+        spec.base_query()
+        .add_columns(value.label(VALUE))
+        .where(*filter_conditions(spec, shape, dialect))
+        .subquery()
+    )
 
 
 def _statement(spec: ListSpec, name: str, shape: tuple[Any, ...], dialect: str) -> Select[Any]:
-    """Counts per value over exactly the rows the list selects (its own query as a subquery,
-    with the value added), the most frequent first, and the count of every row (a window over
-    all groups, taken before the limit)."""
+    """Counts per value of a field, the most frequent first, and the count of every row (a
+    window over all groups, taken before the limit)."""
     key = ("facet", name, dialect, shape)
     statement = spec.statements.get(key)
     if statement is None:
-        rows = (
-            spec.base_query()
-            .add_columns(_value(spec, name, dialect).label(VALUE))
-            .where(*filter_conditions(spec, shape, dialect))
-            .subquery()
-        )
-        value = rows.c[VALUE]
+        target = spec.filters[name]
+        assert isinstance(target, Column)
+        value = _rows(spec, target, shape, dialect).c[VALUE]
         count = func.count()
         statement = spec.statements[key] = (
             select(value, count.label("count"), func.sum(count).over().label("rows"))
@@ -136,6 +129,33 @@ def _statement(spec: ListSpec, name: str, shape: tuple[Any, ...], dialect: str) 
             .limit(bindparam("facet_size", type_=Integer))
         )
     return statement
+
+
+def _days(spec: ListSpec, shape: tuple[Any, ...], dialect: str) -> Select[Any]:
+    """Counts per day of the list's date: grouped by the column itself, which its index gives
+    in order (a million headcounts: 60 ms on SQLite, where grouping by the year's text took
+    300), then added up by year or month in Python (a few thousand days)."""
+    key = ("facet days", dialect, shape)
+    statement = spec.statements.get(key)
+    if statement is None:
+        assert spec.date_column is not None
+        # As stored: ISO text on SQLite, not parsed into dates only to be cut.
+        day = spec.date_column if dialect == "postgresql" else type_coerce(spec.date_column, String)
+        value = _rows(spec, day, shape, dialect).c[VALUE]
+        statement = spec.statements[key] = select(value, func.count()).group_by(value)
+    return statement
+
+
+def _by_period(days: Sequence[Any], length: int) -> list[tuple[Any, int, int]]:
+    """Days' counts as years' (`length` 4) or months' (7), in the shape of `_statement`'s rows."""
+    counts: dict[str | None, int] = {}
+    for day, count in days:
+        period = None if day is None else (day if isinstance(day, str) else day.isoformat())
+        key = None if period is None else period[:length]
+        counts[key] = counts.get(key, 0) + count
+    every = sum(counts.values())
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0] is None, item[0] or ""))
+    return [(period, count, every) for period, count in ordered]
 
 
 @contextmanager
@@ -167,11 +187,17 @@ def facet_counts(
     shape, params = filter_values(spec, query, connection)
     facets: dict[str, list[Row]] = {}
     info: dict[str, Row] = {}
+    days: Sequence[Any] | None = None  # read once for `year` and `month`
     for name in dict.fromkeys(names):  # each once, in the order asked
-        statement = _statement(spec, name, shape, dialect)
         try:
             with _time_limited(connection, milliseconds):
-                found = connection.execute(statement, {**params, "facet_size": size}).all()
+                if name in DATE_FACETS:
+                    if days is None:
+                        days = connection.execute(_days(spec, shape, dialect), params).all()
+                    found: Sequence[Any] = _by_period(days, DATE_FACETS[name])[:size]
+                else:
+                    statement = _statement(spec, name, shape, dialect)
+                    found = connection.execute(statement, {**params, "facet_size": size}).all()
         except OperationalError:
             facets[name], info[name] = [], {"other": None, "cut_short": True}
             continue
