@@ -69,7 +69,7 @@ class Settings(BaseSettings):
         "names, comma-separated (`diplo datasets list`).",
     )
     db_pool_size: int = Field(
-        default=10, ge=1, description="Connections per worker for requests (no more are opened)."
+        default=5, ge=1, description="Connections per worker for requests (no more are opened)."
     )
     db_connect_timeout: int = Field(
         default=5, ge=1, description="Seconds to wait for a database connection."
