@@ -20,6 +20,7 @@ Cache-Control, the rate limit, the access log) treats a hit as any answer."""
 
 import datetime as dt
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,13 +29,20 @@ from app.kit.etags import etag_matches
 
 MAX_BODY = 1 << 20
 
+
+def showing(resources: Iterable[str]) -> frozenset[str]:
+    """What a view (or a part of one) of these resources shows: them, and the sources their
+    citations name."""
+    return frozenset({"sources", *resources})
+
+
 # What each view shows, by the first segment of its path: the resources (as the change log
 # names them) whose changes can alter its answers. Every record embeds citations, hence
 # `sources`; a view not named here (sources with their facts, citations, countries, changes,
 # data sets) moves with every change. Checked in tests/test_live.py, which writes each resource
 # and compares every view's kept answer with a fresh one.
 SHOWS: dict[str, frozenset[str]] = {
-    segment: frozenset({"sources", *resources})
+    segment: showing(resources)
     for segment, resources in {
         "headcounts": {"headcounts"},
         "measures": {"measures"},

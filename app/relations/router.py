@@ -13,7 +13,7 @@ from app.db import read_connection, reads
 from app.errors import problems
 from app.kit.etags import conditional_list
 from app.kit.responses import json_response
-from app.middleware.response_cache import fresh_asked
+from app.middleware.response_cache import fresh_asked, showing
 from app.relations.models import RelationView
 from app.relations.service import countries_of, get_relation
 
@@ -50,12 +50,12 @@ def relation(request: Request, a: Code, b: Code) -> Response:
     fresh = fresh_asked(request.headers.get("cache-control"))
 
     def keep(name: str, shows: frozenset[str], make: Callable[[], Any]) -> Any:
-        """A part kept by this worker until what it shows changes (every part cites sources);
-        made afresh when the request says `Cache-Control: no-cache`."""
+        """A part kept by this worker until what it shows changes; made afresh when the
+        request says `Cache-Control: no-cache`."""
         if fresh:
             return make()
         key = (name, first["code"], second["code"], today)
-        return kept.get(key, shows | {"sources"}, make)
+        return kept.get(key, showing(shows), make)
 
     with read_connection(request) as connection:
         first, second = countries_of(connection, a, b)
