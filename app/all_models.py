@@ -20,6 +20,7 @@ from app.missions.models import (
 from app.officials.models import Official
 from app.posts.models import OfficialPost
 from app.representations.models import Representation
+from app.search.models import search_entry
 from app.sources.models import Source
 from app.talks.models import Talks, TalksParticipant, TalksStatement
 from app.timeline.models import timeline_entry, timeline_scope
@@ -57,6 +58,7 @@ __all__ = [
     "VisaDisputeIssue",
     "headcount_bucket",
     "metadata",
+    "search_entry",
     "timeline_entry",
     "timeline_scope",
 ]

@@ -33,6 +33,7 @@ from app.officials.router import router as officials_router
 from app.posts.router import router as posts_router
 from app.relations.router import router as relations_router
 from app.representations.router import router as representations_router
+from app.search.router import router as search_router
 from app.sources.licences import OPEN_LICENCES
 from app.sources.router import router as sources_router
 from app.talks.router import router as talks_router
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         countries_router,
         relations_router,
         timeline_router,
+        search_router,
         changes_router,
         keys_router,
         dashboard_router,

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, event, text
 from app.all_models import metadata
 from app.config import get_settings
 from app.db import make_engine
+from app.search.models import in_models
 
 config = context.config
 # Any number for the lock, as long as it is the same across processes.
@@ -20,6 +21,8 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # The search engines' own tables (migration 0016) are not in the models.
+        include_name=in_models,
         # One transaction for the whole run on SQLite too (Alembic commits each step there by
         # default): a migration that refuses to run, or fails, leaves the schema as it was.
         transactional_ddl=True,

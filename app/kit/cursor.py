@@ -4,6 +4,7 @@ selects the rows after it. Page 1,000 costs what page 1 costs."""
 import base64
 import binascii
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -41,12 +42,25 @@ def _from_json(column: Column[Any], value: Any) -> Any:
 def decode_cursor(
     cursor: str, sort: str, column: Column[Any], id_column: Column[Any]
 ) -> tuple[Any, Any]:
+    return decode_values(
+        cursor,
+        sort,
+        lambda value, last_id: (_from_json(column, value), _from_json(id_column, last_id)),
+    )
+
+
+def decode_values(
+    cursor: str, sort: str, convert: Callable[[Any, Any], tuple[Any, Any]]
+) -> tuple[Any, Any]:
+    """A cursor's (last value, last id), made by `convert` from their JSON values (which raises
+    ValueError or TypeError for values that cannot be); a 400 for a cursor this list did not
+    issue for this sort."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         cursor_sort, value, last_id = orjson.loads(raw)
         if cursor_sort != sort:
             raise ValueError("the cursor belongs to another sort order")
-        return _from_json(column, value), _from_json(id_column, last_id)
+        return convert(value, last_id)
     except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as error:
         raise BadRequest(
             "Invalid cursor",

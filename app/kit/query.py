@@ -51,8 +51,8 @@ def _lower(value: Any) -> Any:
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]*=*$"
 
 
-class ListQuery(BaseModel):
-    """Paging parameters every list takes; resources subclass it to add their filters."""
+class PagingQuery(BaseModel):
+    """Paging parameters every list takes, `/v1/search` too."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -63,18 +63,8 @@ class ListQuery(BaseModel):
         default=None,
         description="Opaque cursor from the previous page's `next_cursor` or `Link` header.",
     )
-    sort: str | None = Field(
-        default=None,
-        description="Sort field, `-field` for descending; ties are broken by id.",
-    )  # each list offers its own: `with_sorts`
     count: bool = Field(
         default=False, description="Fill `total` with the number of matching items."
-    )
-    format: Annotated[Literal["json", "csv", "ndjson"] | None, BeforeValidator(_lower)] = Field(
-        default=None,
-        description="`csv` or `ndjson` stream every matching row (all pages, from `cursor` on; "
-        "`limit` does not apply), in id order unless `sort` says otherwise; also chosen by "
-        "`Accept: text/csv` or `application/x-ndjson`. Any case: `CSV` is `csv`.",
     )
 
     @field_validator("*", mode="before")
@@ -85,6 +75,21 @@ class ListQuery(BaseModel):
         if any(isinstance(v, str) and "\x00" in v for v in values):
             raise ValueError("must not contain NUL characters")
         return value
+
+
+class ListQuery(PagingQuery):
+    """What every list takes; resources subclass it to add their filters."""
+
+    sort: str | None = Field(
+        default=None,
+        description="Sort field, `-field` for descending; ties are broken by id.",
+    )  # each list offers its own: `with_sorts`
+    format: Annotated[Literal["json", "csv", "ndjson"] | None, BeforeValidator(_lower)] = Field(
+        default=None,
+        description="`csv` or `ndjson` stream every matching row (all pages, from `cursor` on; "
+        "`limit` does not apply), in id order unless `sort` says otherwise; also chosen by "
+        "`Accept: text/csv` or `application/x-ndjson`. Any case: `CSV` is `csv`.",
+    )
 
 
 Q = TypeVar("Q", bound=ListQuery)
@@ -122,8 +127,8 @@ def in_order(end: dt.date | None, info: ValidationInfo) -> dt.date | None:
     return end
 
 
-class DatedQuery(ListQuery):
-    """A list whose records have a date: `from` and `to` select a range of it."""
+class DateRange(BaseModel):
+    """`from` and `to`: a range of days."""
 
     from_: Day | None = Field(
         default=None, alias="from", description="Only records dated on or after this day."
@@ -131,6 +136,10 @@ class DatedQuery(ListQuery):
     to: Day | None = Field(default=None, description="Only records dated on or before this day.")
 
     _range_in_order = field_validator("to")(in_order)
+
+
+class DatedQuery(DateRange, ListQuery):
+    """A list whose records have a date: `from` and `to` select a range of it."""
 
 
 class OnDayQuery(BaseModel):

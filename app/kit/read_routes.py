@@ -4,7 +4,7 @@ both answering conditional requests (ETag / If-None-Match)."""
 import datetime as dt
 from collections.abc import Callable
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -23,6 +23,8 @@ from app.kit.listing import fetch_one, fetch_page, fetch_page_and
 from app.kit.query import DatedQuery, ListQuery, OnDayQuery, Page, Q, SearchQuery, with_sorts
 from app.kit.responses import list_content, page_response, record_response
 from app.kit.spec import ListSpec, Row
+
+M = TypeVar("M", bound=BaseModel)
 
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id.")]
 
@@ -60,7 +62,7 @@ def list_response(
     return conditional_list(connection, request, fmt, build)
 
 
-def parse_query(model: type[Q], request: Request) -> Q:
+def parse_query(model: type[M], request: Request) -> M:
     """The list's query parameters, checked by its model. Done here rather than by FastAPI's
     query-model dependency, which costs more per request than the page query (docs/design.md,
     "Performance"); the errors are the same 422s."""

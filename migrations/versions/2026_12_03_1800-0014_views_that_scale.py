@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from alembic import op
 
+from app.kit.row_triggers import Trigger, create_triggers, drop_triggers
+
 revision: str = "0014"
 down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
@@ -243,83 +245,22 @@ SELECT '{interval}', {row}.sending_country, {row}.host_country, {row}.category, 
     return statements
 
 
-@dataclass(frozen=True)
-class Trigger:
-    table: str
-    on_insert: list[str]
-    on_delete: list[str]
-
-
 def _triggers(dialect: str) -> list[Trigger]:
     less = '{a} COLLATE "C" < {b}' if dialect == "postgresql" else "{a} < {b}"
-    triggers = [
-        Trigger(table, _refresh(table, "NEW", False), _refresh(table, "OLD", True))
-        for table in SOURCES
+    made = [
+        (table, _refresh(table, "NEW", False), _refresh(table, "OLD", True)) for table in SOURCES
     ]
-    triggers += [
-        Trigger("event_country", _event_scopes("NEW.event_id", less), []),
-        Trigger("timeline_entry", _entry_scopes(less), _gone_scopes()),
-        Trigger("headcount", _buckets("NEW", dialect), _buckets("OLD", dialect)),
+    made += [
+        ("event_country", _event_scopes("NEW.event_id", less), []),
+        ("timeline_entry", _entry_scopes(less), _gone_scopes()),
+        ("headcount", _buckets("NEW", dialect), _buckets("OLD", dialect)),
     ]
     # event_country's deletions: the event's scopes made again without the row.
-    triggers.append(Trigger("event_country", [], _event_scopes("OLD.event_id", less)))
-    return triggers
-
-
-def _names(trigger: Trigger, number: int) -> str:
-    return f"scale_{trigger.table}_{number}"
-
-
-def _create_triggers() -> None:
-    dialect = op.get_bind().dialect.name
-    for number, trigger in enumerate(_triggers(dialect)):
-        name = _names(trigger, number)
-        if dialect == "postgresql":
-            body = "\n".join(
-                [
-                    "BEGIN",
-                    "IF TG_OP IN ('UPDATE', 'DELETE') THEN",
-                    *(f"{s};" for s in trigger.on_delete),
-                    "NULL; END IF;",
-                    "IF TG_OP IN ('INSERT', 'UPDATE') THEN",
-                    *(f"{s};" for s in trigger.on_insert),
-                    "NULL; END IF;",
-                    "RETURN NULL;",
-                    "END",
-                ]
-            )
-            op.execute(
-                f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n{body}\n$$"
-            )
-            op.execute(
-                f"CREATE TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE ON {trigger.table} "
-                f"FOR EACH ROW EXECUTE FUNCTION {name}()"
-            )
-            continue
-        events: tuple[tuple[str, str, list[str], list[str]], ...] = (
-            ("insert", "INSERT", [], trigger.on_insert),
-            ("update", "UPDATE", trigger.on_delete, trigger.on_insert),
-            ("delete", "DELETE", trigger.on_delete, []),
-        )
-        for suffix, event, first, then in events:
-            if first or then:
-                body = "".join(f"{s};\n" for s in (*first, *then))
-                op.execute(
-                    f"CREATE TRIGGER {name}_{suffix} AFTER {event} ON {trigger.table} "
-                    f"FOR EACH ROW BEGIN\n{body}END"
-                )
-
-
-def _drop_triggers() -> None:
-    dialect = op.get_bind().dialect.name
-    for number, trigger in enumerate(_triggers(dialect)):
-        name = _names(trigger, number)
-        if dialect == "postgresql":
-            op.execute(f"DROP TRIGGER {name} ON {trigger.table}")
-            op.execute(f"DROP FUNCTION {name}()")
-        else:
-            for suffix in ("insert", "update", "delete"):
-                op.execute(f"DROP TRIGGER IF EXISTS {name}_{suffix}")
+    made.append(("event_country", [], _event_scopes("OLD.event_id", less)))
+    return [
+        Trigger(f"scale_{table}_{number}", table, on_insert, on_delete)
+        for number, (table, on_insert, on_delete) in enumerate(made)
+    ]
 
 
 def rebuild(dialect: str) -> list[str]:
@@ -435,11 +376,11 @@ def upgrade() -> None:
     )
     for statement in rebuild(op.get_bind().dialect.name):
         op.execute(statement)
-    _create_triggers()
+    create_triggers(_triggers(op.get_bind().dialect.name))
 
 
 def downgrade() -> None:
-    _drop_triggers()
+    drop_triggers(_triggers(op.get_bind().dialect.name))
     op.drop_index(
         op.f("ix_headcount_sending_country_host_country_category_kind_as_of"),
         table_name="headcount",

@@ -1,0 +1,96 @@
+"""The search index's entries (migration 0016) and a hit as `/v1/search` serves it."""
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Column, Date, Index, Integer, String, Table, Text
+from sqlmodel import SQLModel
+
+# One row per searchable thing: a record, a quote, a passage of a source's text. Kept by
+# triggers on the tables they are made from; the engine's own index of them (`search_index`:
+# FTS5 on SQLite, tsvectors on PostgreSQL) is kept by triggers on this one.
+search_entry = Table(
+    "search_entry",
+    SQLModel.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("record", String(20), nullable=False),
+    Column("part", Integer, nullable=False),
+    Column("title", Text),
+    Column("body", Text),
+    Column("date", Date),
+    Column("country_a", String(4)),
+    Column("country_b", String(4)),
+    Index(None, "kind", "record", "part", unique=True),
+    sqlite_autoincrement=True,
+)
+
+ENGINE_TABLES = "search_index"
+"""The tables migration 0016 makes for each engine's own index, outside the models: those whose
+names start with this (SQLite's FTS5 table and its shadow tables, PostgreSQL's tsvectors, the
+passage numbers)."""
+
+
+def is_engine_table(name: str | None) -> bool:
+    return bool(name) and str(name).startswith(ENGINE_TABLES)
+
+
+def in_models(name: str | None, type_: str, _parent: object) -> bool:
+    """Alembic's `include_name`: everything but the engine tables, which the models leave out."""
+    return type_ != "table" or not is_engine_table(name)
+
+
+class HitKind(StrEnum):
+    """What a hit is: a record of one of these lists, a quote (`citations`), or a passage of a
+    source's text (`texts`)."""
+
+    countries = "countries"
+    missions = "missions"
+    officials = "officials"
+    posts = "posts"
+    measures = "measures"
+    talks = "talks"
+    visa_disputes = "visa-disputes"
+    events = "events"
+    sources = "sources"
+    citations = "citations"
+    texts = "texts"
+
+
+PASSAGE, STEP = 2000, 1800
+"""A source's text is indexed in windows of PASSAGE characters, one every STEP (0016)."""
+
+
+class Hit(BaseModel):
+    """One search result."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "kind": "missions",
+                "id": 5,
+                "url": "/v1/missions/5",
+                "title": "embassy of United States in Kabul, Afghanistan",
+                "snippet": "embassy <mark>Kabul</mark> suspended",
+                "score": 7.25,
+                "date": None,
+            }
+        }
+    )
+
+    kind: HitKind = Field(description="What was found (a list's name; `texts`: a passage).")
+    id: int | str = Field(description="Its id in that list (a country: its code).")
+    url: str = Field(
+        description="Where it is: the record, the quote, or a passage of a source's text "
+        "(`/v1/sources/{id}/text#char=START,END`, code points, RFC 5147)."
+    )
+    title: str | None = Field(description="A line naming it.")
+    snippet: str = Field(
+        description="Where the words matched, HTML-escaped, each matched word in `<mark>…</mark>`."
+    )
+    score: float = Field(
+        description="Relevance: higher is better (bm25 on SQLite, `ts_rank_cd` on PostgreSQL; "
+        "compare scores within one answer only)."
+    )
+    date: dt.date | None = Field(description="Its date, where it has one.")

@@ -1,0 +1,192 @@
+"""Ranked search over the index of migration 0016 (docs/search.md), on either engine: which
+entries match, in what order, and the words that matched marked in a snippet."""
+
+import datetime as dt
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from app.search.models import STEP, HitKind
+from app.search.syntax import Search
+from app.sources.licences import OPEN_LICENCES
+
+OPEN, CLOSE = "\ue000", "\ue001"
+"""What the engines put around a matched word: private-use characters, which no text holds,
+turned into `<mark>` once the rest is HTML-escaped."""
+_NEIGHBOURS = re.compile(f"{CLOSE}( +){OPEN}")
+SNIPPET_WORDS = 24
+_HEADLINE = (
+    f'StartSel="{OPEN}", StopSel="{CLOSE}", MaxWords={SNIPPET_WORDS}, MinWords=8, '
+    'MaxFragments=2, FragmentDelimiter=" … "'
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    kinds: Sequence[str] = ()
+    country: str | None = None
+    from_: dt.date | None = None
+    to: dt.date | None = None
+    # Records of these kinds only, by `record` (a list's own `q`: kit/filters.py).
+    within: str | None = None
+
+
+def _listed(name: str, values: Sequence[str], params: dict[str, Any]) -> str:
+    """`(:name_0, :name_1, …)`, the values bound in `params`."""
+    for number, value in enumerate(values):
+        params[f"{name}_{number}"] = value
+    return "(" + ", ".join(f":{name}_{number}" for number in range(len(values))) + ")"
+
+
+# A passage of a text only where the text is served to anyone (its licence is open): a snippet
+# must not show what `/v1/sources/{id}/text` would not.
+_PUBLIC = (
+    "(e.kind <> 'texts' OR EXISTS (SELECT 1 FROM source s WHERE s.licence IN {open} AND "
+    "s.id = CASE WHEN e.kind = 'texts' THEN CAST(e.record AS INTEGER) END))"
+)
+
+
+def _conditions(filters: Filters) -> tuple[list[str], dict[str, Any]]:
+    params: dict[str, Any] = {}
+    conditions = [_PUBLIC.format(open=_listed("open", sorted(OPEN_LICENCES), params))]
+    if filters.kinds:
+        conditions.append(f"e.kind IN {_listed('kind', filters.kinds, params)}")
+    if filters.country is not None:
+        params["country"] = filters.country
+        conditions.append(
+            "(e.country_a = :country OR e.country_b = :country OR EXISTS ("
+            "SELECT 1 FROM event_country x WHERE x.country = :country AND x.event_id = "
+            "CASE WHEN e.kind = 'events' THEN CAST(e.record AS INTEGER) END))"
+        )
+    if filters.from_ is not None:
+        params["from_"] = filters.from_
+        conditions.append("e.date >= :from_")
+    if filters.to is not None:
+        params["to"] = filters.to
+        conditions.append("e.date <= :to")
+    return conditions, params
+
+
+def _matches(dialect: str, filters: Filters) -> tuple[str, dict[str, Any]]:
+    """The matching entries with their scores (`id, kind, record, part, title, date,
+    score`), unordered; binds `query`."""
+    conditions, params = _conditions(filters)
+    where = "".join(f" AND {condition}" for condition in conditions)
+    if dialect == "postgresql":
+        sql = (
+            "SELECT e.id, e.kind, e.record, e.part, e.title, e.date, length(e.body) AS size, "
+            "CAST(ts_rank_cd(i.document, query, 1) AS FLOAT) AS score "
+            "FROM search_index i JOIN search_entry e ON e.id = i.id "
+            "CROSS JOIN to_tsquery('diplo', :query) query "
+            f"WHERE i.document @@ query{where}"
+        )
+    else:
+        sql = (
+            "SELECT e.id, e.kind, e.record, e.part, e.title, e.date, length(e.body) AS size, "
+            "-bm25(search_index, 4.0, 1.0) AS score "
+            "FROM search_index JOIN search_entry e ON e.id = search_index.rowid "
+            f"WHERE search_index MATCH :query{where}"
+        )
+    return sql, params
+
+
+def engine_query(connection: Connection, search: Search) -> str:
+    return search.tsquery() if connection.dialect.name == "postgresql" else search.fts5()
+
+
+def ranked(
+    connection: Connection,
+    search: Search,
+    filters: Filters,
+    limit: int,
+    after: tuple[float, int] | None,
+) -> list[dict[str, Any]]:
+    """Up to `limit` matching entries, best first (ties by entry id), after the cursor's
+    (score, entry id)."""
+    sql, params = _matches(connection.dialect.name, filters)
+    params |= {"query": engine_query(connection, search), "limit": limit}
+    past = ""
+    if after is not None:
+        params |= {"after_score": after[0], "after_id": after[1]}
+        past = " WHERE m.score < :after_score OR (m.score = :after_score AND m.id > :after_id)"
+    statement = f"SELECT * FROM ({sql}) m{past} ORDER BY m.score DESC, m.id LIMIT :limit"
+    return [dict(row) for row in connection.execute(text(statement), params).mappings()]
+
+
+def count(connection: Connection, search: Search, filters: Filters) -> int:
+    sql, params = _matches(connection.dialect.name, filters)
+    params["query"] = engine_query(connection, search)
+    return int(connection.execute(text(f"SELECT count(*) FROM ({sql}) m"), params).scalar_one())
+
+
+def record_ids(search: Search, kind: str, dialect: str) -> tuple[str, str]:
+    """An SQL subquery of the `record`s of one kind that match (a list's `q`), and the
+    engine's query to bind to `:search_query`."""
+    if dialect == "postgresql":
+        sql = (
+            "SELECT e.record FROM search_index i JOIN search_entry e ON e.id = i.id "
+            f"WHERE e.kind = '{kind}' AND i.document @@ to_tsquery('diplo', :search_query)"
+        )
+        return sql, search.tsquery()
+    sql = (
+        "SELECT e.record FROM search_index JOIN search_entry e ON e.id = search_index.rowid "
+        f"WHERE search_index MATCH :search_query AND e.kind = '{kind}'"
+    )
+    return sql, search.fts5()
+
+
+def marked(snippet: str) -> str:
+    """A snippet HTML-escaped, its matched words in `<mark>`."""
+    # Words next to each other are one mark, as SQLite marks a phrase (PostgreSQL marks words).
+    joined = _NEIGHBOURS.sub(r"\1", snippet)
+    return html.escape(joined, quote=False).replace(OPEN, "<mark>").replace(CLOSE, "</mark>")
+
+
+def snippets(connection: Connection, search: Search, ids: list[int]) -> dict[int, str]:
+    """Each entry's snippet: where its body matched, else its title, with the words marked."""
+    if not ids:
+        return {}
+    params: dict[str, Any] = {"query": engine_query(connection, search)}
+    wanted = ", ".join(str(int(entry)) for entry in ids)
+    if connection.dialect.name == "postgresql":
+        sql = (
+            f"SELECT e.id, ts_headline('diplo', COALESCE(e.title, ''), query, '{_HEADLINE}'), "
+            f"ts_headline('diplo', COALESCE(e.body, ''), query, '{_HEADLINE}') "
+            "FROM search_entry e CROSS JOIN to_tsquery('diplo', :query) query "
+            f"WHERE e.id IN ({wanted})"
+        )
+    else:
+        sql = (
+            f"SELECT rowid, snippet(search_index, 0, '{OPEN}', '{CLOSE}', '…', "
+            f"{SNIPPET_WORDS}), snippet(search_index, 1, '{OPEN}', '{CLOSE}', '…', "
+            f"{SNIPPET_WORDS}) FROM search_index WHERE search_index MATCH :query "
+            f"AND rowid IN ({wanted})"
+        )
+    found: dict[int, str] = {}
+    for entry, title, body in connection.execute(text(sql), params):
+        best = body if OPEN in (body or "") or OPEN not in (title or "") else title
+        found[entry] = marked(best or title or "")
+    return found
+
+
+def hit(row: dict[str, Any], snippet: str) -> dict[str, Any]:
+    """An entry as `/v1/search` serves it."""
+    kind, record = row["kind"], row["record"]
+    if kind == HitKind.texts:
+        start = (row["part"] - 1) * STEP
+        url = f"/v1/sources/{record}/text#char={start},{start + (row['size'] or 0)}"
+    else:
+        url = f"/v1/{kind}/{record}"
+    return {
+        "kind": kind,
+        "id": record if kind == HitKind.countries else int(record),
+        "url": url,
+        "title": row["title"],
+        "snippet": snippet,
+        "score": row["score"],
+        "date": row["date"],
+    }

@@ -1,0 +1,293 @@
+"""`/v1/search` (docs/search.md): ranked hits from every kind of record, quote and source text,
+the words marked; the syntax people type; kept current by every write path at once."""
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from typing import Any, cast
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.main import create_app
+from tests.conftest import Loaded, make_key
+
+MARK = re.compile(r"<mark>(.*?)</mark>")
+
+
+@pytest.fixture(scope="module")
+def api(loaded: Loaded) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(database_url=loaded.url))) as client:
+        yield client
+
+
+def search(api: TestClient, q: str, **params: Any) -> dict[str, Any]:
+    response = api.get("/v1/search", params={"q": q, "count": "true", **params})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def every_hit(api: TestClient, q: str, **params: Any) -> list[dict[str, Any]]:
+    """Every hit, page after page by `next_cursor`."""
+    hits: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        body = search(api, q, cursor=cursor, **params)
+        hits += body["items"]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return hits
+
+
+def folded(text: str) -> str:
+    """Case and diacritics folded, as the index folds them."""
+    letters = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in letters if not unicodedata.combining(c))
+
+
+def found(hits: list[dict[str, Any]]) -> set[tuple[str, Any, str]]:
+    return {(hit["kind"], hit["id"], hit["url"]) for hit in hits}
+
+
+def test_a_name_finds_the_official_the_talks_and_the_events_each_with_the_word_marked(
+    api: TestClient,
+) -> None:
+    body = search(api, "Nuland", limit=50)
+    kinds = {hit["kind"] for hit in body["items"]}
+    # The article's text is not public (its licence is not open): its passages are not shown,
+    # its quotes are.
+    assert {"officials", "talks", "events", "citations"} <= kinds
+    assert "texts" not in kinds
+    assert body["total"] == len(body["items"])
+    for hit in body["items"]:
+        assert [folded(word) for word in MARK.findall(hit["snippet"])][:1] == ["nuland"], hit
+        record = api.get(hit["url"].split("#")[0])
+        assert record.status_code == 200, hit["url"]
+    official = next(hit for hit in body["items"] if hit["kind"] == "officials")
+    assert official["title"] == "Victoria Nuland"
+    assert api.get(official["url"]).json()["name"] == "Victoria Nuland"
+
+
+def test_hits_come_best_first_and_every_page_follows_on(api: TestClient) -> None:
+    whole = search(api, "embassy kabul", limit=1000)
+    paged = every_hit(api, "embassy kabul", limit=7)
+    assert [hit["url"] for hit in paged] == [hit["url"] for hit in whole["items"]]
+    assert len(paged) == whole["total"] > 7
+    scores = [hit["score"] for hit in paged]
+    assert scores == sorted(scores, reverse=True)
+    assert len(found(paged)) == len(paged)
+    # A record whose title holds the words ranks above a passage that only mentions them.
+    assert paged[0]["kind"] != "texts"
+
+
+def test_a_phrase_is_its_words_in_order(api: TestClient) -> None:
+    phrase = every_hit(api, '"persona non grata"')
+    words = every_hit(api, "persona non grata")
+    assert phrase
+    assert found(phrase) <= found(words)
+    for hit in phrase:
+        marked = " ".join(folded(w) for w in MARK.findall(hit["snippet"]))
+        assert "persona non grata" in marked or hit["kind"] == "texts", hit
+
+
+def test_case_and_diacritics_do_not_matter(api: TestClient) -> None:
+    gdansk = found(every_hit(api, "gdansk"))
+    assert gdansk
+    assert gdansk == found(every_hit(api, "GDAŃSK")) == found(every_hit(api, "Gdańsk"))
+    assert search(api, "charge d affaires")["total"] == search(api, "Chargé d’Affaires")["total"]
+    snippet = search(api, "gdansk", kinds="missions")["items"][0]["snippet"]
+    assert "<mark>Gdańsk</mark>" in snippet  # the text as it is, the word marked
+
+
+def test_or_excluded_words_and_prefixes(api: TestClient) -> None:
+    kabul = found(every_hit(api, "kabul", kinds="missions"))
+    kandahar = found(every_hit(api, "kandahar", kinds="missions"))
+    assert kabul
+    assert kandahar
+    assert found(every_hit(api, "kabul or kandahar", kinds="missions")) == kabul | kandahar
+    gdansk = found(every_hit(api, "gdansk", kinds="missions"))
+    general = found(every_hit(api, "gdansk general", kinds="missions"))
+    assert general
+    assert general < gdansk
+    assert found(every_hit(api, "gdansk -general", kinds="missions")) == gdansk - general
+    prefixed = found(every_hit(api, "kandah*", kinds="missions"))
+    assert kandahar <= prefixed
+
+
+def test_filters_by_kind_country_and_date(api: TestClient) -> None:
+    events = every_hit(api, "embassy", kinds="events", country="AF")
+    assert events
+    for hit in events:
+        assert hit["kind"] == "events"
+        assert "AF" in api.get(hit["url"]).json()["countries"]
+    dated = every_hit(
+        api, "embassy", kinds="events,talks", **{"from": "1989-01-01"}, to="1989-12-31"
+    )
+    assert dated
+    assert all("1989-01-01" <= hit["date"] <= "1989-12-31" for hit in dated)
+    missions = every_hit(api, "embassy", kinds="missions", country="AFG", limit=200)
+    for hit in missions:
+        record = api.get(hit["url"]).json()
+        assert "AF" in (record["sending_country"], record["host_country"])
+
+
+def test_quotes_and_passages_of_texts_link_to_where_they_stand(api: TestClient) -> None:
+    quote = search(api, "Nuland", kinds="citations")["items"][0]
+    served = api.get(quote["url"]).json()
+    assert "nuland" in folded(served["quote"])
+    for passage in search(api, "legation kabul", kinds="texts")["items"]:
+        path, _, fragment = passage["url"].partition("#char=")
+        start, end = (int(n) for n in fragment.split(","))
+        text = api.get(path)
+        assert text.status_code == 200  # only public texts are searched
+        assert {"legation", "kabul"} <= set(re.findall(r"\w+", folded(text.text[start:end])))
+
+
+def test_snippets_are_escaped_but_for_the_marks(api: TestClient) -> None:
+    """The Office of the Historian's texts are XML: their tags come back as text."""
+    hits = search(api, "legation", kinds="texts", limit=50)["items"]
+    assert hits
+    for hit in hits:
+        bare = MARK.sub(r"\1", hit["snippet"])
+        assert "<" not in bare, hit["snippet"]
+        assert ">" not in bare, hit["snippet"]
+        assert all(folded(word) == "legation" for word in MARK.findall(hit["snippet"]))
+    assert any("&lt;" in hit["snippet"] for hit in hits)  # a tag, as text
+
+
+ODD = [
+    '"',
+    "(",
+    ")",
+    "*",
+    "-",
+    "NEAR(",
+    "NEAR(a b)",
+    "a AND",
+    "OR",
+    "or or",
+    "kabul or",
+    "^kabul",
+    "kabul:*",
+    "'",
+    "''",
+    "\\",
+    "a & b | !c",
+    "<->",
+    "kab* *",
+    '"unclosed phrase',
+    "-kabul",
+    "-kabul -embassy",
+    "x" * 500,
+    "é" * 300,
+    "🙂",
+    "٣٤",
+    "a" + "\u0301" * 20,
+    " ".join(["word"] * 40),
+]
+
+
+@pytest.mark.parametrize("q", ODD)
+def test_odd_input_is_a_200_or_a_422_naming_the_problem(api: TestClient, q: str) -> None:
+    response = api.get("/v1/search", params={"q": q})
+    assert response.status_code in (200, 422), response.text
+    if response.status_code == 422:
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"][0]["loc"] == ["query", "q"]
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "field"),
+    [
+        ({}, 422, "q"),
+        ({"q": ""}, 422, "q"),
+        ({"q": "kabul", "limit": 0}, 422, "limit"),
+        ({"q": "kabul", "limit": 1001}, 422, "limit"),
+        ({"q": "kabul", "kinds": "planets"}, 422, "kinds"),
+        ({"q": "kabul", "country": "XX"}, 422, "country"),
+        ({"q": "kabul", "from": "2020-01-01", "to": "2019-01-01"}, 422, "to"),
+        ({"q": "kabul", "sort": "score"}, 422, "sort"),
+        ({"q": "kabul", "cursor": "bm90IGEgY3Vyc29y"}, 400, None),
+    ],
+)
+def test_bad_parameters_are_the_errors_every_list_gives(
+    api: TestClient, params: dict[str, Any], status: int, field: str | None
+) -> None:
+    response = api.get("/v1/search", params=params)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    if field is not None:
+        assert any(field in e["loc"] for e in response.json()["errors"])
+
+
+def test_an_unchanged_answer_is_a_304(api: TestClient) -> None:
+    first = api.get("/v1/search", params={"q": "kabul"})
+    again = api.get(
+        "/v1/search", params={"q": "kabul"}, headers={"If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304
+    link = api.get("/v1/search", params={"q": "kabul", "limit": 2}).headers["Link"]
+    assert "cursor=" in link
+    assert 'rel="next"' in link
+
+
+WORD = "zanzibarian"
+
+
+def words_found(api: TestClient, q: str) -> set[tuple[str, Any]]:
+    return {(hit["kind"], hit["id"]) for hit in every_hit(api, q)}
+
+
+def test_every_write_path_keeps_the_index_at_once(loaded_copy: Any) -> None:
+    """Create, update, delete, restore and import: each shows in the next search."""
+    url = loaded_copy()
+    with TestClient(create_app(Settings(database_url=url)), headers=make_key(url, "write")) as w:
+        cite = [{"source_id": 1, "quote": "the number of diplomats they can post"}]
+        event = {
+            "date": "2021-10-13",
+            "kind": "other",
+            "summary": f"A {WORD} delegation arrived.",
+            "countries": ["RU"],
+            "citations": cite,
+        }
+        created = w.post("/v1/events", json=event)
+        assert created.status_code == 201, created.text
+        event_id = created.json()["id"]
+        assert words_found(w, WORD) == {("events", event_id)}
+        assert search(w, WORD, country="RU")["total"] == 1
+        assert search(w, WORD, country="US")["total"] == 0
+
+        patched = w.patch(f"/v1/events/{event_id}", json={"summary": "A quiet delegation."})
+        assert patched.status_code == 200, patched.text
+        assert words_found(w, WORD) == set()
+        assert ("events", event_id) in words_found(w, "quiet delegation")
+
+        assert w.delete(f"/v1/events/{event_id}").status_code == 204
+        assert ("events", event_id) not in words_found(w, "quiet delegation")
+        admin = make_key(cast(Any, w.app).state.settings.database_url, "admin")
+        assert w.post(f"/v1/events/{event_id}/restore", headers=admin).status_code == 201
+        assert ("events", event_id) in words_found(w, "quiet delegation")
+
+        official = {"name": f"Ada {WORD.title()}", "country": "GB", "citations": cite}
+        imported = w.post("/v1/officials/import", json=[official])
+        assert imported.status_code in (200, 201), imported.text
+        assert {kind for kind, _ in words_found(w, WORD)} == {"officials"}
+
+        for licence in (None, "CC0-1.0"):  # only an open licence's text is searched
+            source = w.post(
+                "/v1/sources",
+                json={
+                    "title": "A note",
+                    "publisher": "Wire",
+                    "published_on": "2021-10-13",
+                    "licence": licence,
+                    "text": f"Long before, the {WORD} envoy came ({licence}). " * 200,
+                },
+            )
+            assert source.status_code == 201, source.text
+        hits = words_found(w, f"{WORD} envoy")
+        assert hits == {("texts", source.json()["id"])}
+        passages = every_hit(w, f'"{WORD} envoy"', kinds="texts")
+        assert len(passages) > 2  # a long text is indexed in passages, each found
