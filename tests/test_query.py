@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import io
 import random
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -85,6 +86,12 @@ def generated(new_database: NewDatabase) -> Iterator[tuple[TestClient, list[dict
         yield client, rows
 
 
+def _words(row: dict[str, Any]) -> set[str]:
+    """A generated measure's words, as the search index reads them: its summary's and its
+    kind's, split at anything but letters and digits."""
+    return set(re.findall(r"[^\W_]+", f"{row['summary']} {row['kind']}".lower()))
+
+
 def _all(client: TestClient, **params: Any) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     params = {"limit": 13, **params}
@@ -123,10 +130,12 @@ def _ids(items: list[dict[str, Any]]) -> list[int]:
                 r["date"] is not None and dt.date(2020, 1, 1) <= r["date"] <= dt.date(2020, 1, 31)
             ),
         ),
-        ({"q": "CONSULATE"}, lambda r: "consulate" in r["summary"].lower()),
-        ({"q": "100%"}, lambda r: "100%" in r["summary"]),
-        ({"q": "under_s"}, lambda r: "under_s" in r["summary"]),
-        ({"q": "r_s"}, lambda r: "r_s" in r["summary"]),  # `_` is not a wildcard
+        ({"q": "CONSULATE"}, lambda r: "consulate" in _words(r)),
+        ({"q": "100%"}, lambda r: "100" in _words(r)),  # words: `%` is not one
+        ({"q": "under_score"}, lambda r: "under_score" in r["summary"]),
+        ({"q": "unde*"}, lambda r: any(word.startswith("unde") for word in _words(r))),
+        ({"q": "embassy or moscow"}, lambda r: bool({"embassy", "moscow"} & _words(r))),
+        ({"q": "about -moscow"}, lambda r: "moscow" not in _words(r)),
         (
             {"kind": "freeze", "q": "moscow", "from": "2019-06-01"},
             lambda r: (
@@ -143,8 +152,9 @@ def test_filters_select_exactly_the_matching_rows(
 ) -> None:
     client, rows = generated
     expected = sorted(r["id"] for r in rows if keep(r))
-    got = _all(client, **params)
-    assert _ids(got) == expected
+    got = _ids(_all(client, **params))  # with `q`, best match first
+    assert sorted(got) == expected
+    assert len(got) == len(set(got))
     assert client.get("/v1/measures", params={**params, "count": "true"}).json()["total"] == len(
         expected
     )
@@ -225,7 +235,7 @@ def test_bad_range_and_bad_format_are_422(
         {"to": "0"},  # not a Unix time: a day is YYYY-MM-DD
         {"from": "20210101"},
         {"format": "xml"},
-        {"q": "x" * 201},
+        {"q": "x" * 501},
     ):
         response = client.get("/v1/measures", params=params)
         assert response.status_code == 422, params

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import Loaded, make_key
+from tests.conftest import Loaded, every, make_key
 
 MARK = re.compile(r"<mark>(.*?)</mark>")
 
@@ -291,3 +291,28 @@ def test_every_write_path_keeps_the_index_at_once(loaded_copy: Any) -> None:
         assert hits == {("texts", source.json()["id"])}
         passages = every_hit(w, f'"{WORD} envoy"', kinds="texts")
         assert len(passages) > 2  # a long text is indexed in passages, each found
+
+
+@pytest.mark.parametrize(
+    ("path", "q"),
+    [
+        ("/v1/events", "embassy kabul"),
+        ("/v1/posts", '"persona non grata"'),
+        ("/v1/missions", "gdansk or kandahar"),
+        ("/v1/citations", "ryabkov"),
+        ("/v1/countries", "guinea"),
+    ],
+)
+def test_a_lists_q_is_the_same_search_best_match_first(api: TestClient, path: str, q: str) -> None:
+    """Each list's `q` finds what `/v1/search` finds of its kind, ranked alike unless a sort is
+    asked for."""
+    kind = path.removeprefix("/v1/")
+    hits = every_hit(api, q, kinds=kind)
+    scores = {hit["id"]: hit["score"] for hit in hits}
+    key = "code" if kind == "countries" else "id"
+    listed = [item[key] for item in every(api, path, q=q)]
+    assert sorted(listed, key=str) == sorted(scores, key=str)
+    ranked = [scores[record] for record in listed]
+    assert ranked == sorted(ranked, reverse=True)
+    by_id = [item[key] for item in every(api, path, q=q, sort=key)]
+    assert by_id == sorted(listed)

@@ -188,7 +188,7 @@ QUOTE_LIST = ListSpec(
     sorts={"id": q.id, "source_id": q.source_id, "start": q.start},
     default_sort="id",
     filters={"source_id": q.source_id, "record_type": q.record_type, "verified": q.verified},
-    search_columns=[q.quote],
+    search_kinds=["citations"],
     shape=_quote,
 )
 """Every quote the API holds, the citations of every record and the statements of every round

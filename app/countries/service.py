@@ -72,7 +72,7 @@ COUNTRY_LIST = ListSpec(
     id_column=c.code,
     sorts={"code": c.code, "name": c.name, "alpha3": c.alpha3},
     default_sort="code",
-    search_columns=[c.name, c.official_name, c.code, c.alpha3],
+    search_kinds=["countries"],
 )
 
 

@@ -49,7 +49,7 @@ DISPUTE_LIST = ListSpec(
         "issue": lambda isin: d.id.in_(select(i.dispute_id).where(isin(i.issue))),
     },
     date_column=d.opened_on,
-    search_columns=[d.title],
+    search_kinds=["visa-disputes"],
     embeds=[Embed("issues", load_issues), citations_embed(RecordType.visa_dispute)],
     shape=_shape,
 )

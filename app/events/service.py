@@ -30,7 +30,7 @@ EVENT_LIST = ListSpec(
         "country": lambda isin: e.id.in_(select(ec.event_id).where(isin(ec.country))),
     },
     date_column=e.date,
-    search_columns=[e.summary],
+    search_kinds=["events"],
     embeds=[Embed("countries", load_countries), citations_embed(RecordType.event)],
 )
 

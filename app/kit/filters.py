@@ -2,20 +2,22 @@
 cache key), the values to bind, and the conditions."""
 
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Column,
     ColumnElement,
     Connection,
+    Integer,
     bindparam,
-    or_,
+    select,
 )
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.selectable import Subquery
 
 from app.kit.query import ListQuery
+from app.kit.search import engine_query, parse, record_scores
 from app.kit.spec import ListSpec
-from app.kit.sql import bound_list, is_in, like_pattern
+from app.kit.sql import bound_list, is_in
 
 
 def filter_values(
@@ -46,14 +48,15 @@ def filter_values(
     text = getattr(query, "q", None)
     if text:
         shape.append(("q", 1))
-        params["q"] = like_pattern(text)
+        params["search_query"] = engine_query(connection.dialect.name, parse(text))
     return tuple(shape), params
 
 
 def filter_conditions(
-    spec: ListSpec, shape: tuple[Any, ...], dialect: str
+    spec: ListSpec, shape: tuple[Any, ...], dialect: str, ranked: bool = False
 ) -> list[ColumnElement[bool]]:
-    """The filter conditions of a shape made by `filter_values`, with bound parameters."""
+    """The filter conditions of a shape made by `filter_values`, with bound parameters (but
+    `q`'s when the statement is `ranked`: its join with the scores does that)."""
     conditions: list[ColumnElement[bool]] = []
     for name, many in shape:
         if name in ("from_", "to"):
@@ -62,8 +65,8 @@ def filter_conditions(
             compare = column.__ge__ if name == "from_" else column.__le__
             conditions.append(compare(bindparam(name, type_=column.type)))
         elif name == "q":
-            pattern: BindParameter[str] = bindparam("q")
-            conditions.append(or_(*(c.ilike(pattern, escape="/") for c in spec.search_columns)))
+            if not ranked:
+                conditions.append(spec.id_column.in_(select(ranking(spec, dialect).c.record)))
         else:
             target = spec.filters[name]
             if many == 1 and isinstance(target, Column):
@@ -75,8 +78,31 @@ def filter_conditions(
     return conditions
 
 
-def resolve_sort(spec: ListSpec, sort: str | None) -> tuple[str, Column[Any], bool]:
-    """The sort asked for, or the list's default; its column, and whether it descends. The
-    query model lets only the spec's sorts through (kit/query.py, `with_sorts`)."""
-    sort = sort or spec.default_sort
-    return sort, spec.sorts[sort.removeprefix("-")], sort.startswith("-")
+RELEVANCE = "-relevance"
+"""The sort of a list searched with `q` and no `sort`: best match first (its cursors say so)."""
+
+
+def ranking(spec: ListSpec, dialect: str) -> Subquery:
+    """The list's records that match `q`, each with its score (`record`, `score`): built once
+    a list and database."""
+    if dialect not in spec.rankings:
+        text_key = not isinstance(spec.id_column.type, Integer)  # a country's code
+        scores = record_scores(spec.search_kinds, dialect, text_key, spec.search_where).subquery(
+            "ranked"
+        )
+        spec.rankings[dialect] = scores
+    return spec.rankings[dialect]
+
+
+def resolve_sort(
+    spec: ListSpec, query: Any, dialect: str
+) -> tuple[str, Column[Any], bool, Subquery | None]:
+    """The sort asked for, or the list's default; its column, whether it descends, and the
+    scores it is by when it is by relevance (`q` and no `sort`). The query model lets only the
+    spec's sorts through (kit/query.py, `with_sorts`)."""
+    if query.sort is None and getattr(query, "q", None):
+        scores = ranking(spec, dialect)
+        score = cast(Column[Any], scores.c.score)  # a Column (`record_scores`)
+        return RELEVANCE, score, True, scores
+    sort = query.sort or spec.default_sort
+    return sort, spec.sorts[sort.removeprefix("-")], sort.startswith("-"), None

@@ -97,8 +97,8 @@ def fetch_rows(
 
     Statements are cached by their shape (which filters, which sort, whether a cursor), so a
     request binds values to a statement built and compiled before."""
-    sort, column, descending = resolve_sort(spec, query.sort)
     dialect = connection.dialect.name
+    sort, column, descending, scores = resolve_sort(spec, query, dialect)
     shape, params = filter_values(spec, query, connection)
     after: tuple[Any, Any] | None = None
     if query.cursor:
@@ -137,7 +137,11 @@ def fetch_rows(
             statement = spec.base_query().add_columns(*inline_columns(spec, dialect))
         if extra is not None:
             statement = statement.add_columns(extra)
-        statement = statement.where(*filter_conditions(spec, shape, dialect))
+        statement = statement.where(*filter_conditions(spec, shape, dialect, scores is not None))
+        if scores is not None:  # by relevance: the matching records, each with its score
+            statement = statement.where(spec.id_column == scores.c.record)
+            if columns != "json":  # the score, last, for the cursor only
+                statement = statement.add_columns(column.label("_score"))
         if after is not None:
             statement = statement.where(
                 after_cursor(column, spec.id_column, descending, after[0] is None)
@@ -164,9 +168,13 @@ def fetch_rows(
         last = rows[-1]
         if columns == "json":
             value, last_id = last[0], last[1]
+        elif scores is not None:
+            value, last_id = last[-1], last[keys.index(spec.id_column.key)]
         else:
             value, last_id = last[keys.index(column.key)], last[keys.index(spec.id_column.key)]
         next_cursor = encode_cursor(sort, value, last_id)
+    if scores is not None and columns != "json":
+        keys, rows = keys[:-1], [row[:-1] for row in rows]
     return keys, rows, next_cursor
 
 

@@ -19,6 +19,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from app.common import BLANKS, MAX_ID, Day
+from app.kit.search import SYNTAX, readable
 
 T = TypeVar("T")
 
@@ -87,7 +88,8 @@ class ListQuery(PagingQuery):
     format: Annotated[Literal["json", "csv", "ndjson"] | None, BeforeValidator(_lower)] = Field(
         default=None,
         description="`csv` or `ndjson` stream every matching row (all pages, from `cursor` on; "
-        "`limit` does not apply), in id order unless `sort` says otherwise; also chosen by "
+        "`limit` does not apply), in id order unless `sort` says otherwise (or `q`: best match "
+        "first); also chosen by "
         "`Accept: text/csv` or `application/x-ndjson`. Any case: `CSV` is `csv`.",
     )
 
@@ -157,9 +159,12 @@ class SearchQuery(BaseModel):
 
     q: str | None = Field(
         default=None,
-        max_length=200,
-        description="Case-insensitive text search over the record's text fields.",
+        max_length=500,
+        description="Full-text search of the records' words, best match first unless `sort` "
+        "is given: " + SYNTAX + " `/v1/search` searches every list at once.",
     )
+
+    _readable = field_validator("q")(readable)
 
 
 class Page(BaseModel, Generic[T]):

@@ -136,7 +136,7 @@ def add_read_routes(
     plural = router.tags[0] if router.tags else noun
     # The query model offers `from`/`to` and `q` exactly when the spec can honour them.
     assert issubclass(query_model, DatedQuery) == (spec.date_column is not None), noun
-    assert issubclass(query_model, SearchQuery) == bool(spec.search_columns), noun
+    assert issubclass(query_model, SearchQuery) == bool(spec.search_kinds), noun
     assert issubclass(query_model, OnDayQuery) == (on_day is not None), noun
     query_model = register_list(router.prefix, spec, query_model)
 

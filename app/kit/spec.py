@@ -12,6 +12,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.sql.elements import KeyedColumnElement
+from sqlalchemy.sql.selectable import Subquery
 
 Row = dict[str, Any]
 
@@ -53,12 +54,19 @@ class ListSpec:
     filters: Mapping[str, Column[Any] | FilterFn] = field(default_factory=dict)
     where: Sequence[ColumnElement[bool]] = ()
     date_column: Column[Any] | None = None
-    search_columns: Sequence[Column[Any]] = ()
+    # The kinds of search entry (migration 0016) that hold its records' words: `q` finds
+    # records by them, ranked unless a sort is asked for (docs/search.md).
+    search_kinds: Sequence[str] = ()
+    search_where: str | None = None  # and SQL over the entry `e` they must meet
     embeds: Sequence[Embed] = ()
     shape: Callable[[Row], Row] | None = None
     # Statements built for this list, by shape: built once, then only executed.
     # (init=False: a spec made with `replace` gets its own cache.)
     statements: dict[tuple[Any, ...], Select[Any]] = field(
+        default_factory=dict, compare=False, repr=False, init=False
+    )
+    # Its records' search scores, by dialect: built once (see `kit.filters.ranking`).
+    rankings: dict[str, Subquery] = field(
         default_factory=dict, compare=False, repr=False, init=False
     )
     # Its inline embeds' subqueries, by dialect: built once (see `kit.listing.inline_columns`).

@@ -45,7 +45,7 @@ MEASURE_LIST = ListSpec(
     },
     embeds=[citations_embed(RecordType.measure)],
     date_column=c.date,
-    search_columns=[c.actor_body, c.condition, c.summary],
+    search_kinds=["measures"],
 )
 
 EXPULSION_LIST = replace(

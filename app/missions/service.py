@@ -123,7 +123,7 @@ MISSION_LIST = ListSpec(
         citations_embed(RecordType.mission),
     ],
     date_column=m.status_since,
-    search_columns=[m.city],
+    search_kinds=["missions"],
 )
 
 

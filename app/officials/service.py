@@ -20,7 +20,7 @@ OFFICIAL_LIST = ListSpec(
     default_sort="id",
     filters={"country": o.country},
     embeds=[citations_embed(RecordType.official), Embed("posts", load_posts)],
-    search_columns=[o.name, o.title],
+    search_kinds=["officials"],
 )
 
 OFFICIAL_WRITE = WriteSpec(

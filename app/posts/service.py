@@ -55,7 +55,7 @@ POST_LIST = ListSpec(
     },
     embeds=[citations_embed(RecordType.official_post)],
     date_column=p.credentials_on,
-    search_columns=[p.title],
+    search_kinds=["posts"],
 )
 
 

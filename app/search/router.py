@@ -16,20 +16,11 @@ from app.kit.etags import conditional_list
 from app.kit.query import CommaList, DateRange, Page, PagingQuery
 from app.kit.read_routes import parse_query, query_parameters
 from app.kit.responses import page_response
+from app.kit.search import SYNTAX, Search, parse, readable
 from app.search import service
 from app.search.models import Hit, HitKind
-from app.search.syntax import Search, parse
 
 router = APIRouter(prefix="/v1/search", tags=["search"])
-
-SYNTAX = (
-    "Words as people type them into a search engine: `kabul embassy` (every word), "
-    '`"persona non grata"` (a phrase), `-consulate` (not this word), `kabul or kandahar` '
-    "(either), `kab*` (words starting with `kab`). Case and diacritics do not matter "
-    "(`charge` finds `Chargé`, `gdansk` finds `Gdańsk`); words are matched whole, not "
-    "stemmed (`expel*` finds `expelled`). Anything else is part of a word: `(`, `AND` or "
-    "`NEAR(` have no special meaning."
-)
 
 
 class SearchParameters(PagingQuery, DateRange):
@@ -50,11 +41,7 @@ class SearchParameters(PagingQuery, DateRange):
         "or host country, a measure's actor or target, an event's countries, …",
     )
 
-    @field_validator("q")
-    @classmethod
-    def _readable(cls, value: str) -> str:
-        parse(value)  # its ValueError is the 422's message
-        return value
+    _readable = field_validator("q")(readable)
 
 
 @router.get(

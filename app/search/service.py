@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from app.kit.search import Search, engine_query
 from app.search.models import STEP, HitKind
-from app.search.syntax import Search
 from app.sources.licences import OPEN_LICENCES
 
 OPEN, CLOSE = "\ue000", "\ue001"
@@ -48,11 +48,15 @@ _PUBLIC = (
     "(e.kind <> 'texts' OR EXISTS (SELECT 1 FROM source s WHERE s.licence IN {open} AND "
     "s.id = CASE WHEN e.kind = 'texts' THEN CAST(e.record AS INTEGER) END))"
 )
+PUBLIC_TEXTS = _PUBLIC.format(
+    open="(" + ", ".join(f"'{name}'" for name in sorted(OPEN_LICENCES)) + ")"
+)
+"""`_PUBLIC` with the licences written in: the condition the sources list's `q` adds."""
 
 
 def _conditions(filters: Filters) -> tuple[list[str], dict[str, Any]]:
     params: dict[str, Any] = {}
-    conditions = [_PUBLIC.format(open=_listed("open", sorted(OPEN_LICENCES), params))]
+    conditions = [PUBLIC_TEXTS]
     if filters.kinds:
         conditions.append(f"e.kind IN {_listed('kind', filters.kinds, params)}")
     if filters.country is not None:
@@ -94,10 +98,6 @@ def _matches(dialect: str, filters: Filters) -> tuple[str, dict[str, Any]]:
     return sql, params
 
 
-def engine_query(connection: Connection, search: Search) -> str:
-    return search.tsquery() if connection.dialect.name == "postgresql" else search.fts5()
-
-
 def ranked(
     connection: Connection,
     search: Search,
@@ -108,7 +108,7 @@ def ranked(
     """Up to `limit` matching entries, best first (ties by entry id), after the cursor's
     (score, entry id)."""
     sql, params = _matches(connection.dialect.name, filters)
-    params |= {"query": engine_query(connection, search), "limit": limit}
+    params |= {"query": engine_query(connection.dialect.name, search), "limit": limit}
     past = ""
     if after is not None:
         params |= {"after_score": after[0], "after_id": after[1]}
@@ -119,24 +119,8 @@ def ranked(
 
 def count(connection: Connection, search: Search, filters: Filters) -> int:
     sql, params = _matches(connection.dialect.name, filters)
-    params["query"] = engine_query(connection, search)
+    params["query"] = engine_query(connection.dialect.name, search)
     return int(connection.execute(text(f"SELECT count(*) FROM ({sql}) m"), params).scalar_one())
-
-
-def record_ids(search: Search, kind: str, dialect: str) -> tuple[str, str]:
-    """An SQL subquery of the `record`s of one kind that match (a list's `q`), and the
-    engine's query to bind to `:search_query`."""
-    if dialect == "postgresql":
-        sql = (
-            "SELECT e.record FROM search_index i JOIN search_entry e ON e.id = i.id "
-            f"WHERE e.kind = '{kind}' AND i.document @@ to_tsquery('diplo', :search_query)"
-        )
-        return sql, search.tsquery()
-    sql = (
-        "SELECT e.record FROM search_index JOIN search_entry e ON e.id = search_index.rowid "
-        f"WHERE search_index MATCH :search_query AND e.kind = '{kind}'"
-    )
-    return sql, search.fts5()
 
 
 def marked(snippet: str) -> str:
@@ -150,7 +134,7 @@ def snippets(connection: Connection, search: Search, ids: list[int]) -> dict[int
     """Each entry's snippet: where its body matched, else its title, with the words marked."""
     if not ids:
         return {}
-    params: dict[str, Any] = {"query": engine_query(connection, search)}
+    params: dict[str, Any] = {"query": engine_query(connection.dialect.name, search)}
     wanted = ", ".join(str(int(entry)) for entry in ids)
     if connection.dialect.name == "postgresql":
         sql = (

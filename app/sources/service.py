@@ -12,6 +12,7 @@ from app.kit.changelog import Action, ChangeEntry, record_changes
 from app.kit.listing import fetch_many
 from app.kit.spec import ListSpec, Row
 from app.kit.writing import Data, Reference, WriteSpec
+from app.search.service import PUBLIC_TEXTS
 from app.sources.licences import is_open
 from app.sources.models import Source, SourceCreate, SourceText, text_sha256
 
@@ -53,7 +54,8 @@ SOURCE_LIST = ListSpec(
     default_sort="id",
     filters={"publisher": s.publisher, "kind": s.kind, "dataset": s.dataset},
     date_column=s.published_on,
-    search_columns=[s.title, s.publisher, s.attribution],
+    search_kinds=["sources", "texts"],
+    search_where=PUBLIC_TEXTS,  # only the texts served to anyone
     shape=_shape,
 )
 

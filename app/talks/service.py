@@ -102,7 +102,7 @@ TALKS_LIST = ListSpec(
         citations_embed(RecordType.talks),
     ],
     date_column=t.date,
-    search_columns=[t.city, t.summary],
+    search_kinds=["talks"],
 )
 
 

@@ -1,5 +1,6 @@
-"""The search syntax people type (docs/search.md), read once and written for each engine:
-SQLite FTS5's query language and PostgreSQL's `to_tsquery`.
+"""Full-text search's shared machinery (docs/search.md): the syntax people type, read once and
+written for each engine (SQLite FTS5's query language, PostgreSQL's `to_tsquery`), and the
+scores of a list's records for its `q`.
 
 - words: all must match (`kabul embassy`);
 - `"a quoted phrase"`: its words in that order (an unclosed quote runs to the end);
@@ -13,8 +14,20 @@ folded by the index (`chargé` finds `Charge`), on both databases alike.
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import BigInteger, Column, Float, String, text
+from sqlalchemy.sql.selectable import TextualSelect
+
+SYNTAX = (
+    "Words as people type them into a search engine: `kabul embassy` (every word), "
+    '`"persona non grata"` (a phrase), `-consulate` (not this word), `kabul or kandahar` '
+    "(either), `kab*` (words starting with `kab`). Case and diacritics do not matter "
+    "(`charge` finds `Chargé`, `gdansk` finds `Gdańsk`); words are matched whole, not "
+    "stemmed (`expel*` finds `expelled`). Anything else is part of a word: `(`, `AND` or "
+    "`NEAR(` have no special meaning."
+)
 MAX_TERMS = 32
 _TOKEN = re.compile(r'(-*)"([^"]*)"?|(-*)([^\s"]+)')
 
@@ -108,3 +121,47 @@ def parse(text: str) -> Search:
             "the other words find)"
         )
     return Search(tuple(tuple(group) for group in kept))
+
+
+def readable(value: str | None) -> str | None:
+    """A query parameter's validator: the query, if it has one, can be searched for (its
+    ValueError is the 422's message)."""
+    if value:
+        parse(value)
+    return value
+
+
+def engine_query(dialect: str, search: Search) -> str:
+    """The query in the engine's own language."""
+    return search.tsquery() if dialect == "postgresql" else search.fts5()
+
+
+def record_scores(
+    kinds: Sequence[str], dialect: str, key_is_text: bool, where: str | None
+) -> TextualSelect:
+    """`(record, score)` of each record of these kinds whose words match `:search_query` (a
+    list's `q`, kit/filters.py) and `where` (SQL over the entry `e`), if given: its best
+    entry's score, the record as its list's key."""
+    condition = where or "1 = 1"
+    wanted = ", ".join(f"'{kind}'" for kind in kinds)
+    record = "e.record" if key_is_text else "CAST(e.record AS BIGINT)"
+    if dialect == "postgresql":
+        sql = (
+            f"SELECT {record} AS record, CAST(max(ts_rank_cd(i.document, query, 1)) AS FLOAT) "
+            "AS score FROM search_index i JOIN search_entry e ON e.id = i.id "
+            "CROSS JOIN to_tsquery('diplo', :search_query) query "
+            f"WHERE i.document @@ query AND e.kind IN ({wanted}) AND {condition} GROUP BY e.record"
+        )
+    else:
+        # bm25 works only while FTS5 reads its matches: the scores are made first (a
+        # MATERIALIZED table), then grouped and joined (else "unable to use function bm25 in
+        # the requested context").
+        sql = (
+            f"WITH scored AS MATERIALIZED (SELECT {record} AS record, "
+            "-bm25(search_index, 4.0, 1.0) AS score "
+            "FROM search_index JOIN search_entry e ON e.id = search_index.rowid "
+            f"WHERE search_index MATCH :search_query AND e.kind IN ({wanted}) AND {condition}) "
+            "SELECT record, max(score) AS score FROM scored GROUP BY record"
+        )
+    key = Column("record", String if key_is_text else BigInteger, nullable=False)
+    return text(sql).columns(key, Column("score", Float, nullable=False))
