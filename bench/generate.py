@@ -229,16 +229,24 @@ def _load(connection: Connection, rows: int, seed: int, cite_every: int) -> int:
         connection.exec_driver_sql(
             "SELECT setval(pg_get_serial_sequence('headcount', 'id'), max(id)) FROM headcount"
         )
-        for statement in _stored_views().rebuild("postgresql"):
+        for statement in _migration("0014").rebuild("postgresql"):
             connection.exec_driver_sql(statement)
         connection.exec_driver_sql("SET LOCAL session_replication_role = origin")
+        # The quotes' search entries (migration 0016), with the triggers on again: those of
+        # `search_entry` index them.
+        search = _migration("0016")
+        quotes = f"SELECT id FROM citation WHERE source_id = {int(source_id)}"
+        connection.exec_driver_sql(
+            f"INSERT INTO search_entry ({search.COLUMNS}) "
+            + search.KINDS["citations"].entries(quotes)
+        )
     return citations
 
 
-def _stored_views() -> Any:
-    """Migration 0014, where the stored views are made."""
-    [path] = (Path(__file__).parent.parent / "migrations" / "versions").glob("*-0014_*.py")
-    spec = importlib.util.spec_from_file_location("revision_0014", path)
+def _migration(revision: str) -> Any:
+    """A migration's module (0014 makes the stored views, 0016 the search index)."""
+    [path] = (Path(__file__).parent.parent / "migrations" / "versions").glob(f"*-{revision}_*.py")
+    spec = importlib.util.spec_from_file_location(f"revision_{revision}", path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)

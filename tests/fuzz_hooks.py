@@ -53,6 +53,11 @@ INEXPRESSIBLE = {
     # A quote found more than once says which occurrence (`start`, `prefix`/`suffix`): which
     # quotes recur depends on the text.
     "quote_ambiguous": "a quote its source's text holds more than once, without saying which",
+    # A search (`q`) has a word to find: a letter or a digit outside the excluded terms. A
+    # pattern could ask for a letter, not for one outside every `-term`.
+    "no_words_to_find": "a search with no word to find (`©`, `(`, `-embassy`)",
+    # And at most 32 words and phrases: words are the search syntax's, not a schema's.
+    "too_many_terms": "a search of more than 32 words and phrases",
 }
 # A change to a stored record (a PATCH; an import row matched to a record) is checked merged
 # with what is stored, or against it: the rule holds between a value sent and one stored.

@@ -566,3 +566,50 @@ def test_the_page_shows_a_write_through_another_server_without_a_reload(
             time.sleep(0.02)
     assert browser.evaluate(tab, "window.notReloaded === true")
     assert browser.evaluate(tab, READY)
+
+
+SHOWN_HITS = """JSON.stringify([...document.querySelectorAll('#results .hit')].map(li => ({
+  kind: li.dataset.kind,
+  href: li.querySelector('a').getAttribute('href'),
+  marks: [...li.querySelectorAll('mark')].map(m => m.textContent),
+  snippet: li.querySelector('.snippet').textContent,
+})))"""
+RESULTS = f"{READY} && !document.getElementById('results').hidden"
+
+
+def test_the_search_box_lists_the_apis_hits_with_their_words_marked(
+    server: tuple[str, str], browser: DevTools
+) -> None:
+    """`/dashboard?q=…` shows `/v1/search`'s hits in its order, each matched word a <mark>
+    element and the rest text; the box searches again without a reload."""
+    base, _ = server
+    tab = browser.open(f"{base}/dashboard?q=Nuland", 1280, RESULTS)
+    shown = json.loads(browser.evaluate(tab, SHOWN_HITS))
+    api = httpx.get(f"{base}/v1/search", params={"q": "Nuland", "limit": 25}).json()["items"]
+    assert [hit["kind"] for hit in shown] == [hit["kind"] for hit in api]
+    assert len(shown) >= 4
+    for hit, served in zip(shown, api, strict=True):
+        assert hit["marks"], hit
+        assert {mark.lower() for mark in hit["marks"]} == {"nuland"}, hit
+        assert "<" not in hit["snippet"], hit  # text, not markup
+        if hit["kind"] not in ("texts", "sources"):  # those open on the source's page
+            assert hit["href"] == served["url"], hit
+    title = browser.evaluate(tab, "document.getElementById('results-title').textContent")
+    assert title.startswith(f"{len(api)} found for “Nuland”")
+    browser.evaluate(
+        tab,
+        "document.getElementById('q').value = '\"visa row\" or ryabkov';"
+        "document.getElementById('find').requestSubmit()",
+    )
+    browser.wait(tab, f"{base}/dashboard?q=%22visa%20row%22%20or%20ryabkov", RESULTS)
+    again = json.loads(browser.evaluate(tab, SHOWN_HITS))
+    wanted = httpx.get(f"{base}/v1/search", params={"q": '"visa row" or ryabkov'}).json()
+    assert [hit["kind"] for hit in again] == [hit["kind"] for hit in wanted["items"]]
+    assert again
+
+
+def test_a_search_with_no_words_says_why(server: tuple[str, str], browser: DevTools) -> None:
+    base, _ = server
+    tab = browser.open(f"{base}/dashboard?q=%28", 1280, "document.body.dataset.state === 'error'")
+    status = browser.evaluate(tab, "document.getElementById('status').textContent")
+    assert "has no words to search for" in status

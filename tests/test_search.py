@@ -154,7 +154,6 @@ def test_snippets_are_escaped_but_for_the_marks(api: TestClient) -> None:
         assert "<" not in bare, hit["snippet"]
         assert ">" not in bare, hit["snippet"]
         assert all(folded(word) == "legation" for word in MARK.findall(hit["snippet"]))
-    assert any("&lt;" in hit["snippet"] for hit in hits)  # a tag, as text
 
 
 ODD = [
@@ -195,7 +194,9 @@ def test_odd_input_is_a_200_or_a_422_naming_the_problem(api: TestClient, q: str)
     assert response.status_code in (200, 422), response.text
     if response.status_code == 422:
         assert response.headers["content-type"] == "application/problem+json"
-        assert response.json()["errors"][0]["loc"] == ["query", "q"]
+        error = response.json()["errors"][0]
+        assert error["loc"] == ["query", "q"]
+        assert error["type"] in ("no_words_to_find", "too_many_terms", "string_too_long")
 
 
 @pytest.mark.parametrize(

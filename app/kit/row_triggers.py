@@ -9,6 +9,7 @@ function; SQLite makes one trigger per event."""
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from alembic import op
 
 
@@ -20,14 +21,23 @@ class Trigger:
     on_delete: list[str]
 
 
-def create_triggers(triggers: Sequence[Trigger]) -> None:
-    dialect = op.get_bind().dialect.name
+def create_triggers(triggers: Sequence[Trigger], skip_unchanged: bool = False) -> None:
+    """Makes the triggers; with `skip_unchanged`, an update that leaves the row as it was
+    (an upsert of the same values) runs none of its statements."""
+    bind = op.get_bind()
+    dialect = bind.dialect.name
     for trigger in triggers:
         name = trigger.name
         if dialect == "postgresql":
+            unchanged = (
+                ["IF TG_OP = 'UPDATE' AND OLD IS NOT DISTINCT FROM NEW THEN RETURN NULL; END IF;"]
+                if skip_unchanged
+                else []
+            )
             body = "\n".join(
                 [
                     "BEGIN",
+                    *unchanged,
                     "IF TG_OP IN ('UPDATE', 'DELETE') THEN",
                     *(f"{s};" for s in trigger.on_delete),
                     "NULL; END IF;",
@@ -51,12 +61,17 @@ def create_triggers(triggers: Sequence[Trigger]) -> None:
             ("update", "UPDATE", trigger.on_delete, trigger.on_insert),
             ("delete", "DELETE", trigger.on_delete, []),
         )
+        changed = ""
+        if skip_unchanged:
+            columns = [column["name"] for column in sa.inspect(bind).get_columns(trigger.table)]
+            changed = "WHEN " + " OR ".join(f'OLD."{c}" IS NOT NEW."{c}"' for c in columns)
         for suffix, event, first, then in events:
             if first or then:
                 body = "".join(f"{s};\n" for s in (*first, *then))
+                when = changed if event == "UPDATE" else ""
                 op.execute(
                     f"CREATE TRIGGER {name}_{suffix} AFTER {event} ON {trigger.table} "
-                    f"FOR EACH ROW BEGIN\n{body}END"
+                    f"FOR EACH ROW {when} BEGIN\n{body}END"
                 )
 
 

@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pydantic_core import PydanticCustomError
 from sqlalchemy import BigInteger, Column, Float, String, text
 from sqlalchemy.sql.selectable import TextualSelect
 
@@ -29,6 +30,8 @@ SYNTAX = (
     "`NEAR(` have no special meaning."
 )
 MAX_TERMS = 32
+NO_WORDS = "no_words_to_find"
+"""The 422 type of a query with nothing to find: no letter or digit, or only excluded words."""
 _TOKEN = re.compile(r'(-*)"([^"]*)"?|(-*)([^\s"]+)')
 
 
@@ -92,7 +95,8 @@ def _ts_group(group: Group) -> str:
 
 
 def parse(text: str) -> Search:
-    """The query in `text`; ValueError, saying why, when it has nothing to search for."""
+    """The query in `text`; a PydanticCustomError (a ValueError), saying why, when it has
+    nothing to search for or too many terms."""
     groups: list[list[Term]] = [[]]
     count = 0
     for match in _TOKEN.finditer(text):
@@ -110,15 +114,16 @@ def parse(text: str) -> Search:
             continue  # punctuation alone: nothing the index holds
         count += 1
         if count > MAX_TERMS:
-            raise ValueError(f"at most {MAX_TERMS} words and phrases")
+            raise PydanticCustomError("too_many_terms", f"at most {MAX_TERMS} words and phrases")
         groups[-1].append(Term(value, phrase is not None, prefix, negated))
     kept = [group for group in groups if group]
     if not kept:
-        raise ValueError("has no words to search for (letters or digits)")
+        raise PydanticCustomError(NO_WORDS, "has no words to search for (letters or digits)")
     if any(all(term.negated for term in group) for group in kept):
-        raise ValueError(
+        raise PydanticCustomError(
+            NO_WORDS,
             "needs a word to find beside the excluded ones (`-word` only leaves out what "
-            "the other words find)"
+            "the other words find)",
         )
     return Search(tuple(tuple(group) for group in kept))
 

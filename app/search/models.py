@@ -67,15 +67,17 @@ class Hit(BaseModel):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "example": {
-                "kind": "missions",
-                "id": 5,
-                "url": "/v1/missions/5",
-                "title": "embassy of United States in Kabul, Afghanistan",
-                "snippet": "embassy <mark>Kabul</mark> suspended",
-                "score": 7.25,
-                "date": None,
-            }
+            "examples": [
+                {
+                    "kind": "missions",
+                    "id": 5,
+                    "url": "/v1/missions/5",
+                    "title": "embassy of United States in Kabul, Afghanistan",
+                    "snippet": "embassy <mark>Kabul</mark> suspended",
+                    "score": 7.25,
+                    "date": None,
+                }
+            ]
         }
     )
 

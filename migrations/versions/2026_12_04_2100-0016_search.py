@@ -354,7 +354,7 @@ def upgrade() -> None:
             "CREATE VIRTUAL TABLE search_index USING fts5(title, body, content='search_entry', "
             "content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3')"
         )
-    create_triggers(_triggers(dialect))
+    create_triggers(_triggers(dialect), skip_unchanged=True)
     for statement in rebuild():
         op.execute(statement)
 

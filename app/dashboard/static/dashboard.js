@@ -523,7 +523,9 @@ function fillCountries(select, first, label) {
 
 // ---- the page -------------------------------------------------------------------------
 
-const state = { a: null, b: null, next: null, countries: new Map(), pairs: null, redraw: null };
+const state = {
+  a: null, b: null, next: null, countries: new Map(), pairs: null, redraw: null, search: null,
+};
 
 function fill(id, content) {
   const node = document.querySelector(`#${id} .body`);
@@ -618,6 +620,7 @@ async function show(a, b, quiet = false) {
     document.body.dataset.state = "loading";
     document.getElementById("pairs").hidden = true;
     document.getElementById("source").hidden = true;
+    document.getElementById("results").hidden = true;
     status.textContent = "Loading…";
   }
   try {
@@ -659,6 +662,68 @@ async function show(a, b, quiet = false) {
     document.getElementById("content").hidden = true;
     document.body.dataset.state = "error";
     stopFollowing();
+  }
+}
+
+// Search: `/dashboard?q=…` lists `/v1/search`'s hits, best first. A snippet arrives
+// HTML-escaped with the matched words in <mark>: it is built here as text and <mark>
+// elements, never parsed as HTML.
+const unescaped = (text) =>
+  text.replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&amp;", "&");
+
+function snippet(text) {
+  return text.split(/<mark>(.*?)<\/mark>/s)
+    .map((part, i) => (i % 2 ? h("mark", {}, unescaped(part)) : unescaped(part)));
+}
+
+// Where a hit opens: a passage in its source's page, marked; anything else as the API has it.
+function hitLink(hit) {
+  const passage = hit.url.match(/^\/v1\/sources\/(\d+)\/text#char=(\d+),(\d+)$/);
+  if (passage) return `/dashboard/sources/${passage[1]}?start=${passage[2]}&end=${passage[3]}`;
+  if (hit.kind === "sources") return `/dashboard/sources/${hit.id}`;
+  return hit.url;
+}
+
+function hitItem(hit) {
+  return h("li", { class: "hit", "data-kind": hit.kind },
+    h("span", { class: "kind" }, words(hit.kind)), " ",
+    h("a", { href: hitLink(hit) }, hit.title || hit.url),
+    hit.date ? h("span", { class: "muted" }, ` · ${hit.date}`) : null,
+    h("p", { class: "snippet" }, snippet(hit.snippet)));
+}
+
+async function showSearch(q, more = false) {
+  stopFollowing();
+  const status = document.getElementById("status");
+  const results = document.getElementById("results");
+  for (const id of ["content", "source", "pairs"]) document.getElementById(id).hidden = true;
+  state.redraw = null;
+  document.getElementById("q").value = q;
+  if (!more) {
+    document.body.dataset.state = "loading";
+    results.hidden = true;
+    status.textContent = "Searching…";
+    state.search = `/v1/search?q=${encodeURIComponent(q)}&count=true&limit=25`;
+  }
+  try {
+    const page = await getJSON(state.search);
+    const list = results.querySelector(".body");
+    if (!more) {
+      list.replaceChildren();
+      document.title = `${q} · search · diplomacy-api`;
+      document.getElementById("results-title").textContent =
+        `${page.total} found for “${q}”, best first`;
+    }
+    list.append(...page.items.map(hitItem));
+    state.search = page.next_cursor ? nextUrl(state.search, page.next_cursor) : null;
+    document.getElementById("more-results").hidden = !state.search;
+    results.hidden = false;
+    status.textContent = "";
+    document.body.dataset.state = "ready";
+  } catch (error) {
+    status.textContent = `Could not search for “${q}”: ${error.message}`;
+    results.hidden = true;
+    document.body.dataset.state = "error";
   }
 }
 
@@ -705,6 +770,18 @@ async function start() {
     form.requestSubmit();
   });
   document.getElementById("more").addEventListener("click", loadMore);
+  const find = document.getElementById("find");
+  find.hidden = false;
+  find.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const q = find.q.value.trim();
+    if (!q) return;
+    history.pushState(null, "", `/dashboard?q=${encodeURIComponent(q)}`);
+    showSearch(q);
+  });
+  document.getElementById("more-results").addEventListener("click", () => {
+    if (state.search) showSearch(document.getElementById("q").value, true);
+  });
   let redrawing = false;
   window.addEventListener("resize", () => {
     if (redrawing || !state.redraw) return;
@@ -714,7 +791,10 @@ async function start() {
   const route = () => {
     const source = location.pathname.match(/^\/dashboard\/sources\/(\d+)\/?$/);
     const match = location.pathname.match(/^\/dashboard\/([^/]+)\/([^/]+)\/?$/);
+    const q = new URLSearchParams(location.search).get("q");
+    document.getElementById("results").hidden = true;
     if (source) showSource(source[1], new URLSearchParams(location.search));
+    else if (q && !match) showSearch(q);
     else if (match) show(decodeURIComponent(match[1]), decodeURIComponent(match[2]));
     else showPairs(pairs);
   };
