@@ -46,7 +46,7 @@ from bench.datasets import ensure_sqlite_utils
 from bench.generate import measure_generated
 
 SEARCHES = {
-    "a name: nuland": "nuland",
+    "a name: kennan": "kennan",
     "a place: kabul": "kabul",
     'a phrase: "persona non grata"': '"persona non grata"',
     "a prefix: charg*": "charg*",
@@ -54,13 +54,13 @@ SEARCHES = {
     "a common word: diplomatic": "diplomatic",
 }
 LISTS = {
-    "officials": ("/v1/officials?limit=50", "nuland"),
+    "officials": ("/v1/officials?limit=50", "kennan"),
     "missions": ("/v1/missions?limit=50", "kabul"),
     "posts": ("/v1/posts?limit=50", '"persona non grata"'),
     "events": ("/v1/events?limit=50", "embassy"),
     "citations": ("/v1/citations?limit=50", "kabul"),
 }
-QUOTE_SEARCHES = ["kabul", "nuland", "legation", "diplomatic"]
+QUOTE_SEARCHES = ["kabul", "kennan", "legation", "diplomatic"]
 
 
 def _p50(client: httpx.Client, path: str, repeat: int) -> float:

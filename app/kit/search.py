@@ -29,6 +29,8 @@ SYNTAX = (
     "stemmed (`expel*` finds `expelled`). Anything else is part of a word: `(`, `AND` or "
     "`NEAR(` have no special meaning."
 )
+BM25_WEIGHTS = "4.0, 1.0"
+"""SQLite's ranking: a word in an entry's title counts four times one in its body."""
 MAX_TERMS = 32
 NO_WORDS = "no_words_to_find"
 """The 422 type of a query with nothing to find: no letter or digit, or only excluded words."""
@@ -163,7 +165,7 @@ def record_scores(
         # the requested context").
         sql = (
             f"WITH scored AS MATERIALIZED (SELECT {record} AS record, "
-            "-bm25(search_index, 4.0, 1.0) AS score "
+            f"-bm25(search_index, {BM25_WEIGHTS}) AS score "
             "FROM search_index JOIN search_entry e ON e.id = search_index.rowid "
             f"WHERE search_index MATCH :search_query AND e.kind IN ({wanted}) AND {condition}) "
             "SELECT record, max(score) AS score FROM scored GROUP BY record"

@@ -96,8 +96,7 @@ def _page(
     rows = service.ranked(connection, wanted, filters, query.limit + 1, after)
     more = len(rows) > query.limit
     rows = rows[: query.limit]
-    marked = service.snippets(connection, wanted, [row["id"] for row in rows])
-    items = [service.hit(row, marked.get(row["id"], "")) for row in rows]
+    items = [service.hit(row) for row in rows]
     last = rows[-1] if rows else None
     next_cursor = encode_cursor("score", last["score"], last["id"]) if more and last else None
     total = service.count(connection, wanted, filters) if query.count else None
