@@ -48,7 +48,9 @@ def filter_values(
     text = getattr(query, "q", None)
     if text:
         shape.append(("q", 1))
-        params["search_query"] = engine_query(connection.dialect.name, parse(text))
+        params["search_query"] = engine_query(
+            connection.dialect.name, parse(text), spec.search_kinds
+        )
     return tuple(shape), params
 
 

@@ -29,8 +29,9 @@ SYNTAX = (
     "stemmed (`expel*` finds `expelled`). Anything else is part of a word: `(`, `AND` or "
     "`NEAR(` have no special meaning."
 )
-BM25_WEIGHTS = "4.0, 1.0"
-"""SQLite's ranking: a word in an entry's title counts four times one in its body."""
+BM25_WEIGHTS = "4.0, 1.0, 0.0"
+"""SQLite's ranking: a word in an entry's title counts four times one in its body (and its
+`kind` column, which only filters, nothing)."""
 MAX_TERMS = 32
 NO_WORDS = "no_words_to_find"
 """The 422 type of a query with nothing to find: no letter or digit, or only excluded words."""
@@ -55,10 +56,17 @@ class Search:
 
     groups: tuple[Group, ...]
 
-    def fts5(self) -> str:
-        """As an FTS5 MATCH expression: every term a quoted string, so nothing in it is read
-        as FTS5 syntax."""
-        return " OR ".join(f"({_fts5_group(group)})" for group in self.groups)
+    def fts5(self, kinds: Sequence[str] = ()) -> str:
+        """As an FTS5 MATCH expression over the entries' title and body: every term a quoted
+        string, so nothing in it is read as FTS5 syntax. With `kinds`, only entries of those
+        kinds (the index's `kind` column: FTS5 joins the two lists of matches itself, rather
+        than reading every match's entry to look at its kind)."""
+        words = " OR ".join(f"({_fts5_group(group)})" for group in self.groups)
+        expression = f"{{title body}} : ({words})"
+        if kinds:
+            wanted = " OR ".join(f'"{kind}"' for kind in kinds)
+            expression = f"{expression} AND kind : ({wanted})"
+        return expression
 
     def tsquery(self) -> str:
         """As `to_tsquery` input: every term a quoted operand (a phrase's words become
@@ -138,9 +146,10 @@ def readable(value: str | None) -> str | None:
     return value
 
 
-def engine_query(dialect: str, search: Search) -> str:
-    """The query in the engine's own language."""
-    return search.tsquery() if dialect == "postgresql" else search.fts5()
+def engine_query(dialect: str, search: Search, kinds: Sequence[str] = ()) -> str:
+    """The query in the engine's own language (on SQLite, of entries of these `kinds` only;
+    PostgreSQL's query leaves that to a condition on the entry)."""
+    return search.tsquery() if dialect == "postgresql" else search.fts5(kinds)
 
 
 def record_scores(

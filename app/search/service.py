@@ -111,14 +111,17 @@ def ranked(
     if connection.dialect.name == "sqlite":
         return _ranked_sqlite(connection, search, filters, limit, after)
     sql, params = _matches(connection.dialect.name, filters)
-    params |= {"query": engine_query(connection.dialect.name, search), "limit": limit}
+    params |= {
+        "query": engine_query(connection.dialect.name, search, filters.kinds),
+        "limit": limit,
+    }
     past = ""
     if after is not None:
         params |= {"after_score": after[0], "after_id": after[1]}
         past = " WHERE m.score < :after_score OR (m.score = :after_score AND m.id > :after_id)"
     statement = f"SELECT * FROM ({sql}) m{past} ORDER BY m.score DESC, m.id LIMIT :limit"
     rows = [dict(row) for row in connection.execute(text(statement), params).mappings()]
-    marked = snippets(connection, search, [row["id"] for row in rows])
+    marked = _headlines(connection, search, [row["id"] for row in rows])
     for row in rows:
         row["snippet"] = marked.get(row["id"], "")
     return rows
@@ -139,7 +142,7 @@ def _ranked_sqlite(
     CROSS JOIN keeps FTS5 the outer loop, so that the sort stays its own."""
     conditions, params = _conditions(filters)
     where = "".join(f" AND {condition}" for condition in conditions)
-    params |= {"query": search.fts5(), "limit": limit}
+    params |= {"query": search.fts5(filters.kinds), "limit": limit}
     if after is not None:
         # The rank is bm25's, lower is better: the score is its negation.
         params |= {"after_rank": -after[0], "after_id": after[1]}
@@ -166,7 +169,7 @@ def _ranked_sqlite(
 
 def count(connection: Connection, search: Search, filters: Filters) -> int:
     sql, params = _matches(connection.dialect.name, filters)
-    params["query"] = engine_query(connection.dialect.name, search)
+    params["query"] = engine_query(connection.dialect.name, search, filters.kinds)
     return int(connection.execute(text(f"SELECT count(*) FROM ({sql}) m"), params).scalar_one())
 
 
@@ -177,29 +180,20 @@ def marked(snippet: str) -> str:
     return html.escape(joined, quote=False).replace(OPEN, "<mark>").replace(CLOSE, "</mark>")
 
 
-def snippets(connection: Connection, search: Search, ids: list[int]) -> dict[int, str]:
-    """Each entry's snippet: where its body matched, else its title, with the words marked."""
+def _headlines(connection: Connection, search: Search, ids: list[int]) -> dict[int, str]:
+    """PostgreSQL: each entry's snippet (`ts_headline` of its title and body, the page's
+    entries only), where its body matched, else its title, with the words marked."""
     if not ids:
         return {}
-    params: dict[str, Any] = {"query": engine_query(connection.dialect.name, search)}
     wanted = ", ".join(str(int(entry)) for entry in ids)
-    if connection.dialect.name == "postgresql":
-        sql = (
-            f"SELECT e.id, ts_headline('diplo', COALESCE(e.title, ''), query, '{_HEADLINE}'), "
-            f"ts_headline('diplo', COALESCE(e.body, ''), query, '{_HEADLINE}') "
-            "FROM search_entry e CROSS JOIN to_tsquery('diplo', :query) query "
-            f"WHERE e.id IN ({wanted})"
-        )
-    else:
-        sql = (
-            f"SELECT rowid, snippet(search_index, 0, '{OPEN}', '{CLOSE}', '…', "
-            f"{SNIPPET_WORDS}), snippet(search_index, 1, '{OPEN}', '{CLOSE}', '…', "
-            f"{SNIPPET_WORDS}) FROM search_index WHERE search_index MATCH :query "
-            f"AND rowid IN ({wanted})"
-        )
-    return {
-        entry: _best(title, body) for entry, title, body in connection.execute(text(sql), params)
-    }
+    sql = (
+        f"SELECT e.id, ts_headline('diplo', COALESCE(e.title, ''), query, '{_HEADLINE}'), "
+        f"ts_headline('diplo', COALESCE(e.body, ''), query, '{_HEADLINE}') "
+        "FROM search_entry e CROSS JOIN to_tsquery('diplo', :query) query "
+        f"WHERE e.id IN ({wanted})"
+    )
+    found = connection.execute(text(sql), {"query": search.tsquery()})
+    return {entry: _best(title, body) for entry, title, body in found}
 
 
 def _best(title: str | None, body: str | None) -> str:
