@@ -142,7 +142,7 @@ def _ranked_sqlite(
     CROSS JOIN keeps FTS5 the outer loop, so that the sort stays its own."""
     conditions, params = _conditions(filters)
     where = "".join(f" AND {condition}" for condition in conditions)
-    params |= {"query": search.fts5(filters.kinds), "limit": limit}
+    params |= {"query": search.fts5(), "limit": limit}
     if after is not None:
         # The rank is bm25's, lower is better: the score is its negation.
         params |= {"after_rank": -after[0], "after_id": after[1]}
@@ -169,7 +169,7 @@ def _ranked_sqlite(
 
 def count(connection: Connection, search: Search, filters: Filters) -> int:
     sql, params = _matches(connection.dialect.name, filters)
-    params["query"] = engine_query(connection.dialect.name, search, filters.kinds)
+    params["query"] = engine_query(connection.dialect.name, search)
     return int(connection.execute(text(f"SELECT count(*) FROM ({sql}) m"), params).scalar_one())
 
 
