@@ -107,6 +107,10 @@ TAGS = [
     {"name": "countries", "description": "ISO 3166-1 countries, and former ones."},
     {"name": "relations", "description": "Everything between two countries, in one answer."},
     {"name": "timeline", "description": "Every dated fact, of every kind, in date order."},
+    {
+        "name": "search",
+        "description": "Ranked full-text search of every record, quote and public source text.",
+    },
     {"name": "changes", "description": "Every change, in order, for incremental sync."},
     {"name": "keys", "description": "API keys (admin)."},
     {"name": "health", "description": "Liveness and readiness probes."},

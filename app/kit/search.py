@@ -180,7 +180,7 @@ def record_scores(
         sql = (
             f"WITH scored AS MATERIALIZED (SELECT {record} AS record, "
             f"-bm25(search_index, {BM25_WEIGHTS}) AS score "
-            "FROM search_index JOIN search_entry e ON e.id = search_index.rowid "
+            "FROM search_index CROSS JOIN search_entry e ON e.id = search_index.rowid "
             f"WHERE search_index MATCH :search_query AND e.kind IN ({wanted}) AND {condition}) "
             "SELECT record, max(score) AS score FROM scored GROUP BY record"
         )

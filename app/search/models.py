@@ -69,13 +69,13 @@ class Hit(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "kind": "missions",
-                    "id": 5,
-                    "url": "/v1/missions/5",
-                    "title": "embassy of United States in Kabul, Afghanistan",
-                    "snippet": "embassy <mark>Kabul</mark> suspended",
-                    "score": 7.25,
-                    "date": None,
+                    "kind": "events",
+                    "id": 12,
+                    "url": "/v1/events/12",
+                    "title": "Suspension of Embassy Operations in Kabul, 2021.",
+                    "snippet": "Suspension of Embassy Operations in <mark>Kabul</mark>, 2021.",
+                    "score": 12.47,
+                    "date": "2021-08-31",
                 }
             ]
         }

@@ -93,7 +93,7 @@ def _matches(dialect: str, filters: Filters) -> tuple[str, dict[str, Any]]:
         sql = (
             "SELECT e.id, e.kind, e.record, e.part, e.title, e.date, length(e.body) AS size, "
             f"-bm25(search_index, {BM25_WEIGHTS}) AS score "
-            "FROM search_index JOIN search_entry e ON e.id = search_index.rowid "
+            "FROM search_index CROSS JOIN search_entry e ON e.id = search_index.rowid "
             f"WHERE search_index MATCH :query{where}"
         )
     return sql, params

@@ -676,11 +676,10 @@ function snippet(text) {
     .map((part, i) => (i % 2 ? h("mark", {}, unescaped(part)) : unescaped(part)));
 }
 
-// Where a hit opens: a passage in its source's page, marked; anything else as the API has it.
+// Where a hit opens: a source, or a passage of its text, in the source's page (which marks
+// quotes, not passages: the hit's snippet shows the words); anything else as the API has it.
 function hitLink(hit) {
-  const passage = hit.url.match(/^\/v1\/sources\/(\d+)\/text#char=(\d+),(\d+)$/);
-  if (passage) return `/dashboard/sources/${passage[1]}?start=${passage[2]}&end=${passage[3]}`;
-  if (hit.kind === "sources") return `/dashboard/sources/${hit.id}`;
+  if (hit.kind === "sources" || hit.kind === "texts") return `/dashboard/sources/${hit.id}`;
   return hit.url;
 }
 
