@@ -28,12 +28,12 @@ _HEADLINE = (
 
 @dataclass(frozen=True)
 class Filters:
+    """`/v1/search`'s filters: kinds of hit, a country they involve, a range of their date."""
+
     kinds: Sequence[str] = ()
     country: str | None = None
     from_: dt.date | None = None
     to: dt.date | None = None
-    # Records of these kinds only, by `record` (a list's own `q`: kit/filters.py).
-    within: str | None = None
 
 
 def _listed(name: str, values: Sequence[str], params: dict[str, Any]) -> str:
@@ -43,16 +43,14 @@ def _listed(name: str, values: Sequence[str], params: dict[str, Any]) -> str:
     return "(" + ", ".join(f":{name}_{number}" for number in range(len(values))) + ")"
 
 
-# A passage of a text only where the text is served to anyone (its licence is open): a snippet
-# must not show what `/v1/sources/{id}/text` would not.
-_PUBLIC = (
-    "(e.kind <> 'texts' OR EXISTS (SELECT 1 FROM source s WHERE s.licence IN {open} AND "
-    "s.id = CASE WHEN e.kind = 'texts' THEN CAST(e.record AS INTEGER) END))"
+PUBLIC_TEXTS = (
+    "(e.kind <> 'texts' OR EXISTS (SELECT 1 FROM source s WHERE s.licence IN ("
+    + ", ".join(f"'{name}'" for name in sorted(OPEN_LICENCES))
+    + ") AND s.id = CASE WHEN e.kind = 'texts' THEN CAST(e.record AS INTEGER) END))"
 )
-PUBLIC_TEXTS = _PUBLIC.format(
-    open="(" + ", ".join(f"'{name}'" for name in sorted(OPEN_LICENCES)) + ")"
-)
-"""`_PUBLIC` with the licences written in: the condition the sources list's `q` adds."""
+"""A passage of a text only where the text is served to anyone (its licence is open): a
+snippet must not show what `/v1/sources/{id}/text` would not. `/v1/search` adds it, and so
+does the sources list's `q`."""
 
 
 def _conditions(filters: Filters) -> tuple[list[str], dict[str, Any]]:
