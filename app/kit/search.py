@@ -16,6 +16,7 @@ folded by the index (`chargé` finds `Charge`), on both databases alike.
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pydantic_core import PydanticCustomError
 from sqlalchemy import BigInteger, Column, Float, String, text
@@ -109,6 +110,7 @@ def _ts_group(group: Group) -> str:
     return " & ".join(_ts_term(term) for term in group)
 
 
+@lru_cache(maxsize=1024)  # a request's query is read by its validator, then searched for
 def parse(text: str) -> Search:
     """The query in `text`; a PydanticCustomError (a ValueError), saying why, when it has
     nothing to search for or too many terms."""
@@ -157,6 +159,24 @@ def engine_query(dialect: str, search: Search, kinds: Sequence[str] = ()) -> str
     return search.tsquery() if dialect == "postgresql" else search.fts5(kinds)
 
 
+def matching(dialect: str, parameter: str) -> tuple[str, str]:
+    """The engine's score of an entry `e` (higher is better), and the FROM and WHERE that
+    give the entries whose words match the query bound to `:parameter`. FTS5 is kept the
+    outer loop (CROSS JOIN): without statistics SQLite would walk the entries and ask FTS5
+    once for each, seconds for a common word."""
+    if dialect == "postgresql":
+        return (
+            "CAST(ts_rank_cd(i.document, query, 1) AS FLOAT)",
+            "FROM search_index i JOIN search_entry e ON e.id = i.id "
+            f"CROSS JOIN to_tsquery('diplo', :{parameter}) query WHERE i.document @@ query",
+        )
+    return (
+        f"-bm25(search_index, {BM25_WEIGHTS})",
+        "FROM search_index CROSS JOIN search_entry e ON e.id = search_index.rowid "
+        f"WHERE search_index MATCH :{parameter}",
+    )
+
+
 def record_scores(
     kinds: Sequence[str], dialect: str, key_is_text: bool, where: str | None
 ) -> TextualSelect:
@@ -166,22 +186,19 @@ def record_scores(
     condition = where or "1 = 1"
     wanted = ", ".join(f"'{kind}'" for kind in kinds)
     record = "e.record" if key_is_text else "CAST(e.record AS BIGINT)"
+    score, matches = matching(dialect, "search_query")
+    scored = (
+        f"SELECT {record} AS record, {score} AS score {matches} "
+        f"AND e.kind IN ({wanted}) AND {condition}"
+    )
     if dialect == "postgresql":
-        sql = (
-            f"SELECT {record} AS record, CAST(max(ts_rank_cd(i.document, query, 1)) AS FLOAT) "
-            "AS score FROM search_index i JOIN search_entry e ON e.id = i.id "
-            "CROSS JOIN to_tsquery('diplo', :search_query) query "
-            f"WHERE i.document @@ query AND e.kind IN ({wanted}) AND {condition} GROUP BY e.record"
-        )
+        sql = f"SELECT record, max(score) AS score FROM ({scored}) scored GROUP BY record"
     else:
         # bm25 works only while FTS5 reads its matches: the scores are made first (a
         # MATERIALIZED table), then grouped and joined (else "unable to use function bm25 in
         # the requested context").
         sql = (
-            f"WITH scored AS MATERIALIZED (SELECT {record} AS record, "
-            f"-bm25(search_index, {BM25_WEIGHTS}) AS score "
-            "FROM search_index CROSS JOIN search_entry e ON e.id = search_index.rowid "
-            f"WHERE search_index MATCH :search_query AND e.kind IN ({wanted}) AND {condition}) "
+            f"WITH scored AS MATERIALIZED ({scored}) "
             "SELECT record, max(score) AS score FROM scored GROUP BY record"
         )
     key = Column("record", String if key_is_text else BigInteger, nullable=False)

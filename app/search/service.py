@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from app.kit.search import BM25_WEIGHTS, Search, engine_query
+from app.kit.search import BM25_WEIGHTS, Search, engine_query, matching
 from app.search.models import STEP, HitKind
 from app.sources.licences import OPEN_LICENCES
 
@@ -75,25 +75,15 @@ def _conditions(filters: Filters) -> tuple[list[str], dict[str, Any]]:
 
 
 def _matches(dialect: str, filters: Filters) -> tuple[str, dict[str, Any]]:
-    """The matching entries with their scores (`id, kind, record, part, title, date,
+    """The matching entries with their scores (`id, kind, record, part, title, date, size,
     score`), unordered; binds `query`."""
     conditions, params = _conditions(filters)
     where = "".join(f" AND {condition}" for condition in conditions)
-    if dialect == "postgresql":
-        sql = (
-            "SELECT e.id, e.kind, e.record, e.part, e.title, e.date, length(e.body) AS size, "
-            "CAST(ts_rank_cd(i.document, query, 1) AS FLOAT) AS score "
-            "FROM search_index i JOIN search_entry e ON e.id = i.id "
-            "CROSS JOIN to_tsquery('diplo', :query) query "
-            f"WHERE i.document @@ query{where}"
-        )
-    else:
-        sql = (
-            "SELECT e.id, e.kind, e.record, e.part, e.title, e.date, length(e.body) AS size, "
-            f"-bm25(search_index, {BM25_WEIGHTS}) AS score "
-            "FROM search_index CROSS JOIN search_entry e ON e.id = search_index.rowid "
-            f"WHERE search_index MATCH :query{where}"
-        )
+    score, matches = matching(dialect, "query")
+    sql = (
+        "SELECT e.id, e.kind, e.record, e.part, e.title, e.date, length(e.body) AS size, "
+        f"{score} AS score {matches}{where}"
+    )
     return sql, params
 
 
@@ -109,10 +99,7 @@ def ranked(
     if connection.dialect.name == "sqlite":
         return _ranked_sqlite(connection, search, filters, limit, after)
     sql, params = _matches(connection.dialect.name, filters)
-    params |= {
-        "query": engine_query(connection.dialect.name, search, filters.kinds),
-        "limit": limit,
-    }
+    params |= {"query": search.tsquery(), "limit": limit}
     past = ""
     if after is not None:
         params |= {"after_score": after[0], "after_id": after[1]}
@@ -153,8 +140,7 @@ def _ranked_sqlite(
         "SELECT e.id, e.kind, e.record, e.part, e.title, e.date, length(e.body) AS size, "
         f"-search_index.rank AS score, snippet(search_index, 0, {marks}) AS title_snippet, "
         f"snippet(search_index, 1, {marks}) AS body_snippet "
-        "FROM search_index CROSS JOIN search_entry e ON e.id = search_index.rowid "
-        f"WHERE search_index MATCH :query AND search_index.rank MATCH '{BM25}'{where} "
+        f"{matching('sqlite', 'query')[1]} AND search_index.rank MATCH '{BM25}'{where} "
         "ORDER BY search_index.rank LIMIT :limit"
     )
     rows = []
