@@ -236,10 +236,10 @@ SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def _refresh(table: str, row: str, remove: bool) -> list[str]:
+def _refresh(table: str, row: str, remove: bool, kinds: dict[str, Kind] | None = None) -> list[str]:
     statements = []
     for name, ids in SOURCES[table]:
-        kind = KINDS[name]
+        kind = (kinds or KINDS)[name]
         wanted = ids.format(row=row)
         statements.append(kind.gone(wanted))
         if not remove:
