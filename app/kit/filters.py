@@ -74,10 +74,22 @@ def filter_conditions(
             if many == 1 and isinstance(target, Column):
                 conditions.append(target == bindparam(name, type_=target.type))
             elif isinstance(target, Column):
-                conditions.append(is_in(target, name, dialect))
+                conditions.append(_is_among(target, name, dialect))
             else:
-                conditions.append(target(partial(is_in, name=name, dialect=dialect)))
+                conditions.append(target(partial(_is_among, name=name, dialect=dialect)))
     return conditions
+
+
+def _is_among(column: ColumnElement[Any], name: str, dialect: str) -> ColumnElement[bool]:
+    """`column` is one of the values of the filter `name`. On PostgreSQL the values are written
+    into the statement (`IN ('RU')`), not bound as one array: a statement run often is planned
+    once for any values (a generic plan), and PostgreSQL then guesses how many rows a filter of
+    unknown values keeps. For `/v1/events?country=RU&sort=-date` it guessed a hundred and read
+    every event newest first to find the 14 it keeps: 10.5 ms against 1.4 ms with the values
+    known. Each list of values is then its own statement, planned for them."""
+    if dialect == "postgresql":
+        return column.in_(bindparam(name, expanding=True, literal_execute=True))
+    return is_in(column, name, dialect)
 
 
 RELEVANCE = "-relevance"
