@@ -1,26 +1,35 @@
 """Mixed load (README, "Several workers"): 90% reads over the API's main views, 10% writes, for a
-fixed time, against several uvicorn workers on PostgreSQL. Prints throughput, latency and errors,
-then counts the rows: every acknowledged write must be stored. Never run as a test.
+fixed time, against several uvicorn workers on PostgreSQL — ours, and the same load against the
+code of another commit (by default the one issue 14 measured) in the same rounds, interleaved,
+since this machine's speed changes from hour to hour. Prints throughput, latency and errors per
+round, the medians and their ratio, then counts the rows: every acknowledged write must be
+stored. Never run as a test.
 
-.venv/bin/python -m bench.load [--seconds 20] [--workers 2] [--connections 32] [--postgres
-postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+.venv/bin/python -m bench.load [--seconds 20] [--rounds 3] [--workers 2] [--connections 32]
+    [--against COMMIT | --against ''] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
-Makes a throwaway database on that server (dropped at the end), which `diplo serve` migrates and
-seeds, makes a write key, and drives it with wrk (apt-get install -y wrk) and a Lua script that
-sends every tenth request as a POST of an event and notes the id of every 201, each of which must
-then be in the database."""
+Each server gets a throwaway database on that server (dropped at the end), which `diplo serve`
+migrates, seeds and loads the data sets into; the other commit is checked out in a temporary
+git worktree and served by this virtual environment. wrk (apt-get install -y wrk) drives each
+with a Lua script that sends every tenth request as a POST of an event and notes the id of every
+201, each of which must then be in the database."""
 
 import argparse
 import re
+import statistics
 import subprocess
 import tempfile
-import time
 import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import column, create_engine, func, select, table
-from sqlalchemy.engine import make_url
 
 from bench.common import (
+    ROOT,
+    WrkResult,
     diplo_serve,
     parse_wrk,
     postgres_option,
@@ -31,6 +40,8 @@ from bench.common import (
 )
 
 EVENT = table("event", column("id"))
+BASELINE = "365c38b"
+"""The code when issue 14 was filed (its "today's req/s")."""
 READS = [
     "/v1/headcounts?sending_country=RU&host_country=US&limit=50",
     "/v1/missions",
@@ -88,6 +99,20 @@ end
 """
 
 
+@dataclass
+class Target:
+    """One server under load: its name, database, base URL, write key and what it has stored."""
+
+    name: str
+    url: str
+    base: str
+    key: str
+    before: int
+    acked: list[int] = field(default_factory=list)
+    results: list[tuple[WrkResult, int, int]] = field(default_factory=list)
+    """Per round: wrk's result, the 201s and the 4xx/5xx."""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -96,66 +121,121 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers (2)")
     parser.add_argument("--connections", type=int, default=32, help="wrk -c (32)")
     parser.add_argument("--threads", type=int, default=2, help="wrk -t (2)")
+    parser.add_argument("--rounds", type=int, default=3, help="wrk runs per server (3)")
+    parser.add_argument(
+        "--against",
+        default=BASELINE,
+        help=f"a commit to serve as well, in the same rounds ({BASELINE}: the code issue 14 "
+        "measured; '' for ours alone)",
+    )
     postgres_option(parser)
     args = parser.parse_args()
     stop_on_sigterm()
 
-    with scratch_postgres(args.postgres) as url:
-        run(url, args)
+    with ExitStack() as stack:
+        targets = [_start(stack, "ours", None, args)]
+        if args.against:
+            code = stack.enter_context(_checkout(args.against))
+            targets.append(_start(stack, args.against, code, args))
+        for round_ in range(args.rounds):
+            for target in targets if round_ % 2 == 0 else targets[::-1]:
+                _drive(target, args)
+        _report(targets, args)
 
 
-def run(url: str, args: argparse.Namespace) -> None:
-    command, env, base = diplo_serve(
-        url, WORKERS=str(args.workers), RATE_LIMIT_PER_ADDRESS="", RATE_LIMIT_PER_KEY=""
-    )
-    with server("ours", command, f"{base}/readyz", env):
-        key = write_key(url, "bench-load")
-        before, _ = _stored(url, [])
-        reads = "{" + ", ".join(f'"{path}"' for path in READS) + "}"
-        script = LUA.replace("{READS}", reads).replace("{KEY}", key)
-        script = script.replace("{RUN}", uuid.uuid4().hex[:8])
-        with (
-            tempfile.NamedTemporaryFile("w", suffix=".lua") as lua,
-            tempfile.NamedTemporaryFile("r", suffix=".ids") as ids,
-        ):
-            lua.write(script.replace("{IDS}", ids.name))
-            lua.flush()
-            started = time.perf_counter()
-            output = subprocess.run(
-                ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.seconds}s"]
-                + ["--timeout", "10s", "--latency", "-s", lua.name, base],
-                stdout=subprocess.PIPE,
-                text=True,
-                check=True,
-                timeout=args.seconds + 60,
-            ).stdout
-            elapsed = time.perf_counter() - started
-            acked = [int(line) for line in ids.read().split()]
-    result = parse_wrk(output)
+def _start(stack: ExitStack, name: str, code: Path | None, args: argparse.Namespace) -> Target:
+    """A scratch database and `diplo serve` on it (the code checked out at `code`, if given),
+    migrated, seeded and loaded with the data sets, with a write key."""
+    url = stack.enter_context(scratch_postgres(args.postgres))
+    settings = {
+        "WORKERS": str(args.workers),
+        "RATE_LIMIT_PER_ADDRESS": "",
+        "RATE_LIMIT_PER_KEY": "",
+    }
+    if code is not None:
+        settings["PYTHONPATH"] = str(code)
+    command, env, base = diplo_serve(url, **settings)
+    stack.enter_context(server(name, command, f"{base}/readyz", env, timeout=600))
+    before, _ = _stored(url, [])
+    return Target(name, url, base, write_key(url, f"bench-load-{uuid.uuid4().hex[:6]}"), before)
+
+
+@contextmanager
+def _checkout(commit: str) -> Iterator[Path]:
+    """The repository at `commit`, in a temporary worktree (removed at the end)."""
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as directory:
+        path = Path(directory) / "code"
+        git = ["git", "-C", str(ROOT)]
+        subprocess.run(
+            [*git, "worktree", "add", "--detach", "--quiet", str(path), commit], check=True
+        )
+        try:
+            yield path
+        finally:
+            subprocess.run([*git, "worktree", "remove", "--force", str(path)], check=False)
+
+
+def _drive(target: Target, args: argparse.Namespace) -> None:
+    """One wrk run against the target: 90% reads, 10% POSTs; notes every acknowledged id."""
+    reads = "{" + ", ".join(f'"{path}"' for path in READS) + "}"
+    script = LUA.replace("{READS}", reads).replace("{KEY}", target.key)
+    script = script.replace("{RUN}", uuid.uuid4().hex[:8])
+    with (
+        tempfile.NamedTemporaryFile("w", suffix=".lua") as lua,
+        tempfile.NamedTemporaryFile("r", suffix=".ids") as ids,
+    ):
+        lua.write(script.replace("{IDS}", ids.name))
+        lua.flush()
+        output = subprocess.run(
+            ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.seconds}s"]
+            + ["--timeout", "10s", "--latency", "-s", lua.name, target.base],
+            stdout=subprocess.PIPE,
+            text=True,
+            check=True,
+            timeout=args.seconds + 60,
+        ).stdout
+        acked = [int(line) for line in ids.read().split()]
     created = _number(output, "CREATED")
-    refused = _number(output, "REFUSED")
-    added, missing = _stored(url, acked)
-    print(f"database: {make_url(url).render_as_string(hide_password=True)} (dropped at the end)")
-    print(
-        f"diplo serve: {args.workers} workers; wrk -t{args.threads} -c{args.connections} "
-        f"-d{args.seconds}s ({elapsed:.0f} s), 90% GET over {len(READS)} views, 10% POST"
-    )
-    print("| req/s | p50 ms | p99 ms | requests | errors | 4xx/5xx | posts acked | rows added |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    print(
-        f"| {result.rps:,.0f} | {result.p50_ms:.1f} | {result.p99_ms:.1f} | {result.requests:,} "
-        f"| {result.errors} | {refused} | {created:,} | {added - before:,} |"
-    )
-    # A POST still in flight when wrk stops may be stored without having been acknowledged:
-    # rows may outnumber the 201s. An acknowledged id that is not stored is a lost write.
     if len(acked) != created:
-        verdict = f"MISMATCH: {created:,} answers 201 but {len(acked):,} ids read from them"
-    elif missing:
-        verdict = f"LOST: {len(missing):,} acknowledged ids not stored, e.g. {missing[:5]}"
-    else:
-        verdict = f"all {created:,} acknowledged ids stored ({added - before - created} more rows:"
-        verdict += " posts in flight when wrk stopped)"
-    print(f"errors: {result.errors} (socket errors and non-2xx/3xx); writes: {verdict}")
+        raise SystemExit(f"{target.name}: {created:,} answers 201 but {len(acked):,} ids read")
+    target.acked += acked
+    target.results.append((parse_wrk(output), created, _number(output, "REFUSED")))
+    result = target.results[-1][0]
+    print(f"  {target.name}: {result.rps:,.0f} req/s, p99 {result.p99_ms:.0f} ms", flush=True)
+
+
+def _report(targets: list[Target], args: argparse.Namespace) -> None:
+    print(
+        f"diplo serve: {args.workers} workers, each on its own throwaway database (dropped at the "
+        f"end); wrk -t{args.threads} -c{args.connections} -d{args.seconds}s, {args.rounds} rounds "
+        f"interleaved; 90% GET over {len(READS)} views, 10% POST"
+    )
+    print("| code | round | req/s | p50 ms | p99 ms | requests | errors | 4xx/5xx | posts acked |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for target in targets:
+        for number, (result, created, refused) in enumerate(target.results, 1):
+            print(
+                f"| {target.name} | {number} | {result.rps:,.0f} | {result.p50_ms:.1f} "
+                f"| {result.p99_ms:.1f} | {result.requests:,} | {result.errors} | {refused} "
+                f"| {created:,} |"
+            )
+    rates = {t.name: statistics.median(r.rps for r, _, _ in t.results) for t in targets}
+    for target in targets:
+        p99 = statistics.median(r.p99_ms for r, _, _ in target.results)
+        print(f"{target.name}: median {rates[target.name]:,.0f} req/s, median p99 {p99:.0f} ms")
+    if len(targets) == 2:
+        ours, peer = targets
+        print(f"ours / {peer.name}: {rates[ours.name] / rates[peer.name]:.2f}x (medians)")
+    for target in targets:
+        # A POST still in flight when wrk stops may be stored without having been acknowledged:
+        # rows may outnumber the 201s. An acknowledged id that is not stored is a lost write.
+        added, missing = _stored(target.url, target.acked)
+        if missing:
+            verdict = f"LOST: {len(missing):,} acknowledged ids not stored, e.g. {missing[:5]}"
+        else:
+            verdict = f"all {len(target.acked):,} acknowledged ids stored"
+            verdict += f" ({added - target.before - len(target.acked)} more rows: posts in flight)"
+        print(f"{target.name}: writes: {verdict}")
 
 
 def _number(output: str, label: str) -> int:
