@@ -9,6 +9,7 @@ from functools import partial, wraps
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -54,6 +55,7 @@ def make_engine(settings: Settings) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 5},
+            json_deserializer=orjson.loads,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -65,6 +67,9 @@ def make_engine(settings: Settings) -> Engine:
         pool_size=settings.db_pool_size,
         max_overflow=0,
         connect_args={"connect_timeout": settings.db_connect_timeout},
+        # JSON columns (citations' `supports`, the change log's snapshots) read by orjson, not
+        # the standard library's json: a tenth of an uncached timeline page's time was there.
+        json_deserializer=orjson.loads,
     )
     event.listen(engine.pool, "checkin", _checked_in)
     event.listen(engine.pool, "checkout", partial(_ping_if_idle, engine))

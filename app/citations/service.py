@@ -107,6 +107,45 @@ _CITATIONS = prepared(
 )
 
 
+_CITATIONS_OF_KINDS = prepared(
+    lambda dialect: (
+        select(
+            citation_table.c.record_type,
+            citation_table.c.record_id,
+            *anchored_columns(citation_table.c),
+            citation_table.c.supports,
+        )
+        .where(
+            is_in(citation_table.c.record_type, "record_types", dialect),
+            is_in(citation_table.c.record_id, "ids", dialect),
+        )
+        .order_by(citation_table.c.record_id, citation_table.c.id)
+    )
+)
+
+
+def load_citations_of_kinds(
+    connection: Connection, ids: Mapping[RecordType, list[int]]
+) -> Mapping[tuple[RecordType, int], list[dict[str, Any]]]:
+    """Citations of records of several types, in one query (a page of the timeline): every
+    type's citations of every id are read, those of the records asked for are kept."""
+    wanted = {
+        (kind.value, record_id) for kind, record_ids in ids.items() for record_id in record_ids
+    }
+    parameters = {
+        "record_types": bound_list(connection, sorted(kind.value for kind in ids)),
+        "ids": bound_list(connection, sorted({record_id for _, record_id in wanted})),
+    }
+    grouped: dict[tuple[RecordType, int], list[dict[str, Any]]] = {}
+    for record_type, record_id, *values in connection.execute(
+        _CITATIONS_OF_KINDS(connection), parameters
+    ):
+        if (record_type, record_id) in wanted:
+            citation = dict(zip(CITATION_KEYS, values, strict=True))
+            grouped.setdefault((RecordType(record_type), record_id), []).append(citation)
+    return grouped
+
+
 def load_citations(
     connection: Connection, record_type: RecordType, ids: list[Any]
 ) -> Mapping[Any, list[dict[str, Any]]]:

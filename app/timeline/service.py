@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, func, select
 
 from app.citations.models import RecordType
-from app.citations.service import RECORD_PATHS, load_citations
+from app.citations.service import RECORD_PATHS, load_citations_of_kinds
 from app.countries.service import country_table
 from app.kit.spec import Embed, FilterFn, ListSpec, Row
 from app.timeline.models import TimelineKind, timeline_entry, timeline_scope
@@ -24,21 +24,19 @@ RECORD_TYPES: dict[str, RecordType] = {
     TimelineKind.event: RecordType.event,
     TimelineKind.dispute: RecordType.visa_dispute,
 }
+KINDS_OF = {record_type: kind for kind, record_type in RECORD_TYPES.items()}
 
 
 def _load_citations(connection: Connection, keys: list[Any]) -> Mapping[Any, list[Any]]:
-    """Citations of a page of items: one query per kind on the page."""
-    ids: dict[str, list[int]] = {}
+    """Citations of a page of items, of every kind on the page in one query."""
+    ids: dict[RecordType, list[int]] = {}
     for key in keys:
         kind, _, record_id = key.partition(":")
-        ids.setdefault(kind, []).append(int(record_id))
-    found: dict[str, list[Any]] = {}
-    for kind, record_ids in ids.items():
-        for record_id, citations in load_citations(
-            connection, RECORD_TYPES[kind], record_ids
-        ).items():
-            found[f"{kind}:{record_id}"] = citations
-    return found
+        ids.setdefault(RECORD_TYPES[kind], []).append(int(record_id))
+    return {
+        f"{KINDS_OF[record_type]}:{record_id}": citations
+        for (record_type, record_id), citations in load_citations_of_kinds(connection, ids).items()
+    }
 
 
 def _involving(entry: Any) -> FilterFn:
