@@ -94,22 +94,6 @@ def anchored_json(columns: Any, dialect: str) -> list[ColumnElement[Any]]:
 _CITATIONS = prepared(
     lambda dialect: (
         select(
-            citation_table.c.record_id,
-            *anchored_columns(citation_table.c),
-            citation_table.c.supports,
-        )
-        .where(
-            citation_table.c.record_type == bindparam("record_type"),
-            is_in(citation_table.c.record_id, "ids", dialect),
-        )
-        .order_by(citation_table.c.record_id, citation_table.c.id)
-    )
-)
-
-
-_CITATIONS_OF_KINDS = prepared(
-    lambda dialect: (
-        select(
             citation_table.c.record_type,
             citation_table.c.record_id,
             *anchored_columns(citation_table.c),
@@ -127,8 +111,9 @@ _CITATIONS_OF_KINDS = prepared(
 def load_citations_of_kinds(
     connection: Connection, ids: Mapping[RecordType, list[int]]
 ) -> Mapping[tuple[RecordType, int], list[dict[str, Any]]]:
-    """Citations of records of several types, in one query (a page of the timeline): every
-    type's citations of every id are read, those of the records asked for are kept."""
+    """Citations of records of one or several types, in one query (a page of the timeline
+    holds several): every type's citations of every id are read, those of the records asked
+    for are kept."""
     wanted = {
         (kind.value, record_id) for kind, record_ids in ids.items() for record_id in record_ids
     }
@@ -137,9 +122,8 @@ def load_citations_of_kinds(
         "ids": bound_list(connection, sorted({record_id for _, record_id in wanted})),
     }
     grouped: dict[tuple[RecordType, int], list[dict[str, Any]]] = {}
-    for record_type, record_id, *values in connection.execute(
-        _CITATIONS_OF_KINDS(connection), parameters
-    ):
+    # Plain tuples: this runs for every list page, for every kind of record.
+    for record_type, record_id, *values in connection.execute(_CITATIONS(connection), parameters):
         if (record_type, record_id) in wanted:
             citation = dict(zip(CITATION_KEYS, values, strict=True))
             grouped.setdefault((RecordType(record_type), record_id), []).append(citation)
@@ -149,13 +133,9 @@ def load_citations_of_kinds(
 def load_citations(
     connection: Connection, record_type: RecordType, ids: list[Any]
 ) -> Mapping[Any, list[dict[str, Any]]]:
-    """Citations of many records of one type, in one query."""
-    grouped: dict[Any, list[dict[str, Any]]] = {}
-    # Plain tuples: this runs for every list page, for every kind of record.
-    parameters = {"record_type": record_type.value, "ids": bound_list(connection, ids)}
-    for record_id, *values in connection.execute(_CITATIONS(connection), parameters):
-        grouped.setdefault(record_id, []).append(dict(zip(CITATION_KEYS, values, strict=True)))
-    return grouped
+    """Citations of many records of one type, by record id."""
+    found = load_citations_of_kinds(connection, {record_type: ids})
+    return {record_id: citations for (_, record_id), citations in found.items()}
 
 
 def citations_json(
