@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: run test lint typecheck pytest clean
+.PHONY: run test lint typecheck pytest clean vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,5 +34,23 @@ pytest: $(VENV)/.dev-installed
 
 test: lint typecheck pytest
 
+# The dashboard's front-end packages, from the npm registry as package-lock.json pins them, copied
+# into the app with their licences (committed: a clone runs without npm). CI runs this and fails
+# if the copies differ from what the lock file gives (.ci/run).
+VENDOR := app/dashboard/static/vendor
+VENDORED := d3-array/dist/d3-array.min.js d3-geo/dist/d3-geo.min.js \
+	topojson-client/dist/topojson-client.min.js chart.js/dist/chart.umd.min.js \
+	world-atlas/countries-50m.json
+
+vendor: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)
+	cd node_modules && cp $(VENDORED) ../$(VENDOR)/
+	for package in d3-array d3-geo topojson-client chart.js @kurkle/color world-atlas; do \
+	  cp node_modules/$$package/LICENSE* $(VENDOR)/$$(basename $$package).LICENSE; done
+	$(PYTHON) -c 'import json; lock = json.load(open("package-lock.json"))["packages"]; \
+	  print(json.dumps({k.removeprefix("node_modules/"): v["version"] for k, v in sorted(lock.items()) if k}, indent=2))' \
+	  > $(VENDOR)/versions.json
+
 clean:
-	rm -rf $(VENV) data
+	rm -rf $(VENV) data node_modules

@@ -38,6 +38,7 @@ from app.sources.licences import OPEN_LICENCES
 from app.sources.router import router as sources_router
 from app.talks.router import router as talks_router
 from app.timeline.router import router as timeline_router
+from app.world.router import router as world_router
 
 DESCRIPTION = """
 Diplomatic-staffing facts — missions, headcounts and caps, expulsions and other measures,
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         relations_router,
         timeline_router,
         search_router,
+        world_router,
         changes_router,
         keys_router,
         dashboard_router,

@@ -45,7 +45,7 @@ REQUIRED = {
     ]
     for path, operations in SCHEMA["paths"].items()
 }
-NEEDED = {"q": "embassy"}
+NEEDED = {"q": "embassy", "sender": "US"}
 # Every read but the change stream, which never ends (tests/test_live.py reads it as a client).
 READS = [(path, names) for method, path, names in OPERATIONS if method == "get" and path != STREAM]
 

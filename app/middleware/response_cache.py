@@ -49,6 +49,7 @@ SHOWS: dict[str, frozenset[str]] = {
         "expulsions": {"measures"},
         "missions": {"missions"},
         "representations": {"representations"},
+        "world": {"representations", "missions"},
         "events": {"events"},
         "talks": {"talks", "officials"},  # participants and speakers by name
         "visa-disputes": {"visa-disputes"},
