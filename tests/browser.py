@@ -16,6 +16,8 @@ import time
 from types import TracebackType
 from typing import Any
 
+import pytest
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
     "--headless",
@@ -29,6 +31,14 @@ FLAGS = [
     "--hide-scrollbars",
 ]
 TIMEOUT = 60.0
+
+
+def need_chromium() -> None:
+    """Skips a browser test where chromium is missing; fails it in CI, which installs it."""
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: .ci/run installs it with .ci/install-chromium")
+        pytest.skip("chromium is not installed (bash .ci/install-chromium); CI always runs this")
 
 
 def _above_4(fd: int) -> int:

@@ -5,7 +5,6 @@ back from the browser.
 Screenshots go to screenshots/ (per database and width), for people to look at."""
 
 import json
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser import CHROMIUM, DevTools
+from tests.browser import DevTools, need_chromium
 from tests.conftest import NewDatabase, make_key
 from tests.test_faults import serving
 
@@ -57,10 +56,7 @@ def parse(dom: str) -> Elements:
 def server(new_database: NewDatabase) -> Iterator[tuple[str, str]]:
     """`diplo serve` (migrate, seed, serve) on a database of its own; yields its base URL and
     database URL."""
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed: .ci/run installs it with .ci/install-chromium")
-        pytest.skip("chromium is not installed (bash .ci/install-chromium); CI always runs this")
+    need_chromium()
     url = new_database()
     with serving(url) as (base, _):
         yield base, url

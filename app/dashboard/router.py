@@ -17,20 +17,41 @@ from app.errors import NotFound
 
 STATIC = Path(__file__).parent / "static"
 VENDOR = STATIC / "vendor"
-ASSETS = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}
+ASSETS = {
+    "common.js": "text/javascript",
+    "dashboard.js": "text/javascript",
+    "world.js": "text/javascript",
+    "country.js": "text/javascript",
+    "dashboard.css": "text/css",
+}
 MEDIA_TYPES = {".js": "text/javascript", ".json": "application/json"}
 
 router = APIRouter(include_in_schema=False)
 
 
-def _page() -> FileResponse:
-    return FileResponse(STATIC / "index.html", media_type="text/html")
+def _page(name: str = "index.html") -> FileResponse:
+    return FileResponse(STATIC / name, media_type="text/html")
 
 
 @router.get("/dashboard")
 async def dashboard() -> FileResponse:
     """The page; it asks which two countries to show."""
     return _page()
+
+
+@router.get("/dashboard/world")
+async def world_map() -> FileResponse:
+    """The world map: one sender's representation in every country, year by year
+    (`?sender=US&year=1950`, which the script reads from the URL)."""
+    return _page("world.html")
+
+
+# Before the pair route, which would take `country` for a country.
+@router.get("/dashboard/country/{code}")
+async def country_history(code: Annotated[str, PathParam(max_length=16)]) -> FileResponse:
+    """One country's history with a sender (`?sender=US`): its representation and missions
+    through time, the chiefs of mission, the chronology's entries and the relation."""
+    return _page("country.html")
 
 
 # Before the pair route, which would take `assets` for a country.

@@ -54,8 +54,8 @@ class WorldQuery(BaseModel):
 def world(request: Request, query: Annotated[WorldQuery, Query()]) -> Response:
     """What a world map colours: for every country, how `sender` was represented there on a
     day — the level of its representation period in force (the U.S., from Kenkel's data), or
-    else the kind of its mission whose status was in force, or else of a mission the
-    Wikidata export lists (from its inception, or the export's day, to the export's day) —
+    else the kind of its mission whose status was in force, or else, on the day of the
+    Wikidata export (2022-11-16), of a mission it lists —
     with since when, until when, the record and its first quote; `unknown` where no source
     says. `first_year` and `last_year` bound the sender's data, for a slider. Former
     countries are listed when they have a status that day (maps of today's borders have no

@@ -4,9 +4,11 @@ A country's status rests on the first of these that says anything that day (docs
 
 1. a representation period in force (`/v1/representations?on=`: Kenkel's data, the U.S.);
 2. a mission's status in force (`/v1/missions?on=`: its status history), by its kind;
-3. a mission a data set lists without a status (Wikidata's, as of the day it was exported):
-   from its inception, when Wikidata gives one, or else only that day, to that day; a state
-   it is accredited to from elsewhere (its jurisdictions) is a non-resident one.
+3. a mission a data set lists without a status (Wikidata's), on the day the data set was
+   exported, and on no other: the export leaves out what has an end date, but an item without
+   one is no proof that the post stood from its inception (Wikidata's U.S. consulate in Odesa,
+   opened in 1830, was not there through the Soviet years); a state it is accredited to from
+   elsewhere (its jurisdictions) is a non-resident one.
 
 Within one basis, the highest level wins (an embassy over a consulate). Six queries, whatever
 the day; the answer is kept until a representation or a mission changes."""
@@ -170,7 +172,7 @@ def _listed(connection: Connection, sender: str) -> Listed:
     has_timeline = exists().where(t.mission_id == m.id)
     rows = list(
         connection.execute(
-            select(m.id, m.host_country, m.kind, m.inception, m.designation).where(
+            select(m.id, m.host_country, m.kind, m.designation).where(
                 m.sending_country == sender, ~has_timeline
             )
         )
@@ -200,7 +202,7 @@ def _listed_on(listed: Listed, day: dt.date) -> Iterable[Found]:
     for row in listed.rows:
         level = KIND_LEVEL.get(row.kind)
         until = listed.listed_on.get(row.id)
-        if level is None or until is None or not (row.inception or until) <= day <= until:
+        if level is None or until != day:
             continue
         found = Found(
             host=row.host_country,
@@ -209,7 +211,6 @@ def _listed_on(listed: Listed, day: dt.date) -> Iterable[Found]:
             record=f"/v1/missions/{row.id}",
             record_type=RecordType.mission,
             record_id=row.id,
-            since=row.inception,
             until=until,
             mission_id=row.id,
             designation=row.designation,
@@ -218,7 +219,7 @@ def _listed_on(listed: Listed, day: dt.date) -> Iterable[Found]:
         elsewhere = NONRESIDENT.get(level)
         for country in listed.jurisdictions.get(row.id, []):
             if elsewhere is not None and country != row.host_country:
-                yield replace(found, host=country, level=elsewhere, since=None)
+                yield replace(found, host=country, level=elsewhere)
 
 
 def _span(connection: Connection, sender: str, listed: Listed, today: dt.date) -> list[dt.date]:
@@ -237,7 +238,6 @@ def _span(connection: Connection, sender: str, listed: Listed, today: dt.date) -
         ).where(t.mission_id == m.id, m.sending_country == sender)
     ).one()
     days = [*periods, stretches[0], stretches[1], *listed.listed_on.values()]
-    days += [row.inception for row in listed.rows if row.id in listed.listed_on]
     if stretches[2]:
         days.append(today)
     return sorted(day for day in days if day is not None)
