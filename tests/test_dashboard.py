@@ -112,7 +112,7 @@ def points(page: Elements) -> list[dict[str, Any]]:
     return [
         attrs
         for tag, attrs in page.elements
-        if tag == "circle" and "point" in (attrs.get("class") or "").split()
+        if tag == "tr" and "point" in (attrs.get("class") or "").split()
     ]
 
 
@@ -169,6 +169,19 @@ def test_the_chart_draws_the_headcounts(
     )
     series = {p["data-series"] for p in drawn}
     assert series == {"RU in US: actual", "RU in US: cap", "US in RU: actual"}
+    # The chart is Chart.js's, drawing the same counts as the table under it.
+    with DevTools() as browser:
+        tab = browser.open(base + PAIR, 1280, READY)
+        charted = json.loads(
+            browser.evaluate(
+                tab,
+                "JSON.stringify(Chart.getChart('headcounts').data.datasets.map(d => "
+                "d.data.map(p => [d.label, p.point.date, p.y])).flat())",
+            )
+        )
+    assert sorted(map(tuple, charted)) == sorted(
+        (p["data-series"], p["data-date"], int(p["data-count"])) for p in drawn
+    )
     text = " ".join(page.text)
     assert f"{398 / 150:.2f}" in text  # parity of the latest actual counts, as the API gives it
 

@@ -297,62 +297,66 @@ async function showSource(id, query) {
   }
 }
 
-// ---- the chart: hand-drawn SVG --------------------------------------------------------
+// ---- the chart: Chart.js (vendored from npm by `make vendor`) --------------------------
 
-// Drawn at the width it is shown at, so that its labels keep their size on a phone.
-function renderChart(series, relation, category, width) {
+let chart = null;
+
+// A step line per series (a count holds until the next one), actual solid and cap dashed, a's
+// staff in one colour and b's in another; under it, the same counts as a table.
+function renderChart(series, relation, category) {
   const { a } = relation;
   const chosen = series.filter((s) => s.category === category);
   const points = chosen.flatMap((s) => s.points);
+  if (chart) chart.destroy();
+  chart = null;
   if (!points.length) {
     return h("p", { class: "muted", id: "no-chart" }, "No headcounts on record for this pair.");
   }
-  const W = Math.max(280, Math.round(width)), H = W < 600 ? 240 : 320;
-  const left = 56, right = 48, top = 14, bottom = 34;
   const time = (d) => Date.parse(d + "T00:00:00Z");
-  let t0 = Math.min(...points.map((p) => time(p.date)));
-  let t1 = Math.max(...points.map((p) => time(p.date)));
-  if (t0 === t1) { t0 -= 30 * 864e5; t1 += 30 * 864e5; }
-  const top_count = Math.max(...points.map((p) => p.count)) * 1.1 || 1;
-  const x = (d) => left + ((time(d) - t0) / (t1 - t0)) * (W - left - right);
-  const y = (c) => H - bottom - (c / top_count) * (H - top - bottom);
-
-  const chart = svg("svg", { class: "chart", viewBox: `0 0 ${W} ${H}`, role: "img",
-    "aria-label": `Headcounts (${words(category)})`, "data-points": points.length });
-  for (let i = 0; i <= 4; i++) {
-    const c = Math.round((top_count / 1.1) * i / 4);
-    chart.append(svg("line", { class: "grid", x1: left, x2: W - right, y1: y(c), y2: y(c) }),
-      svg("text", { x: left - 6, y: y(c) + 4, "text-anchor": "end" }, c));
-  }
-  chart.append(svg("line", { class: "axis", x1: left, x2: W - right, y1: H - bottom, y2: H - bottom }),
-    svg("line", { class: "axis", x1: left, x2: left, y1: top, y2: H - bottom }));
-  const ticks = [...new Set(points.map((p) => p.date))].sort();
-  const step = Math.ceil(ticks.length / Math.max(2, Math.floor((W - left - right) / 100)));
-  ticks.filter((_, i) => i % step === 0).forEach((d) => chart.append(
-    svg("text", { x: x(d), y: H - bottom + 16, "text-anchor": "middle" }, d)));
-
-  const legend = h("div", { class: "legend" });
-  for (const s of chosen) {
-    const fromA = s.sending_country === a.code;
-    const colour = fromA ? "var(--a)" : "var(--b)";
-    const name = `${s.sending_country} in ${s.host_country}: ${s.kind}` +
-      (s.mission_id ? ` (mission ${s.mission_id})` : "");
-    // A count holds until the next one: a step line.
-    const path = s.points.map((p, i) => {
-      const here = `${x(p.date).toFixed(1)},${y(p.count).toFixed(1)}`;
-      if (!i) return `M${here}`;
-      return `H${x(p.date).toFixed(1)}V${y(p.count).toFixed(1)}`;
-    }).join("");
-    chart.append(svg("path", { class: `line ${s.kind}`, d: path, stroke: colour,
-      "data-series": name }));
-    for (const p of s.points) {
-      chart.append(svg("circle", { class: "point", cx: x(p.date), cy: y(p.count), r: 4,
-        fill: colour, "data-series": name, "data-date": p.date, "data-count": p.count },
-      svg("title", {}, `${name}: ${p.count} (${when(p.date, p.date_precision)})`)));
-    }
-    legend.append(h("span", {}, h("span", { class: `swatch ${s.kind}`, style: `border-color: ${colour}` }), name));
-  }
-  return [chart, legend];
+  const named = chosen.map((s) => ({
+    s,
+    name: `${s.sending_country} in ${s.host_country}: ${s.kind}` + (s.mission_id ? ` (mission ${s.mission_id})` : ""),
+    colour: s.sending_country === a.code ? "#1f5fa8" : "#b5402a",
+  }));
+  const canvas = h("canvas", { id: "headcounts", role: "img", "data-points": points.length,
+    "aria-label": `Headcounts (${words(category)}): ` + named.map(({ s, name }) =>
+      `${name}, ${s.points.map((p) => `${p.count} on ${p.date}`).join(", ")}`).join("; ") });
+  chart = new Chart(canvas, {
+    type: "line",
+    data: {
+      datasets: named.map(({ s, name, colour }) => ({
+        label: name,
+        data: s.points.map((p) => ({ x: time(p.date), y: p.count, point: p })),
+        stepped: "after",
+        borderColor: colour,
+        backgroundColor: colour,
+        borderDash: s.kind === "cap" ? [6, 4] : [],
+        borderWidth: 2,
+        pointRadius: 4,
+      })),
+    },
+    options: {
+      maintainAspectRatio: false,
+      animation: false,
+      scales: {
+        x: { type: "linear", ticks: { maxTicksLimit: 6, callback: (v) => new Date(v).toISOString().slice(0, 10) } },
+        y: { beginAtZero: true, title: { display: true, text: "people" } },
+      },
+      plugins: {
+        tooltip: { callbacks: {
+          title: (items) => when(items[0].raw.point.date, items[0].raw.point.date_precision),
+          label: (item) => `${item.dataset.label}: ${item.raw.y}`,
+        } },
+      },
+    },
+  });
+  const rows = named.flatMap(({ s, name }) => s.points.map((p) => ({ name, p })));
+  const counts = h("table", {}, h("thead", {}, h("tr", {}, ["Series", "Date", "Count"].map((x) => h("th", {}, x)))),
+    h("tbody", {}, rows.map(({ name, p }) => h("tr", { class: "point", "data-series": name, "data-date": p.date,
+      "data-count": p.count }, [name, when(p.date, p.date_precision), p.count].map((cell, i) =>
+      h("td", { "data-label": ["Series", "Date", "Count"][i] }, h("div", {}, cell)))))));
+  return [h("div", { class: "chart-box" }, canvas),
+    h("details", {}, h("summary", {}, "The counts as a table"), counts)];
 }
 
 // ---- pairs with data ------------------------------------------------------------------
@@ -573,8 +577,7 @@ async function show(a, b, quiet = false) {
     fill("events", renderEvents(relation));
     const picker = document.getElementById("category");
     picker.value = chooseCategory(series.series);
-    state.redraw = () => fill("chart", renderChart(series.series, relation, picker.value,
-      document.querySelector("#chart .body").clientWidth));
+    state.redraw = () => fill("chart", renderChart(series.series, relation, picker.value));
     state.redraw();
     picker.onchange = state.redraw;
     fill("timeline", timeline.items.length ? timelineItems(timeline.items)
@@ -707,12 +710,6 @@ async function start() {
   });
   document.getElementById("more-results").addEventListener("click", () => {
     if (state.search) showSearch(document.getElementById("q").value, true);
-  });
-  let redrawing = false;
-  window.addEventListener("resize", () => {
-    if (redrawing || !state.redraw) return;
-    redrawing = true;
-    requestAnimationFrame(() => { redrawing = false; if (state.redraw) state.redraw(); });
   });
   const route = () => {
     const source = location.pathname.match(/^\/dashboard\/sources\/(\d+)\/?$/);
