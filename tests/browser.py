@@ -198,13 +198,15 @@ class DevTools:
             self.close(tab)
 
     def screenshot(
-        self, url: str, ready: str, width: int, mobile: bool = False
+        self, url: str, ready: str, width: int, mobile: bool = False, most: int | None = None
     ) -> tuple[bytes, int]:
-        """A PNG of the whole page `width` CSS pixels wide, once `ready` is true; and its
-        height (the window is made as tall as the page, so that nothing is cut off)."""
+        """A PNG of the whole page `width` CSS pixels wide, once `ready` is true, or of its
+        top `most` pixels; and its height (the window is made as tall as what is shot, so
+        that nothing is cut off)."""
         tab = self.open(url, width, ready, mobile=mobile)
         try:
             height = int(self.evaluate(tab, "document.documentElement.scrollHeight"))
+            height = min(height, most or height)
             self.command(
                 "Emulation.setDeviceMetricsOverride",
                 tab,

@@ -1,6 +1,6 @@
-"""Makes docs/dashboard.png, the README's picture: what `make run` serves at /dashboard/RU/US
-(`diplo serve` on a new SQLite database: the seed and nothing else), the whole page as headless
-Chromium draws it at a laptop's width, following the change stream.
+"""Makes the README's pictures in screenshots/: what `make run` serves (`diplo serve` on a new
+SQLite database: the seed and the bundled data sets), each page as headless Chromium draws it at
+a laptop's width, once it has drawn its data and follows the change stream.
 
     .venv/bin/python -m tests.dashboard_picture
     .venv/bin/python -m tests.dashboard_picture http://localhost:8000/dashboard/RU/US shot.png
@@ -14,9 +14,16 @@ from tests.browser import CHROMIUM, DevTools
 from tests.test_dashboard import LIVE, PAIR, READY
 from tests.test_faults import serving
 
-PICTURE = Path(__file__).parent.parent / "docs" / "dashboard.png"
-# Narrower than the page's widest layout (1180 px), so that the README, which shows the picture
-# about 900 px wide, scales its text down little.
+SCREENSHOTS = Path(__file__).parent.parent / "screenshots"
+# The README's pictures: the file, the page, and how much of its top (a long history is cut).
+PICTURES = [
+    ("dashboard.png", PAIR, 2400),
+    ("world.png", "/dashboard/world?sender=US&year=1950", None),
+    ("world-fr.png", "/dashboard/world?sender=FR&year=2022", 1000),
+    ("country.png", "/dashboard/country/FR?sender=US", 1900),
+]
+# Narrower than the pages' widest layout (1180 px), so that the README, which shows the
+# pictures about 900 px wide, scales their text down little.
 WIDTH = 1024
 
 
@@ -24,19 +31,22 @@ def main() -> None:
     if CHROMIUM is None:
         sys.exit("chromium is not installed: bash .ci/install-chromium")
     if len(sys.argv) == 3:  # a page of a running server, into a file of your choice
-        shoot(sys.argv[1], Path(sys.argv[2]))
+        shoot(sys.argv[1], Path(sys.argv[2]), None)
         return
     with (
         tempfile.TemporaryDirectory() as folder,
-        serving(f"sqlite:///{folder}/diplomacy.db") as (base, _),
+        serving(f"sqlite:///{folder}/diplomacy.db", DATASETS="all") as (base, _),
     ):
-        shoot(base + PAIR, PICTURE)
+        SCREENSHOTS.mkdir(exist_ok=True)
+        for name, path, most in PICTURES:
+            shoot(base + path, SCREENSHOTS / name, most)
 
 
-def shoot(url: str, picture: Path) -> None:
-    """The whole page, once it has drawn its data and follows the change stream."""
+def shoot(url: str, picture: Path, most: int | None) -> None:
+    """The page (or its top `most` pixels), once it has drawn its data and follows the change
+    stream."""
     with DevTools() as browser:
-        png, height = browser.screenshot(url, f"{READY} && {LIVE}", WIDTH)
+        png, height = browser.screenshot(url, f"{READY} && {LIVE}", WIDTH, most=most)
     picture.write_bytes(png)
     print(f"{picture} ({WIDTH}×{height})")
 
