@@ -15,7 +15,7 @@ from app.errors import problems
 from app.kit.etags import conditional_list
 from app.kit.responses import json_response
 from app.world.models import WorldView
-from app.world.service import day_of_year, world_on
+from app.world.service import world as world_view
 
 router = APIRouter(prefix="/v1/world", tags=["world"])
 
@@ -62,15 +62,11 @@ def world(request: Request, query: Annotated[WorldQuery, Query()]) -> Response:
     shape for them). Kept until a representation or a mission changes; ETag."""
     today = dt.datetime.now(dt.UTC).date()
     with read_connection(request) as connection:
-        if query.on is not None:
-            day = query.on
-        elif query.year is not None:
-            day = day_of_year(connection, query.sender, query.year, today)
-        else:
-            day = today
         return conditional_list(
             connection,
             request,
-            f"world-{query.sender}-{day}-{today}",
-            lambda: json_response(world_on(connection, query.sender, day, today)),
+            f"world-{query.sender}-{query.year}-{query.on}-{today}",
+            lambda: json_response(
+                world_view(connection, query.sender, today, year=query.year, on=query.on)
+            ),
         )

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, exists, func, or_, select
 
 from app.citations.models import RecordType
-from app.citations.service import load_citations_of_kinds
+from app.citations.service import citation_table, load_citations_of_kinds
 from app.countries.service import country_table
 from app.missions.service import jurisdiction_table, mission_table, timeline_table
 from app.representations.models import Level
@@ -168,34 +168,34 @@ def _stretches(connection: Connection, sender: str, day: dt.date) -> Iterable[Fo
 
 def _listed(connection: Connection, sender: str) -> Listed:
     """Every mission of the sender with no status history, and when its data set listed it:
-    the newest publication day of the sources it cites."""
-    has_timeline = exists().where(t.mission_id == m.id)
-    rows = list(
-        connection.execute(
-            select(m.id, m.host_country, m.kind, m.designation).where(
-                m.sending_country == sender, ~has_timeline
+    the newest publication day of the sources it cites (one query), and its jurisdictions."""
+    c, s = citation_table.c, source_table.c
+    listed_on = (
+        select(func.max(s.published_on))
+        .where(
+            c.record_type == RecordType.mission.value,
+            c.record_id == m.id,
+            s.id == c.source_id,
+        )
+        .scalar_subquery()
+    )
+    rows = [
+        row
+        for row in connection.execute(
+            select(m.id, m.host_country, m.kind, m.designation, listed_on.label("listed_on")).where(
+                m.sending_country == sender, ~exists().where(t.mission_id == m.id)
             )
         )
-    )
+        if row.listed_on is not None
+    ]
     ids = [row.id for row in rows]
-    cited = load_citations_of_kinds(connection, {RecordType.mission: ids}) if ids else {}
-    sources = {c["source_id"] for citations in cited.values() for c in citations}
-    dated = select(source_table.c.id, source_table.c.published_on).where(
-        source_table.c.id.in_(sorted(sources)), source_table.c.published_on.is_not(None)
-    )
-    published: dict[int, dt.date] = {row[0]: row[1] for row in connection.execute(dated)}
-    listed_on = {}
-    for (_, mission_id), citations in cited.items():
-        days = [published[c["source_id"]] for c in citations if c["source_id"] in published]
-        if days:
-            listed_on[mission_id] = max(days)
     jurisdictions: dict[int, list[str]] = {}
     if ids:
         for mission_id, country in connection.execute(
             select(j.mission_id, j.country).where(j.mission_id.in_(ids))
         ):
             jurisdictions.setdefault(mission_id, []).append(country)
-    return Listed(rows, listed_on, jurisdictions)
+    return Listed(rows, {row.id: row.listed_on for row in rows}, jurisdictions)
 
 
 def _listed_on(listed: Listed, day: dt.date) -> Iterable[Found]:
@@ -243,18 +243,27 @@ def _span(connection: Connection, sender: str, listed: Listed, today: dt.date) -
     return sorted(day for day in days if day is not None)
 
 
-def day_of_year(connection: Connection, sender: str, year: int, today: dt.date) -> dt.date:
+def day_of_year(span: list[dt.date], year: int) -> dt.date:
     """The day a year is shown as: its last, or the last the sender's data covers when that
     falls within the year (a data set exported on 2022-11-16 says nothing of 31 December)."""
     last = dt.date(year, 12, 31)
-    span = _span(connection, sender, _listed(connection, sender), today)
     if span and span[-1].year == year:
         return min(last, span[-1])
     return last
 
 
-def world_on(connection: Connection, sender: str, day: dt.date, today: dt.date) -> dict[str, Any]:
+def world(
+    connection: Connection,
+    sender: str,
+    today: dt.date,
+    *,
+    year: int | None = None,
+    on: dt.date | None = None,
+) -> dict[str, Any]:
+    """The view on the day `on`, or the day `year` is shown as, or today."""
     listed = _listed(connection, sender)
+    span = _span(connection, sender, listed, today)
+    day = on or (day_of_year(span, year) if year is not None else today)
     shown: dict[str, Found] = {}
     for found in [
         *_periods(connection, sender, day),
@@ -286,7 +295,6 @@ def world_on(connection: Connection, sender: str, day: dt.date, today: dt.date) 
             entry["status"] = SENDER
         counts[entry["status"]] = counts.get(entry["status"], 0) + 1
         countries.append(entry)
-    span = _span(connection, sender, listed, today)
     return {
         "sender": sender,
         "on": day,
