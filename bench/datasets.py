@@ -53,6 +53,8 @@ def questions(mission_id: int) -> list[tuple[str, str]]:
         ("the chiefs of a post in order", f"/v1/posts?mission_id={mission_id}&sort=credentials_on"),
         ("timeline US–CU", "/v1/timeline?countries=US,CU&limit=50"),
         ("relation US–AF", "/v1/relations/US/AF"),
+        ("world map, US in 1950 (every country)", "/v1/world?sender=US&year=1950"),
+        ("world map, FR on the Wikidata export's day", "/v1/world?sender=FR&year=2022"),
     ]
 
 

@@ -155,6 +155,16 @@ def test_a_click_or_the_enter_key_opens_the_countrys_history(
         p.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true})); })()""",
     )
     wait_for(browser, tab, f"location.pathname === '/dashboard/country/DE' && {READY}")
+    # Before the map's countries, a link past them for those who move by keyboard.
+    tab = browser.open(base + WORLD, 1280, READY)
+    first = browser.evaluate(
+        tab,
+        "(() => { const f = [...document.querySelectorAll('a[href], select, input, button,"
+        " [tabindex=\"0\"]')]; const skip = document.querySelector('a.skip');"
+        " return [f.indexOf(skip) < f.indexOf(document.querySelector('#map path.country')),"
+        " !!document.querySelector(skip.getAttribute('href'))]; })()",
+    )
+    assert first == [True, True]
 
 
 def test_a_countrys_history_shows_its_periods_chiefs_and_entries(
