@@ -167,7 +167,9 @@ class DevTools:
         deadline = time.monotonic() + TIMEOUT
         while True:
             try:
-                if self.evaluate(session, f"location.href === {json.dumps(url)} && ({ready})"):
+                # The address the tab was sent to, even where the page has rewritten its own.
+                sent = "performance.getEntriesByType('navigation')[0]?.name"
+                if self.evaluate(session, f"{sent} === {json.dumps(url)} && ({ready})"):
                     return
             except RuntimeError:
                 pass  # asked while the page was being replaced: ask the new one

@@ -46,7 +46,9 @@ def shoot(url: str, picture: Path, most: int | None) -> None:
     """The page (or its top `most` pixels), once it has drawn its data and follows the change
     stream."""
     with DevTools() as browser:
-        png, height = browser.screenshot(url, f"{READY} && {LIVE}", WIDTH, most=most)
+        # Or a page saying what it cannot show (an unknown country), which never goes live.
+        shown = f"({READY} && {LIVE}) || document.body.dataset.state === 'error'"
+        png, height = browser.screenshot(url, shown, WIDTH, most=most)
     picture.write_bytes(png)
     print(f"{picture} ({WIDTH}×{height})")
 

@@ -44,6 +44,9 @@ INEXPRESSIBLE = {
     "unknown_licence": "a licence id that is not on the SPDX list",
     # A source's `sha256`, sent with its text, is the text's hash: a schema cannot hash.
     "sha256_mismatch": "a sha256 that is not the hash of the text sent with it",
+    # Two query parameters that exclude each other (the world view's `year` and `on`, each a
+    # day): a schema states each parameter alone.
+    "one_of": "both `year` and `on`, where the view shows one day",
     # A date known to the week, month or year is the first day of that span (a Monday, the 1st,
     # 1 January): a `date` format cannot say which weekday or day of the month a date is.
     "date_not_first_day": "a date of a week, month or year that is not the span's first day",

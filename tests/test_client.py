@@ -145,6 +145,8 @@ def test_a_generated_client_pages_every_list_and_reads_every_kind(
                 parsed(module.sync_detailed("us-mission-status", client=public), problem)
             elif parameters[:2] == ["a", "b"]:
                 parsed(module.sync_detailed("RU", "US", client=public), problem)
+            elif "sender" in parameters:  # the world view
+                parsed(module.sync_detailed(client=public, sender="US", year=1950), problem)
             else:
                 parsed(module.sync_detailed(client=public), problem)
         # Every kind but the one the seed has no record of was read.

@@ -212,7 +212,9 @@ def test_a_countrys_history_shows_its_periods_chiefs_and_entries(
 
 @pytest.mark.parametrize(("width", "mobile"), WIDTHS)
 @pytest.mark.parametrize(
-    "path", [WORLD, "/dashboard/country/FR?sender=US"], ids=["world", "country"]
+    "path",
+    [WORLD, "/dashboard/country/FR?sender=US", "/dashboard/RU/US"],
+    ids=["world", "country", "pair"],
 )
 def test_the_pages_fit_the_screen(
     server: tuple[str, str], browser: DevTools, path: str, width: int, mobile: bool
@@ -231,7 +233,7 @@ def test_the_pages_fit_the_screen(
         assert drawn > 0.8 * min(width, 1180) - 80
     SCREENSHOTS.mkdir(exist_ok=True)
     backend = "postgresql" if database_url.startswith("postgresql") else "sqlite"
-    name = "world" if path == WORLD else "country"
+    name = {WORLD: "world", "/dashboard/RU/US": "pair"}.get(path, "country")
     png, _ = browser.screenshot(base + path, READY, width, mobile)
     (SCREENSHOTS / f"{name}-{backend}-{width}.png").write_bytes(png)
 

@@ -31,8 +31,8 @@ class WorldQuery(BaseModel):
         default=None,
         ge=1,
         le=9999,
-        description="The year shown, as of its last day (or, in the year the sender's data "
-        "ends, the last day it covers).",
+        description="The year shown, as of its last day (or, when one of the sender's data "
+        "sets ends within it, the last day that data set covers).",
         examples=[1950],
     )
     on: Day | None = Field(default=None, description="The day shown (YYYY-MM-DD); default: today.")

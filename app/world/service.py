@@ -222,6 +222,14 @@ def _listed_on(listed: Listed, day: dt.date) -> Iterable[Found]:
                 yield replace(found, host=country, level=elsewhere)
 
 
+def _period_ends(connection: Connection, sender: str) -> list[dt.date]:
+    """The last days the sender's representation periods' sources cover."""
+    query = select(r.observed_until).where(
+        r.sending_country == sender, r.observed_until.is_not(None)
+    )
+    return list(connection.execute(query.distinct()).scalars())
+
+
 def _span(connection: Connection, sender: str, listed: Listed, today: dt.date) -> list[dt.date]:
     """The first and last day the sender's data covers (a status still in force: today)."""
     periods = connection.execute(
@@ -243,13 +251,12 @@ def _span(connection: Connection, sender: str, listed: Listed, today: dt.date) -
     return sorted(day for day in days if day is not None)
 
 
-def day_of_year(span: list[dt.date], year: int) -> dt.date:
-    """The day a year is shown as: its last, or the last the sender's data covers when that
-    falls within the year (a data set exported on 2022-11-16 says nothing of 31 December)."""
-    last = dt.date(year, 12, 31)
-    if span and span[-1].year == year:
-        return min(last, span[-1])
-    return last
+def day_of_year(ends: list[dt.date], year: int) -> dt.date:
+    """The day a year is shown as: its last, or, when the sender's data sets end within it,
+    the last day one of them covers (a data set exported on 2022-11-16 says nothing of 31
+    December)."""
+    within = [day for day in ends if day.year == year]
+    return max(within) if within else dt.date(year, 12, 31)
 
 
 def world(
@@ -263,7 +270,8 @@ def world(
     """The view on the day `on`, or the day `year` is shown as, or today."""
     listed = _listed(connection, sender)
     span = _span(connection, sender, listed, today)
-    day = on or (day_of_year(span, year) if year is not None else today)
+    ends = [*listed.listed_on.values(), *_period_ends(connection, sender)]
+    day = on or (day_of_year(ends, year) if year is not None else today)
     shown: dict[str, Found] = {}
     for found in [
         *_periods(connection, sender, day),

@@ -150,6 +150,10 @@ async function showYear(year, fresh = false) {
   slider.min = state.world.first_year || state.year;
   slider.max = Math.max(state.world.last_year || state.year, state.year);
   slider.value = state.year;
+  // A sender known on one day only (a data set's export) has nothing to slide through.
+  const single = Number(slider.min) === Number(slider.max);
+  slider.hidden = single;
+  document.getElementById("play").hidden = single;
   document.getElementById("year-shown").textContent = state.year;
   document.getElementById("map").dataset.year = state.year;
   history.replaceState(null, "", `/dashboard/world?sender=${state.sender}&year=${state.year}`);
