@@ -169,7 +169,8 @@ class DevTools:
             try:
                 # The address the tab was sent to, even where the page has rewritten its own.
                 sent = "performance.getEntriesByType('navigation')[0]?.name"
-                if self.evaluate(session, f"{sent} === {json.dumps(url)} && ({ready})"):
+                at = f"(location.href === {json.dumps(url)} || {sent} === {json.dumps(url)})"
+                if self.evaluate(session, f"{at} && ({ready})"):
                     return
             except RuntimeError:
                 pass  # asked while the page was being replaced: ask the new one
