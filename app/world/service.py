@@ -92,8 +92,7 @@ class Found:
 class Listed:
     """A sender's missions that have no status, with the day their data set listed them."""
 
-    rows: list[Any]
-    listed_on: dict[int, dt.date]
+    rows: list[Any]  # each with its `listed_on` day
     jurisdictions: dict[int, list[str]] = field(default_factory=dict)
 
 
@@ -195,13 +194,13 @@ def _listed(connection: Connection, sender: str) -> Listed:
             select(j.mission_id, j.country).where(j.mission_id.in_(ids))
         ):
             jurisdictions.setdefault(mission_id, []).append(country)
-    return Listed(rows, {row.id: row.listed_on for row in rows}, jurisdictions)
+    return Listed(rows, jurisdictions)
 
 
 def _listed_on(listed: Listed, day: dt.date) -> Iterable[Found]:
     for row in listed.rows:
         level = KIND_LEVEL.get(row.kind)
-        until = listed.listed_on.get(row.id)
+        until = row.listed_on
         if level is None or until != day:
             continue
         found = Found(
@@ -245,7 +244,7 @@ def _span(connection: Connection, sender: str, listed: Listed, today: dt.date) -
             func.count().filter(t.valid_to.is_(None)),
         ).where(t.mission_id == m.id, m.sending_country == sender)
     ).one()
-    days = [*periods, stretches[0], stretches[1], *listed.listed_on.values()]
+    days = [*periods, stretches[0], stretches[1], *(row.listed_on for row in listed.rows)]
     if stretches[2]:
         days.append(today)
     return sorted(day for day in days if day is not None)
@@ -270,7 +269,7 @@ def world(
     """The view on the day `on`, or the day `year` is shown as, or today."""
     listed = _listed(connection, sender)
     span = _span(connection, sender, listed, today)
-    ends = [*listed.listed_on.values(), *_period_ends(connection, sender)]
+    ends = [*(row.listed_on for row in listed.rows), *_period_ends(connection, sender)]
     day = on or (day_of_year(ends, year) if year is not None else today)
     shown: dict[str, Found] = {}
     for found in [

@@ -135,3 +135,22 @@ async function begin(what, load) {
     document.body.dataset.state = "error";
   }
 }
+
+// A list's next page: the same request with the cursor the last one gave.
+function nextUrl(url, cursor) {
+  const next = new URL(url, location.origin);
+  next.searchParams.set("cursor", cursor);
+  return next.pathname + next.search;
+}
+
+// Every item of a list (up to `maxPages` pages of 1,000), and whether that was all of them.
+async function readList(path, maxPages = Infinity) {
+  const rows = [];
+  let url = `${path}${path.includes("?") ? "&" : "?"}limit=1000`;
+  for (let page = 0; url && page < maxPages; page++) {
+    const body = await getJSON(url);
+    rows.push(...body.items);
+    url = body.next_cursor ? nextUrl(url, body.next_cursor) : null;
+  }
+  return { rows, complete: !url };
+}

@@ -21,23 +21,6 @@ function yearOf(day) {
   return date.getUTCFullYear() + (date - start) / (365.25 * 864e5);
 }
 
-async function every(path) {
-  let items = [];
-  let url = path;
-  for (let pages = 0; url && pages < 20; pages += 1) {
-    const body = await getJSON(url);
-    items = items.concat(body.items);
-    url = body.next_cursor ? nextUrl(path, body.next_cursor) : null;
-  }
-  return items;
-}
-
-function nextUrl(path, cursor) {
-  const next = new URL(path, location.origin);
-  next.searchParams.set("cursor", cursor);
-  return next.pathname + next.search;
-}
-
 // The strip's bars: each representation period, then each mission's statuses in force (the
 // status history's shown entries, each until the next begins).
 function bars(periods, missions) {
@@ -172,9 +155,9 @@ async function show() {
   document.getElementById("world-link").href = `/dashboard/world?sender=${sender.code}`;
   const pair = `sending_country=${sender.code}&host_country=${host.code}`;
   const [periods, missions, posts, entries, relation] = await Promise.all([
-    every(`/v1/representations?${pair}&sort=valid_from&limit=500`),
-    every(`/v1/missions?${pair}&limit=200`),
-    every(`/v1/posts?${pair}&sort=appointed_on&limit=500`),
+    readList(`/v1/representations?${pair}&sort=valid_from`).then((list) => list.rows),
+    readList(`/v1/missions?${pair}`).then((list) => list.rows),
+    readList(`/v1/posts?${pair}&sort=appointed_on`).then((list) => list.rows),
     getJSON(`/v1/timeline?countries=${sender.code},${host.code}&kinds=event&limit=200`),
     getJSON(`/v1/relations/${sender.code}/${host.code}`),
   ]);

@@ -377,17 +377,6 @@ const PAIR_SOURCES = [
     pairs: (r) => r.countries.flatMap((c, i) => r.countries.slice(i + 1).map((d) => [c, d])) },
 ];
 
-async function readList(path, maxPages = Infinity) {
-  const rows = [];
-  let url = `${path}${path.includes("?") ? "&" : "?"}limit=1000`;
-  for (let page = 0; url && page < maxPages; page++) {
-    const body = await getJSON(url);
-    rows.push(...body.items);
-    url = body.next_cursor ? nextUrl(url, body.next_cursor) : null;
-  }
-  return { rows, complete: !url };
-}
-
 async function loadPairs() {
   const lists = await Promise.all(PAIR_SOURCES.map((s) => readList(s.path, PAIR_PAGES)));
   const pairs = new Map();
@@ -478,12 +467,6 @@ async function loadMore() {
   document.querySelector("#timeline .body").append(...timelineItems(page.items));
   state.next = page.next_cursor ? nextUrl(state.next, page.next_cursor) : null;
   document.getElementById("more").hidden = !state.next;
-}
-
-function nextUrl(url, cursor) {
-  const next = new URL(url, location.origin);
-  next.searchParams.set("cursor", cursor);
-  return next.pathname + next.search;
 }
 
 // Live: the pair's page follows the change stream (`/v1/changes/stream`) and redraws when a

@@ -185,13 +185,13 @@ function play() {
 async function load() {
   const wanted = params();
   state.sender = wanted.sender;
-  const [countries] = await Promise.all([getJSON("/v1/countries?limit=1000"), drawBorders()]);
-  const sender = countries.items.find((c) => c.code === state.sender || c.alpha3 === state.sender);
+  const [{ rows: countries }] = await Promise.all([readList("/v1/countries"), drawBorders()]);
+  const sender = countries.find((c) => c.code === state.sender || c.alpha3 === state.sender);
   if (!sender) throw new Error(`No country with the code '${state.sender}'.`);
   state.sender = sender.code;
   state.senderName = sender.name;
   const select = document.getElementById("sender");
-  select.replaceChildren(...countries.items.slice().sort((a, b) => a.name.localeCompare(b.name))
+  select.replaceChildren(...countries.slice().sort((a, b) => a.name.localeCompare(b.name))
     .map((c) => h("option", { value: c.code, selected: c.code === state.sender }, c.name)));
   select.addEventListener("change", () => {
     location.assign(`/dashboard/world?sender=${select.value}&year=${state.year}`);
