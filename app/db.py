@@ -164,7 +164,12 @@ def read_connection(request: Request) -> Connection:
 
     On PostgreSQL it reads in autocommit: no BEGIN and ROLLBACK round trips around the reads.
     Under READ COMMITTED, a transaction gave each statement its own snapshot anyway."""
-    connection = get_engine(request).connect()
+    return reading(get_engine(request))
+
+
+def reading(engine: Engine) -> Connection:
+    """A connection of `engine` for reads, as `read_connection` makes them."""
+    connection = engine.connect()
     if connection.dialect.name == "postgresql":
         connection.execution_options(isolation_level="AUTOCOMMIT")
     return connection

@@ -300,6 +300,36 @@ def test_a_repeated_get_is_kept_until_the_data_changes_and_a_write_shows_at_once
         assert api.get("/v1/events", params={"sort": "-id"}).headers["X-Cache"] == "hit"
 
 
+def test_requests_that_miss_together_share_one_fresh_answer(new_database: NewDatabase) -> None:
+    """Right after a write, clients polling one view miss at once: the worker makes the answer
+    once and every one of them gets it (docs/live.md), each with the write in it. On SQLite a
+    read runs on the event loop, one at a time, so the others are plain hits; on PostgreSQL
+    they overlap and wait for the one being made."""
+    url = new_database()
+    view = "/v1/timeline?countries=RU,US&limit=200"
+    with serving(url) as (base, _):
+        writer = make_key(url, "write")
+        clients = 12
+        start = threading.Barrier(clients)
+
+        def poll(_: int) -> httpx.Response:
+            with httpx.Client(base_url=base) as client:
+                client.get("/healthz")  # connected before the barrier
+                start.wait()
+                return client.get(view)
+
+        for round_ in range(3):
+            posted = _post(base, writer, ref=f"shared-{round_}", countries=["RU", "US"])
+            with ThreadPoolExecutor(clients) as pool:
+                answers = list(pool.map(poll, range(clients)))
+            assert {answer.status_code for answer in answers} == {200}
+            assert len({answer.content for answer in answers}) == 1
+            ids = [entry["id"] for entry in answers[0].json()["items"] if entry["kind"] == "event"]
+            assert posted in ids
+            caches = sorted(answer.headers["X-Cache"] for answer in answers)
+            assert caches == ["hit"] * (clients - 1) + ["miss"], caches
+
+
 def test_a_kept_answer_gives_way_to_a_write_through_another_server_within_a_second(
     new_database: NewDatabase,
 ) -> None:

@@ -10,7 +10,9 @@ are in commit order already. On PostgreSQL a sequence hands ids out at insert ti
 order of commit: a writer therefore takes one transaction-scoped advisory lock before it draws
 its changes' ids, and holds it until it has committed (PostgreSQL releases a transaction's
 locks after the commit is visible). The next writer draws its ids only then, so every id is
-visible before any higher one is drawn (docs/live.md).
+visible before any higher one is drawn (docs/live.md). The database takes the lock itself, in
+a trigger before each insert into the log (migration 0018), and queues the notification that
+wakes every worker's stream at the commit.
 """
 
 import datetime as dt
@@ -128,8 +130,6 @@ ChangeEntry = tuple[str, int, Action, int | None, dict[str, Any] | None, dict[st
 CHANGE_LOG_LOCK = 0x64706C6F  # "dplo": the advisory lock key of the change log's tail
 CHANNEL = "diplo_changes"
 """The PostgreSQL channel a write notifies at its commit (the stream's wake-up call)."""
-# Ids in commit order, and every listening worker told at the commit (a NOTIFY is sent then).
-_IN_COMMIT_ORDER = select(func.pg_advisory_xact_lock(CHANGE_LOG_LOCK), func.pg_notify(CHANNEL, ""))
 
 
 def record_changes(
@@ -138,8 +138,6 @@ def record_changes(
     """Logs many changes with one statement (`actor`: who made them, when no key did)."""
     if not entries:
         return
-    if connection.dialect.name == "postgresql":
-        connection.execute(_IN_COMMIT_ORDER)
     at = dt.datetime.now(dt.UTC)
     ids = connection.execute(
         change_table.insert().returning(ch.id),

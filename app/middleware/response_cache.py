@@ -8,6 +8,11 @@ show at once (read-your-writes), others' once the worker has read their change (
 PostgreSQL at the notification, on SQLite within `STREAM_POLL_SECONDS`). The day is part of
 the version too, as some answers depend on it ("the last talks held today or earlier").
 
+Requests that miss while the same answer is being made for the same version wait for it and
+share it, rather than each making it again (right after a write, every client polling a view
+misses at once: under bench.load, each of the views a new event moves was being made by a
+few requests side by side).
+
 A request with `Cache-Control: no-cache` is answered afresh (and the answer kept). The version
 is that of the resources a view shows (`SHOWS`): a new event moves the events, the timeline and
 the relations, and the missions stay kept.
@@ -18,6 +23,7 @@ key is the method, scheme, host, path, query and `Accept`. A hit answers `If-Non
 a 304 itself. `X-Cache` says `hit` or `miss`. Pure ASGI, innermost: the middleware around it (CORS,
 Cache-Control, the rate limit, the access log) treats a hit as any answer."""
 
+import asyncio
 import datetime as dt
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -99,6 +105,7 @@ class ResponseCache:
         self.app = app
         self.entries = entries
         self.kept: OrderedDict[Key, Kept] = OrderedDict()
+        self.making: dict[Key, tuple[tuple[int, dt.date], asyncio.Future[Kept | None]]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -121,12 +128,27 @@ class ResponseCache:
             _header(scope, b"host"),
             _header(scope, b"accept"),
         )
-        kept = None if fresh_asked(_header(scope, b"cache-control")) else self.kept.get(key)
+        fresh = fresh_asked(_header(scope, b"cache-control"))
+        kept = None if fresh else self.kept.get(key)
         if kept is not None and kept.version == version:
             self.kept.move_to_end(key)
             await self._answer(scope, kept, send)
             return
-        await self.app(scope, receive, self._keeping(key, version, send))
+        making = None if fresh else self.making.get(key)
+        if making is not None and making[0] == version:
+            shared = await asyncio.shield(making[1])
+            if shared is not None:
+                await self._answer(scope, shared, send)
+                return
+        made: asyncio.Future[Kept | None] = asyncio.get_running_loop().create_future()
+        self.making[key] = (version, made)
+        try:
+            await self.app(scope, receive, self._keeping(key, version, send, made))
+        finally:
+            if not made.done():
+                made.set_result(None)
+            if self.making.get(key, (None, None))[1] is made:
+                del self.making[key]
 
     async def _answer(self, scope: Scope, kept: Kept, send: Send) -> None:
         asked = _header(scope, b"if-none-match")
@@ -138,7 +160,13 @@ class ResponseCache:
         await send({"type": "http.response.start", "status": 200, "headers": kept.headers})
         await send({"type": "http.response.body", "body": kept.body})
 
-    def _keeping(self, key: Key, version: tuple[int, dt.date], send: Send) -> Send:
+    def _keeping(
+        self,
+        key: Key,
+        version: tuple[int, dt.date],
+        send: Send,
+        made: asyncio.Future[Kept | None],
+    ) -> Send:
         start: Message | None = None
 
         async def keep(message: Message) -> None:
@@ -152,7 +180,10 @@ class ResponseCache:
                 body = message.get("body", b"")
                 if not message.get("more_body") and len(body) <= MAX_BODY:
                     headers, etag = _with_hit(start)
-                    self._store(key, Kept(version, headers, body, etag))
+                    kept = Kept(version, headers, body, etag)
+                    self._store(key, kept)
+                    if not made.done():
+                        made.set_result(kept)
                 start = None  # a streamed body (an export) is not kept
             await send(message)
 
