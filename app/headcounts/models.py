@@ -108,6 +108,8 @@ class Headcount(HeadcountBase, table=True):
         Index(None, "host_country", "as_of"),
         Index(None, "as_of"),
         Index(None, "mission_id"),
+        Index(None, "kind"),  # facets (migration 0019)
+        Index(None, "category"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
