@@ -71,9 +71,46 @@ def make_engine(settings: Settings) -> Engine:
         # the standard library's json: a tenth of an uncached timeline page's time was there.
         json_deserializer=orjson.loads,
     )
-    event.listen(engine.pool, "checkin", _checked_in)
+    event.listen(engine.pool, "checkin", partial(_checked_in, engine.pool))
     event.listen(engine.pool, "checkout", partial(_ping_if_idle, engine))
     return engine
+
+
+def make_keys_engine(settings: Settings) -> Engine | None:
+    """On PostgreSQL, two connections per worker of its own for checking API keys, which the
+    event loop may use without waiting for the request pool (`quick_read_now`; docs/live.md,
+    "A key checked on the event loop"). A statement on them gives up after a second, waiting
+    for a lock or not, and so does a connection whose server stops acknowledging: the event
+    loop waits that long at most. None on SQLite, whose reads are local calls."""
+    if settings.is_sqlite:
+        return None
+    engine = create_engine(
+        make_url(settings.database_url),
+        pool_size=2,
+        max_overflow=0,
+        connect_args={
+            "connect_timeout": settings.db_connect_timeout,
+            "options": "-c statement_timeout=1000 -c lock_timeout=1000",
+            "tcp_user_timeout": 1000,
+        },
+    )
+    event.listen(engine.pool, "checkin", partial(_checked_in, engine.pool))
+    event.listen(engine.pool, "checkout", partial(_ping_if_idle, engine))
+    return engine
+
+
+def quick_read_now(engine: Engine) -> bool:
+    """Whether a read of one row by an index may run on the event loop now: the pool holds a
+    free connection, and one came back to it less than `IDLE_PING_SECONDS` ago, so that the
+    read makes no connection attempt, no ping and no wait for a connection, only its round
+    trip to a server in steady use."""
+    pool: Any = engine.pool
+    recent = time.monotonic() - _LAST_CHECKIN.get(id(pool), 0.0) < IDLE_PING_SECONDS
+    return recent and int(pool.checkedin()) > 0
+
+
+_LAST_CHECKIN: dict[int, float] = {}
+"""Per pool (by id), when a connection last came back to it."""
 
 
 IDLE_PING_SECONDS = 1.0
@@ -81,8 +118,8 @@ IDLE_PING_SECONDS = 1.0
 it); one in steady use is not (a ping is a round trip: a sixth of a list page's time)."""
 
 
-def _checked_in(_dbapi_connection: Any, record: Any) -> None:
-    record.info["checked_in"] = time.monotonic()
+def _checked_in(pool: Any, _dbapi_connection: Any, record: Any) -> None:
+    record.info["checked_in"] = _LAST_CHECKIN[id(pool)] = time.monotonic()
 
 
 def _ping_if_idle(engine: Engine, dbapi_connection: Any, record: Any, _proxy: Any) -> None:

@@ -17,7 +17,7 @@ from app.countries.router import router as countries_router
 from app.dashboard.router import PAGES as DASHBOARD_PAGES
 from app.dashboard.router import router as dashboard_router
 from app.datasets.router import router as datasets_router
-from app.db import make_engine
+from app.db import make_engine, make_keys_engine
 from app.disputes.router import router as disputes_router
 from app.errors import install_error_handlers, problem_only_openapi
 from app.events.router import router as events_router
@@ -124,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = make_engine(settings)
+        app.state.keys_engine = make_keys_engine(settings)
         app.state.hub = Hub(settings)
         await app.state.hub.open()
         app.state.kept = Kept(app.state.hub, settings.response_cache_entries)
@@ -136,6 +137,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         await app.state.hub.close()
         app.state.engine.dispose()
+        if app.state.keys_engine is not None:
+            app.state.keys_engine.dispose()
 
     # The docs pages load Swagger UI and ReDoc from the package, not from a CDN.
     app = FastAPIOffline(

@@ -14,12 +14,13 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Column, Connection, DateTime, Engine, select, update
 from sqlmodel import Field, SQLModel
 
 from app.common import read_config
-from app.db import get_engine, reading, reads, single_statement
+from app.db import get_engine, quick_read_now, reading, single_statement
 from app.errors import AppError, NotFound
 
 
@@ -184,12 +185,20 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 def require(scope: Scope) -> Callable[..., Awaitable[Principal]]:
-    """A dependency: the request's key must be valid, active and carry `scope`. Checked where
-    a read costs least (`reads`: on SQLite without a hop to a thread)."""
+    """A dependency: the request's key must be valid, active and carry `scope`. On SQLite it
+    is checked on the event loop, as reads are; on PostgreSQL too, on connections of its own,
+    while the database is in steady use (`quick_read_now`), else in a thread: a hop to the
+    thread pool and back, before the write's own, was a write's longest wait under load
+    (docs/live.md, "A key checked on the event loop")."""
 
-    @reads
-    def check(request: Request, credentials: Credentials) -> Principal:
-        return authorize(request, credentials, scope)
+    async def check(request: Request, credentials: Credentials) -> Principal:
+        keys: Engine | None = request.app.state.keys_engine
+        if credentials is None or keys is None:
+            return authorize(request, credentials, scope)
+        if quick_read_now(keys):
+            return _allowed(verify(keys, credentials.credentials), scope)
+        principal = await run_in_threadpool(verify, keys, credentials.credentials)
+        return _allowed(principal, scope)
 
     return check
 
@@ -198,12 +207,19 @@ def authorize(
     request: Request, credentials: HTTPAuthorizationCredentials | None, scope: Scope
 ) -> Principal:
     """The principal of the request's key; 401 or 403 unless it may act with `scope`."""
-    challenge = {"WWW-Authenticate": f'Bearer realm="diplomacy-api", scope="{scope}"'}
     if credentials is None:
-        raise Unauthorized(detail=_no_bearer(request), headers=challenge)
-    principal = verify(get_engine(request), credentials.credentials)
+        raise Unauthorized(detail=_no_bearer(request), headers=_challenge(scope))
+    return _allowed(verify(get_engine(request), credentials.credentials), scope)
+
+
+def _challenge(scope: Scope) -> dict[str, str]:
+    return {"WWW-Authenticate": f'Bearer realm="diplomacy-api", scope="{scope}"'}
+
+
+def _allowed(principal: Principal | None, scope: Scope) -> Principal:
+    """The key's principal if it may act with `scope`; else 401 (unknown or revoked) or 403."""
     if principal is None:
-        raise Unauthorized(detail="The API key is unknown or revoked.", headers=challenge)
+        raise Unauthorized(detail="The API key is unknown or revoked.", headers=_challenge(scope))
     if not any(scope in GRANTS[held] for held in principal.scopes):
         raise Forbidden(
             detail=f"The API key lacks the '{scope}' scope.",
