@@ -60,13 +60,18 @@ def make_engine(settings: Settings) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
+    return _postgres_engine(settings, settings.db_pool_size)
+
+
+def _postgres_engine(settings: Settings, pool_size: int, **connect_args: Any) -> Engine:
+    """A PostgreSQL engine that keeps `pool_size` connections, pinged only when idle."""
     engine = create_engine(
-        url,
+        make_url(settings.database_url),
         # As many connections as the pool keeps: an overflow connection is opened and closed
         # again per request under load (a PostgreSQL backend each time).
-        pool_size=settings.db_pool_size,
+        pool_size=pool_size,
         max_overflow=0,
-        connect_args={"connect_timeout": settings.db_connect_timeout},
+        connect_args={"connect_timeout": settings.db_connect_timeout, **connect_args},
         # JSON columns (citations' `supports`, the change log's snapshots) read by orjson, not
         # the standard library's json: a tenth of an uncached timeline page's time was there.
         json_deserializer=orjson.loads,
@@ -84,19 +89,12 @@ def make_keys_engine(settings: Settings) -> Engine | None:
     loop waits that long at most. None on SQLite, whose reads are local calls."""
     if settings.is_sqlite:
         return None
-    engine = create_engine(
-        make_url(settings.database_url),
-        pool_size=2,
-        max_overflow=0,
-        connect_args={
-            "connect_timeout": settings.db_connect_timeout,
-            "options": "-c statement_timeout=1000 -c lock_timeout=1000",
-            "tcp_user_timeout": 1000,
-        },
+    return _postgres_engine(
+        settings,
+        2,
+        options="-c statement_timeout=1000 -c lock_timeout=1000",
+        tcp_user_timeout=1000,
     )
-    event.listen(engine.pool, "checkin", partial(_checked_in, engine.pool))
-    event.listen(engine.pool, "checkout", partial(_ping_if_idle, engine))
-    return engine
 
 
 def quick_read_now(engine: Engine) -> bool:
