@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from app.citations.models import Citation
+from app.citations.models import Citation, quotes_table
 from app.countries.models import Country
 from app.datasets.models import Dataset
 from app.disputes.models import VisaDispute, VisaDisputeIssue
@@ -58,6 +58,7 @@ __all__ = [
     "VisaDisputeIssue",
     "headcount_bucket",
     "metadata",
+    "quotes_table",
     "search_entry",
     "timeline_entry",
     "timeline_scope",

@@ -231,6 +231,11 @@ def _load(connection: Connection, rows: int, seed: int, cite_every: int) -> int:
         )
         for statement in _migration("0014").rebuild("postgresql"):
             connection.exec_driver_sql(statement)
+        stored = _migration("0020")  # the quotes (their triggers were off too)
+        connection.exec_driver_sql(
+            f"INSERT INTO quotes ({stored.COLUMNS}) {stored.CITATIONS} "
+            f"WHERE c.source_id = {int(source_id)}"
+        )
         connection.exec_driver_sql("SET LOCAL session_replication_role = origin")
         # The quotes' search entries (migration 0016), with the triggers on again: those of
         # `search_entry` index them.
@@ -244,7 +249,8 @@ def _load(connection: Connection, rows: int, seed: int, cite_every: int) -> int:
 
 
 def _migration(revision: str) -> Any:
-    """A migration's module (0014 makes the stored views, 0016 the search index)."""
+    """A migration's module (0014 makes the stored views, 0016 the search index, 0020 the
+    stored quotes)."""
     [path] = (Path(__file__).parent.parent / "migrations" / "versions").glob(f"*-{revision}_*.py")
     spec = importlib.util.spec_from_file_location(f"revision_{revision}", path)
     assert spec is not None

@@ -1,6 +1,6 @@
-"""The stored views (migration 0014: timeline entries and scopes, headcount buckets) are what
-they are made of after every kind of write: the data sets' loads, and the API's creates,
-updates, deletes and restores of every table they read."""
+"""The stored views (migration 0014: timeline entries and scopes, headcount buckets; 0020: the
+quotes) are what they are made of after every kind of write: the data sets' loads, the API's
+creates, updates, deletes and restores of every table they read, and SQL of one's own."""
 
 import datetime as dt
 from collections.abc import Callable, Iterator
@@ -21,11 +21,38 @@ ENTRY = (
 )
 
 
+# The quotes as the `quotes` view of revision 0009 made them, before 0020 stored them.
+QUOTES_MADE = """
+SELECT 2 * c.id, c.source_id, c.quote, c.start_offset, c.end_offset, c.prefix, c.suffix,
+       c.start_offset IS NOT NULL, c.record_type, c.record_id,
+       CASE WHEN c.record_type = 'mission_status' THEN s.mission_id ELSE c.record_id END,
+       CAST(c.supports AS TEXT)
+FROM citation c
+LEFT JOIN mission_status s ON c.record_type = 'mission_status' AND s.id = c.record_id
+UNION ALL
+SELECT 2 * t.id + 1, t.source_id, t.quote, t.start_offset, t.end_offset, t.prefix, t.suffix,
+       t.start_offset IS NOT NULL, 'talks_statement', t.talks_id, t.talks_id, NULL
+FROM talks_statement t"""
+QUOTES_STORED = (
+    'SELECT id, source_id, quote, start, "end", prefix, suffix, verified, record_type, '
+    "record_id, page_id, CAST(supports AS TEXT) FROM quotes"
+)
+
+
 def _rows(url: str, statement: str) -> set[tuple[Any, ...]]:
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
             return {tuple(row) for row in connection.execute(text(statement)).all()}
+    finally:
+        engine.dispose()
+
+
+def _execute(url: str, statement: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(statement))
     finally:
         engine.dispose()
 
@@ -76,6 +103,7 @@ def assert_stored_views_current(url: str) -> None:
         )
     }
     assert stored_buckets == buckets
+    assert _rows(url, QUOTES_STORED) == _rows(url, QUOTES_MADE)
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +187,17 @@ def test_every_write_keeps_them_current(writable: tuple[TestClient, str]) -> Non
     renamed = api.patch(f"/v1/missions/{mission['id']}", json={"city": "Vladivostok"})
     assert renamed.status_code == 200, renamed.text
     assert_stored_views_current(url)
+    # A status change moved to another mission by hand: its quotes are shown on that one's page.
+    [(change, moved_from)] = _rows(
+        url,
+        "SELECT s.id, s.mission_id FROM mission_status s WHERE s.id = (SELECT min(record_id) "
+        "FROM citation WHERE record_type = 'mission_status')",
+    )
+    _execute(url, f"UPDATE mission_status SET mission_id = {mission['id']} WHERE id = {change}")
+    assert_stored_views_current(url)
+    urls = {quote["url"] for quote in every(api, "/v1/citations", record_type="mission_status")}
+    assert f"/v1/missions/{mission['id']}" in urls
+    _execute(url, f"UPDATE mission_status SET mission_id = {moved_from} WHERE id = {change}")
     assert api.delete(f"/v1/events/{event['id']}").status_code == 204
     assert_stored_views_current(url)
 

@@ -15,7 +15,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
@@ -252,12 +251,12 @@ class CitedFact(CitationRead):
     )
 
 
-# The `quotes` view (migrations 0008, 0009), described for queries only: a metadata of its own, so
-# that Alembic and the schema tests, which compare tables, never see it.
-quotes_view = Table(
+# Every quote, the citations of every record and the statements at talks, stored (migration
+# 0020, kept by triggers on the tables they come from) with an id unique across both.
+quotes_table = Table(
     "quotes",
-    MetaData(),
-    Column("id", BigInteger, nullable=False),
+    SQLModel.metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
     Column("source_id", Integer, nullable=False),
     Column("quote", Text, nullable=False),
     Column("start", Integer),
@@ -269,6 +268,8 @@ quotes_view = Table(
     Column("record_id", Integer, nullable=False),
     Column("page_id", Integer),
     Column("supports", JSON),
+    Index(None, "source_id", "start"),
+    Index(None, "record_type", "record_id"),
 )
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from app.citations.anchoring import Document, NotAnchored, anchor
-from app.citations.models import Citation, RecordType, quotes_view
+from app.citations.models import Citation, RecordType, quotes_table
 from app.citations.quotes import ANCHOR_COLUMNS, anchor_columns, stored_anchor
 from app.errors import Conflict, echoed
 from app.kit.spec import Embed, ListSpec, Row
@@ -177,7 +177,7 @@ _status_change = table("mission_status", column("id"), column("mission_id"))
 
 
 _c = citation_table.c
-q = quotes_view.c
+q = quotes_table.c
 
 # Where each kind of record a quote supports is in the API: a talks statement is on its round
 # of talks' page.
@@ -202,7 +202,7 @@ def _quote(row: Row) -> Row:
 
 QUOTE_LIST = ListSpec(
     noun="citation",
-    columns=list(quotes_view.c),
+    columns=list(quotes_table.c),
     id_column=q.id,
     sorts={"id": q.id, "source_id": q.source_id, "start": q.start},
     default_sort="id",
@@ -211,16 +211,15 @@ QUOTE_LIST = ListSpec(
     shape=_quote,
 )
 """Every quote the API holds, the citations of every record and the statements of every round
-of talks: the `quotes` view (migration 0008) paged as a table.
+of talks: the `quotes` table (migration 0020), which triggers keep from the two.
 
 The two kinds live in two tables whose ids overlap, and a keyset cursor needs one unique
-column. The view gives each quote an id unique across both, worked out from its row's own id
-(twice a citation's, twice a statement's plus one): an integer, so `/v1/citations/{id}` takes
-an id as every record's path does, and nothing to store or keep in step. A view rather than a
-UNION built here, as the timeline is: the list machine pages, filters and sorts real columns,
-with a type and a nullability, and a computed column of a subquery has neither. The id order
-is the order the quotes were written within each kind, interleaved between the kinds; a
-quote keeps its id while it stands (writing a record writes its quotes anew)."""
+column. Each quote has an id unique across both, worked out from its row's own id (twice a
+citation's, twice a statement's plus one): an integer, so `/v1/citations/{id}` takes an id as
+every record's path does. Until 0020 `quotes` was a view (0008) over the union of the two,
+which neither engine could read in id order from an index: every page sorted every quote.
+The id order is the order the quotes were written within each kind, interleaved between the
+kinds; a quote keeps its id while it stands (writing a record writes its quotes anew)."""
 
 
 _FACTS = prepared(
