@@ -268,6 +268,7 @@ quotes_table = Table(
     Column("record_id", Integer, nullable=False),
     Column("page_id", Integer),
     Column("supports", JSON),
+    Index(None, "source_id", "id"),
     Index(None, "source_id", "start"),
     Index(None, "record_type", "record_id"),
 )

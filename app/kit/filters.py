@@ -48,9 +48,8 @@ def filter_values(
     text = getattr(query, "q", None)
     if text:
         shape.append(("q", 1))
-        params["search_query"] = engine_query(
-            connection.dialect.name, parse(text), spec.search_kinds
-        )
+        kinds = spec.search_kinds if spec.search_kinds_in_match else ()
+        params["search_query"] = engine_query(connection.dialect.name, parse(text), kinds)
     return tuple(shape), params
 
 

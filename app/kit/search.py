@@ -62,11 +62,13 @@ class Search:
         string, so nothing in it is read as FTS5 syntax. With `kinds`, only entries of those
         kinds (the index's `kind` column: FTS5 intersects the two lists of matches itself).
 
-        That is what a list's `q` does: broad words and a small kind (`q=embassy` on events:
-        21,000 entries match, a thousand are events) cost a quarter of reading every match's
-        entry to look at its kind. `/v1/search`'s `kinds=` looks at the entries instead: FTS5
-        reads a kind's whole list of entries to intersect it, and for a rare word among the
-        quotes (124,000 entries of one kind) that was eight times slower (docs/search.md)."""
+        That is what a list's `q` does, but the quotes': broad words and a small kind
+        (`q=embassy` on events: 21,000 entries match, a thousand are events) cost a seventh of
+        reading every match's entry to look at its kind. But bm25 counts the entries that hold
+        each term of the query, the kind's too: a pass over every entry of the kind. For the
+        quotes (124,000 entries) that is 3 ms, more than a rare word's matches cost to read,
+        so the quotes' list and `/v1/search`'s `kinds=` look at the entries instead
+        (docs/search.md)."""
         words = " OR ".join(f"({_fts5_group(group)})" for group in self.groups)
         expression = f"{{title body}} : ({words})"
         if kinds:
@@ -159,16 +161,29 @@ def engine_query(dialect: str, search: Search, kinds: Sequence[str] = ()) -> str
     return search.tsquery() if dialect == "postgresql" else search.fts5(kinds)
 
 
-def matching(dialect: str, parameter: str) -> tuple[str, str]:
+def kinds_tsquery(kinds: Sequence[str]) -> str:
+    """PostgreSQL: an SQL `tsquery` that matches the entries of these kinds, by the lexeme each
+    entry's document holds for its kind (`kind#events`, migration 0021). The kinds are the
+    index's own names (`HitKind`), never a user's text."""
+    operands = " | ".join(f"'kind#{kind}'" for kind in kinds)
+    return "CAST('" + operands.replace("'", "''") + "' AS tsquery)"
+
+
+def matching(dialect: str, parameter: str, kinds: Sequence[str] = ()) -> tuple[str, str]:
     """The engine's score of an entry `e` (higher is better), and the FROM and WHERE that
-    give the entries whose words match the query bound to `:parameter`. FTS5 is kept the
-    outer loop (CROSS JOIN): without statistics SQLite would walk the entries and ask FTS5
-    once for each, seconds for a common word."""
+    give the entries whose words match the query bound to `:parameter`; on PostgreSQL, of
+    these `kinds` only, if given (SQLite leaves them to the query, `Search.fts5`, or to a
+    condition on the entry). FTS5 is kept the outer loop (CROSS JOIN): without statistics
+    SQLite would walk the entries and ask FTS5 once for each, seconds for a common word.
+
+    PostgreSQL finds the words and the kinds in one GIN lookup: asked of the entry instead,
+    it planned badly both ways (docs/search.md)."""
     if dialect == "postgresql":
+        found = f"(query && {kinds_tsquery(kinds)})" if kinds else "query"
         return (
             "CAST(ts_rank_cd(i.document, query, 1) AS FLOAT)",
             "FROM search_index i JOIN search_entry e ON e.id = i.id "
-            f"CROSS JOIN to_tsquery('diplo', :{parameter}) query WHERE i.document @@ query",
+            f"CROSS JOIN to_tsquery('diplo', :{parameter}) query WHERE i.document @@ {found}",
         )
     return (
         f"-bm25(search_index, {BM25_WEIGHTS})",
@@ -184,13 +199,12 @@ def record_scores(
     list's `q`, kit/filters.py) and `where` (SQL over the entry `e`), if given: its best
     entry's score, the record as its list's key."""
     condition = where or "1 = 1"
-    wanted = ", ".join(f"'{kind}'" for kind in kinds)
     record = "e.record" if key_is_text else "CAST(e.record AS BIGINT)"
-    score, matches = matching(dialect, "search_query")
-    scored = (
-        f"SELECT {record} AS record, {score} AS score {matches} "
-        f"AND e.kind IN ({wanted}) AND {condition}"
-    )
+    score, matches = matching(dialect, "search_query", kinds)
+    if dialect != "postgresql":
+        wanted = ", ".join(f"'{kind}'" for kind in kinds)
+        condition = f"e.kind IN ({wanted}) AND {condition}"
+    scored = f"SELECT {record} AS record, {score} AS score {matches} AND {condition}"
     if dialect == "postgresql":
         sql = f"SELECT record, max(score) AS score FROM ({scored}) scored GROUP BY record"
     else:

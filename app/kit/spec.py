@@ -58,6 +58,9 @@ class ListSpec:
     # records by them, ranked unless a sort is asked for (docs/search.md).
     search_kinds: Sequence[str] = ()
     search_where: str | None = None  # and SQL over the entry `e` they must meet
+    # On SQLite, whether FTS5 itself keeps only the entries of those kinds (`Search.fts5`):
+    # cheaper unless the kinds' entries outnumber the words' matches, as the quotes do.
+    search_kinds_in_match: bool = True
     embeds: Sequence[Embed] = ()
     shape: Callable[[Row], Row] | None = None
     # Statements built for this list, by shape: built once, then only executed.

@@ -53,10 +53,14 @@ snippet must not show what `/v1/sources/{id}/text` would not. `/v1/search` adds 
 does the sources list's `q`."""
 
 
-def _conditions(filters: Filters) -> tuple[list[str], dict[str, Any]]:
+def _conditions(dialect: str, filters: Filters) -> tuple[list[str], dict[str, Any]]:
+    """The filters as conditions on the entry `e` (on PostgreSQL the kinds are the index's:
+    `matching`)."""
     params: dict[str, Any] = {}
-    conditions = [PUBLIC_TEXTS]
-    if filters.kinds:
+    conditions = []
+    if not filters.kinds or HitKind.texts in filters.kinds:
+        conditions.append(PUBLIC_TEXTS)
+    if filters.kinds and dialect != "postgresql":
         conditions.append(f"e.kind IN {_listed('kind', filters.kinds, params)}")
     if filters.country is not None:
         params["country"] = filters.country
@@ -77,9 +81,9 @@ def _conditions(filters: Filters) -> tuple[list[str], dict[str, Any]]:
 def _matches(dialect: str, filters: Filters) -> tuple[str, dict[str, Any]]:
     """The matching entries with their scores (`id, kind, record, part, title, date, size,
     score`), unordered; binds `query`."""
-    conditions, params = _conditions(filters)
+    conditions, params = _conditions(dialect, filters)
     where = "".join(f" AND {condition}" for condition in conditions)
-    score, matches = matching(dialect, "query")
+    score, matches = matching(dialect, "query", filters.kinds)
     sql = (
         "SELECT e.id, e.kind, e.record, e.part, e.title, e.date, length(e.body) AS size, "
         f"{score} AS score {matches}{where}"
@@ -125,7 +129,7 @@ def _ranked_sqlite(
     the rows the LIMIT takes. (Asking FTS5 for the snippets of chosen rows afterwards,
     `rowid IN (…)`, ran the whole query again for each row: three to four times slower.) The
     CROSS JOIN keeps FTS5 the outer loop, so that the sort stays its own."""
-    conditions, params = _conditions(filters)
+    conditions, params = _conditions("sqlite", filters)
     where = "".join(f" AND {condition}" for condition in conditions)
     params |= {"query": search.fts5(), "limit": limit}
     if after is not None:

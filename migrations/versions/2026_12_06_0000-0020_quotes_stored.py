@@ -114,6 +114,8 @@ def upgrade() -> None:
         sa.Column("supports", sa.JSON(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_quotes")),
     )
+    # A source's quotes in id order (the list's default) and in the order its text says them.
+    op.create_index(op.f("ix_quotes_source_id_id"), "quotes", ["source_id", "id"])
     op.create_index(op.f("ix_quotes_source_id_start"), "quotes", ["source_id", "start"])
     op.create_index(op.f("ix_quotes_record_type_record_id"), "quotes", ["record_type", "record_id"])
     op.execute(f"INSERT INTO quotes ({COLUMNS}) {CITATIONS}")
