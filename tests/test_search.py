@@ -156,6 +156,22 @@ def test_snippets_are_escaped_but_for_the_marks(api: TestClient) -> None:
         assert all(folded(word) == "legation" for word in MARK.findall(hit["snippet"]))
 
 
+def test_xml_texts_are_searched_as_they_read(api: TestClient) -> None:
+    """Markup is neither words nor a break in a phrase, and snippets show no markup."""
+    assert search(api, "placename", kinds="texts")["total"] == 0  # a tag's name
+    broken = search(api, '"legation at kabul"', kinds="texts")["items"]
+    assert broken, "the Office of the Historian writes <placeName>Kabul</placeName>"
+    for passage in broken:
+        path, _, fragment = passage["url"].partition("#char=")
+        start, end = (int(n) for n in fragment.split(","))
+        stored = api.get(path).text[start:end]
+        assert re.search(r"Legation at\s*<placeName[^>]*>Kabul</placeName>", stored), stored
+        assert "Legation at Kabul" in MARK.sub(r"\1", passage["snippet"])
+    for hit in search(api, "legation", kinds="texts", limit=50)["items"]:
+        assert "&lt;" not in hit["snippet"], hit["snippet"]
+        assert "  " not in hit["snippet"], hit["snippet"]
+
+
 ODD = [
     '"',
     "(",
@@ -290,6 +306,21 @@ def test_every_write_path_keeps_the_index_at_once(loaded_copy: Any) -> None:
             assert source.status_code == 201, source.text
         hits = words_found(w, f"{WORD} envoy")
         assert hits == {("texts", source.json()["id"])}
+        xml = w.post(
+            "/v1/sources",
+            json={
+                "title": "A dispatch",
+                "publisher": "Wire",
+                "licence": "CC0-1.0",
+                "media_type": "application/xml",
+                "text": f'<p>The <name key="{WORD}x">{WORD}</name> consul &amp; staff</p>' * 3,
+            },
+        )
+        assert xml.status_code == 201, xml.text
+        [passage] = search(w, f'"the {WORD} consul & staff"', kinds="texts")["items"]
+        assert passage["url"].startswith(f"/v1/sources/{xml.json()['id']}/text#char=0,")
+        assert "&lt;" not in passage["snippet"]
+        assert words_found(w, f"{WORD}x") == set()  # an attribute's value
         passages = every_hit(w, f'"{WORD} envoy"', kinds="texts")
         assert len(passages) > 2  # a long text is indexed in passages, each found
 

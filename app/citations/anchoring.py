@@ -79,6 +79,21 @@ def is_xml(media_type: str | None) -> bool:
     return kind in ("application/xml", "text/xml") or kind.endswith("+xml")
 
 
+def xml_reading(original: str) -> str:
+    """An XML text as it reads, of the same length: each tag, comment and declaration made
+    spaces, each character reference its character and spaces to its length. A position in it
+    is the same position in the stored text, so the search index cuts a text's passages from
+    it where it cuts the stored text (migration 0022): what is searched and shown is what the
+    text says, and a hit points at the same characters of the text as stored."""
+
+    def blank(match: re.Match[str]) -> str:
+        markup = match.group(0)
+        char = html.unescape(markup) if match.group("ref") is not None else ""
+        return char + " " * (len(markup) - len(char))
+
+    return _XML.sub(blank, original)
+
+
 class Document:
     """A source's text, normalized once for finding quotes, with the way back from a position
     in the normalized text to one in the text as stored."""

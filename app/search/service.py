@@ -18,6 +18,7 @@ OPEN, CLOSE = "\ue000", "\ue001"
 """What the engines put around a matched word: private-use characters, which no text holds,
 turned into `<mark>` once the rest is HTML-escaped."""
 _NEIGHBOURS = re.compile(f"{CLOSE}( +){OPEN}")
+_SPACES = re.compile(r"\s+")
 SNIPPET_WORDS = 24
 BM25 = f"bm25({BM25_WEIGHTS})"
 _HEADLINE = (
@@ -162,9 +163,10 @@ def count(connection: Connection, search: Search, filters: Filters) -> int:
 
 
 def marked(snippet: str) -> str:
-    """A snippet HTML-escaped, its matched words in `<mark>`."""
+    """A snippet HTML-escaped, its matched words in `<mark>`, each run of white space one space
+    (a text's line breaks and indentation, the spaces an XML text's markup reads as)."""
     # Words next to each other are one mark, as SQLite marks a phrase (PostgreSQL marks words).
-    joined = _NEIGHBOURS.sub(r"\1", snippet)
+    joined = _NEIGHBOURS.sub(r"\1", _SPACES.sub(" ", snippet).strip())
     return html.escape(joined, quote=False).replace(OPEN, "<mark>").replace(CLOSE, "</mark>")
 
 

@@ -76,6 +76,9 @@ class SourceText(SQLModel, table=True):
 
     sha256: str = Field(sa_column=Column(String(64), primary_key=True))
     text: str = Field(sa_column=Column(Text, nullable=False))
+    # An XML text as it reads, of the same length (`xml_reading`): what the search index holds
+    # of it (migration 0022). Null for other texts.
+    reading: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class SourceBase(SQLModel):

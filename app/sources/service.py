@@ -2,10 +2,10 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.citations.anchoring import is_xml
+from app.citations.anchoring import is_xml, xml_reading
 from app.citations.service import facts_citing, facts_of, quotes_of_source, reanchor_source
 from app.errors import NotFound
 from app.kit.changelog import Action, ChangeEntry, record_changes
@@ -71,23 +71,35 @@ def get_source(connection: Connection, source_id: int) -> Row:
 
 def store_text(connection: Connection, data: Data) -> Data:
     """A checked source's column values: its text stored under its SHA-256 (once, whoever
-    stores it), or the stored text its `sha256` names, with the text's length."""
+    stores it), or the stored text its `sha256` names, with the text's length. An XML text is
+    stored with its reading (`xml_reading`), which the search index holds."""
     values = {key: value for key, value in data.items() if key != "text"}
     text = data.get("text")
+    xml = is_xml(data.get("media_type"))
+    t = source_text_table.c
     if text is not None:
         values["sha256"], values["text_length"] = text_sha256(text), len(text)
         insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
         connection.execute(
             insert(source_text_table)
-            .values(sha256=values["sha256"], text=text)
+            .values(sha256=values["sha256"], text=text, reading=xml_reading(text) if xml else None)
             .on_conflict_do_nothing(index_elements=["sha256"])
         )
     elif values.get("sha256") is not None:
-        t = source_text_table.c
         length = select(func.length(t.text)).where(t.sha256 == values["sha256"])
         values["text_length"] = connection.execute(length).scalar_one()
     else:
         values["text_length"] = None
+    if xml and values.get("sha256") is not None:
+        # A text stored before as another type's (or as this one's, by an earlier version).
+        unread = select(t.text).where(t.sha256 == values["sha256"], t.reading.is_(None))
+        stored = connection.execute(unread).scalar_one_or_none()
+        if stored is not None:
+            connection.execute(
+                update(source_text_table)
+                .where(t.sha256 == values["sha256"])
+                .values(reading=xml_reading(stored))
+            )
     return values
 
 
