@@ -187,7 +187,7 @@ FACT_PATHS: dict[str, str] = {kind.value: path for kind, path in RECORD_PATHS.it
 
 
 def _quote(row: Row) -> Row:
-    """A row of the `quotes` view as the API serves it: the quote, where it stands, and the
+    """A row of the `quotes` table as the API serves it: the quote, where it stands, and the
     record it supports with that record's page."""
     path = FACT_PATHS.get(row["record_type"])
     return {
