@@ -169,7 +169,9 @@ def kinds_tsquery(kinds: Sequence[str]) -> str:
     return "CAST('" + operands.replace("'", "''") + "' AS tsquery)"
 
 
-def matching(dialect: str, parameter: str, kinds: Sequence[str] = ()) -> tuple[str, str]:
+def matching(
+    dialect: str, parameter: str, kinds: Sequence[str] = (), entries: bool = True
+) -> tuple[str, str]:
     """The engine's score of an entry `e` (higher is better), and the FROM and WHERE that
     give the entries whose words match the query bound to `:parameter`; on PostgreSQL, of
     these `kinds` only, if given (SQLite leaves them to the query, `Search.fts5`, or to a
@@ -177,12 +179,14 @@ def matching(dialect: str, parameter: str, kinds: Sequence[str] = ()) -> tuple[s
     SQLite would walk the entries and ask FTS5 once for each, seconds for a common word.
 
     PostgreSQL finds the words and the kinds in one GIN lookup: asked of the entry instead,
-    it planned badly both ways (docs/search.md)."""
+    it planned badly both ways (docs/search.md). Without `entries`, PostgreSQL's matches are
+    not joined to their entries (`i.id` is the entry's id)."""
     if dialect == "postgresql":
         found = f"(query && {kinds_tsquery(kinds)})" if kinds else "query"
+        joined = " JOIN search_entry e ON e.id = i.id" if entries else ""
         return (
             "CAST(ts_rank_cd(i.document, query, 1) AS FLOAT)",
-            "FROM search_index i JOIN search_entry e ON e.id = i.id "
+            f"FROM search_index i{joined} "
             f"CROSS JOIN to_tsquery('diplo', :{parameter}) query WHERE i.document @@ {found}",
         )
     return (
