@@ -239,6 +239,25 @@ def test_bad_parameters_are_the_errors_every_list_gives(
         assert any(field in e["loc"] for e in response.json()["errors"])
 
 
+@pytest.mark.parametrize(
+    ("path", "issued_for", "used_for"),
+    [("/v1/search", "moscow", "kabul"), ("/v1/events", "embassy", "kabul")],
+)
+def test_a_cursor_by_relevance_is_refused_for_other_words(
+    api: TestClient, path: str, issued_for: str, used_for: str
+) -> None:
+    """A score places a hit among the hits of its own words only: elsewhere it would skip the
+    best hits without a word."""
+    issued = api.get(path, params={"q": issued_for, "limit": 5}).json()["next_cursor"]
+    assert issued is not None
+    following = api.get(path, params={"q": issued_for, "limit": 5, "cursor": issued})
+    assert following.status_code == 200, following.text
+    refused = api.get(path, params={"q": used_for, "limit": 5, "cursor": issued})
+    assert refused.status_code == 400, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "these words" in refused.json()["detail"]
+
+
 def test_an_unchanged_answer_is_a_304(api: TestClient) -> None:
     first = api.get("/v1/search", params={"q": "kabul"})
     again = api.get(
@@ -313,13 +332,15 @@ def test_every_write_path_keeps_the_index_at_once(loaded_copy: Any) -> None:
                 "publisher": "Wire",
                 "licence": "CC0-1.0",
                 "media_type": "application/xml",
-                "text": f'<p>The <name key="{WORD}x">{WORD}</name> consul &amp; staff</p>' * 3,
+                "text": f'<p>The <name key="{WORD}x">{WORD}</name> consul &amp; staff, '
+                '<date when="2021">2021</date>.</p>' * 3,
             },
         )
         assert xml.status_code == 201, xml.text
         [passage] = search(w, f'"the {WORD} consul & staff"', kinds="texts")["items"]
         assert passage["url"].startswith(f"/v1/sources/{xml.json()['id']}/text#char=0,")
-        assert "&lt;" not in passage["snippet"]
+        # As it reads: no markup, no space where an inline tag stood, one between paragraphs.
+        assert "consul &amp; staff, 2021. The" in MARK.sub(r"\1", passage["snippet"])
         assert words_found(w, f"{WORD}x") == set()  # an attribute's value
         passages = every_hit(w, f'"{WORD} envoy"', kinds="texts")
         assert len(passages) > 2  # a long text is indexed in passages, each found

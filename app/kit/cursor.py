@@ -4,6 +4,7 @@ selects the rows after it. Page 1,000 costs what page 1 costs."""
 import base64
 import binascii
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,13 @@ from sqlalchemy import (
 )
 
 from app.errors import BadRequest
+
+
+def by_relevance_to(sort: str, q: str) -> str:
+    """A sort by relevance as its cursors name it: with the words searched, since a score is a
+    position only among the hits of those words. A cursor of another search is then a 400, as
+    one of another sort is, not a page that silently skips the best hits."""
+    return f"{sort}:{hashlib.sha256(q.encode()).hexdigest()[:16]}"
 
 
 def encode_cursor(sort: str, value: Any, last_id: Any) -> str:
@@ -64,7 +72,8 @@ def decode_values(
     except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as error:
         raise BadRequest(
             "Invalid cursor",
-            "The cursor is not one this list issued for this sort; start from the first page.",
+            "The cursor is not one this list issued for this sort (and, by relevance, for these "
+            "words); start from the first page.",
         ) from error
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import KeyedColumnElement
 
 from app.errors import NotFound
-from app.kit.cursor import after_cursor, decode_cursor, encode_cursor
+from app.kit.cursor import after_cursor, by_relevance_to, decode_cursor, encode_cursor
 from app.kit.filters import filter_conditions, filter_values, resolve_sort
 from app.kit.json_rows import json_row
 from app.kit.query import ListQuery, Page
@@ -101,8 +101,10 @@ def fetch_rows(
     sort, column, descending, scores = resolve_sort(spec, query, dialect)
     shape, params = filter_values(spec, query, connection)
     after: tuple[Any, Any] | None = None
+    # A cursor by relevance names the words searched too (the statement's key does not).
+    cursor_sort = sort if scores is None else by_relevance_to(sort, getattr(query, "q", ""))
     if query.cursor:
-        after = decode_cursor(query.cursor, sort, column, spec.id_column)
+        after = decode_cursor(query.cursor, cursor_sort, column, spec.id_column)
         params["after_value"], params["after_id"] = after
     key = (
         columns,
@@ -172,7 +174,7 @@ def fetch_rows(
             value, last_id = last[-1], last[keys.index(spec.id_column.key)]
         else:
             value, last_id = last[keys.index(column.key)], last[keys.index(spec.id_column.key)]
-        next_cursor = encode_cursor(sort, value, last_id)
+        next_cursor = encode_cursor(cursor_sort, value, last_id)
     if scores is not None and columns != "json":
         keys, rows = keys[:-1], [row[:-1] for row in rows]
     return keys, rows, next_cursor

@@ -11,7 +11,7 @@ from pydantic import Field, field_validator
 from app.countries.service import CountryCode
 from app.db import read_connection, reads
 from app.errors import problems
-from app.kit.cursor import decode_values, encode_cursor
+from app.kit.cursor import by_relevance_to, decode_values, encode_cursor
 from app.kit.etags import conditional_list
 from app.kit.query import CommaList, DateRange, Page, PagingQuery
 from app.kit.read_routes import parse_query, query_parameters
@@ -67,13 +67,14 @@ def search(request: Request) -> Response:
         from_=query.from_,
         to=query.to,
     )
-    after = None if query.cursor is None else decode_values(query.cursor, "score", _position)
+    sort = by_relevance_to("score", query.q)
+    after = None if query.cursor is None else decode_values(query.cursor, sort, _position)
     with read_connection(request) as connection:
         return conditional_list(
             connection,
             request,
             "json",
-            lambda: page_response(request, _page(connection, wanted, filters, query, after)),
+            lambda: page_response(request, _page(connection, wanted, filters, query, sort, after)),
         )
 
 
@@ -91,6 +92,7 @@ def _page(
     wanted: Search,
     filters: service.Filters,
     query: SearchParameters,
+    sort: str,
     after: tuple[float, int] | None,
 ) -> Page[Any]:
     rows = service.ranked(connection, wanted, filters, query.limit + 1, after)
@@ -98,6 +100,6 @@ def _page(
     rows = rows[: query.limit]
     items = [service.hit(row) for row in rows]
     last = rows[-1] if rows else None
-    next_cursor = encode_cursor("score", last["score"], last["id"]) if more and last else None
+    next_cursor = encode_cursor(sort, last["score"], last["id"]) if more and last else None
     total = service.count(connection, wanted, filters) if query.count else None
     return Page[Any](items=items, next_cursor=next_cursor, total=total)

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from app.citations.anchoring import NOTHING
 from app.kit.search import BM25_WEIGHTS, Search, engine_query, matching
 from app.search.models import STEP, HitKind
 from app.sources.licences import OPEN_LICENCES
@@ -177,9 +178,10 @@ def count(connection: Connection, search: Search, filters: Filters) -> int:
 
 def marked(snippet: str) -> str:
     """A snippet HTML-escaped, its matched words in `<mark>`, each run of white space one space
-    (a text's line breaks and indentation, the spaces an XML text's markup reads as)."""
+    (a text's line breaks and indentation), without what an XML text's markup reads as."""
+    plain = _SPACES.sub(" ", snippet.replace(NOTHING, "")).strip()
     # Words next to each other are one mark, as SQLite marks a phrase (PostgreSQL marks words).
-    joined = _NEIGHBOURS.sub(r"\1", _SPACES.sub(" ", snippet).strip())
+    joined = _NEIGHBOURS.sub(r"\1", plain)
     return html.escape(joined, quote=False).replace(OPEN, "<mark>").replace(CLOSE, "</mark>")
 
 

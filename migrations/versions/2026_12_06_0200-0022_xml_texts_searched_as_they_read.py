@@ -1,5 +1,6 @@
 """XML texts are searched as they read (docs/search.md): `source_text.reading` holds an XML
-text with its markup made spaces and its character references resolved, of the same length
+text with its markup made zero-width spaces and its character references resolved, of the
+same length
 (`app.citations.anchoring.xml_reading`), and a source's passages are cut from it where they
 were cut from the text.
 
