@@ -25,6 +25,7 @@ from app.headcounts.router import router as headcounts_router
 from app.health import router as health_router
 from app.keys.router import router as keys_router
 from app.kit.parameters import check_parameters
+from app.kit.routing import skip_routers_by_prefix
 from app.kit.write_routes import storable_text_openapi
 from app.measures.router import expulsions_router
 from app.measures.router import router as measures_router
@@ -180,6 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dashboard_router,
     ):
         app.include_router(router)
+    skip_routers_by_prefix()
     # Pages for people ignore their query, as any web page does: FastAPI's documentation pages
     # (the OAuth redirect page must take whatever a provider sends) and the dashboard's, whose
     # links pick up `?utm_source=…` or `?fbclid=…` when shared, and whose assets a browser may
