@@ -106,17 +106,15 @@ def xml_reading(original: str) -> str:
         run.clear()
 
     for match in _XML.finditer(original):
-        if run and match.start() != at:
+        reference = match.group("ref") is not None
+        if run and (match.start() != at or reference):  # the run of markup ends
             end_run()
-        if match.group("ref") is not None:
-            if run:
-                end_run()
+        if not run:
             pieces.append(original[at : match.start()])
+        if reference:
             char = html.unescape(match.group(0))
             pieces.append(char + NOTHING * (len(match.group(0)) - len(char)))
         else:
-            if not run:
-                pieces.append(original[at : match.start()])
             run.append(match.group(0))
         at = match.end()
     if run:

@@ -164,7 +164,7 @@ def engine_query(dialect: str, search: Search, kinds: Sequence[str] = ()) -> str
 def kinds_tsquery(kinds: Sequence[str]) -> str:
     """PostgreSQL: an SQL `tsquery` that matches the entries of these kinds, by the lexeme each
     entry's document holds for its kind (`kind#events`, migration 0021). The kinds are the
-    index's own names (`HitKind`), never a user's text."""
+    index's own names."""
     operands = " | ".join(f"'kind#{kind}'" for kind in kinds)
     return "CAST('" + operands.replace("'", "''") + "' AS tsquery)"
 
@@ -173,14 +173,15 @@ def matching(
     dialect: str, parameter: str, kinds: Sequence[str] = (), entries: bool = True
 ) -> tuple[str, str]:
     """The engine's score of an entry `e` (higher is better), and the FROM and WHERE that
-    give the entries whose words match the query bound to `:parameter`; on PostgreSQL, of
-    these `kinds` only, if given (SQLite leaves them to the query, `Search.fts5`, or to a
-    condition on the entry). FTS5 is kept the outer loop (CROSS JOIN): without statistics
-    SQLite would walk the entries and ask FTS5 once for each, seconds for a common word.
+    give the entries whose words match the query bound to `:parameter`, of these `kinds` only
+    if given. FTS5 is kept the outer loop (CROSS JOIN): without statistics SQLite would walk
+    the entries and ask FTS5 once for each, seconds for a common word.
 
     PostgreSQL finds the words and the kinds in one GIN lookup: asked of the entry instead,
-    it planned badly both ways (docs/search.md). Without `entries`, PostgreSQL's matches are
-    not joined to their entries (`i.id` is the entry's id)."""
+    it planned badly both ways (docs/search.md). SQLite looks at the entry's kind (a list's
+    query may also name them to FTS5, `Search.fts5`). Without `entries`, PostgreSQL's
+    matches are not joined to their entries (`i.id` is the entry's id). The kinds are the
+    index's own names (`HitKind`), never a user's text."""
     if dialect == "postgresql":
         found = f"(query && {kinds_tsquery(kinds)})" if kinds else "query"
         joined = " JOIN search_entry e ON e.id = i.id" if entries else ""
@@ -189,10 +190,11 @@ def matching(
             f"FROM search_index i{joined} "
             f"CROSS JOIN to_tsquery('diplo', :{parameter}) query WHERE i.document @@ {found}",
         )
+    wanted = ", ".join(f"'{kind}'" for kind in kinds)
     return (
         f"-bm25(search_index, {BM25_WEIGHTS})",
         "FROM search_index CROSS JOIN search_entry e ON e.id = search_index.rowid "
-        f"WHERE search_index MATCH :{parameter}",
+        f"WHERE search_index MATCH :{parameter}" + (f" AND e.kind IN ({wanted})" if kinds else ""),
     )
 
 
@@ -205,9 +207,6 @@ def record_scores(
     condition = where or "1 = 1"
     record = "e.record" if key_is_text else "CAST(e.record AS BIGINT)"
     score, matches = matching(dialect, "search_query", kinds)
-    if dialect != "postgresql":
-        wanted = ", ".join(f"'{kind}'" for kind in kinds)
-        condition = f"e.kind IN ({wanted}) AND {condition}"
     scored = f"SELECT {record} AS record, {score} AS score {matches} AND {condition}"
     if dialect == "postgresql":
         sql = f"SELECT record, max(score) AS score FROM ({scored}) scored GROUP BY record"

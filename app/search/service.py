@@ -38,13 +38,6 @@ class Filters:
     to: dt.date | None = None
 
 
-def _listed(name: str, values: Sequence[str], params: dict[str, Any]) -> str:
-    """`(:name_0, :name_1, …)`, the values bound in `params`."""
-    for number, value in enumerate(values):
-        params[f"{name}_{number}"] = value
-    return "(" + ", ".join(f":{name}_{number}" for number in range(len(values))) + ")"
-
-
 PUBLIC_TEXTS = (
     "(e.kind <> 'texts' OR EXISTS (SELECT 1 FROM source s WHERE s.licence IN ("
     + ", ".join(f"'{name}'" for name in sorted(OPEN_LICENCES))
@@ -55,15 +48,12 @@ snippet must not show what `/v1/sources/{id}/text` would not. `/v1/search` adds 
 does the sources list's `q`."""
 
 
-def _conditions(dialect: str, filters: Filters) -> tuple[list[str], dict[str, Any]]:
-    """The filters as conditions on the entry `e` (on PostgreSQL the kinds are the index's:
-    `matching`)."""
+def _conditions(filters: Filters) -> tuple[list[str], dict[str, Any]]:
+    """The filters but the kinds (`matching` has those) as conditions on the entry `e`."""
     params: dict[str, Any] = {}
     conditions = []
     if not filters.kinds or HitKind.texts in filters.kinds:
         conditions.append(PUBLIC_TEXTS)
-    if filters.kinds and dialect != "postgresql":
-        conditions.append(f"e.kind IN {_listed('kind', filters.kinds, params)}")
     if filters.country is not None:
         params["country"] = filters.country
         conditions.append(
@@ -83,7 +73,7 @@ def _conditions(dialect: str, filters: Filters) -> tuple[list[str], dict[str, An
 def _matches(dialect: str, filters: Filters) -> tuple[str, dict[str, Any]]:
     """The matching entries with their scores (`id, kind, record, part, title, date, size,
     score`), unordered; binds `query`."""
-    conditions, params = _conditions(dialect, filters)
+    conditions, params = _conditions(filters)
     where = "".join(f" AND {condition}" for condition in conditions)
     score, matches = matching(dialect, "query", filters.kinds)
     sql = (
@@ -104,7 +94,7 @@ def ranked(
     (score, entry id), each with its `snippet`."""
     if connection.dialect.name == "sqlite":
         return _ranked_sqlite(connection, search, filters, limit, after)
-    conditions, params = _conditions("postgresql", filters)
+    conditions, params = _conditions(filters)
     params |= {"query": search.tsquery(), "limit": limit}
     if after is not None:
         params |= {"after_score": after[0], "after_id": after[1]}
@@ -144,7 +134,7 @@ def _ranked_sqlite(
     the rows the LIMIT takes. (Asking FTS5 for the snippets of chosen rows afterwards,
     `rowid IN (…)`, ran the whole query again for each row: three to four times slower.) The
     CROSS JOIN keeps FTS5 the outer loop, so that the sort stays its own."""
-    conditions, params = _conditions("sqlite", filters)
+    conditions, params = _conditions(filters)
     where = "".join(f" AND {condition}" for condition in conditions)
     params |= {"query": search.fts5(), "limit": limit}
     if after is not None:
@@ -159,7 +149,8 @@ def _ranked_sqlite(
         "SELECT e.id, e.kind, e.record, e.part, e.title, e.date, length(e.body) AS size, "
         f"-search_index.rank AS score, snippet(search_index, 0, {marks}) AS title_snippet, "
         f"snippet(search_index, 1, {marks}) AS body_snippet "
-        f"{matching('sqlite', 'query')[1]} AND search_index.rank MATCH '{BM25}'{where} "
+        f"{matching('sqlite', 'query', filters.kinds)[1]} "
+        f"AND search_index.rank MATCH '{BM25}'{where} "
         "ORDER BY search_index.rank LIMIT :limit"
     )
     rows = []

@@ -80,26 +80,33 @@ def store_text(connection: Connection, data: Data) -> Data:
     if text is not None:
         values["sha256"], values["text_length"] = text_sha256(text), len(text)
         insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-        connection.execute(
-            insert(source_text_table)
-            .values(sha256=values["sha256"], text=text, reading=xml_reading(text) if xml else None)
-            .on_conflict_do_nothing(index_elements=["sha256"])
+        statement = insert(source_text_table).values(
+            sha256=values["sha256"], text=text, reading=xml_reading(text) if xml else None
         )
+        if xml:  # the text stored before, without its reading (as another type's), gets it
+            connection.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["sha256"],
+                    set_={"reading": statement.excluded.reading},
+                    where=t.reading.is_(None),
+                )
+            )
+        else:
+            connection.execute(statement.on_conflict_do_nothing(index_elements=["sha256"]))
     elif values.get("sha256") is not None:
-        length = select(func.length(t.text)).where(t.sha256 == values["sha256"])
-        values["text_length"] = connection.execute(length).scalar_one()
-    else:
-        values["text_length"] = None
-    if xml and values.get("sha256") is not None:
-        # A text stored before as another type's (or as this one's, by an earlier version).
-        unread = select(t.text).where(t.sha256 == values["sha256"], t.reading.is_(None))
-        stored = connection.execute(unread).scalar_one_or_none()
-        if stored is not None:
+        stored = select(func.length(t.text), t.reading.is_(None)).where(
+            t.sha256 == values["sha256"]
+        )
+        values["text_length"], unread = connection.execute(stored).one()
+        if xml and unread:  # named by an XML source now, stored as another type's before
+            whole = connection.execute(select(t.text).where(t.sha256 == values["sha256"]))
             connection.execute(
                 update(source_text_table)
                 .where(t.sha256 == values["sha256"])
-                .values(reading=xml_reading(stored))
+                .values(reading=xml_reading(whole.scalar_one()))
             )
+    else:
+        values["text_length"] = None
     return values
 
 
