@@ -63,10 +63,13 @@ def make_engine(settings: Settings) -> Engine:
     return _postgres_engine(settings, settings.db_pool_size)
 
 
-def _postgres_engine(settings: Settings, pool_size: int, **connect_args: Any) -> Engine:
+def _postgres_engine(
+    settings: Settings, pool_size: int, *, autocommit: bool = False, **connect_args: Any
+) -> Engine:
     """A PostgreSQL engine that keeps `pool_size` connections, pinged only when idle."""
     engine = create_engine(
         make_url(settings.database_url),
+        **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
         # As many connections as the pool keeps: an overflow connection is opened and closed
         # again per request under load (a PostgreSQL backend each time).
         pool_size=pool_size,
@@ -92,6 +95,7 @@ def make_keys_engine(settings: Settings) -> Engine | None:
     return _postgres_engine(
         settings,
         2,
+        autocommit=True,  # one read a statement: no BEGIN, no ROLLBACK
         options="-c statement_timeout=1000 -c lock_timeout=1000",
         tcp_user_timeout=1000,
     )

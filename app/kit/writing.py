@@ -10,7 +10,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Column, Connection, Table, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.sql.expression import TableClause
 
 from app.errors import (
@@ -280,6 +282,21 @@ def _ref_free(
     raise Conflict(detail=detail)
 
 
+def _insert_unless_ref_taken(
+    connection: Connection, spec: WriteSpec, values: Data
+) -> ReturningInsert[Any]:
+    """The INSERT of a new record, returning its id; none, and nothing written, when another
+    record holds its `ref` (unique in every table that has one). One statement where a look
+    for the ref's holder and the INSERT were two on every create; the holder is looked up
+    only when there is one. A writer inserting the same ref at the same moment is waited
+    for, as the unique index makes it."""
+    insert_into = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = insert_into(spec.table).values(values)
+    if values.get("ref") is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=["ref"])
+    return statement.returning(spec.table.c.id)
+
+
 def _integrity(error: IntegrityError, spec: WriteSpec) -> Conflict:
     text = str(error.orig).lower()
     if "unique" in text or "duplicate" in text:
@@ -322,16 +339,18 @@ def create_record(
     if errors:
         raise Unprocessable(errors)
     checked_in_database(connection, spec, data)
-    _ref_free(connection, spec, data, record_id, restoring=record_id is not None)
     if spec.prepare:
         data = spec.prepare(connection, data)
     values = _columns(spec, data) | ({"id": record_id} if record_id is not None else {})
     try:
-        new_id: int = connection.execute(
-            insert(spec.table).values(values).returning(spec.table.c.id)
-        ).scalar_one()
+        new_id: int | None = connection.execute(
+            _insert_unless_ref_taken(connection, spec, values)
+        ).scalar()
     except IntegrityError as error:
         raise _integrity(error, spec) from error
+    if new_id is None:  # another record has the ref: the 409 names it
+        _ref_free(connection, spec, data, record_id, restoring=record_id is not None)
+        raise Conflict(detail=f"Another {spec.noun} already has this `ref`.")
     _write_parts(connection, spec, new_id, data, new=True)
     if snapshot is not None and spec.on_restore:
         spec.on_restore(connection, new_id, snapshot)
