@@ -46,8 +46,9 @@ def _sqlite_begin(connection: Connection) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
-def make_engine(settings: Settings) -> Engine:
-    """One engine per process; SQLite gets its pragmas, PostgreSQL a bounded pool."""
+def make_engine(settings: Settings, *, autocommit: bool = False) -> Engine:
+    """One engine per process; SQLite gets its pragmas, PostgreSQL a bounded pool (of
+    autocommit connections, for an engine that only reads a statement at a time)."""
     url = make_url(settings.database_url)
     if settings.is_sqlite:
         if (path := sqlite_file(settings.database_url)) is not None:
@@ -60,7 +61,7 @@ def make_engine(settings: Settings) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return _postgres_engine(settings, settings.db_pool_size)
+    return _postgres_engine(settings, settings.db_pool_size, autocommit=autocommit)
 
 
 def _postgres_engine(

@@ -75,11 +75,10 @@ def _read_after(engine: Engine, position: int, limit: int = PAGE) -> list[Entry]
 
 
 def _connect(engine: Engine) -> Connection:
-    """A connection for one read statement: no transaction around it on either database."""
+    """A connection for one read statement: no transaction around it on either database (the
+    hub's PostgreSQL engine is autocommit)."""
     connection = engine.connect()
-    if connection.dialect.name == "postgresql":
-        connection.execution_options(isolation_level="AUTOCOMMIT")
-    else:
+    if connection.dialect.name == "sqlite":
         single_statement(connection)
     return connection
 
@@ -94,7 +93,7 @@ class Hub:
 
     def __init__(self, settings: Settings) -> None:
         # Its own connection, not one of the requests' pool (nor counted among their queries).
-        self.engine = make_engine(settings.model_copy(update={"db_pool_size": 1}))
+        self.engine = make_engine(settings.model_copy(update={"db_pool_size": 1}), autocommit=True)
         self.settings = settings
         self.newest = 0  # every change up to here has been read
         self.start = 0  # the ring holds every change after this one

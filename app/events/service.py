@@ -7,7 +7,7 @@ from app.citations.quotes import quotes_check
 from app.citations.service import citations_embed, citations_part
 from app.events.models import Event, EventCountry, EventCreate
 from app.kit.spec import Embed, ListSpec
-from app.kit.sql import values_of
+from app.kit.sql import values_json, values_of
 from app.kit.writing import Part, WriteSpec
 
 event_table = Event.__table__  # type: ignore[attr-defined]
@@ -31,7 +31,11 @@ EVENT_LIST = ListSpec(
     },
     date_column=e.date,
     search_kinds=["events"],
-    embeds=[Embed("countries", load_countries), citations_embed(RecordType.event)],
+    # Both embeds inline: a page, or one event, is one statement.
+    embeds=[
+        Embed("countries", load_countries, inline=values_json(ec.event_id, ec.country)),
+        citations_embed(RecordType.event),
+    ],
 )
 
 

@@ -30,6 +30,7 @@ from sqlalchemy import (
     Index,
     Integer,
     RowMapping,
+    bindparam,
     func,
     select,
 )
@@ -163,10 +164,18 @@ def record_changes(
     )
 
 
+_AFTER = (
+    select(change_table)
+    .where(ch.id > bindparam("since"))
+    .order_by(ch.id)
+    .limit(bindparam("limit", type_=Integer))
+)
+
+
 def changes_after(connection: Connection, since: int, limit: int) -> Sequence[RowMapping]:
-    """Up to `limit` changes after the change `since`, oldest first, whole."""
-    statement = select(change_table).where(ch.id > since).order_by(ch.id).limit(limit)
-    return connection.execute(statement).mappings().all()
+    """Up to `limit` changes after the change `since`, oldest first, whole. One statement
+    made once: each worker reads the log after every write of any worker."""
+    return connection.execute(_AFTER, {"since": since, "limit": limit}).mappings().all()
 
 
 VERSION = _NEWEST.scalar_subquery().label("_version")

@@ -252,16 +252,21 @@ def fetch_where(
 
 
 def fetch_one(connection: Connection, spec: ListSpec, record_id: Any) -> Row:
-    """One record by id, with its embeds; 404 naming it when there is none."""
-    statement = spec.statements.get(("one",))
+    """One record by id, with its embeds (those that are inline in the same statement); 404
+    naming it when there is none."""
+    key = ("one", connection.dialect.name)
+    statement = spec.statements.get(key)
     if statement is None:
-        statement = spec.statements[("one",)] = spec.base_query().where(
-            spec.id_column == bindparam("record_id", type_=spec.id_column.type)
+        statement = spec.statements[key] = (
+            spec.base_query()
+            .add_columns(*inline_columns(spec, connection.dialect.name))
+            .where(spec.id_column == bindparam("record_id", type_=spec.id_column.type))
         )
     rows = dict_rows(connection.execute(statement, {"record_id": record_id}))
     if not rows:
         raise NotFound(detail=f"No {spec.noun} with id {record_id}.")
-    return finish_rows(connection, spec, rows)[0]
+    parse_inline(spec, rows)
+    return finish_rows(connection, spec, rows, inlined=True)[0]
 
 
 def fetch_many(connection: Connection, spec: ListSpec, ids: Sequence[Any]) -> dict[Any, Row]:
