@@ -58,7 +58,13 @@ def relation(request: Request, a: Code, b: Code) -> Response:
         return kept.get(key, showing(shows), make)
 
     with read_connection(request) as connection:
-        first, second = countries_of(connection, a, b)
+        # The countries table changes only when the app starts (`sync_countries`), outside the
+        # change log: the pair is kept once found (an unknown one is a 404 each time).
+        first, second = (
+            kept.get(("countries", a, b), ("countries",), lambda: countries_of(connection, a, b))
+            if not fresh
+            else countries_of(connection, a, b)
+        )
         return conditional_list(
             connection,
             request,
