@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -227,6 +227,48 @@ def test_concurrent_writers_lose_nothing_and_never_see_locks(
                 client.close()
         assert len(held) == len(clients), held
         assert all(held.values()), f"connections without TCP_NODELAY: {held}"
+
+
+def _post_same_ref(base: str, headers: dict[str, str], ref: str, writer: int) -> httpx.Response:
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+        return client.post("/v1/events", json=_event(writer, 0) | {"ref": ref})
+
+
+def test_writers_racing_for_one_ref_store_one_and_are_told_which(
+    new_database: NewDatabase,
+) -> None:
+    """Four writers post an event with the same ref at once, twenty times over, through two
+    workers: each time one is stored, and every other gets a 409 naming it (the INSERT finds
+    the ref taken, or waits for the writer that took it), never a 500 or a second record."""
+    url = new_database()
+    writers, refs = 4, 20
+    with serving(url, workers=2) as (base, _):
+        headers = make_key(url, "write")
+        before = _events_total(base)
+        with ThreadPoolExecutor(writers) as pool:
+            for n in range(refs):
+                ref = f"raced-{n}"
+                answers = list(
+                    pool.map(
+                        _post_same_ref,
+                        [base] * writers,
+                        [headers] * writers,
+                        [ref] * writers,
+                        range(writers),
+                    )
+                )
+                statuses = sorted(answer.status_code for answer in answers)
+                assert statuses == [201] + [409] * (writers - 1), [a.text for a in answers]
+                [stored] = [answer.json()["id"] for answer in answers if answer.status_code == 201]
+                told = {answer.json()["detail"] for answer in answers if answer.status_code == 409}
+                assert told == {f"Another event already has the ref '{ref}': /v1/events/{stored}."}
+        assert _events_total(base) == before + refs
+
+
+def _events_total(base: str) -> int:
+    answer = httpx.get(f"{base}/v1/events", params={"count": "true", "limit": 1}, timeout=30)
+    total: int = answer.json()["total"]
+    return total
 
 
 def _until_stored(base: str, count: int) -> None:
