@@ -810,3 +810,23 @@ def test_a_permanent_mission_may_be_seated_in_its_own_state(api: TestClient) -> 
         api, "headcounts", sending_country="US", host_country="US", mission_id=mission["id"]
     )
     assert (counted["sending_country"], counted["host_country"]) == ("US", "US")
+
+
+def test_a_quote_of_a_source_that_is_not_there_is_a_422_for_the_source_alone(
+    api: TestClient,
+) -> None:
+    """A citation of a source that does not exist is refused for its `source_id`, whatever its
+    quote; a quote another citation gets wrong is said only once every source is there (the
+    quotes are checked before the references, to spare the sources they read a query)."""
+    before = total(api, "events")
+    missing = {"source_id": 999_999, "quote": "Russia and the United States"}
+    wrong = {"source_id": 1, "quote": "words the report never printed"}
+    refused = api.post("/v1/events", json=new("events", citations=[missing, wrong]))
+    assert refused.status_code == 422, refused.text
+    assert [(e["loc"], e["type"]) for e in refused.json()["errors"]] == [
+        (["body", "citations", 0, "source_id"], "not_found")
+    ]
+    alone = api.post("/v1/events", json=new("events", citations=[wrong]))
+    assert alone.status_code == 422, alone.text
+    assert [e["type"] for e in alone.json()["errors"]] == ["quote_not_found"]
+    assert total(api, "events") == before

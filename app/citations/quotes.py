@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Integer, String, Text, column, select, table
 
 from app.citations.anchoring import Anchor, Document, NotAnchored, anchor, is_xml
 from app.errors import Unprocessable, field_error
-from app.kit.writing import Problem, RecordCheck
+from app.kit.writing import KnownIds, Problem, RecordCheck
 
 QUOTED_FIELDS = ("citations", "status_citations", "statements")
 """The fields of a record whose items each quote a source: `{source_id, quote, …}`."""
@@ -154,11 +154,26 @@ def anchor_quotes(texts: Texts, data: dict[str, Any]) -> list[Problem]:
     return problems
 
 
+@dataclass
+class QuotesCheck:
+    """The `RecordCheck` of a record that quotes sources: each quote anchored in its source's
+    text, each text read once a request."""
+
+    texts: Texts
+
+    def __call__(self, data: dict[str, Any]) -> list[Problem]:
+        return anchor_quotes(self.texts, data)
+
+    @property
+    def found(self) -> KnownIds:
+        """The sources its reads found (with a text or without): their reference check needs
+        no query of its own."""
+        return {(_source.name, "id"): set(self.texts.by_source)}
+
+
 def quotes_check(connection: Connection) -> RecordCheck:
-    """`WriteSpec.checks` for a record that quotes sources: each quote anchored in its
-    source's text, each text read once a request."""
-    texts = Texts(connection)
-    return lambda data: anchor_quotes(texts, data)
+    """`WriteSpec.checks` for a record that quotes sources (`QuotesCheck`)."""
+    return QuotesCheck(Texts(connection))
 
 
 def anchored(connection: Connection, data: dict[str, Any]) -> None:

@@ -100,7 +100,9 @@ Problem = tuple[list[str | int], str, str, Any]
 
 RecordCheck = Callable[[Data], list[Problem]]
 """A check of a checked record that needs the database (its quotes against their sources'
-texts); it may complete the record (with where each quote stands), as `validated` does."""
+texts); it may complete the record (with where each quote stands), as `validated` does. It
+may say, as `found` (`KnownIds`), the records its reads found: a create's reference check
+asks no more about them (`create_record`)."""
 
 
 @dataclass(frozen=True)
@@ -171,18 +173,27 @@ def references_in(spec: WriteSpec, data: Data) -> Iterator[tuple[Reference, Any,
 
 
 def _missing_references(
-    connection: Connection, spec: WriteSpec, data: Data, known: KnownIds | None = None
+    connection: Connection,
+    spec: WriteSpec,
+    data: Data,
+    known: KnownIds | None = None,
+    found: KnownIds | None = None,
 ) -> list[Data]:
+    """A 422 error for each reference to a record that is not there. `known`: every id there
+    is among those referenced, by table and column (a bulk import reads them at once);
+    `found`: some ids known to be there; any other is looked up."""
     errors: list[Data] = []
     for reference, value, loc in references_in(spec, data):
         if value is None:
             continue
         column = reference.table.c[reference.column]
-        ids = (known or {}).get((reference.table.name, reference.column))
+        where = (reference.table.name, reference.column)
+        ids = (known or {}).get(where)
         exists = (
             value in ids
             if ids is not None
-            else connection.execute(select(column).where(column == value)).first() is not None
+            else value in (found or {}).get(where, ())
+            or connection.execute(select(column).where(column == value)).first() is not None
         )
         if not exists:
             errors.append(
@@ -235,7 +246,10 @@ def _unstorable(value: Any, path: list[str | int]) -> Iterator[tuple[list[str | 
 
 def checked_in_database(connection: Connection, spec: WriteSpec, data: Data) -> None:
     """The spec's database check of one record (`WriteSpec.checks`): a 422 on each problem."""
-    problems = spec.checks(connection)(data) if spec.checks else []
+    _refuse(spec.checks(connection)(data) if spec.checks else [])
+
+
+def _refuse(problems: list[Problem]) -> None:
     if problems:
         raise Unprocessable(
             [field_error(loc, why, kind, value) for loc, why, kind, value in problems]
@@ -335,10 +349,14 @@ def create_record(
     restoring one), logs the change, and returns the record as it is now (its snapshot in the
     log: the caller answers with it rather than reading it again)."""
     data = validated(spec, payload)
-    errors = _missing_references(connection, spec, data, known)
+    # The database check first, so that what it read (a quote's source) needs no reference
+    # check of its own; its problems are said only if every reference is there, as before.
+    check = spec.checks(connection) if spec.checks else None
+    problems = check(data) if check is not None else []
+    errors = _missing_references(connection, spec, data, known, getattr(check, "found", None))
     if errors:
         raise Unprocessable(errors)
-    checked_in_database(connection, spec, data)
+    _refuse(problems)
     if spec.prepare:
         data = spec.prepare(connection, data)
     values = _columns(spec, data) | ({"id": record_id} if record_id is not None else {})
