@@ -4,7 +4,6 @@ from typing import Any
 
 import pycountry
 from sqlalchemy import Connection, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.common import CountryCode
 from app.countries.models import Country, CountryKind
@@ -12,6 +11,7 @@ from app.country_codes import CODE_PATTERN, hint, lookup, normalize_country
 from app.errors import NotFound, echoed
 from app.historic_countries import historic_countries
 from app.kit.spec import ListSpec, Row
+from app.kit.sql import insert_into
 
 country_table = Country.__table__  # type: ignore[attr-defined]
 
@@ -46,9 +46,7 @@ def iso_rows() -> list[dict[str, Any]]:
 def sync_countries(connection: Connection) -> int:
     """Upsert every country; returns how many there are."""
     rows = iso_rows()
-    dialect = connection.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(country_table).values(rows)
+    statement = insert_into(connection, country_table).values(rows)
     statement = statement.on_conflict_do_update(
         index_elements=["code"],
         set_={

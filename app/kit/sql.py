@@ -1,4 +1,5 @@
-"""Dialect helpers: one-parameter IN lists, statements built once per dialect, related rows."""
+"""Dialect helpers: one-parameter IN lists, statements built once per dialect, related rows,
+INSERTs that may meet a unique index."""
 
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -16,11 +17,21 @@ from sqlalchemy import (
     literal_column,
     select,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.sql.expression import TableClause
 
 from app.kit.spec import Row
 
 T = TypeVar("T")
+
+
+def insert_into(connection: Connection, table: TableClause) -> postgresql.Insert | sqlite.Insert:
+    """The connection's dialect's INSERT into `table`, which takes `ON CONFLICT` (the same
+    clauses on both databases)."""
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 def is_in(column: ColumnElement[Any], name: str, dialect: str) -> ColumnElement[bool]:

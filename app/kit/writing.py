@@ -10,7 +10,6 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Column, Connection, Table, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.sql.expression import TableClause
@@ -28,6 +27,7 @@ from app.kit.changelog import Action, last_snapshot, record_change, record_chang
 from app.kit.etags import record_etag
 from app.kit.listing import fetch_many, fetch_one
 from app.kit.spec import ListSpec
+from app.kit.sql import insert_into
 
 Data = dict[str, Any]
 
@@ -304,8 +304,7 @@ def _insert_unless_ref_taken(
     for the ref's holder and the INSERT were two on every create; the holder is looked up
     only when there is one. A writer inserting the same ref at the same moment is waited
     for, as the unique index makes it."""
-    insert_into = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = insert_into(spec.table).values(values)
+    statement = insert_into(connection, spec.table).values(values)
     if values.get("ref") is not None:
         statement = statement.on_conflict_do_nothing(index_elements=["ref"])
     return statement.returning(spec.table.c.id)

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -60,11 +61,8 @@ def relation(request: Request, a: Code, b: Code) -> Response:
     with read_connection(request) as connection:
         # The countries table changes only when the app starts (`sync_countries`), outside the
         # change log: the pair is kept once found (an unknown one is a 404 each time).
-        first, second = (
-            kept.get(("countries", a, b), ("countries",), lambda: countries_of(connection, a, b))
-            if not fresh
-            else countries_of(connection, a, b)
-        )
+        pair = partial(countries_of, connection, a, b)
+        first, second = pair() if fresh else kept.get(("countries", a, b), ("countries",), pair)
         return conditional_list(
             connection,
             request,

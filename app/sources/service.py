@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.citations.anchoring import is_xml, xml_reading
 from app.citations.service import facts_citing, facts_of, quotes_of_source, reanchor_source
@@ -11,6 +10,7 @@ from app.errors import NotFound
 from app.kit.changelog import Action, ChangeEntry, record_changes
 from app.kit.listing import fetch_many
 from app.kit.spec import ListSpec, Row
+from app.kit.sql import insert_into
 from app.kit.writing import Data, Reference, WriteSpec
 from app.search.service import PUBLIC_TEXTS
 from app.sources.licences import is_open
@@ -79,8 +79,7 @@ def store_text(connection: Connection, data: Data) -> Data:
     t = source_text_table.c
     if text is not None:
         values["sha256"], values["text_length"] = text_sha256(text), len(text)
-        insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-        statement = insert(source_text_table).values(
+        statement = insert_into(connection, source_text_table).values(
             sha256=values["sha256"], text=text, reading=xml_reading(text) if xml else None
         )
         if xml:  # the text stored before, without its reading (as another type's), gets it

@@ -1,8 +1,7 @@
 """XML texts are searched as they read (docs/search.md): `source_text.reading` holds an XML
 text with its markup made zero-width spaces and its character references resolved, of the
-same length
-(`app.citations.anchoring.xml_reading`), and a source's passages are cut from it where they
-were cut from the text.
+same length (`app.citations.anchoring.xml_reading`), and a source's passages are cut from it
+where they were cut from the text.
 
 Until now the Office of the Historian's texts were indexed as stored: tag and attribute names
 were words (`placename` was in 473 of the 7,362 passages), a phrase broken by inline markup
