@@ -5,7 +5,7 @@ since this machine's speed changes from hour to hour. Prints throughput, latency
 round, the medians and their ratio, then counts the rows: every acknowledged write must be
 stored. Never run as a test.
 
-.venv/bin/python -m bench.load [--seconds 20] [--rounds 3] [--workers 2] [--connections 32]
+.venv/bin/python -m bench.load [--seconds 20] [--rounds 5] [--workers 2] [--connections 32]
     [--against COMMIT | --against ''] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
 Each server gets a throwaway database on that server (dropped at the end), which `diplo serve`
@@ -121,7 +121,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers (2)")
     parser.add_argument("--connections", type=int, default=32, help="wrk -c (32)")
     parser.add_argument("--threads", type=int, default=2, help="wrk -t (2)")
-    parser.add_argument("--rounds", type=int, default=3, help="wrk runs per server (3)")
+    parser.add_argument("--rounds", type=int, default=5, help="wrk runs per server (5)")
     parser.add_argument(
         "--against",
         default=BASELINE,

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
 
 from app.config import Settings
+from app.db import make_engine, make_keys_engine
 from app.main import create_app
 from tests.conftest import STREAM
 
@@ -270,3 +272,33 @@ def test_docker_and_make_run_take_the_same_steps() -> None:
     assert "$(BIN)/diplo serve" in makefile
     assert "HEALTHCHECK" in dockerfile
     assert "USER diplo" in dockerfile
+
+
+def test_postgres_plans_each_statement_for_its_values_and_keeps_the_urls_options(
+    backend: str, seeded_url: str
+) -> None:
+    """Each engine's connections re-plan a prepared statement for its values (a plan made once
+    for any values hashed every RU and US event on each relation: docs/live.md, "A plan for
+    each value"), and keep the options given in DATABASE_URL; the keys' own time limits
+    come after them."""
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL's plan cache")
+    url = make_url(seeded_url).update_query_dict({"options": "-c work_mem=5MB"})
+    settings = Settings(database_url=url.render_as_string(hide_password=False))
+    keys = make_keys_engine(settings)
+    assert keys is not None
+    engines = {"requests": make_engine(settings), "watch": make_engine(settings, autocommit=True)}
+    engines["keys"] = keys
+    try:
+        for name, engine in engines.items():
+            with engine.connect() as connection:
+                shown = {
+                    setting: connection.exec_driver_sql(f"SHOW {setting}").scalar()
+                    for setting in ("plan_cache_mode", "work_mem", "lock_timeout")
+                }
+            expected = {"plan_cache_mode": "force_custom_plan", "work_mem": "5MB"}
+            expected["lock_timeout"] = "1s" if name == "keys" else "0"
+            assert shown == expected, name
+    finally:
+        for engine in engines.values():
+            engine.dispose()
