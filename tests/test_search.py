@@ -369,3 +369,34 @@ def test_a_lists_q_is_the_same_search_best_match_first(api: TestClient, path: st
     assert ranked == sorted(ranked, reverse=True)
     by_id = [item[key] for item in every(api, path, q=q, sort=key)]
     assert by_id == sorted(listed)
+
+
+def test_a_posts_notes_read_each_with_its_date_and_apart(api: TestClient) -> None:
+    """Most of a post's notes label one of its dates ("Left post on", its `left_on`): a hit's
+    snippet reads each note with its date, as precise as it is known, and the notes apart,
+    not one running into the next ("Left post on Commissioned during a recess …")."""
+    hits = search(api, '"left post on"', kinds="posts", limit=30)["items"]
+    assert len(hits) == 30
+    for hit in hits:
+        post = api.get(hit["url"]).json()
+
+        def noted(note: str | None, on: str | None, precision: str | None) -> str | None:
+            if not note:
+                return None
+            cut = {"year": 4, "month": 7}.get(precision or "", 10)
+            return f"{note} {on[:cut]}" if on else note
+
+        started = ("credentials_on", "credentials_precision")
+        if post["credentials_on"] is None:
+            started = ("arrived_on", "arrived_precision")
+        parts = [
+            noted(post["appointed_note"], post["appointed_on"], post["appointed_precision"]),
+            noted(post["started_note"], post[started[0]], post[started[1]]),
+            noted(post["ended_note"], post["left_on"], post["left_precision"]),
+            post["note"],
+        ]
+        body = " · ".join(part for part in parts if part)
+        # The snippet is the body, or pieces of it between ellipses, with the words marked.
+        for piece in MARK.sub(r"\1", hit["snippet"]).split("…"):
+            assert piece.strip() in body, (piece, body)
+        assert "Left post on" in body
