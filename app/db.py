@@ -83,11 +83,12 @@ def _postgres_engine(
     **connect_args: Any,
 ) -> Engine:
     """A PostgreSQL engine that keeps `pool_size` connections, pinged only when idle, whose
-    statements are planned for their values (`PLANS`), after any `options` of the URL's."""
+    statements are planned for their values (`PLANS`) unless the URL's `options` say
+    otherwise; the engine's own `options` come last."""
     url = make_url(settings.database_url)
     given = url.query.get("options", ())
     given = (given,) if isinstance(given, str) else given
-    connect_args["options"] = " ".join(part for part in (*given, options, PLANS) if part)
+    connect_args["options"] = " ".join(part for part in (PLANS, *given, options) if part)
     engine = create_engine(
         url,
         **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
