@@ -279,8 +279,8 @@ def test_postgres_plans_each_statement_for_its_values_and_keeps_the_urls_options
 ) -> None:
     """Each engine's connections re-plan a prepared statement for its values (a plan made once
     for any values hashed every RU and US event on each relation: docs/live.md, "A plan for
-    each value"), and keep the options given in DATABASE_URL; the keys' own time limits
-    come after them."""
+    each value"), and keep the options given in DATABASE_URL, which win over that default;
+    the keys' own time limits come after them."""
     if backend != "postgresql":
         pytest.skip("PostgreSQL's plan cache")
     url = make_url(seeded_url).update_query_dict({"options": "-c work_mem=5MB"})
@@ -302,3 +302,10 @@ def test_postgres_plans_each_statement_for_its_values_and_keeps_the_urls_options
     finally:
         for engine in engines.values():
             engine.dispose()
+    chosen = make_url(seeded_url).update_query_dict({"options": "-c plan_cache_mode=auto"})
+    engine = make_engine(Settings(database_url=chosen.render_as_string(hide_password=False)))
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"
+    finally:
+        engine.dispose()
