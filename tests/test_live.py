@@ -267,6 +267,13 @@ def test_a_stream_refuses_what_it_cannot_follow(client: TestClient) -> None:
     assert unknown.status_code == 422
     assert "planets" in unknown.text
     assert client.get("/v1/changes/stream", params={"countries": "ZZ"}).status_code == 422
+    # An id no change has yet: followed, the stream would pass over every change up to it.
+    newest = client.get("/v1/changes").json()["last_id"]
+    for asked in ({"params": {"since": "99999999"}}, {"headers": {"Last-Event-ID": "99999999"}}):
+        ahead = client.get("/v1/changes/stream", **asked)
+        assert ahead.status_code == 400, ahead.text
+        assert ahead.headers["content-type"] == "application/problem+json"
+        assert f"the newest is {newest}" in ahead.json()["detail"]
 
 
 def test_a_repeated_get_is_kept_until_the_data_changes_and_a_write_shows_at_once(
@@ -335,6 +342,28 @@ def test_requests_that_miss_together_share_one_fresh_answer(new_database: NewDat
             assert posted in ids
             caches = sorted(answer.headers["X-Cache"] for answer in answers)
             assert caches == ["hit"] * (clients - 1) + ["miss"], caches
+
+
+def test_viewers_of_one_stream_each_get_it_at_once(new_database: NewDatabase) -> None:
+    """Viewers of one pair ask one worker for the same stream, as curl does (no
+    `Cache-Control`): each gets it at once, and every change. (A stream is no answer to share:
+    the second waited, without a byte, for the first one's stream to end.)"""
+    url = new_database()
+    with serving(url, 1) as (base, _), httpx.Client(base_url=base, timeout=5) as client:
+        writer = make_key(url, "write")
+        request = client.build_request(
+            "GET", STREAM, params={"countries": "RU,US"}, headers={"Accept": "text/event-stream"}
+        )
+        viewers = [client.send(request, stream=True) for _ in range(3)]
+        try:
+            assert [viewer.status_code for viewer in viewers] == [200] * 3
+            posted = _post(base, writer, ref="side-by-side", countries=["RU", "US"])
+            for viewer in viewers:
+                data = next(line for line in viewer.iter_lines() if line.startswith("data:"))
+                assert orjson.loads(data.removeprefix("data:"))["record_id"] == posted
+        finally:
+            for viewer in viewers:
+                viewer.close()
 
 
 def test_a_kept_answer_gives_way_to_a_write_through_another_server_within_a_second(

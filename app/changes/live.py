@@ -160,6 +160,10 @@ class Hub:
             return None
         return self.ring[bisect_right(self.ids, position) :]
 
+    async def stored(self) -> int:
+        """The newest change in the log (read now, off the event loop)."""
+        return await asyncio.to_thread(_newest, self.engine)
+
     async def backlog(self, position: int) -> list[Entry]:
         return await asyncio.to_thread(_read_after, self.engine, position)
 

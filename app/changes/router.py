@@ -1,5 +1,6 @@
 """The change feed: every change in order, so a mirror or dashboard can sync incrementally."""
 
+import re
 from collections.abc import AsyncIterator
 from enum import StrEnum
 from typing import Annotated
@@ -43,7 +44,6 @@ class FeedQuery(BaseModel):
     )
     cursor: str | None = Field(
         default=None,
-        pattern=r"^[0-9]{1,10}$",
         description="The `next_cursor` of the previous page (or follow the `Link` header); "
         "it takes the place of `since`.",
     )
@@ -67,7 +67,8 @@ def _position(query: FeedQuery) -> int:
     `since`."""
     if query.cursor is None:
         return query.since
-    if int(query.cursor) > MAX_ID:
+    # A 400 like every list's cursor that it did not issue (not a 422 for its pattern).
+    if re.fullmatch("[0-9]{1,10}", query.cursor) is None or int(query.cursor) > MAX_ID:
         raise BadRequest(
             "Invalid cursor",
             "The cursor is not one this feed issued; start from `since=0`.",
@@ -197,8 +198,16 @@ async def stream(request: Request, query: Annotated[StreamQuery, Query()]) -> Re
             title="Too many streams",
         )
     position = _last_event_id(request)
+    named = "Last-Event-ID" if position is not None else "since"
     if position is None:
         position = query.since if query.since is not None else hub.newest
+    if position > hub.version() and position > (newest := await hub.stored()):
+        # Followed, it would pass over every change up to that id without a word.
+        raise BadRequest(
+            f"Invalid {named}",
+            f"No change has the id {position} yet: the newest is {newest}. Start from the "
+            "feed's `last_id`, or leave `since` out for the changes from now on.",
+        )
     resources = frozenset(query.resources or ())
     countries = frozenset(query.countries or ())
 

@@ -18,10 +18,12 @@ is that of the resources a view shows (`SHOWS`): a new event moves the events, t
 the relations, and the missions stay kept.
 
 Kept: 200 answers of a single body up to `MAX_BODY` bytes (not CSV or NDJSON exports, which
-stream), to requests without `Authorization` (what a key may read differs) or `Range`. The
-key is the method, scheme, host, path, query and `Accept`. A hit answers `If-None-Match` with
-a 304 itself. `X-Cache` says `hit` or `miss`. Pure ASGI, innermost: the middleware around it (CORS,
-Cache-Control, the rate limit, the access log) treats a hit as any answer."""
+stream, nor change streams, which never end: a request that misses with one of those in the
+making makes its own at once), to requests without `Authorization` (what a key may read
+differs) or `Range`. The key is the method, scheme, host, path, query and `Accept`. A hit
+answers `If-None-Match` with a 304 itself. `X-Cache` says `hit` or `miss`. Pure ASGI,
+innermost: the middleware around it (CORS, Cache-Control, the rate limit, the access log)
+treats a hit as any answer."""
 
 import asyncio
 import datetime as dt
@@ -169,6 +171,11 @@ class ResponseCache:
     ) -> Send:
         start: Message | None = None
 
+        def not_shared() -> None:
+            """Requests waiting for this answer make their own, now: it is not one to keep."""
+            if not made.done():
+                made.set_result(None)
+
         async def keep(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
@@ -176,7 +183,12 @@ class ResponseCache:
                 # to the message as it passes, and adds them again to a hit.
                 start = {**message, "headers": list(message.get("headers", []))}
                 message["headers"] = [*message.get("headers", []), (b"x-cache", b"miss")]
-            elif start is not None and start["status"] == 200:
+                if start["status"] != 200 or _is_stream(start):
+                    # A change stream never ends: a second viewer of the same stream waited
+                    # for it without an answer.
+                    start = None
+                    not_shared()
+            elif start is not None:
                 body = message.get("body", b"")
                 if not message.get("more_body") and len(body) <= MAX_BODY:
                     headers, etag = _with_hit(start)
@@ -184,7 +196,9 @@ class ResponseCache:
                     self._store(key, kept)
                     if not made.done():
                         made.set_result(kept)
-                start = None  # a streamed body (an export) is not kept
+                else:
+                    not_shared()  # a streamed body (an export) is not kept, nor waited for
+                start = None
             await send(message)
 
         return keep
@@ -194,6 +208,14 @@ class ResponseCache:
         self.kept.move_to_end(key)
         while len(self.kept) > self.entries:
             self.kept.popitem(last=False)
+
+
+def _is_stream(start: Message) -> bool:
+    """Server-Sent Events (`/v1/changes/stream`), whose body never ends."""
+    return any(
+        name == b"content-type" and value.startswith(b"text/event-stream")
+        for name, value in start.get("headers", [])
+    )
 
 
 def _with_hit(start: Message) -> tuple[list[tuple[bytes, bytes]], str | None]:
