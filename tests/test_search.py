@@ -396,7 +396,11 @@ def test_a_posts_notes_read_each_with_its_date_and_apart(api: TestClient) -> Non
             post["note"],
         ]
         body = " · ".join(part for part in parts if part)
-        # The snippet is the body, or pieces of it between ellipses, with the words marked.
-        for piece in MARK.sub(r"\1", hit["snippet"]).split("…"):
+        # The snippet is the body, or pieces of it between ellipses, with the words marked;
+        # a short body whole, its dates too.
+        snippet = MARK.sub(r"\1", hit["snippet"])
+        for piece in snippet.split("…"):
             assert piece.strip() in body, (piece, body)
+        if len(re.findall(r"[^\W_]+", body)) <= 20:
+            assert snippet == body, (snippet, body)
         assert "Left post on" in body

@@ -26,6 +26,11 @@ _HEADLINE = (
     f'StartSel="{OPEN}", StopSel="{CLOSE}", MaxWords={SNIPPET_WORDS}, MinWords=8, '
     'MaxFragments=2, FragmentDelimiter=" … "'
 )
+_WHOLE = f'StartSel="{OPEN}", StopSel="{CLOSE}", HighlightAll=true'
+SHORT = 10 * SNIPPET_WORDS
+"""A text up to this many characters is its own snippet on PostgreSQL, whole: `ts_headline`'s
+fragments cut short ones oddly ("Left post on 1992-10" came back as its first three words,
+"Left post on 1910-03-24 · …" from its second word on)."""
 
 
 @dataclass(frozen=True)
@@ -183,13 +188,21 @@ def _headlines(connection: Connection, search: Search, ids: list[int]) -> dict[i
         return {}
     wanted = ", ".join(str(int(entry)) for entry in ids)
     sql = (
-        f"SELECT e.id, ts_headline('diplo', COALESCE(e.title, ''), query, '{_HEADLINE}'), "
-        f"ts_headline('diplo', COALESCE(e.body, ''), query, '{_HEADLINE}') "
+        f"SELECT e.id, {_headline('e.title')}, {_headline('e.body')} "
         "FROM search_entry e CROSS JOIN to_tsquery('diplo', :query) query "
         f"WHERE e.id IN ({wanted})"
     )
     found = connection.execute(text(sql), {"query": search.tsquery()})
     return {entry: _best(title, body) for entry, title, body in found}
+
+
+def _headline(column: str) -> str:
+    """A column's snippet: the whole of a short text (`SHORT`), else up to two fragments."""
+    text = f"COALESCE({column}, '')"
+    return (
+        f"CASE WHEN length({text}) <= {SHORT} THEN ts_headline('diplo', {text}, query, "
+        f"'{_WHOLE}') ELSE ts_headline('diplo', {text}, query, '{_HEADLINE}') END"
+    )
 
 
 def _best(title: str | None, body: str | None) -> str:
