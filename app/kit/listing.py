@@ -24,6 +24,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.sql.elements import KeyedColumnElement
+from sqlalchemy.sql.selectable import Select, Subquery
 
 from app.errors import NotFound
 from app.kit.cursor import after_cursor, by_relevance_to, decode_cursor, encode_cursor
@@ -139,21 +140,14 @@ def fetch_rows(
             statement = spec.base_query().add_columns(*inline_columns(spec, dialect))
         if extra is not None:
             statement = statement.add_columns(extra)
-        statement = statement.where(*filter_conditions(spec, shape, dialect, scores is not None))
-        if scores is not None:  # by relevance: the matching records, each with its score
-            statement = statement.where(spec.id_column == scores.c.record)
-            if columns != "json":  # the score, last, for the cursor only
+        if scores is not None and columns == "page":
+            statement = _ranked_page(spec, statement, shape, dialect, scores, after)
+        else:
+            if scores is not None and columns != "json":  # the score, last, for the cursor
                 statement = statement.add_columns(column.label("_score"))
-        if after is not None:
-            statement = statement.where(
-                after_cursor(column, spec.id_column, descending, after[0] is None)
+            statement = _ordered_page(
+                spec, statement, shape, dialect, (column, descending), scores, after
             )
-        order = [column.desc() if descending else column.asc()]
-        if column.nullable:
-            order = [order[0].nulls_last()]
-        if column is not spec.id_column:
-            order.append(spec.id_column.desc() if descending else spec.id_column.asc())
-        statement = statement.order_by(*order).limit(bindparam("limit", type_=Integer))
         spec.statements[key] = statement
     result = connection.execute(statement, {**params, "limit": query.limit + 1})
     keys = list(result.keys())
@@ -178,6 +172,62 @@ def fetch_rows(
     if scores is not None and columns != "json":
         keys, rows = keys[:-1], [row[:-1] for row in rows]
     return keys, rows, next_cursor
+
+
+def _ordered_page(
+    spec: ListSpec,
+    statement: Select[Any],
+    shape: tuple[Any, ...],
+    dialect: str,
+    by: tuple[Any, bool],
+    scores: Subquery | None,
+    after: tuple[Any, Any] | None,
+) -> Select[Any]:
+    """The page: the filtered rows in the order of `by` (a column, whether it descends), then
+    of the id, up to `:limit`."""
+    column, descending = by
+    statement = statement.where(*filter_conditions(spec, shape, dialect, scores is not None))
+    if scores is not None:  # by relevance: the matching records, each with its score
+        statement = statement.where(spec.id_column == scores.c.record)
+    if after is not None:
+        statement = statement.where(
+            after_cursor(column, spec.id_column, descending, after[0] is None)
+        )
+    order = [column.desc() if descending else column.asc()]
+    if column.nullable:
+        order = [order[0].nulls_last()]
+    if column is not spec.id_column:
+        order.append(spec.id_column.desc() if descending else spec.id_column.asc())
+    return statement.order_by(*order).limit(bindparam("limit", type_=Integer))
+
+
+def _ranked_page(
+    spec: ListSpec,
+    statement: Select[Any],
+    shape: tuple[Any, ...],
+    dialect: str,
+    scores: Subquery,
+    after: tuple[Any, Any] | None,
+) -> Select[Any]:
+    """A page by relevance: the page's ids and scores found first, then its rows and inline
+    embeds made for them alone, the score last (for the cursor). Made in one, SQLite made
+    every match's embeds before sorting them by score (`/v1/events?q=embassy`: 279 events'
+    countries and citations for a page of 50, 2.30 ms against 1.53 of SQL)."""
+    score = scores.c.score
+    found = _ordered_page(
+        spec,
+        select(spec.id_column.label("id"), score.label("score")).where(*spec.where),
+        shape,
+        dialect,
+        (score, True),
+        scores,
+        after,
+    ).subquery("page")
+    return (
+        statement.add_columns(found.c.score.label("_score"))
+        .where(spec.id_column == found.c.id)
+        .order_by(found.c.score.desc(), spec.id_column.desc())
+    )
 
 
 def inline_columns(spec: ListSpec, dialect: str) -> list[ColumnElement[Any]]:
