@@ -131,6 +131,20 @@ class Settings(BaseSettings):
         "changes (read-your-writes on the worker that wrote, others' writes as soon as it reads "
         "their change), and as many parts of relations; 0: none kept.",
     )
+    search_common_entries: int = Field(
+        default=5000,
+        ge=0,
+        description="A word in at least this many entries of the search index is kept ranked "
+        "ahead, so that a search for it reads its best entries first instead of scoring every "
+        'one (docs/search.md, "Common words"); 0: none kept.',
+    )
+    search_refresh_seconds: float = Field(
+        default=30,
+        gt=0,
+        le=3600,
+        description="How often a worker looks for common words whose entries have changed, "
+        "and keeps them afresh.",
+    )
     stream_max: int = Field(
         default=2000,
         ge=1,

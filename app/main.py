@@ -34,6 +34,7 @@ from app.officials.router import router as officials_router
 from app.posts.router import router as posts_router
 from app.relations.router import router as relations_router
 from app.representations.router import router as representations_router
+from app.search.common import Keeper
 from app.search.router import router as search_router
 from app.sources.licences import OPEN_LICENCES
 from app.sources.router import router as sources_router
@@ -129,6 +130,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.hub = Hub(settings)
         await app.state.hub.open()
         app.state.kept = Kept(app.state.hub, settings.response_cache_entries)
+        keeper = Keeper(
+            app.state.engine, settings.search_common_entries, settings.search_refresh_seconds
+        )
+        keeper.start()
         # What the app holds from here on (modules, the schema, compiled statements: some
         # 200,000 objects) is never garbage: moved out of the collector's sight, so that a full
         # collection no longer stalls every request of the worker for 150-300 ms (measured
@@ -136,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.collect()
         gc.freeze()
         yield
+        keeper.stop()
         await app.state.hub.close()
         app.state.engine.dispose()
         if app.state.keys_engine is not None:

@@ -29,6 +29,9 @@ os.environ["ACCESS_LOG"] = "false"
 # The tests' databases hold the article seed alone, unless a test loads a data set (its own
 # database: tests/test_datasets.py); servers they start load none unless told to.
 os.environ["DATASETS"] = "none"
+# No server keeps common words in the background (a write every few seconds in any test);
+# tests/test_search.py keeps them itself, when it means to.
+os.environ["SEARCH_COMMON_ENTRIES"] = "0"
 
 
 def pytest_report_header() -> str:

@@ -8,9 +8,12 @@ from typing import Any, cast
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from app.config import Settings
+from app.db import make_engine
 from app.main import create_app
+from app.search.common import refresh
 from tests.conftest import Loaded, every, make_key
 
 MARK = re.compile(r"<mark>(.*?)</mark>")
@@ -404,3 +407,65 @@ def test_a_posts_notes_read_each_with_its_date_and_apart(api: TestClient) -> Non
         if len(re.findall(r"[^\W_]+", body)) <= 20:
             assert snippet == body, (snippet, body)
         assert "Left post on" in body
+
+
+COMMON: list[tuple[str, dict[str, Any]]] = [
+    ("diplomatic", {}),
+    ("Diplomatic", {"kinds": "citations,events", "limit": 20}),
+    ("embassy", {"country": "AF"}),
+    ("the", {"from": "1950-01-01", "limit": 30}),
+]
+
+
+def first_pages(api: TestClient, pages: int = 3) -> dict[str, list[dict[str, Any]]]:
+    """The first pages of each of `COMMON`'s searches, page after page by `next_cursor`."""
+    answers = {}
+    for q, params in COMMON:
+        hits: list[dict[str, Any]] = []
+        cursor = None
+        for _ in range(pages):
+            body = search(api, q, cursor=cursor, **params)
+            hits += body["items"]
+            cursor = body["next_cursor"]
+            if cursor is None:
+                break
+        answers[f"{q} {params}"] = hits
+    return answers
+
+
+def test_common_words_kept_ranked_ahead_answer_as_the_engine_does(loaded_copy: Any) -> None:
+    """A word kept ranked ahead (docs/search.md, "Common words") gives the same hits, scores,
+    snippets and pages as the engine scoring every entry: as kept, after writes that add,
+    change and remove its entries, and kept afresh."""
+    url = loaded_copy()
+    engine = make_engine(Settings(database_url=url))
+    with TestClient(create_app(Settings(database_url=url)), headers=make_key(url, "write")) as w:
+        scored = first_pages(w)  # nothing kept: the engine scores every entry
+        assert refresh(engine, 200, discover=True) > 0
+        with engine.connect() as connection:
+            kept = set(connection.execute(text("SELECT term FROM search_index_common")).scalars())
+        assert {"diplomatic", "embassy", "the"} <= kept
+        assert first_pages(w) == scored
+        assert all(len(hits) > 20 for hits in scored.values())
+
+        top = scored["diplomatic {}"][0]
+        event = {
+            "date": "2021-10-13",
+            "kind": "other",
+            "summary": "Diplomatic, diplomatic, diplomatic: a diplomatic row.",
+            "countries": ["AF"],
+            "citations": [{"source_id": 1, "quote": "the number of diplomats they can post"}],
+        }
+        created = w.post("/v1/events", json=event)
+        assert created.status_code == 201, created.text
+        if top["kind"] == "events":
+            gone = w.delete(f"/v1/events/{top['id']}")
+            assert gone.status_code == 204, gone.text
+        changed = first_pages(w)
+        assert changed["diplomatic {}"][0]["id"] == created.json()["id"]
+        with engine.begin() as connection:  # forgotten: the engine scores every entry again
+            connection.execute(text("DELETE FROM search_index_common"))
+        assert first_pages(w) == changed
+        refresh(engine, 200, discover=True)
+        assert first_pages(w) == changed
+    engine.dispose()

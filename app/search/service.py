@@ -12,6 +12,7 @@ from sqlalchemy import Connection, text
 
 from app.citations.anchoring import NOTHING
 from app.kit.search import BM25_WEIGHTS, Search, engine_query, matching
+from app.search import common
 from app.search.models import STEP, HitKind
 from app.sources.licences import OPEN_LICENCES
 
@@ -97,6 +98,8 @@ def ranked(
 ) -> list[dict[str, Any]]:
     """Up to `limit` matching entries, best first (ties by entry id), after the cursor's
     (score, entry id), each with its `snippet`."""
+    if (found := _ranked_common(connection, search, filters, limit, after)) is not None:
+        return found
     if connection.dialect.name == "sqlite":
         return _ranked_sqlite(connection, search, filters, limit, after)
     conditions, params = _conditions(filters)
@@ -124,6 +127,63 @@ def ranked(
     for row in rows:
         row["snippet"] = marked.get(row["id"], "")
     return rows
+
+
+def _ranked_common(
+    connection: Connection,
+    search: Search,
+    filters: Filters,
+    limit: int,
+    after: tuple[float, int] | None,
+) -> list[dict[str, Any]] | None:
+    """A query of one common word, from its entries kept in the order of their scores
+    (`common`): the same hits and scores, without scoring every entry that holds it. None
+    when the word is not kept."""
+    word = common.word_of(search)
+    if word is None:
+        return None
+    conditions, params = _conditions(filters)
+    if filters.kinds:
+        wanted_kinds = ", ".join(f"'{kind}'" for kind in filters.kinds)
+        conditions.append(f"e.kind IN ({wanted_kinds})")
+    where = "".join(f" AND {condition}" for condition in conditions)
+    query = engine_query(connection.dialect.name, search)
+    found = common.page(connection, word, query, where, params, limit, after)
+    if found is None:
+        return None
+    scores = dict(found)
+    wanted = ", ".join(str(entry) for entry in scores)
+    if not wanted:
+        return []
+    columns = "e.id, e.kind, e.record, e.part, e.title, e.date, length(e.body) AS size"
+    if connection.dialect.name == "postgresql":
+        rows = [
+            dict(row)
+            for row in connection.execute(
+                text(f"SELECT {columns} FROM search_entry e WHERE e.id IN ({wanted})")
+            ).mappings()
+        ]
+        marked = _headlines(connection, search, list(scores))
+        for row in rows:
+            row["snippet"] = marked.get(row["id"], "")
+    else:
+        marks = f"'{OPEN}', '{CLOSE}', '…', {SNIPPET_WORDS}"
+        sql = (
+            f"SELECT {columns}, snippet(search_index, 0, {marks}) AS title_snippet, "
+            f"snippet(search_index, 1, {marks}) AS body_snippet "
+            "FROM search_index CROSS JOIN search_entry e ON e.id = search_index.rowid "
+            f"WHERE search_index MATCH :query AND search_index.rowid IN ({wanted})"
+        )
+        rows = []
+        for mapping in connection.execute(text(sql), {"query": query}).mappings():
+            found_row = dict(mapping)
+            found_row["snippet"] = _best(
+                found_row.pop("title_snippet"), found_row.pop("body_snippet")
+            )
+            rows.append(found_row)
+    for row in rows:
+        row["score"] = scores[row["id"]]
+    return sorted(rows, key=lambda row: (-row["score"], row["id"]))
 
 
 def _ranked_sqlite(
