@@ -2,6 +2,7 @@
 the words marked; the syntax people type; kept current by every write path at once."""
 
 import re
+import time
 import unicodedata
 from collections.abc import Iterator
 from typing import Any, cast
@@ -433,6 +434,20 @@ def first_pages(api: TestClient, pages: int = 3) -> dict[str, list[dict[str, Any
     return answers
 
 
+def diplomatic_event(api: TestClient) -> Any:
+    """A new event that `diplomatic` finds first: the word four times in a short summary."""
+    event = {
+        "date": "2021-10-13",
+        "kind": "other",
+        "summary": "Diplomatic, diplomatic, diplomatic: a diplomatic row.",
+        "countries": ["AF"],
+        "citations": [{"source_id": 1, "quote": "the number of diplomats they can post"}],
+    }
+    created = api.post("/v1/events", json=event)
+    assert created.status_code == 201, created.text
+    return created
+
+
 def test_common_words_kept_ranked_ahead_answer_as_the_engine_does(loaded_copy: Any) -> None:
     """A word kept ranked ahead (docs/search.md, "Common words") gives the same hits, scores,
     snippets and pages as the engine scoring every entry: as kept, after writes that add,
@@ -441,7 +456,7 @@ def test_common_words_kept_ranked_ahead_answer_as_the_engine_does(loaded_copy: A
     engine = make_engine(Settings(database_url=url))
     with TestClient(create_app(Settings(database_url=url)), headers=make_key(url, "write")) as w:
         scored = first_pages(w)  # nothing kept: the engine scores every entry
-        assert refresh(engine, 200, discover=True) > 0
+        assert refresh(engine, 1000, discover=True) > 0
         with engine.connect() as connection:
             kept = set(connection.execute(text("SELECT term FROM search_index_common")).scalars())
         assert {"diplomatic", "embassy", "the"} <= kept
@@ -449,23 +464,51 @@ def test_common_words_kept_ranked_ahead_answer_as_the_engine_does(loaded_copy: A
         assert all(len(hits) > 20 for hits in scored.values())
 
         top = scored["diplomatic {}"][0]
-        event = {
-            "date": "2021-10-13",
-            "kind": "other",
-            "summary": "Diplomatic, diplomatic, diplomatic: a diplomatic row.",
-            "countries": ["AF"],
-            "citations": [{"source_id": 1, "quote": "the number of diplomats they can post"}],
-        }
-        created = w.post("/v1/events", json=event)
-        assert created.status_code == 201, created.text
+        created = diplomatic_event(w)
         if top["kind"] == "events":
             gone = w.delete(f"/v1/events/{top['id']}")
             assert gone.status_code == 204, gone.text
-        changed = first_pages(w)
+        changed = first_pages(w)  # the changed entries scored by the engine, the rest kept
         assert changed["diplomatic {}"][0]["id"] == created.json()["id"]
+        refresh(engine, 1000, discover=False)  # the changed entries put right in the kept rows
+        with engine.connect() as connection:
+            assert (
+                connection.execute(text("SELECT count(*) FROM search_index_changed")).scalar() == 0
+            )
+        assert first_pages(w) == changed
         with engine.begin() as connection:  # forgotten: the engine scores every entry again
             connection.execute(text("DELETE FROM search_index_common"))
         assert first_pages(w) == changed
-        refresh(engine, 200, discover=True)
+        refresh(engine, 1000, discover=True)
         assert first_pages(w) == changed
+    engine.dispose()
+
+
+def test_the_server_keeps_common_words_and_puts_writes_right_in_them(loaded_copy: Any) -> None:
+    """A server started with `SEARCH_COMMON_ENTRIES` keeps the common words by itself, and
+    puts an entry written through the API right in them within `SEARCH_REFRESH_SECONDS`: the
+    answer is the engine's all along."""
+    url = loaded_copy()
+    engine = make_engine(Settings(database_url=url))
+
+    def waited(sql: str, until: Any) -> None:
+        for _ in range(600):
+            with engine.connect() as connection:
+                if until(connection.execute(text(sql)).scalar()):
+                    return
+            time.sleep(0.1)
+        raise AssertionError(f"never: {sql}")
+
+    settings = Settings(database_url=url, search_common_entries=1000, search_refresh_seconds=0.2)
+    with TestClient(create_app(settings), headers=make_key(url, "write")) as w:
+        waited("SELECT count(*) FROM search_index_common WHERE term = 'diplomatic'", bool)
+        created = diplomatic_event(w)
+        assert search(w, "diplomatic")["items"][0]["id"] == created.json()["id"]
+        waited("SELECT count(*) FROM search_index_changed", lambda n: n == 0)
+        kept = first_pages(w)
+        assert kept["diplomatic {}"][0]["id"] == created.json()["id"]
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM search_index_common"))
+    with TestClient(create_app(Settings(database_url=url))) as r:
+        assert first_pages(r) == kept
     engine.dispose()

@@ -15,9 +15,9 @@ made of what the entry alone holds, so it can be kept in the order it sorts in:
   with today's `idf` and `avgdl`: exactly FTS5's scores (the same arithmetic, in its order).
 
 Entries written since a word was kept (`search_index_changed`) are scored by the engine as
-before and the kept ones of theirs left aside, so an answer is always today's; the server
-keeps the words afresh once enough of their entries have changed (`refresh`), and a word with
-too many changed entries is searched the usual way till then."""
+before and the kept ones of theirs left aside, so an answer is always today's; each worker
+puts the changed entries right in the kept words' rows every few seconds (`refresh`), and a
+word with too many changed entries is searched the usual way till then."""
 
 import json
 import logging
@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import OperationalError
 
 from app.db import write_transaction
 from app.kit.search import Search
@@ -41,9 +42,6 @@ KEEPER_LOCK = 0x64707375
 """PostgreSQL: held by the one server keeping the words at a time."""
 MAX_CHANGED = 2_048
 """More entries changed since a word was kept than this and it is searched the usual way."""
-REFRESH_AFTER = 256
-"""A word is kept afresh once this many entries have changed since (or at a new search of the
-index's words: a word may have become common)."""
 K1, B = 1.2, 0.75  # FTS5's bm25
 WEIGHTS = {"title": 4.0, "body": 1.0}  # app.kit.search.BM25_WEIGHTS
 TSQUERY_WEIGHTS = "'{0.1, 0.2, 0.4, 1.0}'"  # ts_rank_cd's defaults
@@ -231,40 +229,38 @@ def _sizes(connection: Connection) -> tuple[int, float]:
 
 
 def refresh(engine: Engine, common: int, discover: bool) -> int:
-    """Keeps afresh the words of at least `common` entries (all of them with `discover`,
-    which looks for words that have become common; else the kept ones with enough changed
-    entries), each in a transaction of its own; forgets the changes all kept words reflect.
-    The number of words kept afresh."""
-    postgres = engine.dialect.name == "postgresql"
+    """Keeps the words of at least `common` entries current: the entries changed since are
+    put right in the kept words' postings (`_apply`), in one transaction. With `discover`,
+    or after more changes than a search would score itself (a data set's load), it also
+    looks for words that have become common and keeps each anew in a transaction of its
+    own. Forgets the changes every kept word reflects. The number of words kept anew."""
     with engine.connect() as connection:
         kept: dict[str, int] = {
             str(term): int(seq)
             for term, seq in connection.execute(text("SELECT term, seq FROM search_index_common"))
         }
-        newest = connection.execute(
-            text("SELECT coalesce(max(seq), 0) FROM search_index_changed")
-        ).scalar_one()
-        discover = discover or _changed_since(connection, 0, MAX_CHANGED) >= MAX_CHANGED
-        words = set(_common_words(connection, common)) if discover else set(kept)
-        stale = [
-            word
-            for word in sorted(words)
-            if word not in kept or _changed_since(connection, kept[word]) >= REFRESH_AFTER
-        ]
-    if discover:
-        gone = [word for word in kept if word not in words]
+        oldest = min(kept.values(), default=0)
+        many = _changed_since(connection, oldest, MAX_CHANGED) >= MAX_CHANGED
+        words = set(_common_words(connection, common)) if discover or many else set(kept)
+    if gone := [word for word in kept if word not in words]:
         with write_transaction(engine) as connection:
             for word in gone:
                 _forget(connection, word)
-    for word in stale:
-        if postgres:
+    anew = sorted(words if many else words - set(kept))
+    for word in anew:
+        if engine.dialect.name == "postgresql":
             _keep_postgres(engine, word)
         else:
             with write_transaction(engine) as connection:
                 _keep_sqlite(connection, word)
+    if not many and words & set(kept):
+        _apply(engine)
     with engine.connect() as connection:
-        oldest = connection.execute(text("SELECT min(seq) FROM search_index_common")).scalar()
-        reflected = newest if oldest is None else min(oldest, newest)
+        reflected = connection.execute(text("SELECT min(seq) FROM search_index_common")).scalar()
+        if reflected is None:
+            reflected = connection.execute(
+                text("SELECT coalesce(max(seq), 0) FROM search_index_changed")
+            ).scalar_one()
         forgettable = connection.execute(
             text("SELECT 1 FROM search_index_changed WHERE seq <= :seq LIMIT 1"),
             {"seq": reflected},
@@ -274,10 +270,146 @@ def refresh(engine: Engine, common: int, discover: bool) -> int:
             connection.execute(
                 text("DELETE FROM search_index_changed WHERE seq <= :seq"), {"seq": reflected}
             )
-    return len(stale)
+    return len(anew)
 
 
-def _changed_since(connection: Connection, seq: int, most: int = REFRESH_AFTER) -> int:
+def _newest(engine: Engine) -> int:
+    """The newest change of which every one up to it has committed. On PostgreSQL, sequence
+    numbers are handed out before commit, not in commit order: each writer holds the shared
+    lock till it commits, so taking it alone for a moment says that none is still running."""
+    with write_transaction(engine) as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": CHANGES_LOCK})
+        return int(
+            connection.execute(
+                text("SELECT coalesce(max(seq), 0) FROM search_index_changed")
+            ).scalar_one()
+        )
+
+
+def _apply(engine: Engine) -> None:
+    """The entries changed since the oldest kept word's `seq`, put right in every kept word's
+    postings: their rows taken out, those of the entries as they are now put in (a deleted
+    entry's none), the counts and each `f`'s shortest length (SQLite) brought up to date."""
+    postgres = engine.dialect.name == "postgresql"
+    newest = _newest(engine)
+    with write_transaction(engine) as connection:
+        oldest = connection.execute(text("SELECT min(seq) FROM search_index_common")).scalar()
+        if oldest is None:
+            return
+        changed = list(
+            connection.execute(
+                text(
+                    "SELECT DISTINCT entry FROM search_index_changed "
+                    "WHERE seq > :oldest AND seq <= :newest"
+                ),
+                {"oldest": oldest, "newest": newest},
+            ).scalars()
+        )
+        if changed:
+            entries = _ids(changed)
+            counts: dict[str, int] = {
+                str(term): -int(n)
+                for term, n in connection.execute(
+                    text(
+                        "SELECT term, count(*) FROM search_index_postings "
+                        f"WHERE entry IN ({entries}) GROUP BY term"
+                    )
+                )
+            }
+            connection.execute(
+                text(f"DELETE FROM search_index_postings WHERE entry IN ({entries})")
+            )
+            rows = (
+                _postings_postgres(connection, entries)
+                if postgres
+                else _postings_sqlite(connection, entries)
+            )
+            if rows:
+                connection.execute(
+                    text(
+                        "INSERT INTO search_index_postings (term, rank, size, entry) "
+                        "VALUES (:term, :rank, :size, :entry)"
+                    ),
+                    rows,
+                )
+            shortest: dict[str, dict[float, int]] = {}
+            for row in rows:
+                counts[row["term"]] = counts.get(row["term"], 0) + 1
+                sizes = shortest.setdefault(row["term"], {})
+                sizes[row["rank"]] = min(sizes.get(row["rank"], row["size"]), row["size"])
+            for term, ranks in connection.execute(
+                text("SELECT term, ranks FROM search_index_common")
+            ):
+                groups = {float(rank): int(size) for rank, size in json.loads(ranks)}
+                for rank, size in shortest.get(term, {}).items():
+                    groups[rank] = min(groups.get(rank, size), size)
+                connection.execute(
+                    text(
+                        "UPDATE search_index_common SET entries = entries + :more, "
+                        "ranks = :ranks WHERE term = :term"
+                    ),
+                    {
+                        "term": term,
+                        "more": counts.get(term, 0),
+                        "ranks": "[]" if postgres else json.dumps(sorted(groups.items())),
+                    },
+                )
+        connection.execute(
+            text("UPDATE search_index_common SET seq = :newest WHERE seq < :newest"),
+            {"newest": newest},
+        )
+
+
+def _postings_postgres(connection: Connection, entries: str) -> list[dict[str, Any]]:
+    """The kept words' rows of these entries as they are now."""
+    found = connection.execute(
+        text(
+            "SELECT c.term, CAST(ts_rank_cd(i.document, "
+            "to_tsquery('diplo', quote_literal(c.term)), 1) AS FLOAT) AS rank, 0 AS size, "
+            "i.id AS entry "
+            "FROM search_index i CROSS JOIN LATERAL unnest(i.document) u "
+            f"JOIN search_index_common c ON c.term = u.lexeme WHERE i.id IN ({entries})"
+        )
+    )
+    return [dict(row) for row in found.mappings()]
+
+
+def _postings_sqlite(connection: Connection, entries: str) -> list[dict[str, Any]]:
+    """The kept words' rows of these entries as they are now: the entries tokenized again
+    by a scratch FTS5 table of the index's columns and tokenizer, whose instances give each
+    word's count in each column and each entry's length (its words, all columns)."""
+    connection.exec_driver_sql(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_scratch USING fts5(title, body, kind, "
+        "tokenize='unicode61 remove_diacritics 2')"
+    )
+    connection.exec_driver_sql(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_scratch_places "
+        "USING fts5vocab(temp, search_scratch, instance)"
+    )
+    connection.exec_driver_sql("DELETE FROM temp.search_scratch")
+    connection.execute(
+        text(
+            "INSERT INTO temp.search_scratch (rowid, title, body, kind) "
+            f"SELECT id, title, body, kind FROM search_entry WHERE id IN ({entries})"
+        )
+    )
+    weight = " ".join(f"WHEN '{column}' THEN {value}" for column, value in WEIGHTS.items())
+    found = connection.execute(
+        text(
+            "WITH places AS MATERIALIZED (SELECT term, doc, col FROM temp.search_scratch_places), "
+            "sizes AS (SELECT doc, count(*) AS size FROM places GROUP BY doc) "
+            f"SELECT p.term, sum(CASE p.col {weight} ELSE 0.0 END) AS rank, s.size, "
+            "p.doc AS entry FROM places p JOIN search_index_common c ON c.term = p.term "
+            "JOIN sizes s ON s.doc = p.doc GROUP BY p.term, p.doc HAVING rank > 0"
+        )
+    )
+    rows = [dict(row) for row in found.mappings()]
+    connection.exec_driver_sql("DELETE FROM temp.search_scratch")
+    return rows
+
+
+def _changed_since(connection: Connection, seq: int, most: int) -> int:
     return int(
         connection.execute(
             text(
@@ -317,13 +449,8 @@ def _common_words(connection: Connection, common: int) -> list[str]:
 
 
 def _keep_postgres(engine: Engine, word: str) -> None:
-    """The word's entries and their scores, as of every change up to the newest committed:
-    the writers' shared lock, taken alone for a moment, says that none is still running."""
-    with write_transaction(engine) as connection:
-        connection.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": CHANGES_LOCK})
-        seq = connection.execute(
-            text("SELECT coalesce(max(seq), 0) FROM search_index_changed")
-        ).scalar_one()
+    """The word's entries and their scores, as of every change up to the newest committed."""
+    seq = _newest(engine)
     with write_transaction(engine) as connection:
         _forget(connection, word)
         connection.execute(
@@ -400,8 +527,8 @@ def _keep_sqlite(connection: Connection, word: str) -> None:
 
 
 class Keeper:
-    """The server's keeping of common words: a thread that looks every `seconds` (and for
-    new common words every tenth time), till stopped."""
+    """The server's keeping of common words: a thread that puts the changed entries right
+    every `seconds` (and looks for new common words every tenth time), till stopped."""
 
     def __init__(self, engine: Engine, common: int, seconds: float) -> None:
         self.engine, self.common, self.seconds = engine, common, seconds
@@ -428,6 +555,8 @@ class Keeper:
                         "kept %d common words afresh in %.1f s", kept, time.monotonic() - started
                     )
                 turn += 1
+            except OperationalError as error:  # busy (a data set loading), or gone: next turn
+                log.warning("common words not kept this turn: %s", error.orig)
             except Exception:  # noqa: BLE001 - searched the usual way till the next turn
                 log.exception("keeping common words failed")
             self.stopped.wait(self.seconds)

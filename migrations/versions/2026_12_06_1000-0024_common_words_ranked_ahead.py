@@ -6,7 +6,7 @@ that a search for the word reads its best entries first instead of scoring every
   count in the entry (bm25's frequency: 4 for each time in the title, 1 in the body) and
   `size` the entry's length in words, the two things of an entry bm25 reads; on PostgreSQL
   `rank` is the entry's `ts_rank_cd` for the word, which depends on the entry alone (`size`
-  is 0). Indexed in the order a search reads them.
+  is 0). Indexed in the order a search reads them, and by entry.
 - `search_index_common(term, seq, entries, ranks)`: the words kept, each as of which entry
   change (`seq`), with how many entries held it then, and on SQLite its distinct `rank`s with
   the shortest `size` of each (a JSON list).
@@ -71,6 +71,8 @@ def upgrade() -> None:
             f"CREATE TABLE search_index_postings ({columns}, "
             "PRIMARY KEY (term, rank, size, entry)) WITHOUT ROWID"
         )
+    # An entry's rows, taken out when it changes (app/search/common.py, `_apply`).
+    op.execute("CREATE INDEX ix_search_index_postings_entry ON search_index_postings (entry)")
     create_triggers([_changed(postgres)], skip_unchanged=True)
 
 
