@@ -40,6 +40,9 @@ CHANGES_LOCK = 0x64707374
 """PostgreSQL: the advisory lock each entry's writer holds shared till it commits (0024)."""
 KEEPER_LOCK = 0x64707375
 """PostgreSQL: held by the one server keeping the words at a time."""
+DISCOVER_SECONDS = 600
+"""How often a worker looks for words that have become common (reading every word of the
+index: 0.2 s on SQLite, 2 s on PostgreSQL at 150,000 entries), besides after a load."""
 MAX_CHANGED = 2_048
 """More entries changed since a word was kept than this and it is searched the usual way."""
 K1, B = 1.2, 0.75  # FTS5's bm25
@@ -233,14 +236,16 @@ def refresh(engine: Engine, common: int, discover: bool) -> int:
     put right in the kept words' postings (`_apply`), in one transaction. With `discover`,
     or after more changes than a search would score itself (a data set's load), it also
     looks for words that have become common and keeps each anew in a transaction of its
-    own. Forgets the changes every kept word reflects. The number of words kept anew."""
+    own. Forgets the changes every kept word reflects. Writes nothing when nothing has
+    changed. The number of words kept anew."""
     with engine.connect() as connection:
         kept: dict[str, int] = {
             str(term): int(seq)
             for term, seq in connection.execute(text("SELECT term, seq FROM search_index_common"))
         }
         oldest = min(kept.values(), default=0)
-        many = _changed_since(connection, oldest, MAX_CHANGED) >= MAX_CHANGED
+        pending = _changed_since(connection, oldest, MAX_CHANGED)
+        many = pending >= MAX_CHANGED
         words = set(_common_words(connection, common)) if discover or many else set(kept)
     if gone := [word for word in kept if word not in words]:
         with write_transaction(engine) as connection:
@@ -253,7 +258,7 @@ def refresh(engine: Engine, common: int, discover: bool) -> int:
         else:
             with write_transaction(engine) as connection:
                 _keep_sqlite(connection, word)
-    if not many and words & set(kept):
+    if pending and not many and words & set(kept):
         _apply(engine)
     with engine.connect() as connection:
         reflected = connection.execute(text("SELECT min(seq) FROM search_index_common")).scalar()
@@ -528,7 +533,8 @@ def _keep_sqlite(connection: Connection, word: str) -> None:
 
 class Keeper:
     """The server's keeping of common words: a thread that puts the changed entries right
-    every `seconds` (and looks for new common words every tenth time), till stopped."""
+    every `seconds` (and looks for new common words every `DISCOVER_SECONDS`, and after a
+    load), till stopped."""
 
     def __init__(self, engine: Engine, common: int, seconds: float) -> None:
         self.engine, self.common, self.seconds = engine, common, seconds
@@ -545,16 +551,18 @@ class Keeper:
             self.thread.join(timeout=30)
 
     def _run(self) -> None:
-        turn = 0
+        looked = -math.inf  # when it last looked for new common words
         while not self.stopped.is_set():
             try:
                 started = time.monotonic()
-                kept = self._turn(discover=turn % 10 == 0)
+                discover = started - looked >= DISCOVER_SECONDS
+                kept = self._turn(discover)
+                if discover:
+                    looked = started
                 if kept:
                     log.info(
                         "kept %d common words afresh in %.1f s", kept, time.monotonic() - started
                     )
-                turn += 1
             except OperationalError as error:  # busy (a data set loading), or gone: next turn
                 log.warning("common words not kept this turn: %s", error.orig)
             except Exception:  # noqa: BLE001 - searched the usual way till the next turn
