@@ -14,6 +14,7 @@ from sqlalchemy import text
 from app.config import Settings
 from app.db import make_engine
 from app.main import create_app
+from app.search import common
 from app.search.common import refresh
 from tests.conftest import Loaded, every, make_key
 
@@ -448,10 +449,13 @@ def diplomatic_event(api: TestClient) -> Any:
     return created
 
 
-def test_common_words_kept_ranked_ahead_answer_as_the_engine_does(loaded_copy: Any) -> None:
+def test_common_words_kept_ranked_ahead_answer_as_the_engine_does(
+    loaded_copy: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A word kept ranked ahead (docs/search.md, "Common words") gives the same hits, scores,
     snippets and pages as the engine scoring every entry: as kept, after writes that add,
     change and remove its entries, and kept afresh."""
+    monkeypatch.setattr(common, "KEPT_SECONDS", 0)  # what is kept is used at once
     url = loaded_copy()
     engine = make_engine(Settings(database_url=url))
     with TestClient(create_app(Settings(database_url=url)), headers=make_key(url, "write")) as w:
@@ -484,10 +488,13 @@ def test_common_words_kept_ranked_ahead_answer_as_the_engine_does(loaded_copy: A
     engine.dispose()
 
 
-def test_the_server_keeps_common_words_and_puts_writes_right_in_them(loaded_copy: Any) -> None:
+def test_the_server_keeps_common_words_and_puts_writes_right_in_them(
+    loaded_copy: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A server started with `SEARCH_COMMON_ENTRIES` keeps the common words by itself, and
     puts an entry written through the API right in them within `SEARCH_REFRESH_SECONDS`: the
     answer is the engine's all along."""
+    monkeypatch.setattr(common, "KEPT_SECONDS", 0)  # what is kept is used at once
     url = loaded_copy()
     engine = make_engine(Settings(database_url=url))
 

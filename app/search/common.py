@@ -79,6 +79,8 @@ def page(
     """The best `limit` entries holding `word` (the engine's `query` for it) that meet `where`
     (SQL over the entry `e`, with `params`), after the cursor's (score, entry id), as (entry
     id, score), best first; None if the word is not kept or too many of its entries changed."""
+    if word not in _kept_words(connection):
+        return None
     kept = connection.execute(
         text("SELECT seq, entries, ranks FROM search_index_common WHERE term = :term"),
         {"term": word},
@@ -104,6 +106,26 @@ def page(
         found = _sqlite(connection, groups, changed, holding, where, params, after is not None)
     found.sort(key=lambda row: (-row[1], row[0]))
     return found[:limit]
+
+
+_KEPT: dict[int, tuple[float, frozenset[str]]] = {}
+"""Each engine's kept words, as read at most `KEPT_SECONDS` ago."""
+KEPT_SECONDS = 5.0
+
+
+def _kept_words(connection: Connection) -> frozenset[str]:
+    """The words kept, as read a few seconds ago at most: a search for any other word (most
+    of them) then costs no statement more. A word kept since is searched the usual way for
+    those seconds, and one forgotten since is looked up and not found: either way the
+    answer is right."""
+    key = id(connection.engine)
+    now = time.monotonic()
+    read, words = _KEPT.get(key, (-math.inf, frozenset()))
+    if now - read > KEPT_SECONDS:
+        found = connection.execute(text("SELECT term FROM search_index_common")).scalars()
+        words = frozenset(str(word) for word in found)
+        _KEPT[key] = (now, words)
+    return words
 
 
 def _later(score: str, entry: str) -> str:
