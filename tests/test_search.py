@@ -458,7 +458,8 @@ def test_common_words_kept_ranked_ahead_answer_as_the_engine_does(
     monkeypatch.setattr(common, "KEPT_SECONDS", 0)  # what is kept is used at once
     url = loaded_copy()
     engine = make_engine(Settings(database_url=url))
-    with TestClient(create_app(Settings(database_url=url)), headers=make_key(url, "write")) as w:
+    settings = Settings(database_url=url, search_refresh_seconds=3600)  # no keeping but ours
+    with TestClient(create_app(settings), headers=make_key(url, "write")) as w:
         scored = first_pages(w)  # nothing kept: the engine scores every entry
         assert refresh(engine, 1000, discover=True) > 0
         with engine.connect() as connection:
@@ -492,8 +493,8 @@ def test_the_server_keeps_common_words_and_puts_writes_right_in_them(
     loaded_copy: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A server started with `SEARCH_COMMON_ENTRIES` keeps the common words by itself, and
-    puts an entry written through the API right in them within `SEARCH_REFRESH_SECONDS`: the
-    answer is the engine's all along."""
+    puts an entry written through the API right in them within `SEARCH_REFRESH_SECONDS`; one
+    started with 0 forgets them: the answer is the engine's all along."""
     monkeypatch.setattr(common, "KEPT_SECONDS", 0)  # what is kept is used at once
     url = loaded_copy()
     engine = make_engine(Settings(database_url=url))
@@ -514,8 +515,8 @@ def test_the_server_keeps_common_words_and_puts_writes_right_in_them(
         waited("SELECT count(*) FROM search_index_changed", lambda n: n == 0)
         kept = first_pages(w)
         assert kept["diplomatic {}"][0]["id"] == created.json()["id"]
-    with engine.begin() as connection:
-        connection.execute(text("DELETE FROM search_index_common"))
-    with TestClient(create_app(Settings(database_url=url))) as r:
+    # SEARCH_COMMON_ENTRIES=0 (as in every test's environment): the words are forgotten.
+    with TestClient(create_app(Settings(database_url=url, search_refresh_seconds=0.2))) as r:
+        waited("SELECT count(*) FROM search_index_common", lambda n: n == 0)
         assert first_pages(r) == kept
     engine.dispose()

@@ -436,6 +436,19 @@ def _postings_sqlite(connection: Connection, entries: str) -> list[dict[str, Any
     return rows
 
 
+def forget_all(engine: Engine) -> None:
+    """No word kept (`SEARCH_COMMON_ENTRIES=0`): the kept ones forgotten, and the log of
+    changed entries, which nothing reads then, emptied as it fills."""
+    with engine.connect() as connection:
+        kept = connection.execute(text("SELECT 1 FROM search_index_common LIMIT 1")).first()
+        logged = connection.execute(text("SELECT 1 FROM search_index_changed LIMIT 1")).first()
+    if kept is None and logged is None:
+        return
+    with write_transaction(engine) as connection:
+        for table in ("search_index_postings", "search_index_common", "search_index_changed"):
+            connection.execute(text(f"DELETE FROM {table}"))
+
+
 def _changed_since(connection: Connection, seq: int, most: int) -> int:
     return int(
         connection.execute(
@@ -564,8 +577,7 @@ class Keeper:
         self.thread = threading.Thread(target=self._run, name="search-common", daemon=True)
 
     def start(self) -> None:
-        if self.common > 0:
-            self.thread.start()
+        self.thread.start()
 
     def stop(self) -> None:
         self.stopped.set()
@@ -574,7 +586,7 @@ class Keeper:
 
     def _run(self) -> None:
         looked = -math.inf  # when it last looked for new common words
-        while not self.stopped.is_set():
+        while not self.stopped.wait(self.seconds):  # each turn `seconds` after the last
             try:
                 started = time.monotonic()
                 discover = started - looked >= DISCOVER_SECONDS
@@ -589,11 +601,13 @@ class Keeper:
                 log.warning("common words not kept this turn: %s", error.orig)
             except Exception:  # noqa: BLE001 - searched the usual way till the next turn
                 log.exception("keeping common words failed")
-            self.stopped.wait(self.seconds)
 
     def _turn(self, discover: bool) -> int:
         """One refresh, by one server at a time on PostgreSQL (two would write the same
         word's postings at once); on SQLite each word's is one write transaction anyway."""
+        if self.common <= 0:
+            forget_all(self.engine)
+            return 0
         if self.engine.dialect.name != "postgresql":
             return refresh(self.engine, self.common, discover)
         with self.engine.connect() as guard:
