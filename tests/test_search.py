@@ -119,6 +119,22 @@ def test_or_excluded_words_and_prefixes(api: TestClient) -> None:
     assert found(every_hit(api, "gdansk -general", kinds="missions")) == gdansk - general
     prefixed = found(every_hit(api, "kandah*", kinds="missions"))
     assert kandahar <= prefixed
+    # `or` where it joins nothing is the word; curly quotes make a phrase as straight ones do.
+    assert "<mark>or</mark>" in search(api, "or")["items"][0]["snippet"].lower()
+    assert search(api, "kabul or")["total"] < search(api, "kabul")["total"]
+    phrase = found(every_hit(api, '"persona non grata"'))
+    assert found(every_hit(api, "\u201cpersona non grata\u201d")) == phrase
+    assert phrase < found(every_hit(api, "persona non grata"))
+
+
+def test_a_snippet_shows_the_record_where_its_title_matched(api: TestClient) -> None:
+    """An event's body is its kind: its summary is the snippet where it holds the word."""
+    hits = every_hit(api, "diplomatic", kinds="events")
+    titled = [hit for hit in hits if "diplomatic" in hit["title"].lower()]
+    assert titled
+    for hit in titled:
+        assert "<mark>" in hit["snippet"], hit
+        assert "_relations" not in hit["snippet"], hit
 
 
 def test_filters_by_kind_country_and_date(api: TestClient) -> None:

@@ -5,7 +5,10 @@ scores of a list's records for its `q`.
 - words: all must match (`kabul embassy`);
 - `"a quoted phrase"`: its words in that order (an unclosed quote runs to the end);
 - `-word`, `-"a phrase"`: must not match;
-- `or` between words: either side (`kabul or kandahar`); `a b or c` is `(a b) or c`;
+- `or` between words: either side (`kabul or kandahar`); `a b or c` is `(a b) or c`, and a
+  `-word` belongs to its side (as in PostgreSQL's `websearch_to_tsquery`); `or` first or last
+  is the word `or`;
+- `“curly quotes”` are quotes;
 - `kab*`: words starting with `kab`.
 
 Anything else is a word's part: `(`, `NEAR(`, `AND`, `:` or `&` have no meaning here, so odd
@@ -25,7 +28,8 @@ from sqlalchemy.sql.selectable import TextualSelect
 SYNTAX = (
     "Words as people type them into a search engine: `kabul embassy` (every word), "
     '`"persona non grata"` (a phrase), `-consulate` (not this word), `kabul or kandahar` '
-    "(either), `kab*` (words starting with `kab`). Case and diacritics do not matter "
+    "(either; `a b or c` is `(a b) or c`, a `-word` belongs to its side), `kab*` (words "
+    "starting with `kab`). Case and diacritics do not matter "
     "(`charge` finds `Chargé`, `gdansk` finds `Gdańsk`); words are matched whole, not "
     "stemmed (`expel*` finds `expelled`). Anything else is part of a word: `(`, `AND` or "
     "`NEAR(` have no special meaning."
@@ -36,6 +40,9 @@ BM25_WEIGHTS = "4.0, 1.0, 0.0"
 MAX_TERMS = 32
 NO_WORDS = "no_words_to_find"
 """The 422 type of a query with nothing to find: no letter or digit, or only excluded words."""
+QUOTES = str.maketrans(dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb\uff02", '"'))
+"""Typographic double quotes (“…”, „…“, «…», as phones and word processors type them) are
+a phrase's quotes too."""
 _TOKEN = re.compile(r'(-*)"([^"]*)"?|(-*)([^\s"]+)')
 
 
@@ -118,11 +125,11 @@ def parse(text: str) -> Search:
     nothing to search for or too many terms."""
     groups: list[list[Term]] = [[]]
     count = 0
-    for match in _TOKEN.finditer(text):
+    tokens = list(_TOKEN.finditer(text.translate(QUOTES)))
+    for n, match in enumerate(tokens):
         minus_phrase, phrase, minus_word, word = match.groups()
-        if phrase is None and word.lower() == "or":
-            if groups[-1]:
-                groups.append([])
+        if phrase is None and word.lower() == "or" and groups[-1] and n + 1 < len(tokens):
+            groups.append([])  # between two terms: either side; else the word `or`
             continue
         negated = bool(minus_phrase if phrase is not None else minus_word)
         value = phrase if phrase is not None else word

@@ -178,7 +178,7 @@ def _ranked_common(
         for mapping in connection.execute(text(sql), {"query": query}).mappings():
             found_row = dict(mapping)
             found_row["snippet"] = _best(
-                found_row.pop("title_snippet"), found_row.pop("body_snippet")
+                found_row["kind"], found_row.pop("title_snippet"), found_row.pop("body_snippet")
             )
             rows.append(found_row)
     for row in rows:
@@ -221,7 +221,9 @@ def _ranked_sqlite(
     rows = []
     for row in connection.execute(text(sql), params).mappings():
         found = dict(row)
-        found["snippet"] = _best(found.pop("title_snippet"), found.pop("body_snippet"))
+        found["snippet"] = _best(
+            found["kind"], found.pop("title_snippet"), found.pop("body_snippet")
+        )
         rows.append(found)
     return rows
 
@@ -243,17 +245,17 @@ def marked(snippet: str) -> str:
 
 def _headlines(connection: Connection, search: Search, ids: list[int]) -> dict[int, str]:
     """PostgreSQL: each entry's snippet (`ts_headline` of its title and body, the page's
-    entries only), where its body matched, else its title, with the words marked."""
+    entries only, `_best` of the two), with the words marked."""
     if not ids:
         return {}
     wanted = ", ".join(str(int(entry)) for entry in ids)
     sql = (
-        f"SELECT e.id, {_headline('e.title')}, {_headline('e.body')} "
+        f"SELECT e.id, e.kind, {_headline('e.title')}, {_headline('e.body')} "
         "FROM search_entry e CROSS JOIN to_tsquery('diplo', :query) query "
         f"WHERE e.id IN ({wanted})"
     )
     found = connection.execute(text(sql), {"query": search.tsquery()})
-    return {entry: _best(title, body) for entry, title, body in found}
+    return {entry: _best(kind, title, body) for entry, kind, title, body in found}
 
 
 def _headline(column: str) -> str:
@@ -265,9 +267,17 @@ def _headline(column: str) -> str:
     )
 
 
-def _best(title: str | None, body: str | None) -> str:
-    """The snippet of the body where it matched, else of the title, marked."""
-    best = body if OPEN in (body or "") or OPEN not in (title or "") else title
+CONTENT_IN_BODY = frozenset({HitKind.citations, HitKind.texts})
+"""The kinds whose body is what they are (a quote, a passage), not a label of the record the
+title names (an event's kind, a mission's designation and city, a post's notes)."""
+
+
+def _best(kind: str, title: str | None, body: str | None) -> str:
+    """The snippet of the title where it matched, else of the body, marked; the body's first
+    for a quote or a passage. (An event's body is its kind: `diplomatic` found its summary
+    and showed "<mark>diplomatic</mark>_relations".)"""
+    first, then = (body, title) if kind in CONTENT_IN_BODY else (title, body)
+    best = first if OPEN in (first or "") or OPEN not in (then or "") else then
     return marked(best or title or "")
 
 
