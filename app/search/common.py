@@ -58,7 +58,7 @@ def word_of(search: Search) -> str | None:
     term = search.groups[0][0]
     if term.phrase or term.prefix or term.negated:
         return None
-    decomposed = unicodedata.normalize("NFKD", term.text)
+    decomposed = unicodedata.normalize("NFD", term.text)  # not NFKD: "ﬁ" is not "fi" to FTS5
     word = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
     return word if word.isascii() and word.isalnum() else None
 
