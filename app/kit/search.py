@@ -34,9 +34,11 @@ SYNTAX = (
     "stemmed (`expel*` finds `expelled`). Anything else is part of a word: `(`, `AND` or "
     "`NEAR(` have no special meaning."
 )
-BM25_WEIGHTS = "4.0, 1.0, 0.0"
+COLUMN_WEIGHTS = {"title": 4.0, "body": 1.0, "kind": 0.0}
 """SQLite's ranking: a word in an entry's title counts four times one in its body (and its
 `kind` column, which only filters, nothing)."""
+BM25_WEIGHTS = ", ".join(str(weight) for weight in COLUMN_WEIGHTS.values())
+BM25 = f"bm25({BM25_WEIGHTS})"
 MAX_TERMS = 32
 NO_WORDS = "no_words_to_find"
 """The 422 type of a query with nothing to find: no letter or digit, or only excluded words."""
@@ -197,12 +199,16 @@ def matching(
             f"FROM search_index i{joined} "
             f"CROSS JOIN to_tsquery('diplo', :{parameter}) query WHERE i.document @@ {found}",
         )
-    wanted = ", ".join(f"'{kind}'" for kind in kinds)
     return (
         f"-bm25(search_index, {BM25_WEIGHTS})",
         "FROM search_index CROSS JOIN search_entry e ON e.id = search_index.rowid "
-        f"WHERE search_index MATCH :{parameter}" + (f" AND e.kind IN ({wanted})" if kinds else ""),
+        f"WHERE search_index MATCH :{parameter}" + (f" AND {kinds_in(kinds)}" if kinds else ""),
     )
+
+
+def kinds_in(kinds: Sequence[str]) -> str:
+    """SQL: the entry `e` is of one of these kinds (the index's own names, never a user's)."""
+    return "e.kind IN (" + ", ".join(f"'{kind}'" for kind in kinds) + ")"
 
 
 def record_scores(

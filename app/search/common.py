@@ -25,14 +25,14 @@ import math
 import threading
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 
 from app.db import write_transaction
-from app.kit.search import Search
+from app.kit.search import BM25, COLUMN_WEIGHTS, Search
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,6 @@ index: 0.2 s on SQLite, 2 s on PostgreSQL at 150,000 entries), besides after a l
 MAX_CHANGED = 2_048
 """More entries changed since a word was kept than this and it is searched the usual way."""
 K1, B = 1.2, 0.75  # FTS5's bm25
-WEIGHTS = {"title": 4.0, "body": 1.0}  # app.kit.search.BM25_WEIGHTS
-TSQUERY_WEIGHTS = "'{0.1, 0.2, 0.4, 1.0}'"  # ts_rank_cd's defaults
 
 
 def word_of(search: Search) -> str | None:
@@ -63,7 +61,8 @@ def word_of(search: Search) -> str | None:
     return word if word.isascii() and word.isalnum() else None
 
 
-def _ids(values: Sequence[int]) -> str:
+def ids(values: Iterable[int]) -> str:
+    """Entry ids, written into a statement as a list (ints: nothing else gets in)."""
     return ", ".join(str(int(value)) for value in values)
 
 
@@ -128,18 +127,23 @@ def _kept_words(connection: Connection) -> frozenset[str]:
     return words
 
 
-def _later(score: str, entry: str) -> str:
-    return f" AND ({score} < :after_score OR ({score} = :after_score AND {entry} > :after_id))"
+def after(score: str, entry: str) -> str:
+    """SQL: after the cursor's (`:after_score`, `:after_id`), best score first, ties by id."""
+    return f"({score} < :after_score OR ({score} = :after_score AND {entry} > :after_id))"
+
+
+def _later(score: str, entry: str, paged: bool) -> str:
+    return f" AND {after(score, entry)}" if paged else ""
 
 
 def _postgres(
     connection: Connection, changed: list[int], where: str, params: dict[str, Any], paged: bool
 ) -> list[tuple[int, float]]:
-    aside = f" AND p.entry NOT IN ({_ids(changed)})" if changed else ""
+    aside = f" AND p.entry NOT IN ({ids(changed)})" if changed else ""
     kept = (
         "SELECT p.entry, p.rank FROM search_index_postings p JOIN search_entry e "
         f"ON e.id = p.entry WHERE p.term = :term{aside}{where}"
-        f"{_later('p.rank', 'p.entry') if paged else ''} ORDER BY p.rank DESC, p.entry "
+        f"{_later('p.rank', 'p.entry', paged)} ORDER BY p.rank DESC, p.entry "
         "LIMIT :limit"
     )
     found = [(int(entry), float(score)) for entry, score in connection.execute(text(kept), params)]
@@ -148,8 +152,8 @@ def _postgres(
         scored = (
             f"SELECT i.id, {score} FROM search_index i JOIN search_entry e ON e.id = i.id "
             "CROSS JOIN to_tsquery('diplo', :query) query "
-            f"WHERE i.id IN ({_ids(changed)}) AND i.document @@ query{where}"
-            f"{_later(score, 'i.id') if paged else ''}"
+            f"WHERE i.id IN ({ids(changed)}) AND i.document @@ query{where}"
+            f"{_later(score, 'i.id', paged)}"
         )
         found += [
             (int(entry), float(value)) for entry, value in connection.execute(text(scored), params)
@@ -181,13 +185,12 @@ def _sqlite(
     params = params | {"idf": idf, "avgdl": averages}
     found: list[tuple[int, float]] = []
     if changed:
-        weights = ", ".join(str(weight) for weight in (*WEIGHTS.values(), 0.0))
         scored = (
             "SELECT e.id, -search_index.rank FROM search_index CROSS JOIN search_entry e "
             "ON e.id = search_index.rowid WHERE search_index MATCH :query "
-            f"AND search_index.rank MATCH 'bm25({weights})' "
-            f"AND search_index.rowid IN ({_ids(changed)}){where}"
-            f"{_later('-search_index.rank', 'e.id') if paged else ''}"
+            f"AND search_index.rank MATCH '{BM25}' "
+            f"AND search_index.rowid IN ({ids(changed)}){where}"
+            f"{_later('-search_index.rank', 'e.id', paged)}"
         )
         found += [
             (int(entry), float(value)) for entry, value in connection.execute(text(scored), params)
@@ -197,11 +200,11 @@ def _sqlite(
     score = (
         f"(:idf * ((p.rank * ({K1} + 1.0)) / (p.rank + {K1} * (1 - {B} + {B} * p.size / :avgdl))))"
     )
-    aside = f" AND p.entry NOT IN ({_ids(changed)})" if changed else ""
+    aside = f" AND p.entry NOT IN ({ids(changed)})" if changed else ""
     sql = text(
         f"SELECT p.entry, {score} AS score FROM search_index_postings p "
         f"JOIN search_entry e ON e.id = p.entry WHERE p.term = :term AND p.rank = :rank"
-        f"{aside}{where}{_later(score, 'p.entry') if paged else ''} "
+        f"{aside}{where}{_later(score, 'p.entry', paged)} "
         "ORDER BY p.size, p.entry LIMIT :limit"
     )
 
@@ -285,9 +288,7 @@ def refresh(engine: Engine, common: int, discover: bool) -> int:
     with engine.connect() as connection:
         reflected = connection.execute(text("SELECT min(seq) FROM search_index_common")).scalar()
         if reflected is None:
-            reflected = connection.execute(
-                text("SELECT coalesce(max(seq), 0) FROM search_index_changed")
-            ).scalar_one()
+            reflected = _newest_logged(connection)
         forgettable = connection.execute(
             text("SELECT 1 FROM search_index_changed WHERE seq <= :seq LIMIT 1"),
             {"seq": reflected},
@@ -300,6 +301,31 @@ def refresh(engine: Engine, common: int, discover: bool) -> int:
     return len(anew)
 
 
+def _newest_logged(connection: Connection) -> int:
+    return int(
+        connection.execute(
+            text("SELECT coalesce(max(seq), 0) FROM search_index_changed")
+        ).scalar_one()
+    )
+
+
+def _insert(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Postings (`term`, `rank`, `size`, `entry`)."""
+    if rows:
+        connection.execute(
+            text(
+                "INSERT INTO search_index_postings (term, rank, size, entry) "
+                "VALUES (:term, :rank, :size, :entry)"
+            ),
+            rows,
+        )
+
+
+def _shorter(shortest: dict[float, int], rank: float, size: int) -> None:
+    """`shortest` (each weighted count's shortest length) with an entry of `rank`, `size`."""
+    shortest[rank] = min(shortest.get(rank, size), size)
+
+
 def _newest(engine: Engine) -> int:
     """The newest change of which every one up to it has committed. On PostgreSQL, sequence
     numbers are handed out before commit, not in commit order: each writer holds the shared
@@ -307,11 +333,7 @@ def _newest(engine: Engine) -> int:
     with write_transaction(engine) as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": CHANGES_LOCK})
-        return int(
-            connection.execute(
-                text("SELECT coalesce(max(seq), 0) FROM search_index_changed")
-            ).scalar_one()
-        )
+        return _newest_logged(connection)
 
 
 def _apply(engine: Engine) -> None:
@@ -334,7 +356,7 @@ def _apply(engine: Engine) -> None:
             ).scalars()
         )
         if changed:
-            entries = _ids(changed)
+            entries = ids(changed)
             counts: dict[str, int] = {
                 str(term): -int(n)
                 for term, n in connection.execute(
@@ -352,25 +374,17 @@ def _apply(engine: Engine) -> None:
                 if postgres
                 else _postings_sqlite(connection, entries)
             )
-            if rows:
-                connection.execute(
-                    text(
-                        "INSERT INTO search_index_postings (term, rank, size, entry) "
-                        "VALUES (:term, :rank, :size, :entry)"
-                    ),
-                    rows,
-                )
+            _insert(connection, rows)
             shortest: dict[str, dict[float, int]] = {}
             for row in rows:
                 counts[row["term"]] = counts.get(row["term"], 0) + 1
-                sizes = shortest.setdefault(row["term"], {})
-                sizes[row["rank"]] = min(sizes.get(row["rank"], row["size"]), row["size"])
+                _shorter(shortest.setdefault(row["term"], {}), row["rank"], row["size"])
             for term, ranks in connection.execute(
                 text("SELECT term, ranks FROM search_index_common")
             ):
                 groups = {float(rank): int(size) for rank, size in json.loads(ranks)}
                 for rank, size in shortest.get(term, {}).items():
-                    groups[rank] = min(groups.get(rank, size), size)
+                    _shorter(groups, rank, size)
                 connection.execute(
                     text(
                         "UPDATE search_index_common SET entries = entries + :more, "
@@ -421,7 +435,7 @@ def _postings_sqlite(connection: Connection, entries: str) -> list[dict[str, Any
             f"SELECT id, title, body, kind FROM search_entry WHERE id IN ({entries})"
         )
     )
-    weight = " ".join(f"WHEN '{column}' THEN {value}" for column, value in WEIGHTS.items())
+    weight = " ".join(f"WHEN '{column}' THEN {value}" for column, value in COLUMN_WEIGHTS.items())
     found = connection.execute(
         text(
             "WITH places AS MATERIALIZED (SELECT term, doc, col FROM temp.search_scratch_places), "
@@ -517,9 +531,7 @@ def _keep_sqlite(connection: Connection, word: str) -> None:
     transaction (BEGIN IMMEDIATE: SQLite's writer is alone, so what it reads is every change
     up to the newest)."""
     _forget(connection, word)
-    seq = connection.execute(
-        text("SELECT coalesce(max(seq), 0) FROM search_index_changed")
-    ).scalar_one()
+    seq = _newest_logged(connection)
     connection.exec_driver_sql(
         "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_places "
         "USING fts5vocab(main, search_index, instance)"
@@ -528,41 +540,34 @@ def _keep_sqlite(connection: Connection, word: str) -> None:
     for entry, column in connection.execute(
         text("SELECT doc, col FROM temp.search_places WHERE term = :t"), {"t": word}
     ):
-        if column in WEIGHTS:
-            counts[entry] = counts.get(entry, 0.0) + WEIGHTS[column]
+        if weight := COLUMN_WEIGHTS[column]:  # not the kind's (0): it only filters
+            counts[entry] = counts.get(entry, 0.0) + weight
     entries = sorted(counts)
     sizes: dict[int, int] = {}
     for start in range(0, len(entries), 500):
-        chunk = _ids(entries[start : start + 500])
+        chunk = ids(entries[start : start + 500])
         for entry, blob in connection.execute(
             text(f"SELECT id, sz FROM search_index_docsize WHERE id IN ({chunk})")
         ):
             sizes[entry] = sum(_varints(blob))
-    rows = [
-        {"t": word, "rank": counts[entry], "size": sizes[entry], "entry": entry}
-        for entry in entries
-        if entry in sizes
-    ]
-    if rows:
-        connection.execute(
-            text(
-                "INSERT INTO search_index_postings (term, rank, size, entry) "
-                "VALUES (:t, :rank, :size, :entry)"
-            ),
-            rows,
-        )
+    held = [entry for entry in entries if entry in sizes]
+    _insert(
+        connection,
+        [
+            {"term": word, "rank": counts[entry], "size": sizes[entry], "entry": entry}
+            for entry in held
+        ],
+    )
     shortest: dict[float, int] = {}
-    for entry in entries:
-        if entry in sizes:
-            rank = counts[entry]
-            shortest[rank] = min(shortest.get(rank, sizes[entry]), sizes[entry])
+    for entry in held:
+        _shorter(shortest, counts[entry], sizes[entry])
     ranks = sorted(shortest.items())
     connection.execute(
         text(
             "INSERT INTO search_index_common (term, seq, entries, ranks) "
             "VALUES (:t, :seq, :entries, :ranks)"
         ),
-        {"t": word, "seq": seq, "entries": len(rows), "ranks": json.dumps(ranks)},
+        {"t": word, "seq": seq, "entries": len(held), "ranks": json.dumps(ranks)},
     )
 
 

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Row, text
 
 from app.citations.anchoring import NOTHING
-from app.kit.search import BM25_WEIGHTS, Search, engine_query, matching
+from app.kit.search import BM25, Search, engine_query, kinds_in, matching
 from app.search import common
 from app.search.models import STEP, HitKind
 from app.sources.licences import OPEN_LICENCES
@@ -22,12 +22,19 @@ turned into `<mark>` once the rest is HTML-escaped."""
 _NEIGHBOURS = re.compile(f"{CLOSE}( +){OPEN}")
 _SPACES = re.compile(r"\s+")
 SNIPPET_WORDS = 24
-BM25 = f"bm25({BM25_WEIGHTS})"
 _HEADLINE = (
     f'StartSel="{OPEN}", StopSel="{CLOSE}", MaxWords={SNIPPET_WORDS}, MinWords=8, '
     'MaxFragments=2, FragmentDelimiter=" … "'
 )
 _WHOLE = f'StartSel="{OPEN}", StopSel="{CLOSE}", HighlightAll=true'
+ENTRY = "e.id, e.kind, e.record, e.part, e.title, e.date, length(e.body) AS size"
+"""The columns of an entry `e` a hit is made of (`hit`)."""
+_MARKS = f"'{OPEN}', '{CLOSE}', '…', {SNIPPET_WORDS}"
+SNIPPETS = (
+    f"snippet(search_index, 0, {_MARKS}) AS title_snippet, "
+    f"snippet(search_index, 1, {_MARKS}) AS body_snippet"
+)
+"""SQLite: the snippets of the title and of the body, for `_snippeted`."""
 SHORT = 10 * SNIPPET_WORDS
 """A text up to this many characters is its own snippet on PostgreSQL, whole: `ts_headline`'s
 fragments cut short ones oddly ("Left post on 1992-10" came back as its first three words,
@@ -82,10 +89,7 @@ def _matches(dialect: str, filters: Filters) -> tuple[str, dict[str, Any]]:
     conditions, params = _conditions(filters)
     where = "".join(f" AND {condition}" for condition in conditions)
     score, matches = matching(dialect, "query", filters.kinds)
-    sql = (
-        "SELECT e.id, e.kind, e.record, e.part, e.title, e.date, length(e.body) AS size, "
-        f"{score} AS score {matches}{where}"
-    )
+    sql = f"SELECT {ENTRY}, {score} AS score {matches}{where}"
     return sql, params
 
 
@@ -106,9 +110,7 @@ def ranked(
     params |= {"query": search.tsquery(), "limit": limit}
     if after is not None:
         params |= {"after_score": after[0], "after_id": after[1]}
-        conditions.append(
-            "(r.score < :after_score OR (r.score = :after_score AND r.id > :after_id))"
-        )
+        conditions.append(common.after("r.score", "r.id"))
     score, matches = matching("postgresql", "query", filters.kinds, entries=False)
     where = "".join(f" AND {condition}" for condition in conditions)
     # The matches are scored and sorted alone, then joined to their entries in that order
@@ -116,8 +118,7 @@ def ranked(
     # through the sort (spilled to disk for a broad word) and computed its score twice:
     # `diplomatic` 148 ms against 59 ms, the same hits (docs/search.md).
     statement = (
-        f"SELECT e.id, e.kind, e.record, e.part, e.title, e.date, length(e.body) AS size, "
-        f"r.score FROM (SELECT i.id, {score} AS score {matches} "
+        f"SELECT {ENTRY}, r.score FROM (SELECT i.id, {score} AS score {matches} "
         "ORDER BY score DESC, i.id OFFSET 0) r "
         f"JOIN search_entry e ON e.id = r.id WHERE TRUE{where} "
         "ORDER BY r.score DESC, r.id LIMIT :limit"
@@ -144,43 +145,33 @@ def _ranked_common(
         return None
     conditions, params = _conditions(filters)
     if filters.kinds:
-        wanted_kinds = ", ".join(f"'{kind}'" for kind in filters.kinds)
-        conditions.append(f"e.kind IN ({wanted_kinds})")
+        conditions.append(kinds_in(filters.kinds))
     where = "".join(f" AND {condition}" for condition in conditions)
     query = engine_query(connection.dialect.name, search)
     found = common.page(connection, word, query, where, params, limit, after)
     if found is None:
         return None
     scores = dict(found)
-    wanted = ", ".join(str(entry) for entry in scores)
-    if not wanted:
+    if not scores:
         return []
-    columns = "e.id, e.kind, e.record, e.part, e.title, e.date, length(e.body) AS size"
+    wanted = common.ids(scores)
     if connection.dialect.name == "postgresql":
         rows = [
             dict(row)
             for row in connection.execute(
-                text(f"SELECT {columns} FROM search_entry e WHERE e.id IN ({wanted})")
+                text(f"SELECT {ENTRY} FROM search_entry e WHERE e.id IN ({wanted})")
             ).mappings()
         ]
         marked = _headlines(connection, search, list(scores))
         for row in rows:
             row["snippet"] = marked.get(row["id"], "")
     else:
-        marks = f"'{OPEN}', '{CLOSE}', '…', {SNIPPET_WORDS}"
         sql = (
-            f"SELECT {columns}, snippet(search_index, 0, {marks}) AS title_snippet, "
-            f"snippet(search_index, 1, {marks}) AS body_snippet "
+            f"SELECT {ENTRY}, {SNIPPETS} "
             "FROM search_index CROSS JOIN search_entry e ON e.id = search_index.rowid "
             f"WHERE search_index MATCH :query AND search_index.rowid IN ({wanted})"
         )
-        rows = []
-        for mapping in connection.execute(text(sql), {"query": query}).mappings():
-            found_row = dict(mapping)
-            found_row["snippet"] = _best(
-                found_row["kind"], found_row.pop("title_snippet"), found_row.pop("body_snippet")
-            )
-            rows.append(found_row)
+        rows = [_snippeted(row) for row in connection.execute(text(sql), {"query": query})]
     for row in rows:
         row["score"] = scores[row["id"]]
     return sorted(rows, key=lambda row: (-row["score"], row["id"]))
@@ -209,23 +200,13 @@ def _ranked_sqlite(
             " AND (search_index.rank > :after_rank OR "
             "(search_index.rank = :after_rank AND search_index.rowid > :after_id))"
         )
-    marks = f"'{OPEN}', '{CLOSE}', '…', {SNIPPET_WORDS}"
     sql = (
-        "SELECT e.id, e.kind, e.record, e.part, e.title, e.date, length(e.body) AS size, "
-        f"-search_index.rank AS score, snippet(search_index, 0, {marks}) AS title_snippet, "
-        f"snippet(search_index, 1, {marks}) AS body_snippet "
+        f"SELECT {ENTRY}, -search_index.rank AS score, {SNIPPETS} "
         f"{matching('sqlite', 'query', filters.kinds)[1]} "
         f"AND search_index.rank MATCH '{BM25}'{where} "
         "ORDER BY search_index.rank LIMIT :limit"
     )
-    rows = []
-    for row in connection.execute(text(sql), params).mappings():
-        found = dict(row)
-        found["snippet"] = _best(
-            found["kind"], found.pop("title_snippet"), found.pop("body_snippet")
-        )
-        rows.append(found)
-    return rows
+    return [_snippeted(row) for row in connection.execute(text(sql), params)]
 
 
 def count(connection: Connection, search: Search, filters: Filters) -> int:
@@ -248,7 +229,7 @@ def _headlines(connection: Connection, search: Search, ids: list[int]) -> dict[i
     entries only, `_best` of the two), with the words marked."""
     if not ids:
         return {}
-    wanted = ", ".join(str(int(entry)) for entry in ids)
+    wanted = common.ids(ids)
     sql = (
         f"SELECT e.id, e.kind, {_headline('e.title')}, {_headline('e.body')} "
         "FROM search_entry e CROSS JOIN to_tsquery('diplo', :query) query "
@@ -270,6 +251,13 @@ def _headline(column: str) -> str:
 CONTENT_IN_BODY = frozenset({HitKind.citations, HitKind.texts})
 """The kinds whose body is what they are (a quote, a passage), not a label of the record the
 title names (an event's kind, a mission's designation and city, a post's notes)."""
+
+
+def _snippeted(row: Row[Any]) -> dict[str, Any]:
+    """SQLite: an entry read with its `SNIPPETS`, the best of the two as its `snippet`."""
+    entry = dict(row._mapping)
+    entry["snippet"] = _best(entry["kind"], entry.pop("title_snippet"), entry.pop("body_snippet"))
+    return entry
 
 
 def _best(kind: str, title: str | None, body: str | None) -> str:
