@@ -63,6 +63,8 @@ LISTS = {
     "posts": ("/v1/posts?limit=50", '"persona non grata"'),
     "events": ("/v1/events?limit=50", "embassy"),
     "citations": ("/v1/citations?limit=50", "kabul"),
+    "citations, a common word": ("/v1/citations?limit=50", "diplomatic"),
+    "posts, a common word": ("/v1/posts?limit=50", "the"),
 }
 QUOTE_SEARCHES = ["kabul", "kennan", "legation", "diplomatic"]
 

@@ -91,16 +91,24 @@ RELEVANCE = "-relevance"
 """The sort of a list searched with `q` and no `sort`: best match first (its cursors say so)."""
 
 
-def ranking(spec: ListSpec, dialect: str) -> Subquery:
+def ranking(spec: ListSpec, dialect: str, changed: bool = False) -> Subquery:
     """The list's records that match `q`, each with its score (`record`, `score`): built once
-    a list and database."""
-    if dialect not in spec.rankings:
+    a list and database. With `changed`, only those whose entry is one of `:search_changed`
+    (`kit.listing._kept_page`)."""
+    key = f"{dialect}:changed" if changed else dialect
+    if key not in spec.rankings:
         text_key = not isinstance(spec.id_column.type, Integer)  # a country's code
-        scores = record_scores(spec.search_kinds, dialect, text_key, spec.search_where).subquery(
-            "ranked"
-        )
-        spec.rankings[dialect] = scores
-    return spec.rankings[dialect]
+        where = spec.search_where
+        if changed:
+            entries = (
+                "e.id = ANY(CAST(:search_changed AS BIGINT[]))"
+                if dialect == "postgresql"
+                else "e.id IN (SELECT value FROM json_each(:search_changed))"
+            )  # as `is_in` binds them
+            where = f"({where}) AND {entries}" if where else entries
+        scores = record_scores(spec.search_kinds, dialect, text_key, where).subquery("ranked")
+        spec.rankings[key] = scores
+    return spec.rankings[key]
 
 
 def resolve_sort(

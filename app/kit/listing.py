@@ -10,17 +10,25 @@ from typing import Any, Literal
 
 import orjson
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Connection,
     Date,
+    Float,
     Integer,
     String,
     Text,
+    and_,
     bindparam,
     cast,
+    column,
     func,
     literal_column,
+    or_,
     select,
+    table,
+    text,
+    tuple_,
     type_coerce,
 )
 from sqlalchemy.sql.elements import KeyedColumnElement
@@ -28,11 +36,13 @@ from sqlalchemy.sql.selectable import Select, Subquery
 
 from app.errors import NotFound
 from app.kit.cursor import after_cursor, by_relevance_to, decode_cursor, encode_cursor
-from app.kit.filters import filter_conditions, filter_values, resolve_sort
+from app.kit.filters import filter_conditions, filter_values, ranking, resolve_sort
 from app.kit.json_rows import json_row
 from app.kit.query import ListQuery, Page
+from app.kit.search import parse
 from app.kit.spec import ListSpec, Row
 from app.kit.sql import bound_list, dict_rows, is_in
+from app.search import common
 
 
 def fetch_page(connection: Connection, spec: ListSpec, query: ListQuery) -> Page[Row]:
@@ -116,8 +126,14 @@ def fetch_rows(
         after is not None and after[0] is None,
         None if extra is None else extra.key,
     )
+    kept = None
+    if scores is not None and columns == "page":
+        kept = _kept_page(connection, spec, query, shape, params, after)
     statement = spec.statements.get(key)
-    if statement is None:
+    if kept is not None:
+        statement = _rows_of(spec, dialect, extra)
+        params["page_ids"] = bound_list(connection, [record for record, _ in kept])
+    elif statement is None:
         if columns == "json":
             # The sort value only makes the cursor: as stored (no date parsing), it encodes alike.
             plain_sort = type_coerce(column, String) if isinstance(column.type, Date) else column
@@ -151,8 +167,12 @@ def fetch_rows(
         spec.statements[key] = statement
     result = connection.execute(statement, {**params, "limit": query.limit + 1})
     keys = list(result.keys())
-    if columns == "page":
-        rows: Sequence[Any] = result.fetchall()
+    if kept is not None:  # in the page's order, each with its score, last
+        found = {row._mapping[spec.id_column.key]: row for row in result}
+        keys.append("_score")
+        rows: Sequence[Any] = [(*found[record], score) for record, score in kept]
+    elif columns == "page":
+        rows = result.fetchall()
     else:
         # The driver's own tuples: these statements select nothing SQLAlchemy must convert,
         # and skipping its row processing is a fifth of an export's time.
@@ -228,6 +248,148 @@ def _ranked_page(
         .where(spec.id_column == found.c.id)
         .order_by(found.c.score.desc(), spec.id_column.desc())
     )
+
+
+def _kept_page(
+    connection: Connection,
+    spec: ListSpec,
+    query: ListQuery,
+    shape: tuple[Any, ...],
+    params: dict[str, Any],
+    after: tuple[Any, Any] | None,
+) -> list[tuple[Any, float]] | None:
+    """A page by relevance for a `q` of one common word (`app.search.common`), from the
+    word's entries kept in the order of their scores: the page's (record, score), best first
+    and ties by id descending as the engine's page has them, up to `limit + 1`, without
+    scoring every record that holds the word (`/v1/citations?q=diplomatic`: 39,000 quotes).
+    None when the word is not kept, or a record may have several entries (`sources`: its
+    texts' windows), or its id is not a number (`countries`, 292 of them): the engine's page
+    then ranks them."""
+    word = common.word_of(parse(getattr(query, "q", "")))
+    one_each = len(spec.search_kinds) == 1 and spec.search_kinds[0] != "texts"
+    if word is None or not one_each or not isinstance(spec.id_column.type, Integer):
+        return None
+    held = common.kept(connection, word)
+    if held is None:
+        return None
+    dialect = connection.dialect.name
+    limit = query.limit + 1
+    params = params | {"search_word": word, "limit": limit}
+    found: list[tuple[Any, float]] = []
+    if held.changed:  # scored by the engine, under the same filters
+        params["search_changed"] = bound_list(connection, held.changed)
+        changed = _changed_page(spec, shape, dialect, after)
+        found += [(record, float(score)) for record, score in connection.execute(changed, params)]
+    walk = _kept_walk(spec, shape, dialect, after is not None, bool(held.changed))
+    if dialect == "postgresql":
+        found += [(record, float(score)) for record, score in connection.execute(walk, params)]
+        return common.in_order(found, limit, ids_descending=True)
+    params |= common.bm25_figures(connection, held)
+
+    def group(rank: float) -> list[tuple[Any, float]]:
+        rows = connection.execute(walk, params | {"rank": rank})
+        return [(record, float(score)) for record, score in rows]
+
+    return common.best_first(held, params, limit, found, group, ids_descending=True)
+
+
+def _changed_page(
+    spec: ListSpec, shape: tuple[Any, ...], dialect: str, after: tuple[Any, Any] | None
+) -> Select[Any]:
+    """`_kept_page`'s records whose entry changed since the word was kept
+    (`:search_changed`), scored by the engine as the list's page by relevance scores them."""
+    key = (
+        "kept-changed",
+        dialect,
+        shape,
+        after is not None,
+        after is not None and after[0] is None,
+    )
+    if (statement := spec.statements.get(key)) is None:
+        scores = ranking(spec, dialect, changed=True)
+        statement = spec.statements[key] = _ordered_page(
+            spec,
+            select(spec.id_column, scores.c.score).where(*spec.where),
+            shape,
+            dialect,
+            (scores.c.score, True),
+            scores,
+            after,
+        )
+    return statement
+
+
+def _kept_walk(
+    spec: ListSpec, shape: tuple[Any, ...], dialect: str, paged: bool, changed: bool
+) -> Select[Any]:
+    """The statement of `_kept_page`'s walk of the kept rows: the list's records whose entry
+    holds `:search_word`, under its filters, after the cursor, best first and ties by id
+    descending, up to `:limit`, in the order of an index (migration 0025); on SQLite those of
+    one weighted count (`:rank`), whose order by length is their order by score. The entries
+    changed since the word was kept (`:search_changed`) left aside."""
+    key = ("kept", dialect, shape, paged, changed)
+    if (statement := spec.statements.get(key)) is not None:
+        return statement
+    kept = table(
+        "search_index_postings",
+        column("term", String),
+        column("kind", String),
+        column("rank", Float),
+        column("size", Integer),
+        column("record", BigInteger),
+        column("entry", BigInteger),
+    ).alias("p")
+    conditions = [
+        *spec.where,
+        *filter_conditions(spec, shape, dialect, ranked=True),
+        kept.c.term == bindparam("search_word", type_=String),
+        kept.c.kind == spec.search_kinds[0],
+        spec.id_column == kept.c.record,
+    ]
+    if changed:
+        conditions.append(~is_in(kept.c.entry, "search_changed", dialect))
+    last_id = bindparam("after_id", type_=spec.id_column.type)
+    if dialect == "postgresql":
+        score: Any = kept.c.rank
+        if paged:
+            value = bindparam("after_value", type_=Float)
+            conditions += [
+                kept.c.rank <= value,
+                tuple_(kept.c.rank, kept.c.record) < tuple_(value, last_id),
+            ]
+        order = [kept.c.rank.desc(), kept.c.record.desc()]
+    else:
+        score = text(f"{common.SCORE} AS score")
+        conditions.append(kept.c.rank == bindparam("rank", type_=Float))
+        if paged:
+            conditions.append(
+                or_(
+                    text(f"{common.SCORE} < :after_value"),
+                    and_(text(f"{common.SCORE} = :after_value"), kept.c.record < last_id),
+                )
+            )
+        order = [kept.c.size.asc(), kept.c.record.desc()]
+    statement = (
+        select(spec.id_column, score)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(bindparam("limit", type_=Integer))
+    )
+    spec.statements[key] = statement
+    return statement
+
+
+def _rows_of(spec: ListSpec, dialect: str, extra: KeyedColumnElement[Any] | None) -> Select[Any]:
+    """A page's rows and inline embeds, by their ids (`:page_ids`), in no order."""
+    key = ("page-of", dialect, None if extra is None else extra.key)
+    if (statement := spec.statements.get(key)) is None:
+        statement = spec.base_query().add_columns(*inline_columns(spec, dialect))
+        if extra is not None:
+            statement = statement.add_columns(extra)
+        statement = spec.statements[key] = statement.where(
+            is_in(spec.id_column, "page_ids", dialect)
+        )
+    return statement
 
 
 def inline_columns(spec: ListSpec, dialect: str) -> list[ColumnElement[Any]]:

@@ -25,14 +25,15 @@ import math
 import threading
 import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, TextClause, text
 from sqlalchemy.exc import OperationalError
 
 from app.db import write_transaction
-from app.kit.search import BM25, COLUMN_WEIGHTS, Search
+from app.kit.search import BM25, COLUMN_WEIGHTS, Search, Term, engine_query
 
 log = logging.getLogger(__name__)
 
@@ -66,45 +67,70 @@ def ids(values: Iterable[int]) -> str:
     return ", ".join(str(int(value)) for value in values)
 
 
-def page(
-    connection: Connection,
-    word: str,
-    query: str,
-    where: str,
-    params: dict[str, Any],
-    limit: int,
-    after: tuple[float, int] | None,
-) -> list[tuple[int, float]] | None:
-    """The best `limit` entries holding `word` (the engine's `query` for it) that meet `where`
-    (SQL over the entry `e`, with `params`), after the cursor's (score, entry id), as (entry
-    id, score), best first; None if the word is not kept or too many of its entries changed."""
+@dataclass(frozen=True)
+class Kept:
+    """A kept word as a search reads it: the entries that held it when kept, each weighted
+    count `f` with the shortest length of its entries (SQLite), and the entries changed since
+    (`changed`, which a search scores with the engine and leaves aside in the kept rows)."""
+
+    word: str
+    entries: int
+    groups: list[tuple[float, int]]
+    changed: list[int]
+
+
+def kept(connection: Connection, word: str) -> Kept | None:
+    """The word as kept; None if it is not, or too many of its entries changed since."""
     if word not in _kept_words(connection):
         return None
-    kept = connection.execute(
+    row = connection.execute(
         text("SELECT seq, entries, ranks FROM search_index_common WHERE term = :term"),
         {"term": word},
     ).first()
-    if kept is None:
+    if row is None:
         return None
     changed = list(
         connection.execute(
             text("SELECT DISTINCT entry FROM search_index_changed WHERE seq > :seq LIMIT :most"),
-            {"seq": kept.seq, "most": MAX_CHANGED + 1},
+            {"seq": row.seq, "most": MAX_CHANGED + 1},
         ).scalars()
     )
     if len(changed) > MAX_CHANGED:
         return None
-    params = params | {"term": word, "query": query, "limit": limit}
+    groups = [(float(rank), int(size)) for rank, size in json.loads(row.ranks)]
+    return Kept(word, int(row.entries), groups, changed)
+
+
+def page(
+    connection: Connection,
+    word: str,
+    where: str,
+    params: dict[str, Any],
+    limit: int,
+    after: tuple[float, int] | None,
+    kinds: Sequence[str] = (),
+) -> list[tuple[int, float]] | None:
+    """The best `limit` entries holding `word` that meet `where` (SQL over the entry `e`, with
+    `params`), of these `kinds` if given (which `where` says too), after the cursor's (score,
+    entry id), as (entry id, score), best first; None if the word is not kept or too many of
+    its entries changed."""
+    held = kept(connection, word)
+    if held is None:
+        return None
+    params = params | {"term": word, "query": own_query(connection, word), "limit": limit}
     if after is not None:
         params |= {"after_score": after[0], "after_id": after[1]}
+    paged = after is not None
     if connection.dialect.name == "postgresql":
-        found = _postgres(connection, changed, where, params, after is not None)
+        found = _postgres(connection, held.changed, where, params, paged, kinds)
     else:
-        groups = [(float(rank), int(size)) for rank, size in json.loads(kept.ranks)]
-        holding = None if changed else int(kept.entries)
-        found = _sqlite(connection, groups, changed, holding, where, params, after is not None)
-    found.sort(key=lambda row: (-row[1], row[0]))
-    return found[:limit]
+        found = _sqlite(connection, held, where, params, paged, kinds)
+    return in_order(found, limit)
+
+
+def own_query(connection: Connection, word: str) -> str:
+    """The engine's query for the word alone, in its title and body."""
+    return engine_query(connection.dialect.name, Search(((Term(word, False, False, False),),)))
 
 
 _KEPT: dict[int, tuple[float, frozenset[str]]] = {}
@@ -137,14 +163,20 @@ def _later(score: str, entry: str, paged: bool) -> str:
 
 
 def _postgres(
-    connection: Connection, changed: list[int], where: str, params: dict[str, Any], paged: bool
+    connection: Connection,
+    changed: list[int],
+    where: str,
+    params: dict[str, Any],
+    paged: bool,
+    kinds: Sequence[str],
 ) -> list[tuple[int, float]]:
     aside = f" AND p.entry NOT IN ({ids(changed)})" if changed else ""
-    kept = (
-        "SELECT p.entry, p.rank FROM search_index_postings p JOIN search_entry e "
-        f"ON e.id = p.entry WHERE p.term = :term{aside}{where}"
+    kept = " UNION ALL ".join(
+        "(SELECT p.entry, p.rank FROM search_index_postings p JOIN search_entry e "
+        f"ON e.id = p.entry WHERE p.term = :term{of_kind}{aside}{where}"
         f"{_later('p.rank', 'p.entry', paged)} ORDER BY p.rank DESC, p.entry "
-        "LIMIT :limit"
+        "LIMIT :limit)"
+        for of_kind in _of_kinds(kinds)
     )
     found = [(int(entry), float(score)) for entry, score in connection.execute(text(kept), params)]
     if changed:
@@ -161,67 +193,109 @@ def _postgres(
     return found
 
 
+SCORE = f"(:idf * ((p.rank * ({K1} + 1.0)) / (p.rank + {K1} * (1 - {B} + {B} * p.size / :avgdl))))"
+"""SQLite: a kept row's bm25 (`p`: its weighted count `rank` and length `size`; `:idf` and
+`:avgdl` from `bm25_figures`), in FTS5's own arithmetic and order (fts5_aux.c,
+fts5Bm25Function), so that it is the same to the last bit as the score FTS5 gives the
+entry."""
+
+
+def bm25_figures(connection: Connection, held: Kept) -> dict[str, float]:
+    """SQLite: today's `idf` of the word and `avgdl` of the index, as bm25 reads them, as the
+    parameters of `SCORE`."""
+    rows, averages = _sizes(connection)
+    holding = held.entries
+    if held.changed:  # entries changed: count what holds the word now, as bm25 does
+        holding = connection.execute(
+            text("SELECT count(*) FROM search_index WHERE search_index MATCH :query"),
+            {"query": own_query(connection, held.word)},
+        ).scalar_one()
+    idf = math.log((rows - holding + 0.5) / (holding + 0.5))
+    return {"idf": idf if idf > 0 else 1e-6, "avgdl": averages}
+
+
+def best_first(
+    held: Kept,
+    figures: dict[str, float],
+    limit: int,
+    found: list[tuple[Any, float]],
+    group: Callable[[float], Iterable[tuple[Any, float]]],
+    ids_descending: bool = False,
+) -> list[tuple[Any, float]]:
+    """SQLite: the best `limit` of `found` (hits as (id, score)) and of each weighted count
+    `f`'s kept rows (`group(f)`: its rows that count, best first, at most `limit`), read
+    group by group, the group that could score best first, till no group left could beat the
+    page: a group's first row is its best, and none scores above its `f` at its shortest
+    length. In order (`in_order`)."""
+    idf, avgdl = figures["idf"], figures["avgdl"]
+
+    def best(rank: float, size: int) -> float:
+        return idf * ((rank * (K1 + 1.0)) / (rank + K1 * (1 - B + B * size / avgdl)))
+
+    for bound, rank in sorted(((best(r, s), r) for r, s in held.groups), reverse=True):
+        if len(found) >= limit:
+            found = in_order(found, limit, ids_descending)
+            if found[-1][1] > bound * (1 + 1e-9):
+                break  # no entry left can beat the page's last (ties compare ids: go on)
+        found += group(rank)
+    return in_order(found, limit, ids_descending)
+
+
+def in_order(
+    found: list[tuple[Any, float]], limit: int, ids_descending: bool = False
+) -> list[tuple[Any, float]]:
+    """The first `limit` hits (id, score): best score first, ties by id (descending, as a
+    list's page has them, if `ids_descending`)."""
+    found = sorted(found, key=lambda row: row[0], reverse=ids_descending)
+    found.sort(key=lambda row: -row[1])
+    return found[:limit]
+
+
 def _sqlite(
     connection: Connection,
-    groups: list[tuple[float, int]],
-    changed: list[int],
-    holding: int | None,
+    held: Kept,
     where: str,
     params: dict[str, Any],
     paged: bool,
+    kinds: Sequence[str],
 ) -> list[tuple[int, float]]:
-    """The best entries of each weighted count `f` (`groups`: each `f` with the shortest
-    length of its entries), read group by group, the group that could score best first, till
-    no group left could beat the page: a group's first entry is its best, and none scores
-    above its `f` at its shortest length. The changed entries are scored by FTS5."""
-    limit = int(params["limit"])
-    rows, averages = _sizes(connection)
-    if holding is None:  # entries changed: count what holds the word now, as bm25 does
-        holding = connection.execute(
-            text("SELECT count(*) FROM search_index WHERE search_index MATCH :query"), params
-        ).scalar_one()
-    idf = math.log((rows - holding + 0.5) / (holding + 0.5))
-    idf = idf if idf > 0 else 1e-6
-    params = params | {"idf": idf, "avgdl": averages}
-    found: list[tuple[int, float]] = []
-    if changed:
+    """The best entries holding the word (`best_first`, of each kind in turn if `kinds`);
+    the changed ones scored by FTS5."""
+    params = params | bm25_figures(connection, held)
+    found: list[tuple[Any, float]] = []
+    if held.changed:
         scored = (
             "SELECT e.id, -search_index.rank FROM search_index CROSS JOIN search_entry e "
             "ON e.id = search_index.rowid WHERE search_index MATCH :query "
             f"AND search_index.rank MATCH '{BM25}' "
-            f"AND search_index.rowid IN ({ids(changed)}){where}"
+            f"AND search_index.rowid IN ({ids(held.changed)}){where}"
             f"{_later('-search_index.rank', 'e.id', paged)}"
         )
         found += [
             (int(entry), float(value)) for entry, value in connection.execute(text(scored), params)
         ]
-    # FTS5's arithmetic, in its order (fts5_aux.c, fts5Bm25Function), so that the scores are
-    # the same to the last bit as those of the entries it scores itself.
-    score = (
-        f"(:idf * ((p.rank * ({K1} + 1.0)) / (p.rank + {K1} * (1 - {B} + {B} * p.size / :avgdl))))"
-    )
-    aside = f" AND p.entry NOT IN ({ids(changed)})" if changed else ""
-    sql = text(
-        f"SELECT p.entry, {score} AS score FROM search_index_postings p "
-        f"JOIN search_entry e ON e.id = p.entry WHERE p.term = :term AND p.rank = :rank"
-        f"{aside}{where}{_later(score, 'p.entry', paged)} "
-        "ORDER BY p.size, p.entry LIMIT :limit"
-    )
+    aside = f" AND p.entry NOT IN ({ids(held.changed)})" if held.changed else ""
+    limit = int(params["limit"])
+    for of_kind in _of_kinds(kinds):
+        sql = text(
+            f"SELECT p.entry, {SCORE} AS score FROM search_index_postings p "
+            f"JOIN search_entry e ON e.id = p.entry WHERE p.term = :term{of_kind} "
+            f"AND p.rank = :rank{aside}{where}{_later(SCORE, 'p.entry', paged)} "
+            "ORDER BY p.size, p.entry LIMIT :limit"
+        )
 
-    def best(rank: float, size: int) -> float:
-        return idf * ((rank * (K1 + 1.0)) / (rank + K1 * (1 - B + B * size / averages)))
+        def group(rank: float, sql: TextClause = sql) -> list[tuple[Any, float]]:
+            rows = connection.execute(sql, params | {"rank": rank})
+            return [(int(entry), float(value)) for entry, value in rows]
 
-    for bound, rank in sorted(((best(r, s), r) for r, s in groups), reverse=True):
-        if len(found) >= limit:
-            found.sort(key=lambda row: (-row[1], row[0]))
-            del found[limit:]
-            if found[-1][1] > bound * (1 + 1e-9):
-                break  # no entry left can beat the page's last (ties compare ids: go on)
-        found += [
-            (int(entry), float(value))
-            for entry, value in connection.execute(sql, params | {"rank": rank})
-        ]
+        found = best_first(held, params, limit, found, group)
     return found
+
+
+def _of_kinds(kinds: Sequence[str]) -> list[str]:
+    """SQL: the kept row `p` is of one kind, for each of `kinds` (the index's own names,
+    never a user's); else of any."""
+    return [f" AND p.kind = '{kind}'" for kind in kinds] or [""]
 
 
 def _varints(blob: bytes) -> list[int]:
@@ -310,12 +384,17 @@ def _newest_logged(connection: Connection) -> int:
 
 
 def _insert(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    """Postings (`term`, `rank`, `size`, `entry`)."""
+    """Postings (`term`, `rank`, `size`, `entry`, `kind`, and `record` as the entry has it:
+    kept as a number, if it is one)."""
+    for row in rows:
+        record = row["record"]
+        number = record.isascii() and record.isdigit() and len(record) <= 18  # a BIGINT
+        row["record"] = int(record) if number else None
     if rows:
         connection.execute(
             text(
-                "INSERT INTO search_index_postings (term, rank, size, entry) "
-                "VALUES (:term, :rank, :size, :entry)"
+                "INSERT INTO search_index_postings (term, rank, size, entry, kind, record) "
+                "VALUES (:term, :rank, :size, :entry, :kind, :record)"
             ),
             rows,
         )
@@ -408,8 +487,9 @@ def _postings_postgres(connection: Connection, entries: str) -> list[dict[str, A
         text(
             "SELECT c.term, CAST(ts_rank_cd(i.document, "
             "to_tsquery('diplo', quote_literal(c.term)), 1) AS FLOAT) AS rank, 0 AS size, "
-            "i.id AS entry "
-            "FROM search_index i CROSS JOIN LATERAL unnest(i.document) u "
+            "i.id AS entry, e.kind, e.record "
+            "FROM search_index i JOIN search_entry e ON e.id = i.id "
+            "CROSS JOIN LATERAL unnest(i.document) u "
             f"JOIN search_index_common c ON c.term = u.lexeme WHERE i.id IN ({entries})"
         )
     )
@@ -441,8 +521,10 @@ def _postings_sqlite(connection: Connection, entries: str) -> list[dict[str, Any
             "WITH places AS MATERIALIZED (SELECT term, doc, col FROM temp.search_scratch_places), "
             "sizes AS (SELECT doc, count(*) AS size FROM places GROUP BY doc) "
             f"SELECT p.term, sum(CASE p.col {weight} ELSE 0.0 END) AS rank, s.size, "
-            "p.doc AS entry FROM places p JOIN search_index_common c ON c.term = p.term "
-            "JOIN sizes s ON s.doc = p.doc GROUP BY p.term, p.doc HAVING rank > 0"
+            "p.doc AS entry, e.kind, e.record FROM places p "
+            "JOIN search_index_common c ON c.term = p.term "
+            "JOIN sizes s ON s.doc = p.doc JOIN search_entry e ON e.id = p.doc "
+            "GROUP BY p.term, p.doc HAVING rank > 0"
         )
     )
     rows = [dict(row) for row in found.mappings()]
@@ -509,10 +591,11 @@ def _keep_postgres(engine: Engine, word: str) -> None:
         _forget(connection, word)
         connection.execute(
             text(
-                "INSERT INTO search_index_postings (term, rank, size, entry) "
-                "SELECT :term, CAST(ts_rank_cd(i.document, query, 1) AS FLOAT), 0, i.id "
-                "FROM search_index i CROSS JOIN to_tsquery('diplo', :query) query "
-                "WHERE i.document @@ query"
+                "INSERT INTO search_index_postings (term, rank, size, entry, kind, record) "
+                "SELECT :term, CAST(ts_rank_cd(i.document, query, 1) AS FLOAT), 0, i.id, e.kind, "
+                "CASE WHEN e.record ~ '^[0-9]{1,18}$' THEN CAST(e.record AS BIGINT) END "
+                "FROM search_index i JOIN search_entry e ON e.id = i.id "
+                "CROSS JOIN to_tsquery('diplo', :query) query WHERE i.document @@ query"
             ),
             {"term": word, "query": f"'{word}'"},
         )
@@ -543,24 +626,34 @@ def _keep_sqlite(connection: Connection, word: str) -> None:
         if weight := COLUMN_WEIGHTS[column]:  # not the kind's (0): it only filters
             counts[entry] = counts.get(entry, 0.0) + weight
     entries = sorted(counts)
-    sizes: dict[int, int] = {}
+    sizes: dict[int, tuple[int, str, str]] = {}
     for start in range(0, len(entries), 500):
         chunk = ids(entries[start : start + 500])
-        for entry, blob in connection.execute(
-            text(f"SELECT id, sz FROM search_index_docsize WHERE id IN ({chunk})")
+        for entry, blob, kind, record in connection.execute(
+            text(
+                "SELECT d.id, d.sz, e.kind, e.record FROM search_index_docsize d "
+                f"JOIN search_entry e ON e.id = d.id WHERE d.id IN ({chunk})"
+            )
         ):
-            sizes[entry] = sum(_varints(blob))
+            sizes[entry] = (sum(_varints(blob)), kind, record)
     held = [entry for entry in entries if entry in sizes]
     _insert(
         connection,
         [
-            {"term": word, "rank": counts[entry], "size": sizes[entry], "entry": entry}
+            {
+                "term": word,
+                "rank": counts[entry],
+                "size": sizes[entry][0],
+                "entry": entry,
+                "kind": sizes[entry][1],
+                "record": sizes[entry][2],
+            }
             for entry in held
         ],
     )
     shortest: dict[float, int] = {}
     for entry in held:
-        _shorter(shortest, counts[entry], sizes[entry])
+        _shorter(shortest, counts[entry], sizes[entry][0])
     ranks = sorted(shortest.items())
     connection.execute(
         text(

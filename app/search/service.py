@@ -147,8 +147,7 @@ def _ranked_common(
     if filters.kinds:
         conditions.append(kinds_in(filters.kinds))
     where = "".join(f" AND {condition}" for condition in conditions)
-    query = engine_query(connection.dialect.name, search)
-    found = common.page(connection, word, query, where, params, limit, after)
+    found = common.page(connection, word, where, params, limit, after, filters.kinds)
     if found is None:
         return None
     scores = dict(found)
@@ -171,6 +170,7 @@ def _ranked_common(
             "FROM search_index CROSS JOIN search_entry e ON e.id = search_index.rowid "
             f"WHERE search_index MATCH :query AND search_index.rowid IN ({wanted})"
         )
+        query = engine_query(connection.dialect.name, search)
         rows = [_snippeted(row) for row in connection.execute(text(sql), {"query": query})]
     for row in rows:
         row["score"] = scores[row["id"]]
