@@ -24,6 +24,7 @@ from app.events.router import router as events_router
 from app.headcounts.router import router as headcounts_router
 from app.health import router as health_router
 from app.keys.router import router as keys_router
+from app.kit.common_words import Keeper
 from app.kit.parameters import check_parameters
 from app.kit.routing import skip_routers_by_prefix
 from app.kit.write_routes import storable_text_openapi
@@ -34,7 +35,6 @@ from app.officials.router import router as officials_router
 from app.posts.router import router as posts_router
 from app.relations.router import router as relations_router
 from app.representations.router import router as representations_router
-from app.search.common import Keeper
 from app.search.router import router as search_router
 from app.sources.licences import OPEN_LICENCES
 from app.sources.router import router as sources_router

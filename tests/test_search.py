@@ -13,9 +13,9 @@ from sqlalchemy import text
 
 from app.config import Settings
 from app.db import make_engine
+from app.kit import common_words
+from app.kit.common_words import refresh
 from app.main import create_app
-from app.search import common
-from app.search.common import refresh
 from tests.conftest import Loaded, every, make_key
 
 MARK = re.compile(r"<mark>(.*?)</mark>")
@@ -434,15 +434,16 @@ COMMON: list[tuple[str, dict[str, Any]]] = [
     ("the", {"from": "1950-01-01", "limit": 30}),
 ]
 COMMON_LISTS: list[tuple[str, dict[str, Any]]] = [
-    ("/v1/citations", {"q": "diplomatic", "limit": 20}),
-    ("/v1/citations", {"q": "the", "record_type": "event", "limit": 25}),
-    ("/v1/events", {"q": "Diplomatic", "limit": 20}),
+    ("/v1/citations", {"q": "diplomatic", "limit": 20, "count": "true"}),
+    ("/v1/citations", {"q": "the", "record_type": "event", "limit": 25, "count": "true"}),
+    ("/v1/events", {"q": "Diplomatic", "limit": 20, "count": "true"}),
     ("/v1/events", {"q": "diplomatic", "country": "US,RU", "limit": 10}),
     ("/v1/posts", {"q": "the", "from": "1950-01-01", "limit": 30}),
     ("/v1/missions", {"q": "embassy", "host_country": "AF,IR"}),
     ("/v1/citations", {"q": "diplomatic", "sort": "-id", "limit": 20}),
 ]
-"""Lists searched for common words: their pages by relevance (`kit.listing._kept_page`)."""
+"""Lists searched for common words: their pages by relevance (`kit.listing._kept_page`) and
+totals (`kept_count`)."""
 
 
 def first_pages(api: TestClient, pages: int = 3) -> dict[str, list[dict[str, Any]]]:
@@ -467,7 +468,7 @@ def first_pages(api: TestClient, pages: int = 3) -> dict[str, list[dict[str, Any
             assert response.status_code == 200, response.text
             items += response.json()["items"]
             cursor = response.json()["next_cursor"]
-            cursors.append(cursor)
+            cursors.append((cursor, response.json().get("total")))
             if cursor is None:
                 break
         answers[f"{path} {params}"] = [*items, {"cursors": cursors}]
@@ -494,7 +495,7 @@ def test_common_words_kept_ranked_ahead_answer_as_the_engine_does(
     """A word kept ranked ahead (docs/search.md, "Common words") gives the same hits, scores,
     snippets and pages as the engine scoring every entry: as kept, after writes that add,
     change and remove its entries, and kept afresh."""
-    monkeypatch.setattr(common, "KEPT_SECONDS", 0)  # what is kept is used at once
+    monkeypatch.setattr(common_words, "KEPT_SECONDS", 0)  # what is kept is used at once
     url = loaded_copy()
     engine = make_engine(Settings(database_url=url))
     settings = Settings(database_url=url, search_refresh_seconds=3600)  # no keeping but ours
@@ -536,7 +537,7 @@ def test_the_server_keeps_common_words_and_puts_writes_right_in_them(
     """A server started with `SEARCH_COMMON_ENTRIES` keeps the common words by itself, and
     puts an entry written through the API right in them within `SEARCH_REFRESH_SECONDS`; one
     started with 0 forgets them: the answer is the engine's all along."""
-    monkeypatch.setattr(common, "KEPT_SECONDS", 0)  # what is kept is used at once
+    monkeypatch.setattr(common_words, "KEPT_SECONDS", 0)  # what is kept is used at once
     url = loaded_copy()
     engine = make_engine(Settings(database_url=url))
 

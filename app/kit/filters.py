@@ -67,7 +67,9 @@ def filter_conditions(
             conditions.append(compare(bindparam(name, type_=column.type)))
         elif name == "q":
             if not ranked:
-                conditions.append(spec.id_column.in_(select(ranking(spec, dialect).c.record)))
+                conditions.append(
+                    spec.id_column.in_(select(ranking(spec, dialect, False).c.record))
+                )
         else:
             target = spec.filters[name]
             if many == 1 and isinstance(target, Column):
@@ -91,11 +93,11 @@ RELEVANCE = "-relevance"
 """The sort of a list searched with `q` and no `sort`: best match first (its cursors say so)."""
 
 
-def ranking(spec: ListSpec, dialect: str, changed: bool = False) -> Subquery:
-    """The list's records that match `q`, each with its score (`record`, `score`): built once
-    a list and database. With `changed`, only those whose entry is one of `:search_changed`
-    (`kit.listing._kept_page`)."""
-    key = f"{dialect}:changed" if changed else dialect
+def ranking(spec: ListSpec, dialect: str, scored: bool = True, changed: bool = False) -> Subquery:
+    """The list's records that match `q`, each with its score (`record`, `score`; only
+    `record` if not `scored`): built once a list and database. With `changed`, only those
+    whose entry is one of `:search_changed` (`kit.listing._kept_page`)."""
+    key = f"{dialect}:{'scored' if scored else 'matched'}:{'changed' if changed else 'all'}"
     if key not in spec.rankings:
         text_key = not isinstance(spec.id_column.type, Integer)  # a country's code
         where = spec.search_where
@@ -106,7 +108,9 @@ def ranking(spec: ListSpec, dialect: str, changed: bool = False) -> Subquery:
                 else "e.id IN (SELECT value FROM json_each(:search_changed))"
             )  # as `is_in` binds them
             where = f"({where}) AND {entries}" if where else entries
-        scores = record_scores(spec.search_kinds, dialect, text_key, where).subquery("ranked")
+        scores = record_scores(spec.search_kinds, dialect, text_key, where, scored).subquery(
+            "ranked"
+        )
         spec.rankings[key] = scores
     return spec.rankings[key]
 

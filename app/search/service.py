@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import Connection, Row, text
 
 from app.citations.anchoring import NOTHING
+from app.kit import common_words
 from app.kit.search import BM25, Search, engine_query, kinds_in, matching
-from app.search import common
 from app.search.models import STEP, HitKind
 from app.sources.licences import OPEN_LICENCES
 
@@ -51,14 +51,19 @@ class Filters:
     to: dt.date | None = None
 
 
-PUBLIC_TEXTS = (
-    "(e.kind <> 'texts' OR EXISTS (SELECT 1 FROM source s WHERE s.licence IN ("
-    + ", ".join(f"'{name}'" for name in sorted(OPEN_LICENCES))
-    + ") AND s.id = CASE WHEN e.kind = 'texts' THEN CAST(e.record AS INTEGER) END))"
-)
-"""A passage of a text only where the text is served to anyone (its licence is open): a
-snippet must not show what `/v1/sources/{id}/text` would not. `/v1/search` adds it, and so
-does the sources list's `q`."""
+def public_texts(kind: str, source: str) -> str:
+    """SQL: a passage of a text only where the text is served to anyone (its licence is
+    open), of an entry whose kind is `kind` and whose source's id, if it is a text, `source`:
+    a snippet must not show what `/v1/sources/{id}/text` would not."""
+    licences = ", ".join(f"'{name}'" for name in sorted(OPEN_LICENCES))
+    return (
+        f"({kind} <> 'texts' OR EXISTS (SELECT 1 FROM source s WHERE s.licence IN ({licences}) "
+        f"AND s.id = CASE WHEN {kind} = 'texts' THEN {source} END))"
+    )
+
+
+PUBLIC_TEXTS = public_texts("e.kind", "CAST(e.record AS INTEGER)")
+"""Of the entry `e`: `/v1/search` adds it, and so does the sources list's `q`."""
 
 
 def _conditions(filters: Filters) -> tuple[list[str], dict[str, Any]]:
@@ -110,7 +115,7 @@ def ranked(
     params |= {"query": search.tsquery(), "limit": limit}
     if after is not None:
         params |= {"after_score": after[0], "after_id": after[1]}
-        conditions.append(common.after("r.score", "r.id"))
+        conditions.append(common_words.after("r.score", "r.id"))
     score, matches = matching("postgresql", "query", filters.kinds, entries=False)
     where = "".join(f" AND {condition}" for condition in conditions)
     # The matches are scored and sorted alone, then joined to their entries in that order
@@ -138,22 +143,22 @@ def _ranked_common(
     after: tuple[float, int] | None,
 ) -> list[dict[str, Any]] | None:
     """A query of one common word, from its entries kept in the order of their scores
-    (`common`): the same hits and scores, without scoring every entry that holds it. None
+    (`kit.common_words`): the same hits and scores, without scoring every entry that holds it. None
     when the word is not kept."""
-    word = common.word_of(search)
+    word = common_words.word_of(search)
     if word is None:
         return None
     conditions, params = _conditions(filters)
     if filters.kinds:
         conditions.append(kinds_in(filters.kinds))
     where = "".join(f" AND {condition}" for condition in conditions)
-    found = common.page(connection, word, where, params, limit, after, filters.kinds)
+    found = common_words.page(connection, word, where, params, limit, after, filters.kinds)
     if found is None:
         return None
     scores = dict(found)
     if not scores:
         return []
-    wanted = common.ids(scores)
+    wanted = common_words.ids(scores)
     if connection.dialect.name == "postgresql":
         rows = [
             dict(row)
@@ -210,6 +215,19 @@ def _ranked_sqlite(
 
 
 def count(connection: Connection, search: Search, filters: Filters) -> int:
+    word = common_words.word_of(search)
+    if word is not None:  # of one common word: its kept rows counted (`common_words.count`)
+        conditions, params = _conditions(filters)
+        where = "".join(f" AND {condition}" for condition in conditions)
+        if filters.kinds:
+            where += f" AND {kinds_in(filters.kinds)}"
+        alone = conditions in ([], [PUBLIC_TEXTS])  # then said of the kept row itself
+        public = f" AND {public_texts('p.kind', 'p.record')}" if conditions else ""
+        found = common_words.count(
+            connection, word, where, params, filters.kinds, public if alone else None
+        )
+        if found is not None:
+            return found
     sql, params = _matches(connection.dialect.name, filters)
     params["query"] = engine_query(connection.dialect.name, search)
     return int(connection.execute(text(f"SELECT count(*) FROM ({sql}) m"), params).scalar_one())
@@ -229,7 +247,7 @@ def _headlines(connection: Connection, search: Search, ids: list[int]) -> dict[i
     entries only, `_best` of the two), with the words marked."""
     if not ids:
         return {}
-    wanted = common.ids(ids)
+    wanted = common_words.ids(ids)
     sql = (
         f"SELECT e.id, e.kind, {_headline('e.title')}, {_headline('e.body')} "
         "FROM search_entry e CROSS JOIN to_tsquery('diplo', :query) query "

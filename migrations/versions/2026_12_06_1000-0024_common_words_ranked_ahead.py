@@ -14,7 +14,7 @@ that a search for the word reads its best entries first instead of scoring every
   in the same transaction, so that a search scores those with the engine as before and the
   postings are never trusted for an entry they do not reflect.
 
-The tables are filled and kept by `app/search/common.py` (the server, every
+The tables are filled and kept by `app/kit/common_words.py` (the server, every
 `SEARCH_REFRESH_SECONDS`), never here: until then a search scores with the engine.
 
 Revision ID: 0024
@@ -33,7 +33,7 @@ down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-LOCK = 0x64707374  # app.search.common.CHANGES_LOCK, as it was when this was written
+LOCK = 0x64707374  # app.kit.common_words.CHANGES_LOCK, as it was when this was written
 
 
 def _changed(postgres: bool) -> Trigger:
@@ -71,7 +71,7 @@ def upgrade() -> None:
             f"CREATE TABLE search_index_postings ({columns}, "
             "PRIMARY KEY (term, rank, size, entry)) WITHOUT ROWID"
         )
-    # An entry's rows, taken out when it changes (app/search/common.py, `_apply`).
+    # An entry's rows, taken out when it changes (app/kit/common_words.py, `_apply`).
     op.execute("CREATE INDEX ix_search_index_postings_entry ON search_index_postings (entry)")
     create_triggers([_changed(postgres)], skip_unchanged=True)
 

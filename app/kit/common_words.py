@@ -33,7 +33,7 @@ from sqlalchemy import Connection, Engine, TextClause, text
 from sqlalchemy.exc import OperationalError
 
 from app.db import write_transaction
-from app.kit.search import BM25, COLUMN_WEIGHTS, Search, Term, engine_query
+from app.kit.search import BM25, COLUMN_WEIGHTS, Search, Term, engine_query, kinds_in
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +126,56 @@ def page(
     else:
         found = _sqlite(connection, held, where, params, paged, kinds)
     return in_order(found, limit)
+
+
+def count(
+    connection: Connection,
+    word: str,
+    where: str,
+    params: dict[str, Any],
+    kinds: Sequence[str],
+    kept_where: str | None,
+) -> int | None:
+    """How many entries hold `word` and meet `where` (SQL over the entry `e`, with `params`,
+    the `kinds` too), counted from its kept rows (`kept_where`, SQL over the kept row `p`, if
+    it says the same of them without their entries), the changed ones by the engine; None if
+    the word is not kept or too many of its entries changed. (The engine reads every match:
+    `diplomatic`, 45,000 entries, 35 ms on SQLite and 165 ms on PostgreSQL.)"""
+    held = kept(connection, word)
+    if held is None:
+        return None
+    params = params | {"term": word, "query": own_query(connection, word)}
+    aside = f" AND p.entry NOT IN ({ids(held.changed)})" if held.changed else ""
+    of_kinds = f" AND {kinds_in(kinds, 'p.kind')}" if kinds else ""
+    joined, condition = (
+        ("", kept_where)
+        if kept_where is not None
+        else (" JOIN search_entry e ON e.id = p.entry", where)
+    )
+    total = int(
+        connection.execute(
+            text(
+                f"SELECT count(*) FROM search_index_postings p{joined} WHERE p.term = :term"
+                f"{of_kinds}{aside}{condition}"
+            ),
+            params,
+        ).scalar_one()
+    )
+    if held.changed:
+        if connection.dialect.name == "postgresql":
+            matches = (
+                "FROM search_index i JOIN search_entry e ON e.id = i.id CROSS JOIN "
+                f"to_tsquery('diplo', :query) query WHERE i.id IN ({ids(held.changed)}) "
+                "AND i.document @@ query"
+            )
+        else:
+            matches = (
+                "FROM search_index CROSS JOIN search_entry e ON e.id = search_index.rowid "
+                f"WHERE search_index MATCH :query AND search_index.rowid IN ({ids(held.changed)})"
+            )
+        changed = connection.execute(text(f"SELECT count(*) {matches}{where}"), params)
+        total += int(changed.scalar_one())
+    return total
 
 
 def own_query(connection: Connection, word: str) -> str:
@@ -357,6 +407,11 @@ def refresh(engine: Engine, common: int, discover: bool) -> int:
         else:
             with write_transaction(engine) as connection:
                 _keep_sqlite(connection, word)
+    if anew and engine.dialect.name == "postgresql":
+        # The planner's figures of the rows just written: without them it guessed 31 rows of
+        # `diplomatic` where 39,233 are, and planned a list's count for so few.
+        with write_transaction(engine) as connection:
+            connection.execute(text("ANALYZE search_index_postings"))
     if pending and not many and words & set(kept):
         _apply(engine)
     with engine.connect() as connection:
