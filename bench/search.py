@@ -102,13 +102,15 @@ def _common_words_kept(url: str) -> None:
     does a little while after it is ready."""
     engine = create_engine(url)
     started = time.monotonic()
+    seen: list[int] = []  # the words kept at each look: the same for 5 s, the keeper is done
     try:
         while time.monotonic() - started < 900:
             with engine.connect() as connection:
                 words = connection.execute(text("SELECT count(*) FROM search_index_common"))
                 changed = connection.execute(text("SELECT count(*) FROM search_index_changed"))
                 kept, left = words.scalar_one(), changed.scalar_one()
-            if kept and not left:
+            seen = [*seen, kept][-6:] if kept and not left else []
+            if len(seen) == 6 and len(set(seen)) == 1:
                 print(f"{kept} common words kept {time.monotonic() - started:.0f} s after ready")
                 return
             time.sleep(1)

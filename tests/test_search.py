@@ -440,10 +440,11 @@ COMMON_LISTS: list[tuple[str, dict[str, Any]]] = [
     ("/v1/events", {"q": "diplomatic", "country": "US,RU", "limit": 10}),
     ("/v1/posts", {"q": "the", "from": "1950-01-01", "limit": 30}),
     ("/v1/missions", {"q": "embassy", "host_country": "AF,IR"}),
-    ("/v1/citations", {"q": "diplomatic", "sort": "-id", "limit": 20}),
+    ("/v1/citations", {"q": "diplomatic", "sort": "-id", "limit": 20, "count": "true"}),
+    ("/v1/events", {"q": "diplomatic", "sort": "-date", "limit": 20, "facet": "kind"}),
 ]
-"""Lists searched for common words: their pages by relevance (`kit.listing._kept_page`) and
-totals (`kept_count`)."""
+"""Lists searched for common words: their pages by relevance (`kit.listing._kept_page`),
+totals (`kept_count`), and pages in another order and facets (`kit.filters._matching`)."""
 
 
 def first_pages(api: TestClient, pages: int = 3) -> dict[str, list[dict[str, Any]]]:
@@ -468,7 +469,7 @@ def first_pages(api: TestClient, pages: int = 3) -> dict[str, list[dict[str, Any
             assert response.status_code == 200, response.text
             items += response.json()["items"]
             cursor = response.json()["next_cursor"]
-            cursors.append((cursor, response.json().get("total")))
+            cursors.append((cursor, response.json().get("total"), response.json().get("facets")))
             if cursor is None:
                 break
         answers[f"{path} {params}"] = [*items, {"cursors": cursors}]

@@ -29,7 +29,18 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, TextClause, text
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    Float,
+    Integer,
+    String,
+    TextClause,
+    column,
+    table,
+    text,
+)
 from sqlalchemy.exc import OperationalError
 
 from app.db import write_transaction
@@ -45,8 +56,20 @@ DISCOVER_SECONDS = 600
 """How often a worker looks for words that have become common (reading every word of the
 index: 0.2 s on SQLite, 2 s on PostgreSQL at 150,000 entries), besides after a load."""
 MAX_CHANGED = 2_048
-"""More entries changed since a word was kept than this and it is searched the usual way."""
+"""More changes logged since a word was kept than this and it is searched the usual way."""
 K1, B = 1.2, 0.75  # FTS5's bm25
+
+
+POSTINGS = table(
+    "search_index_postings",
+    column("term", String),
+    column("kind", String),
+    column("rank", Float),
+    column("size", Integer),
+    column("record", BigInteger),
+    column("entry", BigInteger),
+)
+"""The kept rows (migrations 0024, 0025), for statements built with SQLAlchemy."""
 
 
 def word_of(search: Search) -> str | None:
@@ -69,14 +92,25 @@ def ids(values: Iterable[int]) -> str:
 
 @dataclass(frozen=True)
 class Kept:
-    """A kept word as a search reads it: the entries that held it when kept, each weighted
-    count `f` with the shortest length of its entries (SQLite), and the entries changed since
-    (`changed`, which a search scores with the engine and leaves aside in the kept rows)."""
+    """A kept word as a search reads it: the entries that held it when kept, for each kind of
+    entry each weighted count `f` with the shortest length of its entries (SQLite), and the
+    entries changed since (`changed`, which a search scores with the engine and leaves aside
+    in the kept rows)."""
 
     word: str
     entries: int
-    groups: list[tuple[float, int]]
+    kinds: dict[str, dict[float, int]]
     changed: list[int]
+
+    def groups(self, kinds: Sequence[str] = ()) -> list[tuple[float, int]]:
+        """Each `f` of the entries of these kinds (of all, if none), with the shortest length
+        of its entries."""
+        shortest: dict[float, int] = {}
+        for kind, ranks in self.kinds.items():
+            if not kinds or kind in kinds:
+                for rank, size in ranks.items():
+                    _shorter(shortest, rank, size)
+        return sorted(shortest.items())
 
 
 def kept(connection: Connection, word: str) -> Kept | None:
@@ -89,16 +123,30 @@ def kept(connection: Connection, word: str) -> Kept | None:
     ).first()
     if row is None:
         return None
-    changed = list(
-        connection.execute(
-            text("SELECT DISTINCT entry FROM search_index_changed WHERE seq > :seq LIMIT :most"),
-            {"seq": row.seq, "most": MAX_CHANGED + 1},
-        ).scalars()
-    )
-    if len(changed) > MAX_CHANGED:
+    # In the order of the log's key, from the word's change on: PostgreSQL walked its heap
+    # for a DISTINCT, 2.8 ms over the 150,000 rows a data set's load logged, forgotten but
+    # not yet vacuumed.
+    logged = connection.execute(
+        text("SELECT entry FROM search_index_changed WHERE seq > :seq ORDER BY seq LIMIT :most"),
+        {"seq": row.seq, "most": MAX_CHANGED + 1},
+    ).scalars()
+    changes = list(logged)
+    if len(changes) > MAX_CHANGED:  # (changes, not entries: the log goes on past the limit)
         return None
-    groups = [(float(rank), int(size)) for rank, size in json.loads(row.ranks)]
-    return Kept(word, int(row.entries), groups, changed)
+    changed = sorted(set(changes))
+    return Kept(word, int(row.entries), _ranks(row.ranks), changed)
+
+
+def _ranks(stored: str) -> dict[str, dict[float, int]]:
+    """`search_index_common.ranks`: for each kind, each `f` and its shortest length."""
+    return {
+        kind: {float(rank): int(size) for rank, size in ranks}
+        for kind, ranks in json.loads(stored).items()
+    }
+
+
+def _ranks_text(kinds: dict[str, dict[float, int]]) -> str:
+    return json.dumps({kind: sorted(ranks.items()) for kind, ranks in sorted(kinds.items())})
 
 
 def page(
@@ -271,18 +319,20 @@ def best_first(
     found: list[tuple[Any, float]],
     group: Callable[[float], Iterable[tuple[Any, float]]],
     ids_descending: bool = False,
+    kinds: Sequence[str] = (),
 ) -> list[tuple[Any, float]]:
     """SQLite: the best `limit` of `found` (hits as (id, score)) and of each weighted count
-    `f`'s kept rows (`group(f)`: its rows that count, best first, at most `limit`), read
-    group by group, the group that could score best first, till no group left could beat the
-    page: a group's first row is its best, and none scores above its `f` at its shortest
-    length. In order (`in_order`)."""
+    `f`'s kept rows of these kinds (of any, if none; `group(f)`: its rows that count, best
+    first, at most `limit`), read group by group, the group that could score best first, till
+    no group left could beat the page: a group's first row is its best, and none scores above
+    its `f` at its shortest length. In order (`in_order`)."""
     idf, avgdl = figures["idf"], figures["avgdl"]
 
     def best(rank: float, size: int) -> float:
         return idf * ((rank * (K1 + 1.0)) / (rank + K1 * (1 - B + B * size / avgdl)))
 
-    for bound, rank in sorted(((best(r, s), r) for r, s in held.groups), reverse=True):
+    groups = held.groups(kinds)
+    for bound, rank in sorted(((best(r, s), r) for r, s in groups), reverse=True):
         if len(found) >= limit:
             found = in_order(found, limit, ids_descending)
             if found[-1][1] > bound * (1 + 1e-9):
@@ -326,7 +376,8 @@ def _sqlite(
         ]
     aside = f" AND p.entry NOT IN ({ids(held.changed)})" if held.changed else ""
     limit = int(params["limit"])
-    for of_kind in _of_kinds(kinds):
+    walked: list[tuple[str, ...]] = [(kind,) for kind in kinds] or [()]
+    for kind, of_kind in zip(walked, _of_kinds(kinds), strict=True):
         sql = text(
             f"SELECT p.entry, {SCORE} AS score FROM search_index_postings p "
             f"JOIN search_entry e ON e.id = p.entry WHERE p.term = :term{of_kind} "
@@ -338,7 +389,7 @@ def _sqlite(
             rows = connection.execute(sql, params | {"rank": rank})
             return [(int(entry), float(value)) for entry, value in rows]
 
-        found = best_first(held, params, limit, found, group)
+        found = best_first(held, params, limit, found, group, kinds=kind)
     return found
 
 
@@ -431,11 +482,17 @@ def refresh(engine: Engine, common: int, discover: bool) -> int:
 
 
 def _newest_logged(connection: Connection) -> int:
-    return int(
-        connection.execute(
-            text("SELECT coalesce(max(seq), 0) FROM search_index_changed")
-        ).scalar_one()
-    )
+    """The newest change logged. On PostgreSQL, of an empty log, the sequence's last number:
+    a word kept as of 0 had a search read the log's index from its start, past every row
+    forgotten and not yet vacuumed (1.8 ms after a data set's load, autovacuum off)."""
+    sql = "SELECT coalesce(max(seq), 0) FROM search_index_changed"
+    if connection.dialect.name == "postgresql":
+        sequence = "pg_get_serial_sequence('search_index_changed', 'seq')::regclass"
+        sql = (
+            "SELECT greatest(coalesce(max(seq), 0), "
+            f"coalesce(pg_sequence_last_value({sequence}), 0)) FROM search_index_changed"
+        )
+    return int(connection.execute(text(sql)).scalar_one())
 
 
 def _insert(connection: Connection, rows: list[dict[str, Any]]) -> None:
@@ -509,16 +566,16 @@ def _apply(engine: Engine) -> None:
                 else _postings_sqlite(connection, entries)
             )
             _insert(connection, rows)
-            shortest: dict[str, dict[float, int]] = {}
+            by_term: dict[str, list[dict[str, Any]]] = {}
             for row in rows:
                 counts[row["term"]] = counts.get(row["term"], 0) + 1
-                _shorter(shortest.setdefault(row["term"], {}), row["rank"], row["size"])
+                by_term.setdefault(row["term"], []).append(row)
             for term, ranks in connection.execute(
                 text("SELECT term, ranks FROM search_index_common")
             ):
-                groups = {float(rank): int(size) for rank, size in json.loads(ranks)}
-                for rank, size in shortest.get(term, {}).items():
-                    _shorter(groups, rank, size)
+                groups = _ranks(ranks)
+                for row in by_term.get(term, []):
+                    _shorter(groups.setdefault(row["kind"], {}), row["rank"], row["size"])
                 connection.execute(
                     text(
                         "UPDATE search_index_common SET entries = entries + :more, "
@@ -527,7 +584,7 @@ def _apply(engine: Engine) -> None:
                     {
                         "term": term,
                         "more": counts.get(term, 0),
-                        "ranks": "[]" if postgres else json.dumps(sorted(groups.items())),
+                        "ranks": "{}" if postgres else _ranks_text(groups),
                     },
                 )
         connection.execute(
@@ -657,7 +714,7 @@ def _keep_postgres(engine: Engine, word: str) -> None:
         connection.execute(
             text(
                 "INSERT INTO search_index_common (term, seq, entries, ranks) "
-                "SELECT term, :seq, count(*), '[]' FROM search_index_postings WHERE term = :t "
+                "SELECT term, :seq, count(*), '{}' FROM search_index_postings WHERE term = :t "
                 "GROUP BY term"
             ),
             {"t": word, "seq": seq},
@@ -675,10 +732,10 @@ def _keep_sqlite(connection: Connection, word: str) -> None:
         "USING fts5vocab(main, search_index, instance)"
     )
     counts: dict[int, float] = {}
-    for entry, column in connection.execute(
+    for entry, name in connection.execute(
         text("SELECT doc, col FROM temp.search_places WHERE term = :t"), {"t": word}
     ):
-        if weight := COLUMN_WEIGHTS[column]:  # not the kind's (0): it only filters
+        if weight := COLUMN_WEIGHTS[name]:  # not the kind's (0): it only filters
             counts[entry] = counts.get(entry, 0.0) + weight
     entries = sorted(counts)
     sizes: dict[int, tuple[int, str, str]] = {}
@@ -706,16 +763,15 @@ def _keep_sqlite(connection: Connection, word: str) -> None:
             for entry in held
         ],
     )
-    shortest: dict[float, int] = {}
+    shortest: dict[str, dict[float, int]] = {}
     for entry in held:
-        _shorter(shortest, counts[entry], sizes[entry][0])
-    ranks = sorted(shortest.items())
+        _shorter(shortest.setdefault(sizes[entry][1], {}), counts[entry], sizes[entry][0])
     connection.execute(
         text(
             "INSERT INTO search_index_common (term, seq, entries, ranks) "
             "VALUES (:t, :seq, :entries, :ranks)"
         ),
-        {"t": word, "seq": seq, "entries": len(held), "ranks": json.dumps(ranks)},
+        {"t": word, "seq": seq, "entries": len(held), "ranks": _ranks_text(shortest)},
     )
 
 

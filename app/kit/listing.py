@@ -10,7 +10,6 @@ from typing import Any, Literal
 
 import orjson
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Connection,
     Date,
@@ -21,12 +20,10 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
-    column,
     func,
     literal_column,
     or_,
     select,
-    table,
     text,
     tuple_,
     type_coerce,
@@ -37,10 +34,9 @@ from sqlalchemy.sql.selectable import Select, Subquery
 from app.errors import NotFound
 from app.kit import common_words
 from app.kit.cursor import after_cursor, by_relevance_to, decode_cursor, encode_cursor
-from app.kit.filters import filter_conditions, filter_values, ranking, resolve_sort
+from app.kit.filters import KEPT, filter_conditions, filter_values, kept_of, ranking, resolve_sort
 from app.kit.json_rows import json_row
 from app.kit.query import ListQuery, Page
-from app.kit.search import parse
 from app.kit.spec import ListSpec, Row
 from app.kit.sql import bound_list, dict_rows, is_in
 
@@ -78,7 +74,7 @@ def fetch_page_and(
     total = None
     if query.count:
         shape, params = filter_values(spec, query, connection)
-        total = kept_count(connection, spec, query, shape, params)
+        total = kept_count(connection, spec, shape, params)
         if total is None:
             dialect = connection.dialect.name
             count_key = ("count", dialect, shape)
@@ -267,12 +263,12 @@ def _kept_page(
     None when the word is not kept, or a record may have several entries (`sources`: its
     texts' windows), or its id is not a number (`countries`, 292 of them): the engine's page
     then ranks them."""
-    held = _kept_word(connection, spec, query)
+    held = params.get(KEPT)
     if held is None:
         return None
     dialect = connection.dialect.name
     limit = query.limit + 1
-    params = params | _kept_params(connection, held) | {"limit": limit}
+    params = params | {"limit": limit}
     found: list[tuple[Any, float]] = []
     if held.changed:  # scored by the engine, under the same filters
         changed = _changed_page(spec, shape, dialect, after)
@@ -287,45 +283,23 @@ def _kept_page(
         rows = connection.execute(walk, params | {"rank": rank})
         return [(record, float(score)) for record, score in rows]
 
-    return common_words.best_first(held, params, limit, found, group, ids_descending=True)
-
-
-def _kept_word(
-    connection: Connection, spec: ListSpec, query: ListQuery
-) -> common_words.Kept | None:
-    """The kept word the list's `q` is, if it is one and the list reads kept rows (`_kept_page`)."""
-    searched = getattr(query, "q", None)
-    word = common_words.word_of(parse(searched)) if searched else None
-    one_each = len(spec.search_kinds) == 1 and spec.search_kinds[0] != "texts"
-    if word is None or not one_each or not isinstance(spec.id_column.type, Integer):
-        return None
-    return common_words.kept(connection, word)
-
-
-def _kept_params(connection: Connection, held: common_words.Kept) -> dict[str, Any]:
-    params = {"search_word": held.word}
-    if held.changed:
-        params["search_changed"] = bound_list(connection, held.changed)
-    return params
+    return common_words.best_first(
+        held, params, limit, found, group, ids_descending=True, kinds=spec.search_kinds
+    )
 
 
 def kept_count(
-    connection: Connection,
-    spec: ListSpec,
-    query: ListQuery,
-    shape: tuple[Any, ...],
-    params: dict[str, Any],
+    connection: Connection, spec: ListSpec, shape: tuple[Any, ...], params: dict[str, Any]
 ) -> int | None:
     """The total of a list whose `q` is one common word, counted from the kept rows (and the
     changed entries by the engine), as `_kept_page` reads them; None when it reads none.
     (Counted by the engine, `/v1/citations?q=diplomatic&count=true` scored every quote that
     holds the word: 88 ms.)"""
-    held = _kept_word(connection, spec, query)
+    held = params.get(KEPT)
     if held is None:
         return None
     dialect = connection.dialect.name
-    params = params | _kept_params(connection, held)
-    key = ("kept-count", dialect, shape, bool(held.changed))
+    key = ("kept-count", dialect, shape)
     if (statement := spec.statements.get(key)) is None:
         conditions = _kept_rows(spec, shape, dialect, bool(held.changed), joined=False)[1]
         statement = spec.statements[key] = select(func.count()).where(*conditions)
@@ -420,22 +394,8 @@ def _kept_rows(
     the changed entries (`:search_changed`) left aside. Not `joined` and without filters, the
     rows alone: a kept row that no change has touched is of a record the list has (an entry
     is written with its record, and its removal logged as a change)."""
-    kept = table(
-        "search_index_postings",
-        column("term", String),
-        column("kind", String),
-        column("rank", Float),
-        column("size", Integer),
-        column("record", BigInteger),
-        column("entry", BigInteger),
-    ).alias("p")
+    kept, conditions = kept_of(spec, dialect, changed)
     filters = [*spec.where, *filter_conditions(spec, shape, dialect, ranked=True)]
-    conditions = [
-        kept.c.term == bindparam("search_word", type_=String),
-        kept.c.kind == spec.search_kinds[0],
-    ]
-    if changed:
-        conditions.append(~is_in(kept.c.entry, "search_changed", dialect))
     if filters or joined:
         conditions += [*filters, spec.id_column == kept.c.record]
     return kept, conditions

@@ -7,6 +7,10 @@ those first. Walking every entry that holds the word to keep those of one kind,
 24,904 quotes hold `diplomatic` once in 9 words, a tie a list's page sorted by record (26
 ms).
 
+`search_index_common.ranks` (SQLite) says each weighted count's shortest length for each kind
+(a JSON object of kind to list), so that a walk of one kind reads only the counts its entries
+have: `events` hold `embassy` at one count of the word's 15.
+
 The kept words are forgotten here: the server keeps them anew, with their kinds, within
 `SEARCH_REFRESH_SECONDS` (a search scores with the engine till then).
 
