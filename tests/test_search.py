@@ -1,6 +1,7 @@
 """`/v1/search` (docs/search.md): ranked hits from every kind of record, quote and source text,
 the words marked; the syntax people type; kept current by every write path at once."""
 
+import json
 import re
 import time
 import unicodedata
@@ -390,6 +391,10 @@ def test_a_lists_q_is_the_same_search_best_match_first(api: TestClient, path: st
     assert ranked == sorted(ranked, reverse=True)
     by_id = [item[key] for item in every(api, path, q=q, sort=key)]
     assert by_id == sorted(listed)
+    # An export of the search is in the same order: best match first (the README's word).
+    exported = api.get(path, params={"q": q, "format": "ndjson"})
+    assert exported.status_code == 200, exported.text
+    assert [json.loads(line)[key] for line in exported.text.splitlines()] == listed
 
 
 def test_a_posts_notes_read_each_with_its_date_and_apart(api: TestClient) -> None:

@@ -139,9 +139,16 @@ def export_response(
 ) -> StreamingResponse:
     engine: Engine = request.app.state.engine
     size = request.app.state.settings.export_batch_size
-    if query.sort is None and query.cursor is None and spec.id_column.key in spec.sorts:
+    searched = getattr(query, "q", None)
+    if (
+        query.sort is None
+        and query.cursor is None
+        and not searched
+        and spec.id_column.key in spec.sorts
+    ):
         # A whole export comes in id order, the table's own (as Datasette's does): several
-        # times faster to read than a date order on a big table; `sort` still chooses.
+        # times faster to read than a date order on a big table; `sort` still chooses, and
+        # `q` is best match first, as its pages are (it came in id order, against the README).
         query = query.model_copy(update={"sort": spec.id_column.key})
     body: Iterator[Any] = (
         _csv_lines(spec, engine, query, size)
