@@ -133,7 +133,7 @@ def fetch_rows(
     elif held is not None:
         kept = _kept_page(connection, spec, query, shape, params, after)
         statement = _rows_of(spec, dialect, extra)
-        params["page_ids"] = bound_list(connection, [record for record, _ in kept or []])
+        params["page_ids"] = bound_list(connection, [record for record, _ in kept])
     elif statement is None:
         if columns == "json":
             # The sort value only makes the cursor: as stored (no date parsing), it encodes alike.
@@ -306,11 +306,11 @@ def kept_count(
     if held.changed:
         changed_key = ("kept-count-changed", dialect, shape)
         if (counter := spec.statements.get(changed_key)) is None:
-            scores = ranking(spec, dialect, changed=True)
+            matched = ranking(spec, dialect, scored=False, changed=True)  # counted, not scored
             counter = spec.statements[changed_key] = select(func.count()).where(
                 *spec.where,
                 *filter_conditions(spec, shape, dialect, ranked=True),
-                spec.id_column == scores.c.record,
+                spec.id_column == matched.c.record,
             )
         total += int(connection.execute(counter, params).scalar_one())
     return total
