@@ -298,18 +298,25 @@ def words_found(api: TestClient, q: str) -> set[tuple[str, Any]]:
     return {(hit["kind"], hit["id"]) for hit in every_hit(api, q)}
 
 
+CITE = [{"source_id": 1, "quote": "the number of diplomats they can post"}]
+"""A quote of the seed article, for the records the tests write."""
+
+
+def an_event(summary: str, country: str) -> dict[str, Any]:
+    return {
+        "date": "2021-10-13",
+        "kind": "other",
+        "summary": summary,
+        "countries": [country],
+        "citations": CITE,
+    }
+
+
 def test_every_write_path_keeps_the_index_at_once(loaded_copy: Any) -> None:
     """Create, update, delete, restore and import: each shows in the next search."""
     url = loaded_copy()
     with TestClient(create_app(Settings(database_url=url)), headers=make_key(url, "write")) as w:
-        cite = [{"source_id": 1, "quote": "the number of diplomats they can post"}]
-        event = {
-            "date": "2021-10-13",
-            "kind": "other",
-            "summary": f"A {WORD} delegation arrived.",
-            "countries": ["RU"],
-            "citations": cite,
-        }
+        event = an_event(f"A {WORD} delegation arrived.", "RU")
         created = w.post("/v1/events", json=event)
         assert created.status_code == 201, created.text
         event_id = created.json()["id"]
@@ -328,7 +335,7 @@ def test_every_write_path_keeps_the_index_at_once(loaded_copy: Any) -> None:
         assert w.post(f"/v1/events/{event_id}/restore", headers=admin).status_code == 201
         assert ("events", event_id) in words_found(w, "quiet delegation")
 
-        official = {"name": f"Ada {WORD.title()}", "country": "GB", "citations": cite}
+        official = {"name": f"Ada {WORD.title()}", "country": "GB", "citations": CITE}
         imported = w.post("/v1/officials/import", json=[official])
         assert imported.status_code in (200, 201), imported.text
         assert {kind for kind, _ in words_found(w, WORD)} == {"officials"}
@@ -366,6 +373,44 @@ def test_every_write_path_keeps_the_index_at_once(loaded_copy: Any) -> None:
         assert words_found(w, f"{WORD}x") == set()  # an attribute's value
         passages = every_hit(w, f'"{WORD} envoy"', kinds="texts")
         assert len(passages) > 2  # a long text is indexed in passages, each found
+
+
+COMPOUND = (
+    "Notice of the U.S. embassy, https://kabul.qwzembassy.gov/qwznotice: write to "
+    "qwzdesk@state.gov or the D.C.-qwzbased staff."
+)
+"""Words inside what a parser may read as one token: an abbreviation, a host, a URL's path, an
+e-mail address, a hyphenated word."""
+
+
+def test_a_word_inside_an_address_or_abbreviation_is_marked(loaded_copy: Any) -> None:
+    """The snippet marks the word the index found, as written, in a short text (shown whole)
+    and in a long one (in fragments)."""
+    url = loaded_copy()
+    with TestClient(create_app(Settings(database_url=url)), headers=make_key(url, "write")) as w:
+        created = w.post("/v1/events", json=an_event(COMPOUND, "US"))
+        assert created.status_code == 201, created.text
+        long = {
+            "title": "A long notice",
+            "publisher": "Wire",
+            "licence": "CC0-1.0",
+            "text": "Nothing to see here. " * 40 + COMPOUND + " More of nothing." * 40,
+        }
+        source = w.post("/v1/sources", json=long)
+        assert source.status_code == 201, source.text
+        for word in ("qwzembassy", "qwznotice", "qwzdesk", "qwzbased"):
+            hits = every_hit(w, word)
+            assert {hit["kind"] for hit in hits} == {"events", "texts"}, hits
+            for hit in hits:
+                assert MARK.findall(hit["snippet"]) == [word], hit["snippet"]
+                whole = COMPOUND if hit["kind"] == "events" else long["text"]
+                shown = MARK.sub(r"\1", hit["snippet"])
+                assert all(part.strip() in whole for part in shown.split("…")), shown
+        [event_hit] = every_hit(w, '"u.s. embassy" qwzdesk', kinds="events")
+        assert MARK.sub(r"\1", event_hit["snippet"]) == COMPOUND
+        marked = [folded(word) for word in MARK.findall(event_hit["snippet"])]
+        assert "qwzdesk" in marked
+        assert "".join(marked).replace(".", "").replace(" ", "").startswith("usembassy")
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,14 @@ _HEADLINE = (
     'MaxFragments=2, FragmentDelimiter=" … "'
 )
 _WHOLE = f'StartSel="{OPEN}", StopSel="{CLOSE}", HighlightAll=true'
+_PUNCTUATION = "".join(chr(c) for c in range(0x21, 0x7F) if not chr(c).isalnum())
+_STANDING_IN = "".join(chr(0xE100 + ord(c)) for c in _PUNCTUATION)
+"""PostgreSQL: each ASCII punctuation mark and the private-use character that stands in for it
+while `ts_headline` reads a text. The index reads punctuation as a space (migration 0016), but
+`ts_headline`'s parser reads `U.S`, `kabul.usembassy.gov/news` or `a@state.gov` as one token,
+so no word in them was marked. A private-use character separates words for the parser as a
+space does, and `_PUT_BACK` restores the mark it stands in for."""
+_PUT_BACK = str.maketrans(_STANDING_IN, _PUNCTUATION)
 ENTRY = "e.id, e.kind, e.record, e.part, e.title, e.date, length(e.body) AS size"
 """The columns of an entry `e` a hit is made of (`hit`)."""
 _MARKS = f"'{OPEN}', '{CLOSE}', '…', {SNIPPET_WORDS}"
@@ -253,13 +261,21 @@ def _headlines(connection: Connection, search: Search, ids: list[int]) -> dict[i
         "FROM search_entry e CROSS JOIN to_tsquery('diplo', :query) query "
         f"WHERE e.id IN ({wanted})"
     )
-    found = connection.execute(text(sql), {"query": search.tsquery()})
-    return {entry: _best(kind, title, body) for entry, kind, title, body in found}
+    params = {"query": search.tsquery(), "punctuation": _PUNCTUATION, "standing_in": _STANDING_IN}
+    found = connection.execute(text(sql), params)
+    return {
+        entry: _best(kind, *(_put_back(marked) for marked in (title, body)))
+        for entry, kind, title, body in found
+    }
+
+
+def _put_back(headline: str | None) -> str | None:
+    return None if headline is None else headline.translate(_PUT_BACK)
 
 
 def _headline(column: str) -> str:
     """A column's snippet: the whole of a short text (`SHORT`), else up to two fragments."""
-    text = f"COALESCE({column}, '')"
+    text = f"translate(COALESCE({column}, ''), :punctuation, :standing_in)"
     return (
         f"CASE WHEN length({text}) <= {SHORT} THEN ts_headline('diplo', {text}, query, "
         f"'{_WHOLE}') ELSE ts_headline('diplo', {text}, query, '{_HEADLINE}') END"
