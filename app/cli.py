@@ -5,6 +5,7 @@ message saying what to do and exit code 1, never a traceback; a wrong setting or
 exit code 2, as click's usage errors are. Only the commands that set a database up (`serve`,
 `db upgrade`, `seed`) may create one."""
 
+import copy
 import datetime as dt
 import errno
 import socket
@@ -24,6 +25,7 @@ from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from uvicorn.config import LOGGING_CONFIG
 from uvicorn.supervisors import multiprocess
 
 from app import db
@@ -141,6 +143,7 @@ def serve(
         # 2-core machine (importing the app took 14 s), over and over.
         timeout_worker_healthcheck=settings.worker_healthcheck_timeout,
         log_level=settings.log_level,
+        log_config=_log_config(settings.log_level),
         access_log=False,  # the app writes its own (app/access_log.py)
         # asyncio's loop, not uvloop: under 32+ keep-alive connections uvloop serves some of
         # them late (p99 ~8x p50 on the list bench, bench/README.md); asyncio's stays ~1.1x
@@ -160,6 +163,20 @@ def serve(
     server.run(sockets=[listener])
     if not server.started:
         raise typer.Exit(3)  # uvicorn's STARTUP_FAILURE
+
+
+def _log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging, with the app's own loggers (`app…`: errors, the keeping of common
+    words; `diplo…`: live streams) written by the same handler at the same level. Without it
+    only their warnings showed, by Python's last-resort handler."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    for name in ("app", "diplo"):
+        config["loggers"][name] = {
+            "handlers": ["default"],
+            "level": level.upper(),
+            "propagate": False,
+        }
+    return config
 
 
 def _not_taken(problems: list[dict[str, Any]]) -> str:

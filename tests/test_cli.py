@@ -2,10 +2,12 @@
 
 import json
 import os
+import queue
 import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -102,6 +104,56 @@ def test_serve_migrates_seeds_and_answers(served: str) -> None:
     talks = httpx.get(f"{served}/v1/talks").json()["items"]
     assert talks[0]["city"] == "Moscow"
     assert httpx.get(f"{served}/docs").status_code == 200
+
+
+def test_the_server_says_in_its_log_which_common_words_it_keeps(
+    new_database: NewDatabase,
+) -> None:
+    """The app's own log lines show at `LOG_LEVEL=info`, through uvicorn's handler: here the
+    keeping of the seed's common words (docs/search.md, "Common words")."""
+    port = _free_port()
+    environ = os.environ | {
+        "DATABASE_URL": new_database(),
+        "PORT": str(port),
+        "LOG_LEVEL": "info",
+        "SEARCH_COMMON_ENTRIES": "10",
+        "SEARCH_REFRESH_SECONDS": "0.2",
+    }
+    process = subprocess.Popen(
+        [DIPLO, "serve"], env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        for line in process.stdout or []:
+            lines.put(line)
+
+    threading.Thread(target=read, daemon=True).start()
+    said, deadline = "", time.monotonic() + 60
+    try:
+        while "common words" not in said:
+            try:
+                said = lines.get(timeout=max(deadline - time.monotonic(), 0))
+            except queue.Empty:
+                pytest.fail("no line about common words in 60 s")
+        found = re.fullmatch(
+            r"INFO: +(\d+) common words ranked ahead \((\d+) kept anew in [\d.]+ s\): (.+)\n", said
+        )
+        assert found, said
+        words = found[3].removesuffix(", …").split(", ")
+        assert int(found[1]) == int(found[2]) > len(words) > 0, said  # more than are shown
+        totals = [
+            httpx.get(
+                f"http://127.0.0.1:{port}/v1/search", params={"q": word, "count": "true"}
+            ).json()["total"]
+            for word in words
+        ]
+        # Each is held by at least 10 entries, counting the passages of texts not served (the
+        # article's): `nuland` finds 9 hits.
+        assert min(totals) > 0, (words, totals)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def test_db_commands_and_seed_twice(new_database: NewDatabase) -> None:

@@ -57,6 +57,8 @@ DISCOVER_SECONDS = 600
 index: 0.2 s on SQLite, 2 s on PostgreSQL at 150,000 entries), besides after a load."""
 MAX_CHANGED = 2_048
 """More changes logged since a word was kept than this and it is searched the usual way."""
+SHOWN = 12
+"""The server's log names this many of the words it kept afresh, then `…`."""
 K1, B = 1.2, 0.75  # FTS5's bm25
 
 
@@ -431,13 +433,13 @@ def _sizes(connection: Connection) -> tuple[int, float]:
 # Keeping the words.
 
 
-def refresh(engine: Engine, common: int, discover: bool) -> int:
+def refresh(engine: Engine, common: int, discover: bool) -> list[str]:
     """Keeps the words of at least `common` entries current: the entries changed since are
     put right in the kept words' postings (`_apply`), in one transaction. With `discover`,
     or after more changes than a search would score itself (a data set's load), it also
     looks for words that have become common and keeps each anew in a transaction of its
     own. Forgets the changes every kept word reflects. Writes nothing when nothing has
-    changed. The number of words kept anew."""
+    changed. The words kept anew."""
     with engine.connect() as connection:
         kept: dict[str, int] = {
             str(term): int(seq)
@@ -476,7 +478,7 @@ def refresh(engine: Engine, common: int, discover: bool) -> int:
             ).rowcount
     if engine.dialect.name == "postgresql" and (anew or forgotten > MAX_CHANGED):
         _vacuum(engine)
-    return len(anew)
+    return anew
 
 
 def _vacuum(engine: Engine) -> None:
@@ -808,23 +810,41 @@ class Keeper:
 
     def _run(self) -> None:
         looked = -math.inf  # when it last looked for new common words
+        said = False  # which words are kept, once
         while not self.stopped.wait(self.seconds):  # each turn `seconds` after the last
             try:
                 started = time.monotonic()
                 discover = started - looked >= DISCOVER_SECONDS
-                kept = self._turn(discover)
+                anew = self._turn(discover)
                 if discover:
                     looked = started
-                if kept:
-                    log.info(
-                        "kept %d common words afresh in %.1f s", kept, time.monotonic() - started
-                    )
+                if anew or not said:
+                    self._say(anew, time.monotonic() - started)
+                    said = True
             except OperationalError as error:  # busy (a data set loading), or gone: next turn
                 log.warning("common words not kept this turn: %s", error.orig)
             except Exception:  # noqa: BLE001 - searched the usual way till the next turn
                 log.exception("keeping common words failed")
 
-    def _refresh(self, discover: bool) -> int:
+    def _say(self, anew: list[str], seconds: float) -> None:
+        """Logs the words kept (the `SHOWN` commonest first), and how many of them anew."""
+        with self.engine.connect() as connection:
+            kept = [
+                str(word)
+                for word in connection.execute(
+                    text("SELECT term FROM search_index_common ORDER BY entries DESC, term")
+                ).scalars()
+            ]
+        shown = ", ".join(kept[:SHOWN]) + (", …" if len(kept) > SHOWN else "")
+        log.info(
+            "%d common words ranked ahead (%d kept anew in %.1f s): %s",
+            len(kept),
+            len(anew),
+            seconds,
+            shown,
+        )
+
+    def _refresh(self, discover: bool) -> list[str]:
         """`refresh`, looking for common words also after more than `MAX_CHANGED` changes
         since it last looked: a look while a data set loaded (the server loads them as it
         starts) missed the words of what came after (71 of 95 words kept on the bench data,
@@ -835,12 +855,12 @@ class Keeper:
             discover, self.looked_at = True, newest
         return refresh(self.engine, self.common, discover)
 
-    def _turn(self, discover: bool) -> int:
+    def _turn(self, discover: bool) -> list[str]:
         """One refresh, by one server at a time on PostgreSQL (two would write the same
         word's postings at once); on SQLite each word's is one write transaction anyway."""
         if self.common <= 0:
             forget_all(self.engine)
-            return 0
+            return []
         if self.engine.dialect.name != "postgresql":
             return self._refresh(discover)
         with self.engine.connect() as guard:
@@ -849,7 +869,7 @@ class Keeper:
                 text("SELECT pg_try_advisory_lock(:lock)"), {"lock": KEEPER_LOCK}
             ).scalar_one()
             if not taken:
-                return 0
+                return []
             try:
                 return self._refresh(discover)
             finally:

@@ -20,7 +20,7 @@ OPEN, CLOSE = "\ue000", "\ue001"
 """What the engines put around a matched word: private-use characters, which no text holds,
 turned into `<mark>` once the rest is HTML-escaped."""
 _NEIGHBOURS = re.compile(f"{CLOSE}( +){OPEN}")
-_SPACES = re.compile(r"\s+")
+_NEIGHBOURING = f"{CLOSE} "
 SNIPPET_WORDS = 24
 _HEADLINE = (
     f'StartSel="{OPEN}", StopSel="{CLOSE}", MaxWords={SNIPPET_WORDS}, MinWords=8, '
@@ -246,9 +246,9 @@ def count(connection: Connection, search: Search, filters: Filters) -> int:
 def marked(snippet: str) -> str:
     """A snippet HTML-escaped, its matched words in `<mark>`, each run of white space one space
     (a text's line breaks and indentation), without what an XML text's markup reads as."""
-    plain = _SPACES.sub(" ", snippet.replace(NOTHING, "")).strip()
+    plain = " ".join(snippet.replace(NOTHING, "").split())
     # Words next to each other are one mark, as SQLite marks a phrase (PostgreSQL marks words).
-    joined = _NEIGHBOURS.sub(r"\1", plain)
+    joined = _NEIGHBOURS.sub(r"\1", plain) if _NEIGHBOURING in plain else plain
     return html.escape(joined, quote=False).replace(OPEN, "<mark>").replace(CLOSE, "</mark>")
 
 
