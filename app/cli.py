@@ -38,6 +38,7 @@ from app.kit.auth import Scope, create_key, get_key, list_keys, revoke_key
 from app.kit.importing import FILE_FORMATS, MAX_REPORTED, import_rows, parse
 from app.kit.writing import WriteSpec, restore_record
 from app.loaders.seed import database_is_empty, load_seed
+from app.protocol import ProblemHttpToolsProtocol
 from app.registry import BY_RESOURCE
 
 RESOURCES = ", ".join(sorted(BY_RESOURCE))
@@ -149,7 +150,7 @@ def serve(
         # them late (p99 ~8x p50 on the list bench, bench/README.md); asyncio's stays ~1.1x
         # for ~3% fewer requests per second.
         loop="asyncio",
-        http="httptools",
+        http=ProblemHttpToolsProtocol,  # httptools, its own errors said as problem+json
     )
     if config.workers > 1 and REUSE_PORT:
         # uvicorn's supervisor makes, and remakes, its workers from this module global.

@@ -267,7 +267,7 @@ TITLES = {413: "Content Too Large"}
 UNREADABLE_BODY = "There was an error parsing the body"  # FastAPI's words for any such failure
 
 
-def _phrase(status: int) -> str:
+def phrase(status: int) -> str:
     if status in TITLES:
         return TITLES[status]
     try:
@@ -277,7 +277,7 @@ def _phrase(status: int) -> str:
 
 
 def _slug(status: int) -> str:
-    return _phrase(status).lower().replace(" ", "-")
+    return phrase(status).lower().replace(" ", "-")
 
 
 def problem_body(
@@ -325,7 +325,7 @@ async def send_problem(
     scope: Scope, send: Send, status: int, detail: str, headers: dict[str, str] | None = None
 ) -> None:
     """The same problem+json, sent by a pure ASGI middleware that answers before the app."""
-    body = orjson.dumps(problem_body(status, _phrase(status), detail, scope["path"]))
+    body = orjson.dumps(problem_body(status, phrase(status), detail, scope["path"]))
     raw = [
         (b"content-type", PROBLEM_JSON.encode()),
         (b"content-length", str(len(body)).encode()),
@@ -366,7 +366,7 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    title = _phrase(exc.status_code)
+    title = phrase(exc.status_code)
     detail = exc.detail if isinstance(exc.detail, str) else title
     headers = dict(exc.headers or {})
     if exc.status_code == 404 and detail == title:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -104,6 +105,37 @@ def test_serve_migrates_seeds_and_answers(served: str) -> None:
     talks = httpx.get(f"{served}/v1/talks").json()["items"]
     assert talks[0]["city"] == "Moscow"
     assert httpx.get(f"{served}/docs").status_code == 200
+
+
+def _raw(base: str, request: bytes) -> tuple[bytes, Any]:
+    """The status line and the JSON body of the answer to `request`, sent as it is (httpx
+    refuses a URL this long)."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65_536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"\r\ncontent-type: application/problem+json\r\n" in head.lower(), answer
+    return head.split(b"\r\n")[0], json.loads(body)
+
+
+def test_a_request_the_server_cannot_read_is_answered_with_problem_json(served: str) -> None:
+    """A URL past what the HTTP parser reads (65,535 bytes) is a 414, a malformed request a
+    400, each as problem+json like every other error; a long `q` it reads is the app's 422."""
+    read = httpx.get(f"{served}/v1/search", params={"q": "a" * 60_000})
+    assert read.status_code == 422, read.text
+    for length in (70_000, 100_000):
+        url = f"/v1/search?q={'a' * length}"
+        status, problem = _raw(served, f"GET {url} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        assert status.startswith(b"HTTP/1.1 414 "), status
+        assert problem["status"] == 414
+        assert problem["instance"] == "/v1/search"
+        assert f"{len(url):,} bytes" in problem["detail"], problem
+    status, problem = _raw(served, b"GET /v1/search?q=kabul HTTP/1.1\r\nHost x\r\n\r\n")
+    assert status == b"HTTP/1.1 400 Bad Request", status
+    assert problem["status"] == 400
 
 
 def test_the_server_says_in_its_log_which_common_words_it_keeps(
