@@ -11,8 +11,9 @@ scores of a list's records for its `q`.
 - `“curly quotes”` are quotes;
 - `kab*`: words starting with `kab`.
 
-Anything else is a word's part: `(`, `NEAR(`, `AND`, `:` or `&` have no meaning here, so odd
-input searches for its words rather than failing in the engine. Case and diacritics are
+Nothing else has a meaning: `AND` and `NEAR` are words, and `(`, `:` or `&` separate words as
+any character but a letter or digit does, so odd input searches for its words rather than
+failing in the engine. Case and diacritics are
 folded by the index (`chargé` finds `Charge`), on both databases alike.
 """
 
@@ -31,8 +32,9 @@ SYNTAX = (
     "(either; `a b or c` is `(a b) or c`, a `-word` belongs to its side), `kab*` (words "
     "starting with `kab`). Case and diacritics do not matter "
     "(`charge` finds `Chargé`, `gdansk` finds `Gdańsk`); words are matched whole, not "
-    "stemmed (`expel*` finds `expelled`). Anything else is part of a word: `(`, `AND` or "
-    "`NEAR(` have no special meaning."
+    "stemmed (`expel*` finds `expelled`). Nothing else has a meaning: `AND` and `NEAR` are "
+    "words, and any other character but a letter or digit (`(`, `.`, `-`) separates words, "
+    "in the query as in the texts (`U.S.` is the phrase `\"u s\"`)."
 )
 COLUMN_WEIGHTS = {"title": 4.0, "body": 1.0, "kind": 0.0}
 """SQLite's ranking: a word in an entry's title counts four times one in its body (and its
