@@ -195,6 +195,17 @@ def fetch_rows(
     return keys, rows, next_cursor
 
 
+def _walkable(spec: ListSpec, column: Any) -> bool:
+    """Whether an index gives the list's rows in the order of `column`: its id, or the first
+    column of an index of its table. A filter then asks of each row it reads, in that order,
+    till the page is full (`filters._matching`)."""
+    if column is spec.id_column:
+        return True
+    table = getattr(column, "table", None)
+    indexes = getattr(table, "indexes", ())
+    return any(next(iter(index.columns), None) is column for index in indexes)
+
+
 def _ordered_page(
     spec: ListSpec,
     statement: Select[Any],
@@ -207,7 +218,9 @@ def _ordered_page(
     """The page: the filtered rows in the order of `by` (a column, whether it descends), then
     of the id, up to `:limit`."""
     column, descending = by
-    statement = statement.where(*filter_conditions(spec, shape, dialect, scores is not None))
+    walked = _walkable(spec, column)
+    conditions = filter_conditions(spec, shape, dialect, scores is not None, walked)
+    statement = statement.where(*conditions)
     if scores is not None:  # by relevance: the matching records, each with its score
         statement = statement.where(spec.id_column == scores.c.record)
     if after is not None:

@@ -34,7 +34,7 @@ SYNTAX = (
     "(`charge` finds `Chargé`, `gdansk` finds `Gdańsk`); words are matched whole, not "
     "stemmed (`expel*` finds `expelled`). Nothing else has a meaning: `AND` and `NEAR` are "
     "words, and any other character but a letter or digit (`(`, `.`, `-`) separates words, "
-    "in the query as in the texts (`U.S.` is the phrase `\"u s\"`)."
+    'in the query as in the texts (`U.S.` is the phrase `"u s"`).'
 )
 COLUMN_WEIGHTS = {"title": 4.0, "body": 1.0, "kind": 0.0}
 """SQLite's ranking: a word in an entry's title counts four times one in its body (and its
