@@ -375,6 +375,53 @@ def test_every_write_path_keeps_the_index_at_once(loaded_copy: Any) -> None:
         assert len(passages) > 2  # a long text is indexed in passages, each found
 
 
+def _key(path: str, hit: dict[str, Any]) -> Any:
+    """A hit's `url` (a text's passages share its id), a record's `id`."""
+    return hit["url"] if path == "/v1/search" else hit["id"]
+
+
+def _walk(client: TestClient, path: str, params: dict[str, Any], cursor: str | None) -> list[Any]:
+    """The hits (`_key`) from the page `cursor` names to the last."""
+    found: list[Any] = []
+    while True:
+        page = client.get(path, params={**params, "cursor": cursor})
+        assert page.status_code == 200, page.text
+        body = page.json()
+        found += [_key(path, hit) for hit in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return found
+
+
+@pytest.mark.parametrize(
+    ("path", "q"),
+    [
+        ("/v1/search", "kabul"),
+        ("/v1/search", "embassy kabul"),
+        ("/v1/events", "embassy"),
+        ("/v1/citations", "kabul"),
+        ("/v1/sources", "legation"),
+    ],
+)
+def test_a_write_between_two_pages_neither_repeats_nor_skips_a_hit(
+    loaded_copy: Any, path: str, q: str
+) -> None:
+    """On SQLite every write moves every bm25 score a little (the index's `idf` and `avgdl`):
+    the next page starts after where the cursor's hit stands now."""
+    url = loaded_copy()
+    with TestClient(create_app(Settings(database_url=url)), headers=make_key(url, "write")) as w:
+        params = {"q": q, "limit": 10}
+        first = w.get(path, params=params).json()
+        unrelated = an_event("A delegation arrived by train with long speeches.", "FR")
+        assert w.post("/v1/events", json=unrelated).status_code == 201
+        walked = [_key(path, hit) for hit in first["items"]]
+        walked += _walk(w, path, params, first["next_cursor"])
+        whole = _walk(w, path, params, None)
+        assert len(whole) > 30
+        assert len(set(walked)) == len(walked), "a hit came twice"
+        assert set(walked) == set(whole), (len(walked), len(whole))
+
+
 COMPOUND = (
     "Notice of the U.S. embassy, https://kabul.qwzembassy.gov/qwznotice: write to "
     "qwzdesk@state.gov or the D.C.-qwzbased staff."

@@ -14,12 +14,13 @@ from sqlalchemy import (
     exists,
     or_,
     select,
+    text,
 )
 from sqlalchemy.sql.selectable import Subquery
 
 from app.kit import common_words
 from app.kit.query import ListQuery
-from app.kit.search import Search, engine_query, parse, record_scores
+from app.kit.search import Search, anchor_scores, engine_query, parse, record_scores
 from app.kit.spec import ListSpec
 from app.kit.sql import bound_list, is_in
 
@@ -178,6 +179,24 @@ def ranking(spec: ListSpec, dialect: str, scored: bool = True, changed: bool = F
         )
         spec.rankings[key] = scores
     return spec.rankings[key]
+
+
+def anchored(
+    connection: Connection, spec: ListSpec, params: dict[str, Any], after: tuple[Any, Any]
+) -> tuple[Any, Any]:
+    """SQLite: a relevance cursor's (score, record) with the score its record has now. bm25
+    reads the whole index's figures, which every write moves: the cursor's score, made before
+    a write, no longer stood where its record stands, and the next page repeated or skipped
+    records. A record gone, or no longer matching, keeps the cursor's score."""
+    if connection.dialect.name != "sqlite":
+        return after
+    entries, score = anchor_scores(spec.search_kinds, spec.search_where)
+    found = [
+        connection.execute(text(score), {**params, "entry": entry}).scalar()
+        for entry in connection.execute(text(entries), {"anchor": after[1]}).scalars()
+    ]
+    now = max((value for value in found if value is not None), default=None)
+    return after if now is None else (float(now), after[1])
 
 
 def resolve_sort(

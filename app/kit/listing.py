@@ -34,7 +34,15 @@ from sqlalchemy.sql.selectable import Select, Subquery
 from app.errors import NotFound
 from app.kit import common_words
 from app.kit.cursor import after_cursor, by_relevance_to, decode_cursor, encode_cursor
-from app.kit.filters import KEPT, filter_conditions, filter_values, kept_of, ranking, resolve_sort
+from app.kit.filters import (
+    KEPT,
+    anchored,
+    filter_conditions,
+    filter_values,
+    kept_of,
+    ranking,
+    resolve_sort,
+)
 from app.kit.json_rows import json_row
 from app.kit.query import ListQuery, Page
 from app.kit.spec import ListSpec, Row
@@ -114,6 +122,8 @@ def fetch_rows(
     cursor_sort = sort if scores is None else by_relevance_to(sort, getattr(query, "q", ""))
     if query.cursor:
         after = decode_cursor(query.cursor, cursor_sort, column, spec.id_column)
+        if scores is not None:
+            after = anchored(connection, spec, params, after)
         params["after_value"], params["after_id"] = after
     key = (
         columns,

@@ -214,6 +214,20 @@ def kinds_in(kinds: Sequence[str], column: str = "e.kind") -> str:
     return f"{column} IN (" + ", ".join(f"'{kind}'" for kind in kinds) + ")"
 
 
+def anchor_scores(kinds: Sequence[str], where: str | None) -> tuple[str, str]:
+    """SQLite: the entries of the list's record `:anchor` (of these kinds), and the score one
+    of them (`:entry`) has now as `record_scores` scores it, NULL if it does not match
+    `:search_query`. One entry at a time: FTS5 reads `rowid = ?` alone, and a `rowid IN` it
+    filters only after reading every match (1.2 ms for `diplomatic`, 0.1 so)."""
+    entries = (
+        f"SELECT e.id FROM search_entry e WHERE {kinds_in(kinds)} "
+        "AND e.record = CAST(:anchor AS TEXT)"
+    )
+    score, matches = matching("sqlite", "search_query", kinds)
+    condition = f" AND ({where})" if where else ""
+    return entries, f"SELECT {score} {matches} AND search_index.rowid = :entry{condition}"
+
+
 def record_scores(
     kinds: Sequence[str], dialect: str, key_is_text: bool, where: str | None, scored: bool = True
 ) -> TextualSelect:
