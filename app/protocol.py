@@ -25,7 +25,11 @@ class ProblemHttpToolsProtocol(HttpToolsProtocol):
             )
         else:
             status = 400
-            detail = "The request could not be read as HTTP/1.1 (its request line or a header)."
+            detail = (
+                "The request could not be read as HTTP/1.1: its request line or a header is "
+                "malformed, or its URL holds characters other than ASCII, which must be "
+                "percent-encoded (curl -G --data-urlencode 'q=Москва')."
+            )
         path = url.split(b"?", 1)[0].decode("ascii", "replace")[:200]
         body = orjson.dumps(problem_body(status, phrase(status), detail, path))
         head = [f"HTTP/1.1 {status} {phrase(status)}".encode()]

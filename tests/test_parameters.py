@@ -144,6 +144,27 @@ def test_an_empty_value_beside_a_value_is_dropped(client: TestClient) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/v1/search?q=kabul&q=kandahar",
+        "/v1/missions?limit=5&limit=6",
+        "/v1/events?sort=id&sort=-id",
+    ],
+)
+def test_a_parameter_of_one_value_given_twice_is_a_422_saying_so(
+    client: TestClient, url: str
+) -> None:
+    response = client.get(url)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    [error] = response.json()["errors"]
+    name = url.split("?")[1].split("=")[0]
+    assert error["loc"] == ["query", name]
+    assert error["type"] == "repeated_parameter"
+    assert error["msg"] == "is given 2 times; it takes one value"
+
+
 # Every list with its spec's sorts, and a record's history (whose spec is kit's own).
 SORTED = {path: list(spec.sorts) for path, (spec, _) in LISTS.items()}
 SORTED["/v1/missions/{record_id}/history"] = list(HISTORY.sorts)

@@ -77,8 +77,24 @@ def parse_query(model: type[M], request: Request) -> M:
         return model.model_validate(data)
     except ValidationError as error:
         raise RequestValidationError(
-            [{**e, "loc": ("query", *e["loc"])} for e in error.errors(include_context=False)]
+            [_repeated(e, data) for e in error.errors(include_context=False)]
         ) from error
+
+
+def _repeated(error: Any, data: dict[str, Any]) -> Any:
+    """A parameter's error as a 422 reports it; a parameter that takes one value and was given
+    several is said so (its own error read "Input should be a valid string" of `q=a&q=b`)."""
+    loc = error["loc"]
+    given = data.get(loc[0]) if len(loc) == 1 else None
+    if isinstance(given, list):
+        return {
+            **error,
+            "loc": ("query", *loc),
+            "type": "repeated_parameter",
+            "msg": f"is given {len(given)} times; it takes one value",
+            "input": given,
+        }
+    return {**error, "loc": ("query", *loc)}
 
 
 @cache

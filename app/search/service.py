@@ -19,8 +19,8 @@ from app.sources.licences import OPEN_LICENCES
 OPEN, CLOSE = "\ue000", "\ue001"
 """What the engines put around a matched word: private-use characters, which no text holds,
 turned into `<mark>` once the rest is HTML-escaped."""
-_NEIGHBOURS = re.compile(f"{CLOSE}( +){OPEN}")
-_NEIGHBOURING = f"{CLOSE} "
+_NEIGHBOURS = re.compile(f"{CLOSE}([^\\w{OPEN}{CLOSE}]{{1,3}}){OPEN}")
+"""Two marked words with only spaces or punctuation between them (up to three characters)."""
 SNIPPET_WORDS = 24
 _HEADLINE = (
     f'StartSel="{OPEN}", StopSel="{CLOSE}", MaxWords={SNIPPET_WORDS}, MinWords=8, '
@@ -267,27 +267,36 @@ def marked(snippet: str) -> str:
     """A snippet HTML-escaped, its matched words in `<mark>`, each run of white space one space
     (a text's line breaks and indentation), without what an XML text's markup reads as."""
     plain = " ".join(snippet.replace(NOTHING, "").split())
-    # Words next to each other are one mark, as SQLite marks a phrase (PostgreSQL marks words).
-    joined = _NEIGHBOURS.sub(r"\1", plain) if _NEIGHBOURING in plain else plain
+    # Words next to each other are one mark, as SQLite marks a phrase (PostgreSQL marks words:
+    # `<mark>U</mark>.<mark>S</mark>. <mark>diplomats</mark>` of `"U.S. diplomats"`).
+    joined = _NEIGHBOURS.sub(r"\1", plain) if CLOSE in plain else plain
     return html.escape(joined, quote=False).replace(OPEN, "<mark>").replace(CLOSE, "</mark>")
 
 
 def _headlines(connection: Connection, search: Search, ids: list[int]) -> dict[int, str]:
-    """PostgreSQL: each entry's snippet (`ts_headline` of its title and body, the page's
-    entries only, `_best` of the two), with the words marked."""
+    """PostgreSQL: each entry's snippet (`ts_headline` of the page's entries only, `_best` of
+    its title and body), with the words marked. The text a hit's kind shows first (a quote's
+    body, a record's title) is marked first, and the other only where that found no word:
+    both, for the 38 quotes of `kabul`, took 2.6 ms of a 3.3 ms search."""
     if not ids:
         return {}
     wanted = common_words.ids(ids)
+    content = kinds_in(sorted(CONTENT_IN_BODY))
+    first = f"CASE WHEN {content} THEN {_headline('e.body')} ELSE {_headline('e.title')} END"
+    then = f"CASE WHEN {content} THEN {_headline('e.title')} ELSE {_headline('e.body')} END"
+    # OFFSET 0: the subquery is not folded into the query, which would mark `first` twice.
     sql = (
-        f"SELECT e.id, e.kind, {_headline('e.title')}, {_headline('e.body')} "
+        f"SELECT id, kind, first, CASE WHEN strpos(first, '{OPEN}') > 0 THEN NULL ELSE {then} "
+        f"END FROM (SELECT e.id, e.kind, e.title, e.body, query, {first} AS first "
         "FROM search_entry e CROSS JOIN to_tsquery('diplo', :query) query "
-        f"WHERE e.id IN ({wanted})"
+        f"WHERE e.id IN ({wanted}) OFFSET 0) e"
     )
-    found = connection.execute(text(sql), {"query": search.tsquery()})
-    return {
-        entry: _best(kind, *(_put_back(marked) for marked in (title, body)))
-        for entry, kind, title, body in found
-    }
+    marked = {}
+    for entry, kind, shown, other in connection.execute(text(sql), {"query": search.tsquery()}):
+        shown, other = _put_back(shown), _put_back(other)
+        title, body = (other, shown) if kind in CONTENT_IN_BODY else (shown, other)
+        marked[entry] = _best(kind, title, body)
+    return marked
 
 
 def _put_back(headline: str | None) -> str | None:
