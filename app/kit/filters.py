@@ -20,7 +20,14 @@ from sqlalchemy.sql.selectable import Subquery
 
 from app.kit import common_words
 from app.kit.query import ListQuery
-from app.kit.search import Search, anchor_scores, engine_query, parse, record_scores
+from app.kit.search import (
+    Search,
+    engine_query,
+    parse,
+    record_entries,
+    record_scores,
+    score_now,
+)
 from app.kit.spec import ListSpec
 from app.kit.sql import bound_list, is_in
 
@@ -190,13 +197,13 @@ def anchored(
     records. A record gone, or no longer matching, keeps the cursor's score."""
     if connection.dialect.name != "sqlite":
         return after
-    entries, score = anchor_scores(spec.search_kinds, spec.search_where)
-    found = [
-        connection.execute(text(score), {**params, "entry": entry}).scalar()
-        for entry in connection.execute(text(entries), {"anchor": after[1]}).scalars()
-    ]
+    query = params["search_query"]
+    entries = connection.execute(
+        text(record_entries(spec.search_kinds)), {"record": str(after[1])}
+    ).scalars()
+    found = [score_now(connection, query, e, spec.search_kinds, spec.search_where) for e in entries]
     now = max((value for value in found if value is not None), default=None)
-    return after if now is None else (float(now), after[1])
+    return after if now is None else (now, after[1])
 
 
 def resolve_sort(

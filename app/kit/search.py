@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pydantic_core import PydanticCustomError
-from sqlalchemy import BigInteger, Column, Float, String, text
+from sqlalchemy import BigInteger, Column, Connection, Float, String, text
 from sqlalchemy.sql.selectable import TextualSelect
 
 SYNTAX = (
@@ -214,18 +214,28 @@ def kinds_in(kinds: Sequence[str], column: str = "e.kind") -> str:
     return f"{column} IN (" + ", ".join(f"'{kind}'" for kind in kinds) + ")"
 
 
-def anchor_scores(kinds: Sequence[str], where: str | None) -> tuple[str, str]:
-    """SQLite: the entries of the list's record `:anchor` (of these kinds), and the score one
-    of them (`:entry`) has now as `record_scores` scores it, NULL if it does not match
-    `:search_query`. One entry at a time: FTS5 reads `rowid = ?` alone, and a `rowid IN` it
-    filters only after reading every match (1.2 ms for `diplomatic`, 0.1 so)."""
-    entries = (
-        f"SELECT e.id FROM search_entry e WHERE {kinds_in(kinds)} "
-        "AND e.record = CAST(:anchor AS TEXT)"
-    )
+def score_now(
+    connection: Connection,
+    query: str,
+    entry: int,
+    kinds: Sequence[str] = (),
+    where: str | None = None,
+) -> float | None:
+    """SQLite: the score the entry `entry` has now for the FTS5 `query` (of these `kinds`,
+    under `where`), as `/v1/search` and `record_scores` score it; None if it does not match.
+    What a relevance cursor's hit is scored again with after a write (bm25 reads the whole
+    index's figures, which every write moves). One entry: FTS5 reads `rowid = ?` alone, and a
+    `rowid IN` it filters only after reading every match (1.2 ms for `diplomatic`, 0.1 so)."""
     score, matches = matching("sqlite", "search_query", kinds)
     condition = f" AND ({where})" if where else ""
-    return entries, f"SELECT {score} {matches} AND search_index.rowid = :entry{condition}"
+    sql = f"SELECT {score} {matches} AND search_index.rowid = :entry{condition}"
+    found = connection.execute(text(sql), {"search_query": query, "entry": entry}).scalar()
+    return None if found is None else float(found)
+
+
+def record_entries(kinds: Sequence[str]) -> str:
+    """SQL: the ids of the entries, of these kinds, of the record `:record`."""
+    return f"SELECT e.id FROM search_entry e WHERE {kinds_in(kinds)} AND e.record = :record"
 
 
 def record_scores(

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Row, text
 
 from app.citations.anchoring import NOTHING
 from app.kit import common_words
-from app.kit.search import BM25, Search, engine_query, kinds_in, matching
+from app.kit.search import BM25, Search, engine_query, kinds_in, matching, score_now
 from app.search.models import STEP, HitKind
 from app.sources.licences import OPEN_LICENCES
 
@@ -157,12 +157,8 @@ def _anchored(
     own: the cursor stands."""
     if after is None or connection.dialect.name != "sqlite":
         return after
-    sql = (
-        "SELECT -search_index.rank FROM search_index WHERE search_index MATCH :query "
-        f"AND search_index.rowid = :entry AND search_index.rank MATCH '{BM25}'"
-    )
-    now = connection.execute(text(sql), {"query": search.fts5(), "entry": after[1]}).scalar()
-    return after if now is None else (float(now), after[1])
+    now = score_now(connection, search.fts5(), after[1])
+    return after if now is None else (now, after[1])
 
 
 def _ranked_common(
