@@ -460,6 +460,48 @@ def test_a_word_inside_an_address_or_abbreviation_is_marked(loaded_copy: Any) ->
         assert "".join(marked).replace(".", "").replace(" ", "").startswith("usembassy")
 
 
+FILLER = "Nothing happened on that day at all. "
+
+
+def test_a_long_passage_is_shown_where_its_words_stand_together(loaded_copy: Any) -> None:
+    """A long passage's snippet shows the query's words where they stand closest, each marked,
+    as written (`Gdańsk` for `gdansk`), whatever the engine reads of it to mark them (on
+    PostgreSQL, the part of it where the words are: service.WINDOW)."""
+    url = loaded_copy()
+    with TestClient(create_app(Settings(database_url=url)), headers=make_key(url, "write")) as w:
+        passage = (
+            FILLER * 4
+            + "The Gdańsk envoy left early. "
+            + FILLER * 12
+            + "A QWZCONSULATE opened. "
+            + FILLER * 16
+            + "Then the Gdańsk qwzconsulate closed its doors. "
+            + FILLER * 10
+        )
+        source = w.post(
+            "/v1/sources",
+            json={
+                "title": "A chronicle",
+                "publisher": "Wire",
+                "licence": "CC0-1.0",
+                "text": passage,
+            },
+        )
+        assert source.status_code == 201, source.text
+        expected = {
+            "gdansk qwzconsulate": ["Gdańsk qwzconsulate"],
+            '"gdansk qwzconsulate"': ["Gdańsk qwzconsulate"],
+            "qwzconsul* gdańsk": ["Gdańsk qwzconsulate"],
+            "qwzconsulate": ["QWZCONSULATE"],
+            "qwzconsulate -qwzabsent": ["QWZCONSULATE"],
+        }
+        for q, marks in expected.items():
+            [hit] = every_hit(w, q, kinds="texts")
+            assert MARK.findall(hit["snippet"]) == marks, (q, hit["snippet"])
+            shown = MARK.sub(r"\1", hit["snippet"])
+            assert all(part.strip() in passage for part in shown.split("…")), shown
+
+
 @pytest.mark.parametrize(
     ("path", "q"),
     [

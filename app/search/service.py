@@ -14,14 +14,11 @@ from app.citations.anchoring import NOTHING
 from app.kit import common_words
 from app.kit.search import BM25, Search, engine_query, kinds_in, matching, score_now
 from app.search.models import STEP, HitKind
+from app.search.snippets import CLOSE, OPEN, SHORT, SNIPPET_WORDS, snippet
 from app.sources.licences import OPEN_LICENCES
 
-OPEN, CLOSE = "\ue000", "\ue001"
-"""What the engines put around a matched word: private-use characters, which no text holds,
-turned into `<mark>` once the rest is HTML-escaped."""
 _NEIGHBOURS = re.compile(f"{CLOSE}([^\\w{OPEN}{CLOSE}]{{1,3}}){OPEN}")
 """Two marked words with only spaces or punctuation between them (up to three characters)."""
-SNIPPET_WORDS = 24
 _HEADLINE = (
     f'StartSel="{OPEN}", StopSel="{CLOSE}", MaxWords={SNIPPET_WORDS}, MinWords=8, '
     'MaxFragments=2, FragmentDelimiter=" … "'
@@ -39,16 +36,15 @@ _STOOD_IN = "".join(chr(0x0E + n) for n in range(len(_JOINERS)))
 _PUT_BACK = str.maketrans(_STOOD_IN, _JOINERS)
 ENTRY = "e.id, e.kind, e.record, e.part, e.title, e.date, length(e.body) AS size"
 """The columns of an entry `e` a hit is made of (`hit`)."""
+CONTENT_IN_BODY = frozenset({HitKind.citations, HitKind.texts})
+"""The kinds whose body is what they are (a quote, a passage), not a label of the record the
+title names (an event's kind, a mission's designation and city, a post's notes)."""
 _MARKS = f"'{OPEN}', '{CLOSE}', '…', {SNIPPET_WORDS}"
 SNIPPETS = (
     f"snippet(search_index, 0, {_MARKS}) AS title_snippet, "
     f"snippet(search_index, 1, {_MARKS}) AS body_snippet"
 )
 """SQLite: the snippets of the title and of the body, for `_snippeted`."""
-SHORT = 10 * SNIPPET_WORDS
-"""A text up to this many characters is its own snippet on PostgreSQL, whole: `ts_headline`'s
-fragments cut short ones oddly ("Left post on 1992-10" came back as its first three words,
-"Left post on 1910-03-24 · …" from its second word on)."""
 
 
 @dataclass(frozen=True)
@@ -134,13 +130,13 @@ def ranked(
     # through the sort (spilled to disk for a broad word) and computed its score twice:
     # `diplomatic` 148 ms against 59 ms, the same hits (docs/search.md).
     statement = (
-        f"SELECT {ENTRY}, r.score FROM (SELECT i.id, {score} AS score {matches} "
+        f"SELECT {ENTRY}, {BODY}, r.score FROM (SELECT i.id, {score} AS score {matches} "
         "ORDER BY score DESC, i.id OFFSET 0) r "
         f"JOIN search_entry e ON e.id = r.id WHERE TRUE{where} "
         "ORDER BY r.score DESC, r.id LIMIT :limit"
     )
     rows = [dict(row) for row in connection.execute(text(statement), params).mappings()]
-    marked = _headlines(connection, search, [row["id"] for row in rows])
+    marked = _headlines(connection, search, rows)
     for row in rows:
         row["snippet"] = marked.get(row["id"], "")
     return rows
@@ -189,10 +185,10 @@ def _ranked_common(
         rows = [
             dict(row)
             for row in connection.execute(
-                text(f"SELECT {ENTRY} FROM search_entry e WHERE e.id IN ({wanted})")
+                text(f"SELECT {ENTRY}, {BODY} FROM search_entry e WHERE e.id IN ({wanted})")
             ).mappings()
         ]
-        marked = _headlines(connection, search, list(scores))
+        marked = _headlines(connection, search, rows)
         for row in rows:
             row["snippet"] = marked.get(row["id"], "")
     else:
@@ -269,11 +265,36 @@ def marked(snippet: str) -> str:
     return html.escape(joined, quote=False).replace(OPEN, "<mark>").replace(CLOSE, "</mark>")
 
 
-def _headlines(connection: Connection, search: Search, ids: list[int]) -> dict[int, str]:
-    """PostgreSQL: each entry's snippet (`ts_headline` of the page's entries only, `_best` of
-    its title and body), with the words marked. The text a hit's kind shows first (a quote's
-    body, a record's title) is marked first, and the other only where that found no word:
-    both, for the 38 quotes of `kabul`, took 2.6 ms of a 3.3 ms search."""
+BODY = "e.body AS body"
+"""PostgreSQL: the body of an entry `e`, for `_headlines`."""
+
+
+def _headlines(
+    connection: Connection, search: Search, rows: list[dict[str, Any]]
+) -> dict[int, str]:
+    """PostgreSQL: each entry's snippet (`snippets.snippet` of the text its kind shows first,
+    a quote's body or a record's title, else of the other), each row's `body` (`BODY`) taken
+    out; `ts_headline` of the entries in neither of whose texts a word was found."""
+    made: dict[int, str] = {}
+    for row in rows:
+        title, body = row["title"], row.pop("body", None)
+        first, then = (body, title) if row["kind"] in CONTENT_IN_BODY else (title, body)
+        if (shown := snippet(first, search) or snippet(then, search)) is not None:
+            made[row["id"]] = marked(shown)
+    left = [row["id"] for row in rows if row["id"] not in made]
+    return made | {
+        entry: _best(kind, *texts)
+        for entry, (kind, *texts) in _marks(connection, search, left).items()
+    }
+
+
+def _marks(
+    connection: Connection, search: Search, ids: list[int]
+) -> dict[int, tuple[str, str | None, str | None]]:
+    """PostgreSQL: each entry's kind and its title and body with their words marked by
+    `ts_headline`, where `snippets.snippet` found no word. The text a hit's kind shows first
+    (a quote's body, a record's title) is marked first, and the other only where that found
+    no word."""
     if not ids:
         return {}
     wanted = common_words.ids(ids)
@@ -287,11 +308,12 @@ def _headlines(connection: Connection, search: Search, ids: list[int]) -> dict[i
         "FROM search_entry e CROSS JOIN to_tsquery('diplo', :query) query "
         f"WHERE e.id IN ({wanted}) OFFSET 0) e"
     )
-    marked = {}
-    for entry, kind, shown, other in connection.execute(text(sql), {"query": search.tsquery()}):
-        shown, other = _put_back(shown), _put_back(other)
+    params = {"query": search.tsquery()}
+    marked: dict[int, tuple[str, str | None, str | None]] = {}
+    for entry, kind, shown_first, shown_then in connection.execute(text(sql), params):
+        shown, other = _put_back(shown_first), _put_back(shown_then)
         title, body = (other, shown) if kind in CONTENT_IN_BODY else (shown, other)
-        marked[entry] = _best(kind, title, body)
+        marked[entry] = (kind, title, body)
     return marked
 
 
@@ -309,11 +331,6 @@ def _headline(column: str) -> str:
         f"CASE WHEN length({whole}) <= {SHORT} THEN ts_headline('diplo', {text}, query, "
         f"'{_WHOLE}') ELSE ts_headline('diplo', {text}, query, '{_HEADLINE}') END"
     )
-
-
-CONTENT_IN_BODY = frozenset({HitKind.citations, HitKind.texts})
-"""The kinds whose body is what they are (a quote, a passage), not a label of the record the
-title names (an event's kind, a mission's designation and city, a post's notes)."""
 
 
 def _snippeted(row: Row[Any]) -> dict[str, Any]:
