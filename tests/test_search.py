@@ -500,6 +500,12 @@ def test_a_long_passage_is_shown_where_its_words_stand_together(loaded_copy: Any
             assert MARK.findall(hit["snippet"]) == marks, (q, hit["snippet"])
             shown = MARK.sub(r"\1", hit["snippet"])
             assert all(part.strip() in passage for part in shown.split("…")), shown
+        # An excluded word is not marked, even where the other side of an `or` found the text.
+        short = an_event("The Gdańsk envoy met the qwzconsulate staff.", "PL")
+        assert w.post("/v1/events", json=short).status_code == 201
+        [hit] = every_hit(w, "qwzconsulate or gdansk -envoy", kinds="events")
+        marked = [folded(word) for word in MARK.findall(hit["snippet"])]
+        assert "qwzconsulate" in marked and "envoy" not in marked, hit["snippet"]
 
 
 @pytest.mark.parametrize(
