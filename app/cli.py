@@ -31,7 +31,7 @@ from uvicorn.supervisors import multiprocess
 from app import db
 from app.config import Settings, get_settings, settings_problem
 from app.datasets.bundle import bundles
-from app.datasets.load import LOADERS, enabled, load_dataset, loaded, pending
+from app.datasets.load import LOADERS, LoadReport, enabled, load_dataset, loaded, pending
 from app.db import make_engine, schema_revisions, shown, sqlite_file, write_transaction
 from app.errors import AppError, NotFound, Unprocessable, echoed
 from app.kit.auth import Scope, create_key, get_key, list_keys, revoke_key
@@ -187,6 +187,26 @@ def _not_taken(problems: list[dict[str, Any]]) -> str:
     return said + (f", {loaded} taken with a problem" if loaded else "")
 
 
+LOAD_ATTEMPTS = 4
+
+
+def _load_patiently(engine: Engine, name: str) -> LoadReport:
+    """`load_dataset`, again after a pause when the database stayed busy past its wait (another
+    writer held SQLite's lock for longer than `busy_timeout`): a load is one transaction, undone
+    when it fails, and loading again changes only what is missing."""
+    for attempt in range(1, LOAD_ATTEMPTS):
+        try:
+            return load_dataset(engine, name)
+        except OperationalError as error:
+            typer.echo(
+                f"Loading data set {name} found the database busy ({error.orig}); "
+                f"trying again in {2 * attempt} s.",
+                err=True,
+            )
+            time.sleep(2 * attempt)
+    return load_dataset(engine, name)
+
+
 def _load_in_background(settings: Settings) -> None:
     """Loads the data sets the settings name that the database lacks, in a thread of this
     process, while the API serves (`/readyz` answers 503 until they are in)."""
@@ -212,7 +232,7 @@ def _load_in_background(settings: Settings) -> None:
         try:
             for name in waiting:
                 started = time.monotonic()
-                report = load_dataset(engine, name)
+                report = _load_patiently(engine, name)
                 typer.echo(
                     f"Loaded data set {name}: {report.created} records created, "
                     f"{report.updated} updated, {report.deleted} deleted, "

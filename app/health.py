@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.datasets.load import enabled, pending
+from app.datasets.load import loading
 from app.db import get_engine, reads
 from app.errors import ServiceUnavailable, StillLoading, problems
 
@@ -61,7 +61,6 @@ def _waiting(request: Request, engine: Engine) -> list[str]:
     last = getattr(state, "datasets_checked", None)
     if last is not None and (last[1] == [] or now - last[0] < READY_CHECK_SECONDS):
         return list(last[1])
-    settings = state.settings
-    waiting = pending(engine, enabled(settings.datasets)) if settings.seed_on_start else []
+    waiting = loading(engine, state.settings)
     state.datasets_checked = (now, waiting)
     return waiting

@@ -16,6 +16,7 @@ from app.config import Settings, get_settings
 from app.countries.router import router as countries_router
 from app.dashboard.router import PAGES as DASHBOARD_PAGES
 from app.dashboard.router import router as dashboard_router
+from app.datasets.load import loading
 from app.datasets.router import router as datasets_router
 from app.db import make_engine, make_keys_engine
 from app.disputes.router import router as disputes_router
@@ -131,7 +132,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.hub.open()
         app.state.kept = Kept(app.state.hub, settings.response_cache_entries)
         keeper = Keeper(
-            app.state.engine, settings.search_common_entries, settings.search_refresh_seconds
+            app.state.engine,
+            settings.search_common_entries,
+            settings.search_refresh_seconds,
+            lambda: bool(loading(app.state.engine, settings)),
         )
         keeper.start()
         # What the app holds from here on (modules, the schema, compiled statements: some

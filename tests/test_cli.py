@@ -5,6 +5,7 @@ import os
 import queue
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -16,8 +17,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
+from app.db import sqlite_file
 from tests.conftest import NewDatabase
 
 DIPLO = str(Path(sys.executable).parent / "diplo")
@@ -69,8 +72,9 @@ def served(new_database: NewDatabase) -> Iterator[str]:
 
 
 @contextmanager
-def _serving(url: str, *args: str, **env: str) -> Iterator[str]:
-    """`diplo serve` on the database at `url`, until it answers /readyz; yields its base URL."""
+def _serving(url: str, *args: str, said: list[str] | None = None, **env: str) -> Iterator[str]:
+    """`diplo serve` on the database at `url`, until it answers /readyz; yields its base URL
+    (and appends what it printed to `said`, if given, once stopped)."""
     port = _free_port()
     environ = os.environ | {"DATABASE_URL": url, "PORT": str(port), "LOG_LEVEL": "warning"}
     process = subprocess.Popen(
@@ -96,6 +100,76 @@ def _serving(url: str, *args: str, **env: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+        if said is not None and process.stdout:
+            said.append(process.stdout.read())
+
+
+@contextmanager
+def _busy(url: str, seconds: float) -> Iterator[None]:
+    """Another writer holding the database at `url` for `seconds` from now, in a thread: on
+    SQLite its one writer's lock, on PostgreSQL the sources' table (which a load writes)."""
+    locked, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        if (path := sqlite_file(url)) is not None:
+            connection = sqlite3.connect(path, isolation_level=None)
+            connection.execute("BEGIN IMMEDIATE")
+        else:
+            engine = create_engine(url)
+            connection = engine.raw_connection()  # type: ignore[assignment]
+            connection.cursor().execute("LOCK TABLE source IN SHARE ROW EXCLUSIVE MODE")
+        locked.set()
+        time.sleep(seconds)
+        connection.rollback()
+        connection.close()
+        done.set()
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    assert locked.wait(30), "the database could not be held"
+    try:
+        yield
+    finally:
+        assert done.wait(seconds + 30)
+
+
+def test_the_data_sets_load_though_another_writer_holds_the_database_a_while(
+    new_database: NewDatabase,
+) -> None:
+    """The data sets `diplo serve` loads as it starts get in though another writer holds the
+    database past the wait of the load's statements (SQLite's `busy_timeout`, 5 s): the load
+    tries again after a pause. Before, it failed ("database is locked", as when the keeping
+    of common words wrote at length during a load) and `/readyz` said 503 for good."""
+    url = new_database()
+    _diplo(url, "db", "upgrade")
+    _diplo(url, "seed")
+    said: list[str] = []
+    with (
+        _busy(url, seconds=8),
+        _serving(url, "--no-migrate", DATASETS="us-mission-status", said=said) as base,
+    ):
+        datasets = httpx.get(f"{base}/v1/datasets").json()["items"]
+        assert [dataset["name"] for dataset in datasets] == ["us-mission-status"]
+    if sqlite_file(url) is not None:
+        assert "found the database busy (database is locked); trying again" in said[0], said
+    assert "failed" not in said[0], said
+
+
+def test_no_common_words_are_kept_till_the_data_sets_are_in(new_database: NewDatabase) -> None:
+    """While the data sets it loads as it starts are not all in, the server keeps no common
+    words (they would be kept again after, and on SQLite the two writers queued on each other
+    till the load failed): its first word about them comes after the load's."""
+    said: list[str] = []
+    settings = {"SEARCH_COMMON_ENTRIES": "10", "SEARCH_REFRESH_SECONDS": "0.2"}
+    url = new_database()
+    with _serving(url, DATASETS="us-mission-status", LOG_LEVEL="info", said=said, **settings):
+        time.sleep(3)  # some turns of the keeper
+    loaded = said[0].index("Loaded data set us-mission-status")
+    assert loaded < said[0].index("common words ranked ahead"), said
+    # All kept at once, after the load: before, the seed's 30 words, then 740 more.
+    kept = re.findall(r"(\d+) common words ranked ahead \((\d+) kept anew", said[0])
+    assert len(kept) == 1, said
+    assert kept[0][0] == kept[0][1], said
 
 
 def test_serve_migrates_seeds_and_answers(served: str) -> None:

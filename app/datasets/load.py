@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine, select
 
+from app.config import Settings
 from app.countries.service import sync_countries
 from app.datasets import hsg, kenkel, wikidata
 from app.datasets.bundle import DATASETS_DIR, Bundle, bundles
@@ -121,3 +122,9 @@ def pending(engine: Engine, names: list[str]) -> list[str]:
     have = loaded(engine)
     every = bundles()
     return [name for name in names if have.get(name) != every[name].sha256]
+
+
+def loading(engine: Engine, settings: Settings) -> list[str]:
+    """The data sets the server loads as it starts (`DATASETS`, unless `SEED_ON_START` is
+    false) that are not in yet: `/readyz` waits for them, and the keeping of common words."""
+    return pending(engine, enabled(settings.datasets)) if settings.seed_on_start else []

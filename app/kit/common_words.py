@@ -55,6 +55,8 @@ KEEPER_LOCK = 0x64707375
 DISCOVER_SECONDS = 600
 """How often a worker looks for words that have become common (reading every word of the
 index: 0.2 s on SQLite, 2 s on PostgreSQL at 150,000 entries), besides after a load."""
+LOADING_POLL_SECONDS = 2.0
+"""How often a worker looks whether the data sets it waits for are in."""
 MAX_CHANGED = 2_048
 """More changes logged since a word was kept than this and it is searched the usual way."""
 SHOWN = 12
@@ -795,10 +797,17 @@ def _keep_sqlite(connection: Connection, word: str) -> None:
 class Keeper:
     """The server's keeping of common words: a thread that puts the changed entries right
     every `seconds` (and looks for new common words every `DISCOVER_SECONDS`, and after a
-    load), till stopped."""
+    load), till stopped; not while `loading` (the data sets the server loads as it starts are
+    not all in), for up to `DISCOVER_SECONDS`."""
 
-    def __init__(self, engine: Engine, common: int, seconds: float) -> None:
-        self.engine, self.common, self.seconds = engine, common, seconds
+    def __init__(
+        self,
+        engine: Engine,
+        common: int,
+        seconds: float,
+        loading: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.engine, self.common, self.seconds, self.loading = engine, common, seconds, loading
         self.looked_at = 0  # the newest change when it last looked for common words
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._run, name="search-common", daemon=True)
@@ -814,8 +823,19 @@ class Keeper:
     def _run(self) -> None:
         looked = -math.inf  # when it last looked for new common words
         said = False  # which words are kept, once
-        while not self.stopped.wait(self.seconds):  # each turn `seconds` after the last
+        waited = 0.0  # for a load, so far
+        pause = self.seconds
+        while not self.stopped.wait(pause):  # each turn `seconds` after the last
+            pause = self.seconds
             try:
+                if self.loading() and waited < DISCOVER_SECONDS:
+                    # The server's data sets are loading: the words would be kept again
+                    # after, and on SQLite the two writers queued on each other till the
+                    # load failed ("database is locked"). Looked at again soon after.
+                    pause = min(self.seconds, LOADING_POLL_SECONDS)
+                    waited += pause
+                    continue
+                waited = 0.0
                 started = time.monotonic()
                 discover = started - looked >= DISCOVER_SECONDS
                 anew = self._turn(discover)
