@@ -17,6 +17,7 @@ from app.db import make_engine
 from app.kit import common_words
 from app.kit.common_words import refresh
 from app.main import create_app
+from app.search.models import PASSAGE, STEP
 from tests.conftest import Loaded, every, make_key
 
 MARK = re.compile(r"<mark>(.*?)</mark>")
@@ -507,6 +508,42 @@ def test_a_long_passage_is_shown_where_its_words_stand_together(loaded_copy: Any
         marked = [folded(word) for word in MARK.findall(hit["snippet"])]
         assert "qwzconsulate" in marked, hit["snippet"]
         assert "envoy" not in marked, hit["snippet"]
+        # A phrase's words are marked where the phrase is, not where they stand alone.
+        phrased = an_event("The qwzphrase envoy met U.S. staff; then U.S. diplomats left.", "US")
+        assert w.post("/v1/events", json=phrased).status_code == 201
+        [hit] = every_hit(w, '"u.s. diplomats" qwzphrase', kinds="events")
+        assert MARK.findall(hit["snippet"]) == ["qwzphrase", "U.S. diplomats"], hit["snippet"]
+
+
+def test_a_passage_is_not_shown_from_or_to_the_middle_of_a_word(loaded_copy: Any) -> None:
+    """A long text is indexed in windows that start and end where they fall, inside a word
+    here: a passage's snippet shows no piece of a word at either end of its window, but `…`
+    (before: "ities qwzedge met", "… envoy met extraterrito")."""
+    text = (
+        FILLER * 48
+        + "The extraterritorialities qwzedge met. "
+        + FILLER * 4
+        + "The qwztail envoy met extraterritorialities there. "
+        + FILLER * 60
+    )
+    for edge in (STEP, PASSAGE):  # the windows cut words
+        assert text[edge - 1].isalnum(), edge
+        assert text[edge].isalnum(), edge
+    url = loaded_copy()
+    with TestClient(create_app(Settings(database_url=url)), headers=make_key(url, "write")) as w:
+        source = {"title": "A chronicle", "publisher": "Wire", "licence": "CC0-1.0", "text": text}
+        assert w.post("/v1/sources", json=source).status_code == 201
+        for q in ("qwzedge", "qwztail"):
+            hits = every_hit(w, q, kinds="texts")
+            assert len(hits) == 2, hits  # in both windows
+            for hit in hits:
+                shown = MARK.sub(r"\1", hit["snippet"])
+                for piece in filter(None, (part.strip() for part in shown.split("…"))):
+                    at = text.find(piece)
+                    assert at >= 0, piece
+                    assert at == 0 or not text[at - 1].isalnum(), hit["snippet"]
+                    end = at + len(piece)
+                    assert end == len(text) or not text[end].isalnum(), hit["snippet"]
 
 
 @pytest.mark.parametrize(

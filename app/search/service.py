@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Row, text
 from app.citations.anchoring import NOTHING
 from app.kit import common_words
 from app.kit.search import BM25, Search, engine_query, kinds_in, matching, score_now
-from app.search.models import STEP, HitKind
+from app.search.models import PASSAGE, STEP, HitKind
 from app.search.snippets import CLOSE, OPEN, SHORT, SNIPPET_WORDS, snippet
 from app.sources.licences import OPEN_LICENCES
 
@@ -349,6 +349,21 @@ def _best(kind: str, title: str | None, body: str | None) -> str:
     return marked(best or title or "")
 
 
+_FIRST_WORD, _LAST_WORD = re.compile(r"^[^\W_]+"), re.compile(r"[^\W_]+$")
+
+
+def _uncut(snippet: str, part: int, size: int) -> str:
+    """A passage's snippet without what its window cut of a word at either end, `…` there
+    instead: a passage after a text's first starts `STEP` characters after the one before
+    ("w.wikidata.org", "e sovereignty" of "Portuguese sovereignty"), and one of `PASSAGE`
+    characters ends where the next goes on ("Belize City offi"). A word marked is whole."""
+    if part > 1 and not snippet.startswith("…"):
+        snippet = "…" + _FIRST_WORD.sub("", snippet).lstrip()
+    if size >= PASSAGE and not snippet.endswith("…"):
+        snippet = _LAST_WORD.sub("", snippet).rstrip() + "…"
+    return snippet
+
+
 def hit(row: dict[str, Any]) -> dict[str, Any]:
     """An entry as `/v1/search` serves it."""
     kind, record = row["kind"], row["record"]
@@ -357,12 +372,15 @@ def hit(row: dict[str, Any]) -> dict[str, Any]:
         url = f"/v1/sources/{record}/text#char={start},{start + (row['size'] or 0)}"
     else:
         url = f"/v1/{kind}/{record}"
+    snippet = row["snippet"]
+    if kind == HitKind.texts:
+        snippet = _uncut(snippet, row["part"], row["size"] or 0)
     return {
         "kind": kind,
         "id": record if kind == HitKind.countries else int(record),
         "url": url,
         "title": row["title"],
-        "snippet": row["snippet"],
+        "snippet": snippet,
         "score": row["score"],
         "date": row["date"],
     }

@@ -26,6 +26,8 @@ SHORT = 10 * SNIPPET_WORDS
 """A text up to this many characters is its own snippet on PostgreSQL, whole."""
 _WORD = re.compile(r"[^\W_]+")
 """A word as both indexes read one: a run of letters and digits."""
+_JOINED = 24
+"""The most characters a snippet reaches past its words to the next space."""
 _REACH = 6 * SNIPPET_WORDS
 """About as many characters as a snippet's words take."""
 
@@ -65,8 +67,7 @@ def _words(search: Search) -> tuple[_Word, ...]:
                 continue
             words = "".join(c if c.isalnum() else " " for c in term.text).lower().split()
             for n, word in enumerate(words):
-                decomposed = unicodedata.normalize("NFKD", word)
-                letters = "".join(c for c in decomposed if not unicodedata.combining(c))
+                letters = _folded(word)
                 prefix = term.prefix and n == len(words) - 1
                 found[letters] = found.get(letters, False) or prefix
     return tuple(
@@ -80,6 +81,33 @@ def _words(search: Search) -> tuple[_Word, ...]:
         )
         for letters, prefix in found.items()
     )
+
+
+@lru_cache(maxsize=256)
+def _phrasing(search: Search) -> tuple[tuple[tuple[int, ...], ...], frozenset[int]]:
+    """The query's phrases of two words or more, as their words' places in `_words`, and the
+    words that stand in it alone (marked wherever they are; a phrase's, only where the phrase
+    is, as SQLite marks them)."""
+    index = {word.letters: n for n, word in enumerate(_words(search))}
+    phrases: list[tuple[int, ...]] = []
+    free: set[int] = set()
+    for group in search.groups:
+        for term in group:
+            if term.negated:
+                continue
+            words = "".join(c if c.isalnum() else " " for c in term.text).lower().split()
+            places = tuple(index[_folded(word)] for word in words)
+            if term.phrase and len(places) > 1:
+                phrases.append(places)
+            else:
+                free.update(places)
+    return tuple(phrases), frozenset(free)
+
+
+def _folded(word: str) -> str:
+    """A word without its diacritics."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _places(text: str, word: _Word, thorough: bool) -> list[tuple[int, int]]:
@@ -118,7 +146,7 @@ def snippet(text: str | None, search: Search) -> str | None:
         return None
     words = _words(search)
     if len(text) <= SHORT:
-        return _marked(text, words)
+        return _marked(text, search)
     found = sorted(
         (at, n) for n, word in enumerate(words) for at, _ in _places(text, word, thorough=False)
     )[:200]
@@ -135,6 +163,16 @@ def snippet(text: str | None, search: Search) -> str | None:
             best, last, most = at, max(near.values()), len(near)
         if most == len(words):
             break  # the first place with every word
+    shown = _around(text, best, last, search)
+    if shown is None:  # the words near, not the phrase they are in: around a phrase, if any
+        spans = _spans(text, search)
+        shown = _around(text, spans[0][0], spans[0][1], search) if spans else None
+    return shown
+
+
+def _around(text: str, best: int, last: int, search: Search) -> str | None:
+    """The `SNIPPET_WORDS` words of `text` around `best` to `last`, marked, `…` where the text
+    goes on; None if no word is marked there."""
     # The words around, from a stretch of the text (cutting a whole passage into words
     # took 0.1 ms).
     lo, hi = max(0, best - _REACH), min(len(text), last + _REACH)
@@ -148,17 +186,55 @@ def snippet(text: str | None, search: Search) -> str | None:
     start = max(0, first - (SNIPPET_WORDS - (final - first + 1)) // 2)
     end = min(len(tokens), start + SNIPPET_WORDS)
     start = max(0, end - SNIPPET_WORDS)
-    begin = 0 if start == 0 and lo == 0 else starts[start]
-    stop = len(text) if end == len(tokens) and hi == len(text) else tokens[end - 1][1]
-    shown = _marked(text[begin:stop], words)
+    begin = 0 if start == 0 and lo == 0 else _spaced(text, starts[start], -1)
+    stop = (
+        len(text)
+        if end == len(tokens) and hi == len(text)
+        else _spaced(text, tokens[end - 1][1], 1)
+    )
+    shown = _marked(text[begin:stop], search)
     if shown is None:
         return None
     return ("…" if begin else "") + shown + ("…" if stop < len(text) else "")
 
 
-def _marked(text: str, words: tuple[_Word, ...]) -> str | None:
-    """The text with every form of the words in it marked; None if none is."""
-    spans = sorted(place for word in words for place in _places(text, word, thorough=True))
+def _spaced(text: str, at: int, way: int) -> int:
+    """Where the run of text without a space that `at` is in begins (`way` -1) or ends (1),
+    if within `_JOINED` characters: a snippet does not start at the `S` of `U.S.`, nor end
+    inside an address."""
+    edge = at
+    while 0 < edge < len(text) and abs(edge - at) < _JOINED:
+        if text[edge - 1 if way < 0 else edge].isspace():
+            return edge
+        edge += way
+    return edge if edge in (0, len(text)) else at
+
+
+def _spans(text: str, search: Search) -> list[tuple[int, int]]:
+    """Where the query's words are in `text`, in any form, in order: a word that stands alone
+    in the query wherever it is, a phrase's words where they follow each other as in it (with
+    only what is not a letter or digit between them: `U.S. diplomats`)."""
+    words = _words(search)
+    phrases, free = _phrasing(search)
+    places = [_places(text, word, thorough=True) for word in words]
+    kept = [place for n in free for place in places[n]]
+    ends = [dict(found) for found in places]
+    for phrase in phrases:
+        for at, end in places[phrase[0]]:
+            run = [(at, end)]
+            for n in phrase[1:]:
+                following = _WORD.search(text, run[-1][1])
+                if following is None or following.start() not in ends[n]:
+                    break
+                run.append((following.start(), ends[n][following.start()]))
+            else:
+                kept += run
+    return sorted(kept)
+
+
+def _marked(text: str, search: Search) -> str | None:
+    """The text with the query's words in it marked (`_spans`); None if none is."""
+    spans = _spans(text, search)
     if not spans:
         return None
     pieces, done = [], 0
