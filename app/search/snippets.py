@@ -69,7 +69,8 @@ def _words(search: Search) -> tuple[_Word, ...]:
             for n, word in enumerate(words):
                 letters = _folded(word)
                 prefix = term.prefix and n == len(words) - 1
-                found[letters] = found.get(letters, False) or prefix
+                if letters:  # not a mark alone, as `²` is not
+                    found[letters] = found.get(letters, False) or prefix
     return tuple(
         _Word(
             letters,
@@ -96,7 +97,7 @@ def _phrasing(search: Search) -> tuple[tuple[tuple[int, ...], ...], frozenset[in
             if term.negated:
                 continue
             words = "".join(c if c.isalnum() else " " for c in term.text).lower().split()
-            places = tuple(index[_folded(word)] for word in words)
+            places = tuple(index[letters] for word in words if (letters := _folded(word)))
             if term.phrase and len(places) > 1:
                 phrases.append(places)
             else:
@@ -181,8 +182,11 @@ def _around(text: str, best: int, last: int, search: Search) -> str | None:
         tokens = tokens[1:]  # a word cut
     if hi < len(text) and text[hi].isalnum():
         tokens = tokens[:-1]
+    if not tokens:  # one word longer than the stretch (a hash, a run of digits)
+        return None
     starts = [at for at, _ in tokens]
-    first, final = bisect_right(starts, best) - 1, bisect_right(starts, last) - 1
+    first = max(0, bisect_right(starts, best) - 1)
+    final = max(first, bisect_right(starts, last) - 1)
     start = max(0, first - (SNIPPET_WORDS - (final - first + 1)) // 2)
     end = min(len(tokens), start + SNIPPET_WORDS)
     start = max(0, end - SNIPPET_WORDS)
