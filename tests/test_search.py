@@ -513,6 +513,13 @@ def test_a_long_passage_is_shown_where_its_words_stand_together(loaded_copy: Any
         assert w.post("/v1/events", json=phrased).status_code == 201
         [hit] = every_hit(w, '"u.s. diplomats" qwzphrase', kinds="events")
         assert MARK.findall(hit["snippet"]) == ["qwzphrase", "U.S. diplomats"], hit["snippet"]
+        # A word longer than a snippet, after another (a hash, a run of digits): its start.
+        hashed = "b" * 500 + " qwzhash" + "c" * 500
+        source = {"title": "Hashes", "publisher": "Wire", "licence": "CC0-1.0", "text": hashed}
+        assert w.post("/v1/sources", json=source).status_code == 201
+        [hit] = every_hit(w, "qwzhash*", kinds="texts")
+        [word] = MARK.findall(hit["snippet"])
+        assert word.startswith("qwzhash"), hit["snippet"]
 
 
 def test_a_passage_is_not_shown_from_or_to_the_middle_of_a_word(loaded_copy: Any) -> None:
