@@ -57,6 +57,11 @@ class Term:
     prefix: bool
     negated: bool
 
+    def words(self) -> list[str]:
+        """Its words as the index cuts them (migration 0016) and SQLite's tokenizer does: every
+        run of characters other than letters and digits is a space."""
+        return "".join(c if c.isalnum() else " " for c in self.text).split()
+
 
 Group = tuple[Term, ...]
 """Terms that must all hold."""
@@ -111,9 +116,7 @@ def _fts5_group(group: Group) -> str:
 
 
 def _ts_term(term: Term) -> str:
-    # Cut into words as the index was (migration 0016) and as SQLite's tokenizer does: every
-    # run of characters other than letters and digits is a space.
-    words = " ".join("".join(c if c.isalnum() else " " for c in term.text).split())
+    words = " ".join(term.words())
     quoted = f"'{words}'"
     quoted = f"{quoted}:*" if term.prefix else quoted
     return f"!{quoted}" if term.negated else quoted

@@ -65,7 +65,7 @@ def _words(search: Search) -> tuple[_Word, ...]:
         for term in group:
             if term.negated:
                 continue
-            words = "".join(c if c.isalnum() else " " for c in term.text).lower().split()
+            words = [word.lower() for word in term.words()]
             for n, word in enumerate(words):
                 letters = _folded(word)
                 prefix = term.prefix and n == len(words) - 1
@@ -96,7 +96,7 @@ def _phrasing(search: Search) -> tuple[tuple[tuple[int, ...], ...], frozenset[in
         for term in group:
             if term.negated:
                 continue
-            words = "".join(c if c.isalnum() else " " for c in term.text).lower().split()
+            words = [word.lower() for word in term.words()]
             places = tuple(index[letters] for word in words if (letters := _folded(word)))
             if term.phrase and len(places) > 1:
                 phrases.append(places)
