@@ -461,6 +461,27 @@ def test_a_word_inside_an_address_or_abbreviation_is_marked(loaded_copy: Any) ->
         assert "".join(marked).replace(".", "").replace(" ", "").startswith("usembassy")
 
 
+def test_a_passage_is_found_by_its_own_words_not_its_sources_title(loaded_copy: Any) -> None:
+    """A text's passages are searched by what they say; the source is found by its title. (A
+    word of the Office of the Historian's titles found every passage of their texts.)"""
+    url = loaded_copy()
+    with TestClient(create_app(Settings(database_url=url)), headers=make_key(url, "write")) as w:
+        text = "The qwzbody consul came. " + "Nothing happened on that day at all. " * 120
+        source = {"title": "The Qwztitle Papers", "publisher": "Wire", "licence": "CC0-1.0"}
+        created = w.post("/v1/sources", json=source | {"text": text})
+        assert created.status_code == 201, created.text
+        assert words_found(w, "qwztitle") == {("sources", created.json()["id"])}
+        passages = every_hit(w, "qwzbody", kinds="texts")
+        assert [hit["title"] for hit in passages] == ["The Qwztitle Papers"]
+        assert MARK.findall(passages[0]["snippet"]) == ["qwzbody"]
+        assert every_hit(w, "qwztitle qwzbody") == []
+        # In the data sets: every passage found for a word of their titles shows it.
+        found = search(w, "diplomatic", kinds="texts", limit=100)
+        assert found["total"] > 0
+        for hit in found["items"]:
+            assert {folded(word) for word in MARK.findall(hit["snippet"])} == {"diplomatic"}
+
+
 FILLER = "Nothing happened on that day at all. "
 
 

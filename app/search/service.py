@@ -34,8 +34,13 @@ cost 0.5 ms. With these, every entry's words read as the index's: tested on ever
 the bench's data.)"""
 _STOOD_IN = "".join(chr(0x0E + n) for n in range(len(_JOINERS)))
 _PUT_BACK = str.maketrans(_STOOD_IN, _JOINERS)
-ENTRY = "e.id, e.kind, e.record, e.part, e.title, e.date, length(e.body) AS size"
-"""The columns of an entry `e` a hit is made of (`hit`)."""
+ENTRY = (
+    "e.id, e.kind, e.record, e.part, CASE WHEN e.kind = 'texts' THEN (SELECT s.title FROM source "
+    "s WHERE s.id = CAST(e.record AS INTEGER)) ELSE e.title END AS title, e.date, "
+    "length(e.body) AS size"
+)
+"""The columns of an entry `e` a hit is made of (`hit`): a passage's title is its source's,
+which it is not searched by (migration 0027)."""
 CONTENT_IN_BODY = frozenset({HitKind.citations, HitKind.texts})
 """The kinds whose body is what they are (a quote, a passage), not a label of the record the
 title names (an event's kind, a mission's designation and city, a post's notes)."""
@@ -95,12 +100,10 @@ def _conditions(filters: Filters) -> tuple[list[str], dict[str, Any]]:
 
 
 def _matches(dialect: str, filters: Filters) -> tuple[str, dict[str, Any]]:
-    """The matching entries with their scores (`id, kind, record, part, title, date, size,
-    score`), unordered; binds `query`."""
+    """The ids of the matching entries, unordered; binds `query`."""
     conditions, params = _conditions(filters)
     where = "".join(f" AND {condition}" for condition in conditions)
-    score, matches = matching(dialect, "query", filters.kinds)
-    sql = f"SELECT {ENTRY}, {score} AS score {matches}{where}"
+    sql = f"SELECT e.id {matching(dialect, 'query', filters.kinds)[1]}{where}"
     return sql, params
 
 
@@ -278,6 +281,8 @@ def _headlines(
     made: dict[int, str] = {}
     for row in rows:
         title, body = row["title"], row.pop("body", None)
+        if row["kind"] == HitKind.texts:
+            title = None  # its source's, not searched (migration 0027)
         first, then = (body, title) if row["kind"] in CONTENT_IN_BODY else (title, body)
         if (shown := snippet(first, search) or snippet(then, search)) is not None:
             made[row["id"]] = marked(shown)
