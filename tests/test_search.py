@@ -179,6 +179,28 @@ def test_snippets_are_escaped_but_for_the_marks(api: TestClient) -> None:
         assert all(folded(word) == "legation" for word in MARK.findall(hit["snippet"]))
 
 
+def test_a_prefix_finds_the_words_it_starts_and_nothing_else(api: TestClient) -> None:
+    """`kin*` finds the countries with a word starting `kin` in their names or codes, as the
+    countries list shows them. (On PostgreSQL it found every entry: the lexeme the index notes
+    each entry's kind by began `kind#`.)"""
+    countries = api.get("/v1/countries", params={"limit": 1000})
+    assert countries.status_code == 200, countries.text
+    assert countries.json()["next_cursor"] is None
+    for prefix in ("kin", "kind", "k"):
+        expected = {
+            country["code"]
+            for country in countries.json()["items"]
+            if any(
+                word.startswith(prefix)
+                for field in ("name", "official_name", "code", "alpha3")
+                for word in re.findall(r"[^\W_]+", folded(country[field] or ""))
+            )
+        }
+        hits = every_hit(api, f"{prefix}*", kinds="countries")
+        assert {hit["id"] for hit in hits} == expected, prefix
+        assert all(MARK.search(hit["snippet"]) for hit in hits)
+
+
 def test_xml_texts_are_searched_as_they_read(api: TestClient) -> None:
     """Markup is neither words nor a break in a phrase, and snippets show no markup."""
     assert search(api, "placename", kinds="texts")["total"] == 0  # a tag's name
@@ -643,6 +665,8 @@ COMMON: list[tuple[str, dict[str, Any]]] = [
     ("Diplomatic", {"kinds": "citations,events", "limit": 20}),
     ("embassy", {"country": "AF"}),
     ("the", {"from": "1950-01-01", "limit": 30}),
+    ("diplomat*", {}),
+    ("Embass*", {"kinds": "citations,events", "limit": 20}),
 ]
 COMMON_LISTS: list[tuple[str, dict[str, Any]]] = [
     ("/v1/citations", {"q": "diplomatic", "limit": 20, "count": "true"}),
@@ -653,6 +677,8 @@ COMMON_LISTS: list[tuple[str, dict[str, Any]]] = [
     ("/v1/missions", {"q": "embassy", "host_country": "AF,IR"}),
     ("/v1/citations", {"q": "diplomatic", "sort": "-id", "limit": 20, "count": "true"}),
     ("/v1/events", {"q": "diplomatic", "sort": "-date", "limit": 20, "facet": "kind"}),
+    ("/v1/citations", {"q": "diplomat*", "limit": 20, "count": "true"}),
+    ("/v1/events", {"q": "embass*", "sort": "-date", "limit": 20, "facet": "kind"}),
 ]
 """Lists searched for common words: their pages by relevance (`kit.listing._kept_page`),
 totals (`kept_count`), and pages in another order and facets (`kit.filters._matching`)."""
@@ -716,7 +742,8 @@ def test_common_words_kept_ranked_ahead_answer_as_the_engine_does(
         assert refresh(engine, 1000, discover=True)
         with engine.connect() as connection:
             kept = set(connection.execute(text("SELECT term FROM search_index_common")).scalars())
-        assert {"diplomatic", "embassy", "the"} <= kept
+        # The words, and the prefixes searched since it last looked.
+        assert {"diplomatic", "embassy", "the", "diplomat*", "embass*"} <= kept
         assert first_pages(w) == scored
         assert all(len(hits) > 20 for hits in scored.values()), {
             name: len(hits) for name, hits in scored.items()

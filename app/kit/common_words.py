@@ -78,15 +78,43 @@ POSTINGS = table(
 
 def word_of(search: Search) -> str | None:
     """The word a query is, if it is one bare word, as both indexes hold it: lower case, the
-    diacritics gone, letters and digits only (else the engines might cut it into two)."""
+    diacritics gone, letters and digits only (else the engines might cut it into two); or the
+    prefix it is, so held, then `*` (`charg*`)."""
     if len(search.groups) != 1 or len(search.groups[0]) != 1:
         return None
     term = search.groups[0][0]
-    if term.phrase or term.prefix or term.negated:
+    if term.phrase or term.negated:
         return None
     decomposed = unicodedata.normalize("NFD", term.text)  # not NFKD: "ﬁ" is not "fi" to FTS5
     word = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    return word if word.isascii() and word.isalnum() else None
+    if not (word.isascii() and word.isalnum()):
+        return None
+    return f"{word}{PREFIX}" if term.prefix else word
+
+
+PREFIX = "*"
+"""What ends a kept prefix's term (`word_of`)."""
+MAX_PREFIXES = 64
+"""At most this many prefixes are kept, those searched first."""
+_ASKED: dict[str, dict[str, None]] = {}
+"""Of each database (its URL), the prefixes searched and not kept since the keeper last
+looked at them (`_asked`), the first searched first."""
+_ASKED_LOCK = threading.Lock()
+
+
+def _ask(engine: Engine, term: str) -> None:
+    """A prefix searched and not kept, for the keeper to look at (`refresh`)."""
+    if term.endswith(PREFIX):
+        with _ASKED_LOCK:
+            asked = _ASKED.setdefault(str(engine.url), {})
+            if len(asked) < MAX_PREFIXES:
+                asked[term] = None
+
+
+def _asked(engine: Engine) -> list[str]:
+    """The prefixes searched and not kept since the last call, which it forgets."""
+    with _ASKED_LOCK:
+        return list(_ASKED.pop(str(engine.url), {}))
 
 
 def ids(values: Iterable[int]) -> str:
@@ -118,8 +146,10 @@ class Kept:
 
 
 def kept(connection: Connection, word: str) -> Kept | None:
-    """The word as kept; None if it is not, or too many of its entries changed since."""
+    """The word as kept; None if it is not (a prefix then asked for: `_ask`), or too many of
+    its entries changed since."""
     if word not in _kept_words(connection):
+        _ask(connection.engine, word)
         return None
     row = connection.execute(
         text("SELECT seq, entries, ranks FROM search_index_common WHERE term = :term"),
@@ -231,8 +261,9 @@ def count(
 
 
 def own_query(connection: Connection, word: str) -> str:
-    """The engine's query for the word alone, in its title and body."""
-    return engine_query(connection.dialect.name, Search(((Term(word, False, False, False),),)))
+    """The engine's query for the word (or prefix) alone, in its title and body."""
+    term = Term(word.removesuffix(PREFIX), False, word.endswith(PREFIX), False)
+    return engine_query(connection.dialect.name, Search(((term,),)))
 
 
 _KEPT: dict[int, tuple[float, frozenset[str]]] = {}
@@ -451,6 +482,7 @@ def refresh(engine: Engine, common: int, discover: bool) -> list[str]:
         pending = _changed_since(connection, oldest, MAX_CHANGED)
         many = pending >= MAX_CHANGED
         words = _common_words(connection, common) if discover or many else list(kept)
+        words += _common_prefixes(connection, common, kept, discover or many)
     if gone := sorted(set(kept) - set(words)):
         with write_transaction(engine) as connection:
             for word in gone:
@@ -611,16 +643,42 @@ def _apply(engine: Engine) -> None:
         )
 
 
+_LENGTHS = (
+    "SELECT DISTINCT length(term) - 1 AS n FROM search_index_common "
+    f"WHERE substr(term, length(term)) = '{PREFIX}'"
+)
+"""SQL: the lengths of the kept prefixes, for `_kept_terms`."""
+
+
+def _kept_terms(places: str, word: str, columns: str, union: str) -> str:
+    """SQL: for each of `places` (a word or lexeme `word` of an entry, with `columns`), the
+    kept terms it is or starts: itself, and its first letters then `*` at each kept prefix's
+    length (equalities, which the engines join by an index or a hash, where comparing every
+    word with every prefix would not)."""
+    return (
+        f"SELECT c.term, {columns} FROM {places} JOIN search_index_common c ON c.term = {word} "
+        f"{union} SELECT c.term, {columns} FROM {places} JOIN ({_LENGTHS}) l "
+        f"ON l.n <= length({word}) "
+        f"JOIN search_index_common c ON c.term = substr({word}, 1, l.n) || '{PREFIX}'"
+    )
+
+
 def _postings_postgres(connection: Connection, entries: str) -> list[dict[str, Any]]:
-    """The kept words' rows of these entries as they are now."""
+    """The kept words' rows of these entries as they are now: the kept terms each holds, by
+    its lexemes (one row for a prefix however many of its words it holds)."""
+    held = _kept_terms("u", "u.lexeme", "u.id", "UNION")
+    query = (
+        f"CASE WHEN right(h.term, 1) = '{PREFIX}' THEN "
+        f"quote_literal(rtrim(h.term, '{PREFIX}')) || ':*' ELSE quote_literal(h.term) END"
+    )
     found = connection.execute(
         text(
-            "SELECT c.term, CAST(ts_rank_cd(i.document, "
-            "to_tsquery('diplo', quote_literal(c.term)), 1) AS FLOAT) AS rank, 0 AS size, "
-            "i.id AS entry, e.kind, e.record "
-            "FROM search_index i JOIN search_entry e ON e.id = i.id "
-            "CROSS JOIN LATERAL unnest(i.document) u "
-            f"JOIN search_index_common c ON c.term = u.lexeme WHERE i.id IN ({entries})"
+            "WITH u AS (SELECT i.id, w.lexeme FROM search_index i CROSS JOIN LATERAL "
+            f"unnest(i.document) w WHERE i.id IN ({entries})), h (term, id) AS ({held}) "
+            "SELECT h.term, CAST(ts_rank_cd(i.document, "
+            f"to_tsquery('diplo', {query}), 1) AS FLOAT) AS rank, 0 AS size, "
+            "i.id AS entry, e.kind, e.record FROM h JOIN search_index i ON i.id = h.id "
+            "JOIN search_entry e ON e.id = i.id"
         )
     )
     return [dict(row) for row in found.mappings()]
@@ -646,15 +704,16 @@ def _postings_sqlite(connection: Connection, entries: str) -> list[dict[str, Any
         )
     )
     weight = " ".join(f"WHEN '{column}' THEN {value}" for column, value in COLUMN_WEIGHTS.items())
+    held = _kept_terms("places p", "p.term", "p.doc, p.col", "UNION ALL")
     found = connection.execute(
         text(
             "WITH places AS MATERIALIZED (SELECT term, doc, col FROM temp.search_scratch_places), "
-            "sizes AS (SELECT doc, count(*) AS size FROM places GROUP BY doc) "
-            f"SELECT p.term, sum(CASE p.col {weight} ELSE 0.0 END) AS rank, s.size, "
-            "p.doc AS entry, e.kind, e.record FROM places p "
-            "JOIN search_index_common c ON c.term = p.term "
-            "JOIN sizes s ON s.doc = p.doc JOIN search_entry e ON e.id = p.doc "
-            "GROUP BY p.term, p.doc HAVING rank > 0"
+            "sizes AS (SELECT doc, count(*) AS size FROM places GROUP BY doc), "
+            f"held (term, doc, col) AS ({held}) "
+            f"SELECT h.term, sum(CASE h.col {weight} ELSE 0.0 END) AS rank, s.size, "
+            "h.doc AS entry, e.kind, e.record FROM held h "
+            "JOIN sizes s ON s.doc = h.doc JOIN search_entry e ON e.id = h.doc "
+            "GROUP BY h.term, h.doc HAVING rank > 0"
         )
     )
     rows = [dict(row) for row in found.mappings()]
@@ -715,6 +774,39 @@ def _common_words(connection: Connection, common: int) -> list[str]:
     return [word for word in words if word.isascii() and word.isalnum()]
 
 
+def _common_prefixes(
+    connection: Connection, common: int, kept: dict[str, int], again: bool
+) -> list[str]:
+    """The prefixes to keep besides those `kept`: those searched since the last look
+    (`_asked`) that at least `common` entries hold, up to `MAX_PREFIXES` kept in all; and,
+    looked at `again` (as the words are, `refresh`), the kept ones still so held."""
+    held = [term for term in kept if term.endswith(PREFIX)]
+    asked = [term for term in _asked(connection.engine) if term not in kept]
+    looked = (held if again else []) + asked
+    found = {
+        term
+        for term in looked
+        if connection.execute(
+            text(
+                "SELECT count(*) FROM (SELECT 1 FROM search_index WHERE "
+                f"{_holding(connection)} LIMIT :common) c"
+            ),
+            {"query": own_query(connection, term), "common": common},
+        ).scalar_one()
+        >= common
+    }
+    chosen = [term for term in held if term in found] if again else []
+    room = MAX_PREFIXES - (len(chosen) if again else len(held))
+    return chosen + [term for term in asked if term in found][: max(room, 0)]
+
+
+def _holding(connection: Connection) -> str:
+    """SQL: the index's entry holds the words of `:query`, in its title or body."""
+    if connection.dialect.name == "postgresql":
+        return "document @@ to_tsquery('diplo', :query)"
+    return "search_index MATCH :query"
+
+
 def _keep_postgres(engine: Engine, word: str) -> None:
     """The word's entries and their scores, as of every change up to the newest committed."""
     seq = _newest(engine)
@@ -728,7 +820,7 @@ def _keep_postgres(engine: Engine, word: str) -> None:
                 "FROM search_index i JOIN search_entry e ON e.id = i.id "
                 "CROSS JOIN to_tsquery('diplo', :query) query WHERE i.document @@ query"
             ),
-            {"term": word, "query": f"'{word}'"},
+            {"term": word, "query": own_query(connection, word)},
         )
         connection.execute(
             text(
@@ -738,6 +830,21 @@ def _keep_postgres(engine: Engine, word: str) -> None:
             ),
             {"t": word, "seq": seq},
         )
+
+
+def _terms(word: str) -> str:
+    """SQLite: the condition on an FTS5 vocabulary table's `term` that it is the word, or a
+    word the prefix starts (bound by `_bounds`)."""
+    return "term >= :low AND term < :high" if word.endswith(PREFIX) else "term = :low"
+
+
+def _bounds(word: str) -> dict[str, str]:
+    """The bounds of `_terms`: the word, or the words from the prefix up to the next prefix
+    of its length (letters and digits: its last one's next character is not one)."""
+    if not word.endswith(PREFIX):
+        return {"low": word}
+    prefix = word.removesuffix(PREFIX)
+    return {"low": prefix, "high": prefix[:-1] + chr(ord(prefix[-1]) + 1)}
 
 
 def _keep_sqlite(connection: Connection, word: str) -> None:
@@ -752,7 +859,7 @@ def _keep_sqlite(connection: Connection, word: str) -> None:
     )
     counts: dict[int, float] = {}
     for entry, name in connection.execute(
-        text("SELECT doc, col FROM temp.search_places WHERE term = :t"), {"t": word}
+        text(f"SELECT doc, col FROM temp.search_places WHERE {_terms(word)}"), _bounds(word)
     ):
         if weight := COLUMN_WEIGHTS[name]:  # not the kind's (0): it only filters
             counts[entry] = counts.get(entry, 0.0) + weight

@@ -177,9 +177,9 @@ def engine_query(dialect: str, search: Search, kinds: Sequence[str] = ()) -> str
 
 def kinds_tsquery(kinds: Sequence[str]) -> str:
     """PostgreSQL: an SQL `tsquery` that matches the entries of these kinds, by the lexeme each
-    entry's document holds for its kind (`kind#events`, migration 0021). The kinds are the
-    index's own names."""
-    operands = " | ".join(f"'kind#{kind}'" for kind in kinds)
+    entry's document holds for its kind (`#events`, migrations 0021 and 0028). The kinds are
+    the index's own names."""
+    operands = " | ".join(f"'#{kind}'" for kind in kinds)
     return "CAST('" + operands.replace("'", "''") + "' AS tsquery)"
 
 
