@@ -136,7 +136,8 @@ class Settings(BaseSettings):
         ge=0,
         description="A word in at least this many entries of the search index is kept ranked "
         "ahead, so that a search for it reads its best entries first instead of scoring every "
-        'one (docs/search.md, "Common words"); 0: none kept.',
+        "one, and so is a prefix searched (`charg*`) in a quarter as many "
+        '(docs/search.md, "Common words"); 0: none kept.',
     )
     search_refresh_seconds: float = Field(
         default=30,
