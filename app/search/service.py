@@ -45,11 +45,18 @@ CONTENT_IN_BODY = frozenset({HitKind.citations, HitKind.texts})
 """The kinds whose body is what they are (a quote, a passage), not a label of the record the
 title names (an event's kind, a mission's designation and city, a post's notes)."""
 _MARKS = f"'{OPEN}', '{CLOSE}', '…', {SNIPPET_WORDS}"
-SNIPPETS = (
-    f"snippet(search_index, 0, {_MARKS}) AS title_snippet, "
-    f"snippet(search_index, 1, {_MARKS}) AS body_snippet"
-)
-"""SQLite: the snippets of the title and of the body, for `_snippeted`."""
+
+
+def snippets(table: str = "search_index") -> str:
+    """SQLite: the snippets of the title and of the body, of FTS5's `table`, for
+    `_snippeted`."""
+    return (
+        f"snippet({table}, 0, {_MARKS}) AS title_snippet, "
+        f"snippet({table}, 1, {_MARKS}) AS body_snippet"
+    )
+
+
+SNIPPETS = snippets()
 
 
 @dataclass(frozen=True)
@@ -194,14 +201,14 @@ def _ranked_common(
         marked = _headlines(connection, search, rows)
         for row in rows:
             row["snippet"] = marked.get(row["id"], "")
-    else:
-        sql = (
-            f"SELECT {ENTRY}, {SNIPPETS} "
-            "FROM search_index CROSS JOIN search_entry e ON e.id = search_index.rowid "
-            f"WHERE search_index MATCH :query AND search_index.rowid IN ({wanted})"
-        )
-        query = engine_query(connection.dialect.name, search)
-        rows = [_snippeted(row) for row in connection.execute(text(sql), {"query": query})]
+    else:  # the snippets of these entries alone: FTS5 read a prefix's every match for each
+        with common_words.scratch(connection, wanted) as table:
+            sql = (
+                f"SELECT {ENTRY}, {snippets(table)} FROM {table} "
+                f"CROSS JOIN search_entry e ON e.id = {table}.rowid WHERE {table} MATCH :query"
+            )
+            query = engine_query(connection.dialect.name, search)
+            rows = [_snippeted(row) for row in connection.execute(text(sql), {"query": query})]
     for row in rows:
         row["score"] = scores[row["id"]]
     return sorted(rows, key=lambda row: (-row["score"], row["id"]))
