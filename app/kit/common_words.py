@@ -95,8 +95,12 @@ def word_of(search: Search) -> str | None:
 
 PREFIX = "*"
 """What ends a kept prefix's term (`word_of`)."""
-MAX_PREFIXES = 64
-"""At most this many prefixes are kept, those searched first."""
+MAX_PREFIXES = 32
+"""At most this many prefixes are kept, those searched first: each keeps a row for every
+entry that holds a word it starts, and anyone may search one."""
+SHORTEST_PREFIX = 3
+"""A shorter prefix is not kept (`a*` holds nearly every entry; FTS5 keeps an index of every
+word's first two and three letters)."""
 PREFIX_SHARE = 4
 """A prefix searched is kept if a `1 / PREFIX_SHARE` share of the entries a word must be in
 to be kept hold it: a prefix costs the engines about twice as much an entry (`charg*`, 4,197
@@ -109,7 +113,7 @@ _ASKED_LOCK = threading.Lock()
 
 def _ask(engine: Engine, term: str) -> None:
     """A prefix searched and not kept, for the keeper to look at (`refresh`)."""
-    if term.endswith(PREFIX):
+    if term.endswith(PREFIX) and len(term) > SHORTEST_PREFIX:
         with _ASKED_LOCK:
             asked = _ASKED.setdefault(str(engine.url), {})
             if len(asked) < MAX_PREFIXES:
