@@ -770,6 +770,36 @@ def test_common_words_kept_ranked_ahead_answer_as_the_engine_does(
     engine.dispose()
 
 
+def test_the_prefixes_searched_last_are_kept(
+    loaded_copy: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A common prefix searched is kept at the keeper's next turn; when as many are kept as
+    may be, the one searched longest ago gives way, so that no one fills them for good."""
+    monkeypatch.setattr(common_words, "KEPT_SECONDS", 0)  # what is kept is used at once
+    monkeypatch.setattr(common_words, "MAX_PREFIXES", 2)
+    url = loaded_copy()
+    engine = make_engine(Settings(database_url=url))
+
+    def kept() -> set[str]:
+        with engine.connect() as connection:
+            terms = connection.execute(text("SELECT term FROM search_index_common"))
+            return {term for term in terms.scalars() if term.endswith("*")}
+
+    # No keeping but ours; every search reaches the index (none answered from the cache).
+    settings = Settings(database_url=url, search_refresh_seconds=3600, response_cache_entries=0)
+    with TestClient(create_app(settings)) as api:
+        for prefixes, expected in (
+            (["diplomat*", "embass*", "qwzrare*"], {"diplomat*", "embass*"}),  # not rare ones
+            (["embass*", "consul*"], {"embass*", "consul*"}),
+            (["diplomat*"], {"diplomat*", "consul*"}),
+        ):
+            answers = [search(api, prefix) for prefix in prefixes]
+            refresh(engine, 1000, discover=False)
+            assert kept() == expected, prefixes
+            assert [search(api, prefix) for prefix in prefixes] == answers
+    engine.dispose()
+
+
 def test_the_server_keeps_common_words_and_puts_writes_right_in_them(
     loaded_copy: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -96,8 +96,8 @@ def word_of(search: Search) -> str | None:
 PREFIX = "*"
 """What ends a kept prefix's term (`word_of`)."""
 MAX_PREFIXES = 32
-"""At most this many prefixes are kept, those searched first: each keeps a row for every
-entry that holds a word it starts, and anyone may search one."""
+"""At most this many prefixes are kept, those searched last: each keeps a row for every entry
+that holds a word it starts, and anyone may search one."""
 SHORTEST_PREFIX = 3
 """A shorter prefix is not kept (`a*` holds nearly every entry; FTS5 keeps an index of every
 word's first two and three letters)."""
@@ -108,16 +108,31 @@ entries, 2.1 µs each on both; `diplomatic` 1.1), and is kept only once asked fo
 _ASKED: dict[str, dict[str, None]] = {}
 """Of each database (its URL), the prefixes searched and not kept since the keeper last
 looked at them (`_asked`), the first searched first."""
+_SEARCHED: dict[str, dict[str, float]] = {}
+"""Of each database, when each prefix was last searched in this worker, kept or not (at most
+`4 * MAX_PREFIXES`, the latest)."""
 _ASKED_LOCK = threading.Lock()
 
 
-def _ask(engine: Engine, term: str) -> None:
-    """A prefix searched and not kept, for the keeper to look at (`refresh`)."""
-    if term.endswith(PREFIX) and len(term) > SHORTEST_PREFIX:
-        with _ASKED_LOCK:
-            asked = _ASKED.setdefault(str(engine.url), {})
-            if len(asked) < MAX_PREFIXES:
-                asked[term] = None
+def _search_of(engine: Engine, term: str, held: bool) -> None:
+    """A prefix searched, kept (`held`) or not (then for the keeper to look at, `refresh`)."""
+    if not term.endswith(PREFIX) or len(term) <= SHORTEST_PREFIX:
+        return
+    with _ASKED_LOCK:
+        searched = _SEARCHED.setdefault(str(engine.url), {})
+        searched.pop(term, None)
+        searched[term] = time.monotonic()  # the latest last
+        while len(searched) > 4 * MAX_PREFIXES:
+            del searched[next(iter(searched))]
+        asked = _ASKED.setdefault(str(engine.url), {})
+        if not held and len(asked) < MAX_PREFIXES:
+            asked[term] = None
+
+
+def _searched(engine: Engine) -> dict[str, float]:
+    """When each prefix was last searched (`_SEARCHED`)."""
+    with _ASKED_LOCK:
+        return dict(_SEARCHED.get(str(engine.url), {}))
 
 
 def _asked(engine: Engine) -> list[str]:
@@ -155,10 +170,11 @@ class Kept:
 
 
 def kept(connection: Connection, word: str) -> Kept | None:
-    """The word as kept; None if it is not (a prefix then asked for: `_ask`), or too many of
-    its entries changed since."""
-    if word not in _kept_words(connection):
-        _ask(connection.engine, word)
+    """The word as kept; None if it is not, or too many of its entries changed since. A prefix
+    is noted as searched (`_search_of`)."""
+    held = word in _kept_words(connection)
+    _search_of(connection.engine, word, held)
+    if not held:
         return None
     row = connection.execute(
         text("SELECT seq, entries, ranks FROM search_index_common WHERE term = :term"),
@@ -490,7 +506,11 @@ def refresh(engine: Engine, common: int, discover: bool) -> list[str]:
         oldest = min(kept.values(), default=0)
         pending = _changed_since(connection, oldest, MAX_CHANGED)
         many = pending >= MAX_CHANGED
-        words = _common_words(connection, common) if discover or many else list(kept)
+        words = (
+            _common_words(connection, common)
+            if discover or many
+            else [word for word in kept if not word.endswith(PREFIX)]
+        )
         words += _common_prefixes(connection, common, kept, discover or many)
     if gone := sorted(set(kept) - set(words)):
         with write_transaction(engine) as connection:
@@ -799,10 +819,11 @@ def _common_words(connection: Connection, common: int) -> list[str]:
 def _common_prefixes(
     connection: Connection, common: int, kept: dict[str, int], again: bool
 ) -> list[str]:
-    """The prefixes to keep besides those `kept`: those searched since the last look
-    (`_asked`) that at least `common / PREFIX_SHARE` entries hold, up to `MAX_PREFIXES` kept
-    in all; and, looked at `again` (as the words are, `refresh`), the kept ones still so
-    held."""
+    """The prefixes to keep: those `kept` (looked at `again`, as the words are in `refresh`:
+    those still held by at least `common / PREFIX_SHARE` entries) and those searched since the
+    last look (`_asked`) so held; `MAX_PREFIXES` at most, those searched last in this worker
+    (a kept prefix not searched since it started, first to give way), so that no one fills
+    them for good."""
     enough = max(common // PREFIX_SHARE, 1)
     held = [term for term in kept if term.endswith(PREFIX)]
     asked = [term for term in _asked(connection.engine) if term not in kept]
@@ -819,9 +840,11 @@ def _common_prefixes(
         ).scalar_one()
         >= enough
     }
-    chosen = [term for term in held if term in found] if again else []
-    room = MAX_PREFIXES - (len(chosen) if again else len(held))
-    return chosen + [term for term in asked if term in found][: max(room, 0)]
+    chosen = [term for term in held if term in found or not again]
+    chosen += [term for term in asked if term in found]
+    searched = _searched(connection.engine)
+    chosen.sort(key=lambda term: searched.get(term, -math.inf), reverse=True)
+    return chosen[:MAX_PREFIXES]
 
 
 def _holding(connection: Connection) -> str:
