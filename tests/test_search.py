@@ -303,6 +303,23 @@ def test_a_cursor_by_relevance_is_refused_for_other_words(
     assert "these words" in refused.json()["detail"]
 
 
+@pytest.mark.parametrize("path", ["/v1/search", "/v1/citations"])
+def test_a_cursor_by_relevance_is_taken_for_the_same_words_written_otherwise(
+    api: TestClient, path: str
+) -> None:
+    """Case and diacritics are folded, `**` is `*`: the same hits, so the same cursor."""
+    for issued_for, used_for in (("diplomat*", "Diplomat**"), ("charge", "Chargé")):
+        first = api.get(path, params={"q": issued_for, "limit": 5})
+        cursor = first.json()["next_cursor"]
+        assert cursor is not None
+        pages = [
+            api.get(path, params={"q": q, "limit": 5, "cursor": cursor})
+            for q in (issued_for, used_for)
+        ]
+        assert [page.status_code for page in pages] == [200, 200], pages[1].text
+        assert pages[0].json()["items"] == pages[1].json()["items"]
+
+
 def test_an_unchanged_answer_is_a_304(api: TestClient) -> None:
     first = api.get("/v1/search", params={"q": "kabul"})
     again = api.get(

@@ -5,6 +5,7 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -19,13 +20,22 @@ from sqlalchemy import (
 )
 
 from app.errors import BadRequest
+from app.kit.search import parse
 
 
 def by_relevance_to(sort: str, q: str) -> str:
     """A sort by relevance as its cursors name it: with the words searched, since a score is a
     position only among the hits of those words. A cursor of another search is then a 400, as
-    one of another sort is, not a page that silently skips the best hits."""
-    return f"{sort}:{hashlib.sha256(q.encode()).hexdigest()[:16]}"
+    one of another sort is, not a page that silently skips the best hits; one of the same
+    words written otherwise (`Diplomat*`, `diplomat**` for `diplomat*`: case and diacritics
+    folded, the query as read) is taken."""
+    try:
+        read = repr(parse(q)) if q else ""
+    except ValueError:  # not a query (checked before a search): as written
+        read = q
+    letters = unicodedata.normalize("NFD", read.casefold())
+    folded = "".join(c for c in letters if not unicodedata.combining(c))
+    return f"{sort}:{hashlib.sha256(folded.encode()).hexdigest()[:16]}"
 
 
 def encode_cursor(sort: str, value: Any, last_id: Any) -> str:
