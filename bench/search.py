@@ -36,6 +36,7 @@ from urllib.parse import quote
 import httpx
 from sqlalchemy import create_engine, text
 
+from app.kit.common_words import KEPT_SECONDS
 from bench.common import (
     SERVER_CORE,
     diplo_serve,
@@ -45,7 +46,6 @@ from bench.common import (
     server,
     wrk,
 )
-from app.kit.common_words import KEPT_SECONDS
 from bench.compare import ensure_datasette
 from bench.datasets import ensure_sqlite_utils
 from bench.generate import measure_generated
