@@ -24,7 +24,6 @@ import logging
 import math
 import threading
 import time
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,7 +44,15 @@ from sqlalchemy import (
 from sqlalchemy.exc import OperationalError
 
 from app.db import write_transaction
-from app.kit.search import BM25, COLUMN_WEIGHTS, Search, Term, engine_query, kinds_in
+from app.kit.search import (
+    BM25,
+    COLUMN_WEIGHTS,
+    Search,
+    Term,
+    engine_query,
+    folded,
+    kinds_in,
+)
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +93,7 @@ def word_of(search: Search) -> str | None:
     term = search.groups[0][0]
     if term.phrase or term.negated:
         return None
-    decomposed = unicodedata.normalize("NFD", term.text)  # not NFKD: "ﬁ" is not "fi" to FTS5
-    word = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    word = folded(term.text)
     if not (word.isascii() and word.isalnum()):
         return None
     return f"{word}{PREFIX}" if term.prefix else word

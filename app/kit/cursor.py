@@ -5,7 +5,6 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
-import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +19,7 @@ from sqlalchemy import (
 )
 
 from app.errors import BadRequest
-from app.kit.search import parse
+from app.kit.search import folded, parse
 
 
 def by_relevance_to(sort: str, q: str) -> str:
@@ -33,9 +32,7 @@ def by_relevance_to(sort: str, q: str) -> str:
         read = repr(parse(q)) if q else ""
     except ValueError:  # not a query (checked before a search): as written
         read = q
-    letters = unicodedata.normalize("NFD", read.casefold())
-    folded = "".join(c for c in letters if not unicodedata.combining(c))
-    return f"{sort}:{hashlib.sha256(folded.encode()).hexdigest()[:16]}"
+    return f"{sort}:{hashlib.sha256(folded(read).encode()).hexdigest()[:16]}"
 
 
 def encode_cursor(sort: str, value: Any, last_id: Any) -> str:

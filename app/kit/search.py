@@ -18,6 +18,7 @@ folded by the index (`chargé` finds `Charge`), on both databases alike.
 """
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -61,6 +62,13 @@ class Term:
         """Its words as the index cuts them (migration 0016) and SQLite's tokenizer does: every
         run of characters other than letters and digits is a space."""
         return "".join(c if c.isalnum() else " " for c in self.text).split()
+
+
+def folded(text: str) -> str:
+    """Lower case, diacritics gone, as both indexes fold a word (NFD, not NFKD: "ﬁ" is not "fi"
+    to FTS5)."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 Group = tuple[Term, ...]

@@ -204,7 +204,7 @@ def _ranked_common(
     elif word.endswith(common_words.PREFIX):
         # The snippets of these entries alone: asked of the index, FTS5 read a prefix's every
         # match for each (`diplomat*`: 86 ms, 1 ms so). A word's are quicker asked of it
-        # (`diplomatic` under `wrk -c32`: 165 req/s, 127 so).
+        # (`diplomatic` under `wrk -c32`: 195 req/s, 119 so).
         with common_words.scratch(connection, wanted) as table:
             rows = _snippets_of(connection, search, table, "TRUE")
     else:
