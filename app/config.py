@@ -166,6 +166,14 @@ class Settings(BaseSettings):
         description="How long one facet of a list may count (`?facet=`) before it is answered "
         "as cut short (`facet_info`), in milliseconds.",
     )
+    search_time_limit_ms: int = Field(
+        default=2000,
+        ge=1,
+        le=60_000,
+        description="How long one search may run (`/v1/search`, a list's `q`) before it is "
+        "refused with a 422 that says so (`search_took_too_long`), in milliseconds: a query of "
+        "many broad words and prefixes would otherwise hold a worker for seconds.",
+    )
     stream_poll_seconds: float = Field(
         default=0.1,
         gt=0,

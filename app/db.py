@@ -2,6 +2,7 @@
 (Alembic owns the schema: upgrade and downgrade for the CLI, the server and tests)."""
 
 import re
+import sqlite3
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
@@ -15,9 +16,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import Request
+from psycopg.errors import QueryCanceled
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
@@ -194,6 +196,34 @@ def single_statement(connection: Connection) -> None:
     """Says that this connection will run one read statement only, which is consistent on
     its own: on SQLite, no BEGIN and ROLLBACK around it (a tenth of a list request)."""
     connection.execution_options(sqlite_begin="none")
+
+
+@contextmanager
+def time_limited(connection: Connection, milliseconds: int) -> Iterator[None]:
+    """Statements on `connection` stop (OperationalError, `timed_out`) once they have run that
+    long: PostgreSQL's `statement_timeout`, SQLite's progress handler (which FTS5's own work
+    heeds too). The connection is left as it was."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SET statement_timeout = {int(milliseconds)}")
+        try:
+            yield
+        finally:
+            connection.exec_driver_sql("RESET statement_timeout")
+        return
+    raw = connection.connection.driver_connection
+    deadline = time.monotonic() + milliseconds / 1000
+    raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        raw.set_progress_handler(None, 0)  # type: ignore[union-attr]
+
+
+def timed_out(error: OperationalError) -> bool:
+    """Whether a statement stopped for `time_limited`'s limit (not for any other reason)."""
+    if isinstance(error.orig, sqlite3.OperationalError):
+        return str(error.orig) == "interrupted"
+    return isinstance(error.orig, QueryCanceled)
 
 
 def get_engine(request: Request) -> Engine:

@@ -331,6 +331,39 @@ def test_an_unchanged_answer_is_a_304(api: TestClient) -> None:
     assert 'rel="next"' in link
 
 
+EVERY_LETTER = " or ".join(f"{letter}*" for letter in "abcdefghijklmnopqrstuvwxyz")
+"""A query that finds nearly every entry, every word marked: the costliest to answer."""
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/search", "/v1/search?count=true", "/v1/citations", "/v1/sources"]
+)
+def test_a_search_past_its_time_limit_is_a_422_that_says_so(loaded: Loaded, path: str) -> None:
+    """`SEARCH_TIME_LIMIT_MS` stops a search rather than hold the worker; the connection goes
+    back to the pool as it was, so the requests after it are not limited."""
+    settings = Settings(database_url=loaded.url, search_time_limit_ms=1, response_cache_entries=0)
+    with TestClient(create_app(settings)) as limited:
+        answer = limited.get(path, params={"q": EVERY_LETTER})
+        assert answer.status_code == 422, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+        (error,) = answer.json()["errors"]
+        assert error["type"] == "search_took_too_long"
+        assert error["loc"] == ["query", "q"]
+        assert error["input"] == EVERY_LETTER
+        assert "1 ms" in error["msg"]
+        assert "SEARCH_TIME_LIMIT_MS" in error["msg"]
+        # The pool's connections are not left limited: every citation counted, and a facet.
+        listed = limited.get("/v1/citations", params={"count": "true", "facet": "source_id"})
+        assert listed.status_code == 200, listed.text
+        assert listed.json()["total"] > 10_000
+        assert listed.json()["facet_info"]["source_id"]["cut_short"] is False
+    settings = Settings(database_url=loaded.url, search_time_limit_ms=60_000)
+    with TestClient(create_app(settings)) as patient:
+        answer = patient.get(path, params={"q": EVERY_LETTER, "limit": 1})
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["items"]
+
+
 WORD = "zanzibarian"
 
 

@@ -14,9 +14,7 @@ one by day, added up by year or month here); it may run
 for `FACET_TIME_LIMIT_MS` (PostgreSQL's `statement_timeout`, SQLite's progress handler), past
 which it is answered as cut short rather than holding the request."""
 
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from functools import cache
 from typing import Annotated, Any, Literal
 
@@ -35,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import OperationalError
 
+from app.db import time_limited, timed_out
 from app.kit.filters import filter_conditions, filter_values
 from app.kit.query import CommaList, ListQuery, Q
 from app.kit.spec import ListSpec, Row
@@ -158,25 +157,6 @@ def _by_period(days: Sequence[Any], length: int) -> list[tuple[Any, int, int]]:
     return [(period, count, every) for period, count in ordered]
 
 
-@contextmanager
-def _time_limited(connection: Connection, milliseconds: int) -> Iterator[None]:
-    """Statements on `connection` stop (OperationalError) once they have run that long."""
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(f"SET statement_timeout = {int(milliseconds)}")
-        try:
-            yield
-        finally:
-            connection.exec_driver_sql("RESET statement_timeout")
-        return
-    raw = connection.connection.driver_connection
-    deadline = time.monotonic() + milliseconds / 1000
-    raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)  # type: ignore[union-attr]
-    try:
-        yield
-    finally:
-        raw.set_progress_handler(None, 0)  # type: ignore[union-attr]
-
-
 def facet_counts(
     connection: Connection, spec: ListSpec, query: ListQuery, milliseconds: int
 ) -> tuple[dict[str, list[Row]], dict[str, Row]]:
@@ -190,7 +170,7 @@ def facet_counts(
     days: Sequence[Any] | None = None  # read once for `year` and `month`
     for name in dict.fromkeys(names):  # each once, in the order asked
         try:
-            with _time_limited(connection, milliseconds):
+            with time_limited(connection, milliseconds):
                 if name in DATE_FACETS:
                     if days is None:
                         days = connection.execute(_days(spec, shape, dialect), params).all()
@@ -198,7 +178,9 @@ def facet_counts(
                 else:
                     statement = _statement(spec, name, shape, dialect)
                     found = connection.execute(statement, {**params, "facet_size": size}).all()
-        except OperationalError:
+        except OperationalError as error:
+            if not timed_out(error):
+                raise
             facets[name], info[name] = [], {"other": None, "cut_short": True}
             continue
         counts = [{"value": value, "count": count} for value, count, _ in found]

@@ -3,6 +3,7 @@ both answering conditional requests (ETag / If-None-Match)."""
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from functools import cache
 from typing import Annotated, Any, TypeVar
 
@@ -22,6 +23,7 @@ from app.kit.facets import facet_counts, facet_names, with_facets
 from app.kit.listing import fetch_one, fetch_page, fetch_page_and
 from app.kit.query import DatedQuery, ListQuery, OnDayQuery, Page, Q, SearchQuery, with_sorts
 from app.kit.responses import list_content, page_response, record_response
+from app.kit.search import time_bound
 from app.kit.spec import ListSpec, Row
 
 M = TypeVar("M", bound=BaseModel)
@@ -49,7 +51,8 @@ def list_response(
         # version (for the ETag) at once.
         if not query.count and not faceted and all(embed.inline for embed in spec.embeds):
             single_statement(connection)
-        page, newest = fetch_page_and(connection, spec, query, VERSION)
+        with _searching(request, connection, query):
+            page, newest = fetch_page_and(connection, spec, query, VERSION)
         if newest is None:  # an empty page has no row to carry it
             newest = version(connection)
         return tag_list(page_with_facets(page), list_etag(newest, fmt))
@@ -57,9 +60,21 @@ def list_response(
     def build() -> Response:
         if fmt != "json":
             return export_response(request, spec, query, fmt, name)
-        return page_with_facets(fetch_page(connection, spec, query))
+        with _searching(request, connection, query):
+            page = fetch_page(connection, spec, query)
+        return page_with_facets(page)
 
     return conditional_list(connection, request, fmt, build)
+
+
+def _searching(
+    request: Request, connection: Connection, query: ListQuery
+) -> AbstractContextManager[None]:
+    """A page of a list with `q` is found within `SEARCH_TIME_LIMIT_MS` (`time_bound`)."""
+    q = getattr(query, "q", None)
+    if not q:
+        return nullcontext()
+    return time_bound(connection, request.app.state.settings.search_time_limit_ms, q)
 
 
 def parse_query(model: type[M], request: Request) -> M:

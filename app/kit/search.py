@@ -19,13 +19,18 @@ folded by the index (`chargé` finds `Charge`), on both databases alike.
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
 from pydantic_core import PydanticCustomError
 from sqlalchemy import BigInteger, Column, Connection, Float, String, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.selectable import TextualSelect
+
+from app.db import time_limited, timed_out
+from app.errors import Unprocessable
 
 SYNTAX = (
     "Words as people type them into a search engine: `kabul embassy` (every word), "
@@ -45,6 +50,8 @@ BM25 = f"bm25({BM25_WEIGHTS})"
 MAX_TERMS = 32
 NO_WORDS = "no_words_to_find"
 """The 422 type of a query with nothing to find: no letter or digit, or only excluded words."""
+TOO_LONG = "search_took_too_long"
+"""The 422 type of a search stopped at `SEARCH_TIME_LIMIT_MS` (`time_bound`)."""
 QUOTES = str.maketrans(dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb\uff02", '"'))
 """Typographic double quotes (“…”, „…“, «…», as phones and word processors type them) are
 a phrase's quotes too."""
@@ -278,3 +285,23 @@ def record_scores(
             "SELECT record, max(score) AS score FROM scored GROUP BY record"
         )
     return text(sql).columns(key, Column("score", Float, nullable=False))
+
+
+@contextmanager
+def time_bound(connection: Connection, milliseconds: int, q: str) -> Iterator[None]:
+    """The search of `q` on `connection` within `milliseconds` (`SEARCH_TIME_LIMIT_MS`), else
+    a 422 that says so and how to narrow it: on SQLite a search holds its worker's event loop
+    (`db.reads`), and 32 one-letter prefixes `or`ed took seconds (docs/search.md)."""
+    try:
+        with time_limited(connection, milliseconds):
+            yield
+    except OperationalError as error:
+        if not timed_out(error):
+            raise
+        message = (
+            f"took longer than the {milliseconds:,} ms a search may take "
+            "(`SEARCH_TIME_LIMIT_MS`): fewer `or`s, longer prefixes, a phrase, or `kinds=` "
+            "narrow it"
+        )
+        loc = ["query", "q"]
+        raise Unprocessable([{"loc": loc, "msg": message, "type": TOO_LONG, "input": q}]) from None

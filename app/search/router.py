@@ -16,7 +16,7 @@ from app.kit.etags import conditional_list
 from app.kit.query import CommaList, DateRange, Page, PagingQuery
 from app.kit.read_routes import parse_query, query_parameters
 from app.kit.responses import page_response
-from app.kit.search import SYNTAX, Search, parse, readable
+from app.kit.search import SYNTAX, Search, parse, readable, time_bound
 from app.search import service
 from app.search.models import Hit, HitKind
 
@@ -69,13 +69,15 @@ def search(request: Request) -> Response:
     )
     sort = by_relevance_to("score", query.q)
     after = None if query.cursor is None else decode_values(query.cursor, sort, _position)
+    limit = request.app.state.settings.search_time_limit_ms
+
+    def build() -> Response:
+        with time_bound(connection, limit, query.q):
+            page = _page(connection, wanted, filters, query, sort, after)
+        return page_response(request, page)
+
     with read_connection(request) as connection:
-        return conditional_list(
-            connection,
-            request,
-            "json",
-            lambda: page_response(request, _page(connection, wanted, filters, query, sort, after)),
-        )
+        return conditional_list(connection, request, "json", build)
 
 
 def _position(score: Any, entry: Any) -> tuple[float, int]:
