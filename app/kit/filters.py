@@ -178,9 +178,8 @@ def ranking(spec: ListSpec, dialect: str, scored: bool = True, changed: bool = F
             entries = (
                 "e.id = ANY(CAST(:search_changed AS BIGINT[]))"
                 if dialect == "postgresql"
-                # Asked of FTS5 by rowid: asked of the entry, it read every match of the word
-                # (39,000 quotes of `diplomatic`) for the few changed.
-                else "search_index.rowid IN (SELECT value FROM json_each(:search_changed))"
+                # (`+rowid`: as `common_words._sqlite` asks)
+                else "+search_index.rowid IN (SELECT value FROM json_each(:search_changed))"
             )  # as `is_in` binds them
             where = f"({where}) AND {entries}" if where else entries
         scores = record_scores(spec.search_kinds, dialect, text_key, where, scored).subquery(
