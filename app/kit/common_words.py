@@ -1022,7 +1022,7 @@ class Keeper:
                     text("SELECT term FROM search_index_common ORDER BY entries DESC, term")
                 ).scalars()
             ]
-        shown = ", ".join(kept[:SHOWN]) + (", …" if len(kept) > SHOWN else "")
+        shown = ", ".join(kept[:SHOWN]) + (", …" if len(kept) > SHOWN else "") or "none"
         log.info(
             "%d common words ranked ahead (%d kept anew in %.1f s): %s",
             len(kept),

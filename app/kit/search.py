@@ -293,7 +293,7 @@ def time_bound(connection: Connection, milliseconds: int, q: str) -> Iterator[No
     a 422 that says so and how to narrow it: on SQLite a search holds its worker's event loop
     (`db.reads`), and 32 one-letter prefixes `or`ed took seconds (docs/search.md)."""
     try:
-        with time_limited(connection, milliseconds):
+        with time_limited(connection, milliseconds, kept=True):
             yield
     except OperationalError as error:
         if not timed_out(error):
