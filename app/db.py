@@ -200,6 +200,12 @@ def single_statement(connection: Connection) -> None:
     connection.execution_options(sqlite_begin="none")
 
 
+TIMED = "diplo.statement_timeout"
+"""On a PostgreSQL connection's pool record: the `statement_timeout` it was left with."""
+SEARCHING: ContextVar[bool] = ContextVar("diplo.searching", default=False)
+"""Whether the request (its thread or task) searches (`q`), set by `read_connection`."""
+
+
 @contextmanager
 def time_limited(connection: Connection, milliseconds: int, kept: bool = False) -> Iterator[None]:
     """Statements on `connection` stop (OperationalError, `timed_out`) once they have run that
@@ -228,12 +234,6 @@ def time_limited(connection: Connection, milliseconds: int, kept: bool = False) 
         yield
     finally:
         raw.set_progress_handler(None, 0)  # type: ignore[union-attr]
-
-
-TIMED = "diplo.statement_timeout"
-"""On a PostgreSQL connection's pool record: the `statement_timeout` it was left with."""
-SEARCHING: ContextVar[bool] = ContextVar("diplo.searching", default=False)
-"""Whether the request (its thread or task) searches (`q`), set by `read_connection`."""
 
 
 def _untimed(dbapi_connection: Any, record: Any, _proxy: Any) -> None:

@@ -74,7 +74,7 @@ def _searching(
     q = getattr(query, "q", None)
     if not q:
         return nullcontext()
-    return time_bound(connection, request.app.state.settings.search_time_limit_ms, q)
+    return time_bound(request, connection, q)
 
 
 def parse_query(model: type[M], request: Request) -> M:

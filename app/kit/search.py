@@ -28,6 +28,7 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import BigInteger, Column, Connection, Float, String, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.selectable import TextualSelect
+from starlette.requests import Request
 
 from app.db import time_limited, timed_out
 from app.errors import Unprocessable
@@ -288,10 +289,11 @@ def record_scores(
 
 
 @contextmanager
-def time_bound(connection: Connection, milliseconds: int, q: str) -> Iterator[None]:
-    """The search of `q` on `connection` within `milliseconds` (`SEARCH_TIME_LIMIT_MS`), else
-    a 422 that says so and how to narrow it: on SQLite a search holds its worker's event loop
-    (`db.reads`), and 32 one-letter prefixes `or`ed took seconds (docs/search.md)."""
+def time_bound(request: Request, connection: Connection, q: str) -> Iterator[None]:
+    """The search of `q` on `connection` within `SEARCH_TIME_LIMIT_MS`, else a 422 that says
+    so and how to narrow it: on SQLite a search holds its worker's event loop (`db.reads`),
+    and 32 one-letter prefixes `or`ed took seconds (docs/search.md)."""
+    milliseconds: int = request.app.state.settings.search_time_limit_ms
     try:
         with time_limited(connection, milliseconds, kept=True):
             yield

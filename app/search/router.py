@@ -69,10 +69,9 @@ def search(request: Request) -> Response:
     )
     sort = by_relevance_to("score", query.q)
     after = None if query.cursor is None else decode_values(query.cursor, sort, _position)
-    limit = request.app.state.settings.search_time_limit_ms
 
     def build() -> Response:
-        with time_bound(connection, limit, query.q):
+        with time_bound(request, connection, query.q):
             page = _page(connection, wanted, filters, query, sort, after)
         return page_response(request, page)
 
