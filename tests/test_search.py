@@ -1,6 +1,7 @@
 """`/v1/search` (docs/search.md): ranked hits from every kind of record, quote and source text,
 the words marked; the syntax people type; kept current by every write path at once."""
 
+import html
 import json
 import re
 import time
@@ -177,6 +178,23 @@ def test_snippets_are_escaped_but_for_the_marks(api: TestClient) -> None:
         assert "<" not in bare, hit["snippet"]
         assert ">" not in bare, hit["snippet"]
         assert all(folded(word) == "legation" for word in MARK.findall(hit["snippet"]))
+
+
+def test_a_short_text_is_shown_whole_wherever_its_word_stands(api: TestClient) -> None:
+    """A quote or summary of up to 240 characters is its own snippet on both engines, however
+    far into it the word is ("Navalny" ends both: SQLite's window showed "…targets and the
+    jailing of Alexei <mark>Navalny</mark>")."""
+    hits = search(api, "navalny", kinds="events,citations")["items"]
+    shown = 0
+    for hit in hits:
+        record = api.get(hit["url"]).json()
+        whole = record["quote"] if hit["kind"] == "citations" else record["summary"]
+        if len(whole) > 240:
+            continue
+        shown += 1
+        assert html.unescape(MARK.sub(r"\1", hit["snippet"])) == " ".join(whole.split()), hit
+        assert [folded(word) for word in MARK.findall(hit["snippet"])] == ["navalny"], hit
+    assert shown >= 2  # the seed's event and its quote
 
 
 def test_a_prefix_finds_the_words_it_starts_and_nothing_else(api: TestClient) -> None:

@@ -48,11 +48,17 @@ _MARKS = f"'{OPEN}', '{CLOSE}', '…', {SNIPPET_WORDS}"
 
 
 def snippets(table: str = "search_index") -> str:
-    """SQLite: the snippets of the title and of the body, of FTS5's `table`, for
-    `_snippeted`."""
-    return (
-        f"snippet({table}, 0, {_MARKS}) AS title_snippet, "
-        f"snippet({table}, 1, {_MARKS}) AS body_snippet"
+    """SQLite: the snippets of the title and of the body of the entries `e` of FTS5's
+    `table`, for `_snippeted`: a text of up to `SHORT` characters whole, marked
+    (`highlight()`), as on PostgreSQL; a longer one `snippet()`'s window. (`snippet()` cut
+    short texts at its 24 words, and one whose word stood near its end to the few words from
+    a window's middle to the end: "…targets and the jailing of Alexei <mark>Navalny</mark>"
+    of a quote of 28 words.)"""
+    return ", ".join(
+        f"CASE WHEN length(e.{column}) <= {SHORT} "
+        f"THEN highlight({table}, {n}, '{OPEN}', '{CLOSE}') "
+        f"ELSE snippet({table}, {n}, {_MARKS}) END AS {column}_snippet"
+        for n, column in enumerate(("title", "body"))
     )
 
 
