@@ -109,6 +109,18 @@ def test_case_and_diacritics_do_not_matter(api: TestClient) -> None:
     assert "<mark>Gdańsk</mark>" in snippet  # the text as it is, the word marked
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"), [("ＫＡＢＵＬ", "kabul"), ("２０２１", "2021"), ("ﬁnland", "finland")]
+)
+def test_full_width_letters_digits_and_ligatures_are_the_characters_they_stand_for(
+    api: TestClient, typed: str, meant: str
+) -> None:
+    """As a Japanese or Chinese keyboard types them, or a PDF's text is pasted."""
+    hits = found(every_hit(api, meant))
+    assert hits
+    assert found(every_hit(api, typed)) == hits
+
+
 def test_or_excluded_words_and_prefixes(api: TestClient) -> None:
     kabul = found(every_hit(api, "kabul", kinds="missions"))
     kandahar = found(every_hit(api, "kandahar", kinds="missions"))

@@ -148,7 +148,9 @@ def parse(text: str) -> Search:
     nothing to search for or too many terms."""
     groups: list[list[Term]] = [[]]
     count = 0
-    tokens = list(_TOKEN.finditer(text.translate(QUOTES)))
+    # Compatibility forms read as what they stand for (`２０２１`, `ＫＡＢＵＬ`, `ﬁnland`), as
+    # PostgreSQL's `unaccent` reads them; FTS5's tokenizer does not.
+    tokens = list(_TOKEN.finditer(unicodedata.normalize("NFKC", text).translate(QUOTES)))
     for n, match in enumerate(tokens):
         minus_phrase, phrase, minus_word, word = match.groups()
         if phrase is None and word.lower() == "or" and groups[-1] and n + 1 < len(tokens):
