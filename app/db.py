@@ -18,6 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import Request
 from psycopg.errors import QueryCanceled
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, OperationalError
@@ -225,7 +226,9 @@ def time_limited(connection: Connection, milliseconds: int, kept: bool = False) 
             yield
         finally:
             if not kept:
-                raw.execute("RESET statement_timeout")  # type: ignore[union-attr]
+                # A transaction the limit stopped is rolled back, and its SET with it.
+                if raw.info.transaction_status != TransactionStatus.INERROR:  # type: ignore[union-attr]
+                    raw.execute("RESET statement_timeout")  # type: ignore[union-attr]
                 del info[TIMED]
         return
     deadline = time.monotonic() + milliseconds / 1000
@@ -236,10 +239,17 @@ def time_limited(connection: Connection, milliseconds: int, kept: bool = False) 
         raw.set_progress_handler(None, 0)  # type: ignore[union-attr]
 
 
-def _untimed(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+def untimed(connection: Connection) -> None:
+    """PostgreSQL: `connection` without a time limit a search left on it (`time_limited`),
+    whoever takes it (an export's batches after its first, which may run long)."""
+    if connection.dialect.name == "postgresql":
+        _untimed(connection.connection.dbapi_connection, connection.connection, None, True)
+
+
+def _untimed(dbapi_connection: Any, record: Any, _proxy: Any, anyway: bool = False) -> None:
     """PostgreSQL: a connection left with a search's time limit (`time_limited`) is reset when
     anything but a search takes it."""
-    if TIMED in record.info and not SEARCHING.get():
+    if TIMED in record.info and (anyway or not SEARCHING.get()):
         autocommit = dbapi_connection.autocommit
         dbapi_connection.autocommit = True  # not in a transaction that a rollback undoes
         dbapi_connection.execute("RESET statement_timeout")

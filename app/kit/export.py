@@ -2,19 +2,21 @@
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import orjson
 from fastapi import Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
+from app.db import untimed
 from app.kit.formulas import may_hold_formula, neutralize_cells, neutralize_columns
 from app.kit.json_rows import renders_in_sql
 from app.kit.listing import Columns, fetch_page, fetch_rows
 from app.kit.media_types import media_type_of
 from app.kit.query import ListQuery
+from app.kit.search import time_bound
 from app.kit.spec import ListSpec, Row
 
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}
@@ -32,31 +34,59 @@ def wanted_format(request: Request, query: ListQuery) -> str:
     return "json"
 
 
-def _batches(
-    engine: Engine, spec: ListSpec, query: ListQuery, size: int, columns: Columns
-) -> Iterator[Sequence[Any]]:
-    """Every matching row, a keyset page at a time, as `fetch_rows` gives them."""
+T = TypeVar("T")
+
+
+def _batched(
+    request: Request,
+    query: ListQuery,
+    size: int,
+    read: Callable[[Connection, ListQuery], tuple[T, str | None]],
+) -> Iterator[T]:
+    """Every matching row, a keyset page of `size` at a time, each `read` on a connection of
+    its own (nothing is held between batches but the cursor). With `q`, the first batch is
+    found within `SEARCH_TIME_LIMIT_MS` or is the 422 a page's search is (`time_bound`),
+    before the first byte is sent; the batches after it, once the export is under way, are
+    not limited (a search before may have left its limit on the connection)."""
+    engine: Engine = request.app.state.engine
     batch_query = query.model_copy(update={"limit": size, "count": False})
+    q = getattr(query, "q", None)
+    first = True
     while True:
-        # A connection per batch: nothing is held between batches but the cursor.
         with engine.connect() as connection:
-            _keys, rows, next_cursor = fetch_rows(connection, spec, batch_query, columns)
+            if first and q:
+                with time_bound(request, connection, q, kept=False):
+                    rows, next_cursor = read(connection, batch_query)
+            else:
+                untimed(connection)
+                rows, next_cursor = read(connection, batch_query)
+        first = False
         yield rows
         if next_cursor is None:
             return
         batch_query = batch_query.model_copy(update={"cursor": next_cursor})
 
 
-def _items(engine: Engine, spec: ListSpec, query: ListQuery, size: int) -> Iterator[list[Row]]:
+def _batches(
+    request: Request, spec: ListSpec, query: ListQuery, size: int, columns: Columns
+) -> Iterator[Sequence[Any]]:
+    """Every matching row, a keyset page at a time, as `fetch_rows` gives them."""
+
+    def read(connection: Connection, batch_query: ListQuery) -> tuple[Sequence[Any], str | None]:
+        _keys, rows, next_cursor = fetch_rows(connection, spec, batch_query, columns)
+        return rows, next_cursor
+
+    return _batched(request, query, size, read)
+
+
+def _items(request: Request, spec: ListSpec, query: ListQuery, size: int) -> Iterator[list[Row]]:
     """Every matching item as the JSON API shows it, a page at a time."""
-    batch_query = query.model_copy(update={"limit": size, "count": False})
-    while True:
-        with engine.connect() as connection:
-            page = fetch_page(connection, spec, batch_query)
-        yield page.items
-        if page.next_cursor is None:
-            return
-        batch_query = batch_query.model_copy(update={"cursor": page.next_cursor})
+
+    def read(connection: Connection, batch_query: ListQuery) -> tuple[list[Row], str | None]:
+        page = fetch_page(connection, spec, batch_query)
+        return page.items, page.next_cursor
+
+    return _batched(request, query, size, read)
 
 
 def flatten(row: Row) -> dict[str, Any]:
@@ -113,31 +143,30 @@ def _plain_rows(spec: ListSpec, batches: Iterator[Sequence[Any]]) -> Iterator[li
         yield rows
 
 
-def _ndjson_lines(spec: ListSpec, engine: Engine, query: ListQuery, size: int) -> Iterator[bytes]:
+def _ndjson_lines(spec: ListSpec, request: Request, query: ListQuery, size: int) -> Iterator[bytes]:
     if renders_in_sql(spec):
         # The database writes each line: nothing to do per row but join them.
-        for rows in _batches(engine, spec, query, size, "json"):
+        for rows in _batches(request, spec, query, size, "json"):
             yield "".join(f"{row[2]}\n" for row in rows).encode()
         return
-    for items in _items(engine, spec, query, size):
+    for items in _items(request, spec, query, size):
         yield b"".join(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE) for row in items)
 
 
-def _csv_lines(spec: ListSpec, engine: Engine, query: ListQuery, size: int) -> Iterator[str]:
+def _csv_lines(spec: ListSpec, request: Request, query: ListQuery, size: int) -> Iterator[str]:
     header = list(flatten(spec.empty_row()))
     if renders_in_sql(spec):
         rows: Iterator[Iterable[Sequence[Any]]] = _plain_rows(
-            spec, _batches(engine, spec, query, size, "tuples")
+            spec, _batches(request, spec, query, size, "tuples")
         )
     else:
-        rows = _flat_rows(spec, _items(engine, spec, query, size))
+        rows = _flat_rows(spec, _items(request, spec, query, size))
     return _csv_text(rows, header)
 
 
 def export_response(
     request: Request, spec: ListSpec, query: ListQuery, fmt: str, name: str
 ) -> StreamingResponse:
-    engine: Engine = request.app.state.engine
     size = request.app.state.settings.export_batch_size
     searched = getattr(query, "q", None)
     if (
@@ -151,9 +180,9 @@ def export_response(
         # `q` is best match first, as its pages are (it came in id order, against the README).
         query = query.model_copy(update={"sort": spec.id_column.key})
     body: Iterator[Any] = (
-        _csv_lines(spec, engine, query, size)
+        _csv_lines(spec, request, query, size)
         if fmt == "csv"
-        else _ndjson_lines(spec, engine, query, size)
+        else _ndjson_lines(spec, request, query, size)
     )
     # Fail before the first byte: a bad cursor must be a 400, not a broken stream.
     first = next(body)

@@ -291,13 +291,16 @@ def record_scores(
 
 
 @contextmanager
-def time_bound(request: Request, connection: Connection, q: str) -> Iterator[None]:
+def time_bound(
+    request: Request, connection: Connection, q: str, kept: bool = True
+) -> Iterator[None]:
     """The search of `q` on `connection` within `SEARCH_TIME_LIMIT_MS`, else a 422 that says
     so and how to narrow it: on SQLite a search holds its worker's event loop (`db.reads`),
-    and 32 one-letter prefixes `or`ed took seconds (docs/search.md)."""
+    and 32 one-letter prefixes `or`ed took seconds (docs/search.md). The connection `kept`
+    limited for the next search, or not (`db.time_limited`)."""
     milliseconds: int = request.app.state.settings.search_time_limit_ms
     try:
-        with time_limited(connection, milliseconds, kept=True):
+        with time_limited(connection, milliseconds, kept=kept):
             yield
     except OperationalError as error:
         if not timed_out(error):
