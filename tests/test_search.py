@@ -143,6 +143,21 @@ def test_or_excluded_words_and_prefixes(api: TestClient) -> None:
     assert phrase < found(every_hit(api, "persona non grata"))
 
 
+@pytest.mark.parametrize(
+    ("q", "first"), [("finland", "/v1/countries/FI"), ("Côte", "/v1/countries/CI")]
+)
+def test_records_named_by_the_words_come_before_long_passages_that_repeat_them(
+    api: TestClient, q: str, first: str
+) -> None:
+    """On both engines. PostgreSQL's score over 1 + log of an entry's length put the
+    passages of a data set's CSV, which name a country row after row, before the country
+    (`Côte`: 4th) and filled `consul*`'s first page."""
+    assert search(api, q, limit=10)["items"][0]["url"] == first
+    assert [
+        hit for hit in search(api, "consul*", limit=10)["items"] if hit["kind"] == "texts"
+    ] == []
+
+
 def test_a_snippet_shows_the_record_where_its_title_matched(api: TestClient) -> None:
     """An event's body is its kind: its summary is the snippet where it holds the word."""
     hits = every_hit(api, "diplomatic", kinds="events")
@@ -191,6 +206,20 @@ def test_snippets_are_escaped_but_for_the_marks(api: TestClient) -> None:
         assert "<" not in bare, hit["snippet"]
         assert ">" not in bare, hit["snippet"]
         assert all(folded(word) == "legation" for word in MARK.findall(hit["snippet"]))
+
+
+def test_a_quote_found_by_its_sources_title_shows_the_quote(api: TestClient) -> None:
+    """`amidst` is a word of the Reuters report's title alone: each of its quotes is found,
+    titled by it, and shows its own words (each showed the title, all alike)."""
+    hits = every_hit(api, "amidst", kinds="citations")
+    assert len(hits) > 10
+    for hit in hits:
+        assert "Amidst" in hit["title"]
+        assert "<mark>" not in hit["snippet"], hit
+        quote = " ".join(api.get(hit["url"]).json()["quote"].split())
+        shown = html.unescape(hit["snippet"])
+        assert quote.startswith(shown.removesuffix("…")), hit
+        assert len(shown) >= min(len(quote), 100), hit
 
 
 def test_a_short_text_is_shown_whole_wherever_its_word_stands(api: TestClient) -> None:

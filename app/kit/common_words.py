@@ -5,8 +5,8 @@ hold `diplomatic` on the bench data, 41 ms on SQLite and 51 ms on PostgreSQL to 
 sort, where a rare word takes 2-5 ms. For a query of one such word the score of an entry is
 made of what the entry alone holds, so it can be kept in the order it sorts in:
 
-- PostgreSQL: `ts_rank_cd(document, word, 1)` of a single word is the sum of its weights in
-  the entry over 1 + log of the entry's length, which no other entry changes: kept as it is,
+- PostgreSQL: `ts_rank_cd(document, word, 2)` of a single word is the sum of its weights in
+  the entry over the entry's length, which no other entry changes: kept as it is,
   a page is the first rows of an index in that order.
 - SQLite: bm25 of a single word is `idf * f * 2.2 / (f + 1.2 * (0.25 + 0.75 * D / avgdl))`,
   where `f` (the word's weighted count) and `D` (the entry's length) are the entry's, and
@@ -52,6 +52,7 @@ from app.kit.search import (
     engine_query,
     folded,
     kinds_in,
+    ts_rank,
 )
 
 log = logging.getLogger(__name__)
@@ -344,7 +345,7 @@ def _postgres(
     )
     found = [(int(entry), float(score)) for entry, score in connection.execute(text(kept), params)]
     if changed:
-        score = "CAST(ts_rank_cd(i.document, query, 1) AS FLOAT)"
+        score = ts_rank()
         scored = (
             f"SELECT i.id, {score} FROM search_index i JOIN search_entry e ON e.id = i.id "
             "CROSS JOIN to_tsquery('diplo', :query) query "
@@ -710,12 +711,12 @@ def _postings_postgres(connection: Connection, entries: str) -> list[dict[str, A
         f"CASE WHEN right(h.term, 1) = '{PREFIX}' THEN "
         f"quote_literal(rtrim(h.term, '{PREFIX}')) || ':*' ELSE quote_literal(h.term) END"
     )
+    rank = ts_rank(f"to_tsquery('diplo', {query})")
     found = connection.execute(
         text(
             "WITH u AS (SELECT i.id, w.lexeme FROM search_index i CROSS JOIN LATERAL "
             f"unnest(i.document) w WHERE i.id IN ({entries})), h (term, id) AS ({held}) "
-            "SELECT h.term, CAST(ts_rank_cd(i.document, "
-            f"to_tsquery('diplo', {query}), 1) AS FLOAT) AS rank, 0 AS size, "
+            f"SELECT h.term, {rank} AS rank, 0 AS size, "
             "i.id AS entry, e.kind, e.record FROM h JOIN search_index i ON i.id = h.id "
             "JOIN search_entry e ON e.id = i.id"
         )
@@ -872,7 +873,7 @@ def _keep_postgres(engine: Engine, word: str) -> None:
         connection.execute(
             text(
                 "INSERT INTO search_index_postings (term, rank, size, entry, kind, record) "
-                "SELECT :term, CAST(ts_rank_cd(i.document, query, 1) AS FLOAT), 0, i.id, e.kind, "
+                f"SELECT :term, {ts_rank()}, 0, i.id, e.kind, "
                 "CASE WHEN e.record ~ '^[0-9]{1,18}$' THEN CAST(e.record AS BIGINT) END "
                 "FROM search_index i JOIN search_entry e ON e.id = i.id "
                 "CROSS JOIN to_tsquery('diplo', :query) query WHERE i.document @@ query"

@@ -14,7 +14,7 @@ from app.citations.anchoring import NOTHING
 from app.kit import common_words
 from app.kit.search import BM25, Search, engine_query, kinds_in, matching, score_now
 from app.search.models import PASSAGE, STEP, HitKind
-from app.search.snippets import CLOSE, OPEN, SHORT, SNIPPET_WORDS, snippet
+from app.search.snippets import CLOSE, OPEN, SHORT, SNIPPET_WORDS, opening, snippet
 from app.sources.licences import OPEN_LICENCES
 
 _NEIGHBOURS = re.compile(f"{CLOSE}([^\\w{OPEN}{CLOSE}]{{1,3}}){OPEN}")
@@ -309,8 +309,14 @@ def _headlines(
         title, body = row["title"], row.pop("body", None)
         if row["kind"] == HitKind.texts:
             title = None  # its source's, not searched (migration 0027)
-        first, then = (body, title) if row["kind"] in CONTENT_IN_BODY else (title, body)
-        if (shown := snippet(first, search) or snippet(then, search)) is not None:
+        if row["kind"] in CONTENT_IN_BODY and body:  # the quote or passage itself (`_best`)
+            shown = snippet(body, search)
+            if shown is None and snippet(title, search) is not None:
+                shown = opening(body)
+        else:
+            first, then = (title, body)
+            shown = snippet(first, search) or snippet(then, search)
+        if shown is not None:
             made[row["id"]] = marked(shown)
     left = [row["id"] for row in rows if row["id"] not in made]
     return made | {
@@ -372,11 +378,15 @@ def _snippeted(row: Row[Any]) -> dict[str, Any]:
 
 
 def _best(kind: str, title: str | None, body: str | None) -> str:
-    """The snippet of the title where it matched, else of the body, marked; the body's first
-    for a quote or a passage. (An event's body is its kind: `diplomatic` found its summary
-    and showed "<mark>diplomatic</mark>_relations".)"""
-    first, then = (body, title) if kind in CONTENT_IN_BODY else (title, body)
-    best = first if OPEN in (first or "") or OPEN not in (then or "") else then
+    """The snippet of the title where it matched, else of the body, marked. (An event's body
+    is its kind: `diplomatic` found its summary and showed
+    "<mark>diplomatic</mark>_relations".) A quote or a passage shows itself, marked where the
+    words are in it: a quote found by its source's title alone showed that title (the hit's
+    `title` already), and six quotes of one article could not be told apart (a new user's
+    trial)."""
+    if kind in CONTENT_IN_BODY and body:
+        return marked(body)
+    best = title if OPEN in (title or "") or OPEN not in (body or "") else body
     return marked(best or title or "")
 
 
