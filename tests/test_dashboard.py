@@ -615,6 +615,8 @@ def test_the_search_box_lists_the_apis_hits_with_their_words_marked(
     wanted = httpx.get(f"{base}/v1/search", params={"q": '"visa row" or ryabkov'}).json()
     assert [hit["kind"] for hit in again] == [hit["kind"] for hit in wanted["items"]]
     assert again
+    title = browser.evaluate(tab, "document.getElementById('results-title').textContent")
+    assert 'found for "visa row" or ryabkov, best first' in title  # its own quotes, not “"…"”
 
 
 def test_a_search_with_no_words_says_why(server: tuple[str, str], browser: DevTools) -> None:

@@ -596,6 +596,11 @@ function hitLink(hit) {
   return hit.url;
 }
 
+// A query as the page quotes it: in quotation marks, unless it holds its own (a phrase).
+function quoted(q) {
+  return /["“”]/.test(q) ? q : `“${q}”`;
+}
+
 function hitItem(hit) {
   return h("li", { class: "hit", "data-kind": hit.kind },
     h("span", { class: "kind" }, words(hit.kind)), " ",
@@ -624,7 +629,7 @@ async function showSearch(q, more = false) {
       list.replaceChildren();
       document.title = `${q} · search · diplomacy-api`;
       document.getElementById("results-title").textContent =
-        `${page.total} found for “${q}”, best first`;
+        `${page.total} found for ${quoted(q)}, best first`;
     }
     list.append(...page.items.map(hitItem));
     state.search = page.next_cursor ? nextUrl(state.search, page.next_cursor) : null;
@@ -633,7 +638,7 @@ async function showSearch(q, more = false) {
     status.textContent = "";
     document.body.dataset.state = "ready";
   } catch (error) {
-    status.textContent = `Could not search for “${q}”: ${error.message}`;
+    status.textContent = `Could not search for ${quoted(q)}: ${error.message}`;
     results.hidden = true;
     document.body.dataset.state = "error";
   }
