@@ -208,6 +208,16 @@ def test_snippets_are_escaped_but_for_the_marks(api: TestClient) -> None:
         assert all(folded(word) == "legation" for word in MARK.findall(hit["snippet"]))
 
 
+def test_a_snippet_does_not_start_inside_a_date_or_an_address(api: TestClient) -> None:
+    """SQLite's window began at `…-10-13 2008-09-14 Declared`: a snippet starts after the
+    space before such a run, where that is within 24 characters and no word is marked in it
+    (`…,<mark>Legation</mark> PER,135`), on both engines."""
+    cut = re.compile(r"…[^\w\s<][^\s<]{0,23}\s")
+    for q in ("persona non grata", "kennan", "legation", "1917"):
+        for hit in search(api, q, kinds="texts", limit=100)["items"]:
+            assert not cut.match(hit["snippet"]), hit
+
+
 def test_a_quote_found_by_its_sources_title_shows_the_quote(api: TestClient) -> None:
     """`amidst` is a word of the Reuters report's title alone: each of its quotes is found,
     titled by it, and shows its own words (each showed the title, all alike)."""

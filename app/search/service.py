@@ -19,6 +19,11 @@ from app.sources.licences import OPEN_LICENCES
 
 _NEIGHBOURS = re.compile(f"{CLOSE}([^\\w{OPEN}{CLOSE}]{{1,3}}){OPEN}")
 """Two marked words with only spaces or punctuation between them (up to three characters)."""
+_CUT_RUN = re.compile(f"^…[^\\w\\s{OPEN}<][^\\s{OPEN}<]{{0,23}}\\s+")
+"""A snippet's start inside a run of text without a space, which SQLite's `snippet()` and a
+passage's window gave ("…-10-13 2008-09-14 Declared", "….wikidata.org/entity/Q1792;;"): up to
+the next space, where no word is marked (`OPEN`, or `<mark>` once marked; `snippets._spaced`
+keeps PostgreSQL's own from it)."""
 _HEADLINE = (
     f'StartSel="{OPEN}", StopSel="{CLOSE}", MaxWords={SNIPPET_WORDS}, MinWords=8, '
     'MaxFragments=2, FragmentDelimiter=" … "'
@@ -287,7 +292,7 @@ def count(connection: Connection, search: Search, filters: Filters) -> int:
 def marked(snippet: str) -> str:
     """A snippet HTML-escaped, its matched words in `<mark>`, each run of white space one space
     (a text's line breaks and indentation), without what an XML text's markup reads as."""
-    plain = " ".join(snippet.replace(NOTHING, "").split())
+    plain = _CUT_RUN.sub("…", " ".join(snippet.replace(NOTHING, "").split()))
     # Words next to each other are one mark, as SQLite marks a phrase (PostgreSQL marks words:
     # `<mark>U</mark>.<mark>S</mark>. <mark>diplomats</mark>` of `"U.S. diplomats"`).
     joined = _NEIGHBOURS.sub(r"\1", plain) if CLOSE in plain else plain
@@ -399,7 +404,7 @@ def _uncut(snippet: str, part: int, size: int) -> str:
     ("w.wikidata.org", "e sovereignty" of "Portuguese sovereignty"), and one of `PASSAGE`
     characters ends where the next goes on ("Belize City offi"). A word marked is whole."""
     if part > 1 and not snippet.startswith("…"):
-        snippet = "…" + _FIRST_WORD.sub("", snippet).lstrip()
+        snippet = _CUT_RUN.sub("…", "…" + _FIRST_WORD.sub("", snippet).lstrip())
     if size >= PASSAGE and not snippet.endswith("…"):
         snippet = _LAST_WORD.sub("", snippet).rstrip() + "…"
     return snippet
