@@ -601,7 +601,9 @@ def test_the_search_box_lists_the_apis_hits_with_their_words_marked(
         assert hit["marks"], hit
         assert {mark.lower() for mark in hit["marks"]} == {"nuland"}, hit
         assert "<" not in hit["snippet"], hit  # text, not markup
-        if hit["kind"] not in ("texts", "sources"):  # those open on the source's page
+        if hit["kind"] == "citations":  # its source's page, the quote marked
+            assert hit["href"] == f"/dashboard/citations/{served['id']}", hit
+        elif hit["kind"] not in ("texts", "sources"):  # those open on the source's page
             assert hit["href"] == served["url"], hit
     title = browser.evaluate(tab, "document.getElementById('results-title').textContent")
     assert title.startswith(f"{len(api)} found for “Nuland”")
@@ -617,6 +619,21 @@ def test_the_search_box_lists_the_apis_hits_with_their_words_marked(
     assert again
     title = browser.evaluate(tab, "document.getElementById('results-title').textContent")
     assert 'found for "visa row" or ryabkov, best first' in title  # its own quotes, not “"…"”
+    # A quote found opens its source's page, the quote marked where it stands there.
+    quote = next(served for served in api if served["kind"] == "citations")
+    cited = httpx.get(f"{base}/v1/citations/{quote['id']}").json()
+    there = f"/dashboard/sources/{cited['source_id']}?start={cited['start']}&end={cited['end']}"
+    found = browser.open(f"{base}/dashboard/citations/{quote['id']}", 1280, READY)
+    assert browser.evaluate(found, "location.pathname + location.search") == there
+    assert (_marked(browser, found)["count"], _marked(browser, found)["text"]) == (
+        1,
+        cited["quote"],
+    )
+    missing = browser.open(
+        f"{base}/dashboard/citations/999999999", 1280, "document.body.dataset.state === 'error'"
+    )
+    status = browser.evaluate(missing, "document.getElementById('status').textContent")
+    assert "Could not load quote 999999999" in status
 
 
 def test_a_search_with_no_words_says_why(server: tuple[str, str], browser: DevTools) -> None:

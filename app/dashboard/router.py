@@ -95,6 +95,13 @@ async def dashboard_source(record_id: int) -> FileResponse:
     return _page()
 
 
+@router.get("/dashboard/citations/{record_id:int}")
+async def dashboard_citation(record_id: int) -> FileResponse:
+    """A quote, as a search lists it: the script opens its source's page with the quote marked
+    where it stands (`/dashboard/sources/{id}?start=&end=`), or says there is no such quote."""
+    return _page()
+
+
 @router.get("/dashboard/{a}/{b}")
 async def dashboard_pair(
     a: Annotated[str, PathParam(max_length=16)], b: Annotated[str, PathParam(max_length=16)]

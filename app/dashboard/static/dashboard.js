@@ -593,7 +593,24 @@ function snippet(text) {
 // quotes, not passages: the hit's snippet shows the words); anything else as the API has it.
 function hitLink(hit) {
   if (hit.kind === "sources" || hit.kind === "texts") return `/dashboard/sources/${hit.id}`;
+  if (hit.kind === "citations") return `/dashboard/citations/${hit.id}`;
   return hit.url;
+}
+
+// A quote's page is its source's, the quote marked where it stands (`quotePage`).
+async function showCitation(id) {
+  const status = document.getElementById("status");
+  document.body.dataset.state = "loading";
+  status.textContent = "Loading…";
+  try {
+    const quote = await getJSON(`/v1/citations/${encodeURIComponent(id)}`);
+    const page = new URL(quotePage(quote), location.origin);
+    history.replaceState(null, "", page.pathname + page.search);
+    await showSource(String(quote.source_id), page.searchParams);
+  } catch (error) {
+    status.textContent = `Could not load quote ${id}: ${error.message}`;
+    document.body.dataset.state = "error";
+  }
 }
 
 // A query as the page quotes it: in quotation marks, unless it holds its own (a phrase).
@@ -701,10 +718,12 @@ async function start() {
   });
   const route = () => {
     const source = location.pathname.match(/^\/dashboard\/sources\/(\d+)\/?$/);
+    const quote = location.pathname.match(/^\/dashboard\/citations\/(\d+)\/?$/);
     const match = location.pathname.match(/^\/dashboard\/([^/]+)\/([^/]+)\/?$/);
     const q = new URLSearchParams(location.search).get("q");
     document.getElementById("results").hidden = true;
     if (source) showSource(source[1], new URLSearchParams(location.search));
+    else if (quote) showCitation(quote[1]);
     else if (q && !match) showSearch(q);
     else if (match) show(decodeURIComponent(match[1]), decodeURIComponent(match[2]));
     else showPairs(pairs);
