@@ -354,6 +354,19 @@ def test_bad_parameters_are_the_errors_every_list_gives(
         assert any(field in e["loc"] for e in response.json()["errors"])
 
 
+def test_an_empty_q_is_said_to_be_empty(api: TestClient) -> None:
+    """Empty is the same as absent, so a 422 of `q`; it says it was given empty (it read
+    "Field required", to a user who had given it: a new user's trial)."""
+    for sent in ("q=", "q=&limit=5"):
+        response = api.get(f"/v1/search?{sent}")
+        assert response.status_code == 422, response.text
+        (error,) = response.json()["errors"]
+        assert (error["loc"], error["type"]) == (["query", "q"], "missing")
+        assert error["msg"] == "is required, and was given empty"
+    absent = api.get("/v1/search").json()["errors"][0]
+    assert (absent["loc"], absent["msg"]) == (["query", "q"], "Field required")
+
+
 @pytest.mark.parametrize(
     ("path", "issued_for", "used_for"),
     [("/v1/search", "moscow", "kabul"), ("/v1/events", "embassy", "kabul")],

@@ -77,6 +77,19 @@ def unknown_parameters(unknown: dict[str, str], allowed: list[str]) -> Unprocess
     return refused
 
 
+EMPTIED = "diplo.emptied"
+"""The scope's names of the parameters given empty and dropped (`ParameterCheck`), so that an
+error can say a required one was given empty rather than not at all."""
+
+
+def _emptied(query: bytes) -> frozenset[str]:
+    return frozenset(
+        unquote_plus(pair.partition(b"=")[0].decode("latin-1"))
+        for pair in query.split(b"&")
+        if pair and not pair.partition(b"=")[2]
+    )
+
+
 class ParameterCheck:
     """Wraps a route's `handle`: refuses unknown query parameters and drops empty-valued ones
     before FastAPI or `parse_query` read the query. A request without a query string costs one
@@ -96,7 +109,7 @@ class ParameterCheck:
             kept = self.check(query)
             if kept is not None:
                 # A new scope: the access log (outside) still sees what the client sent.
-                scope = {**scope, "query_string": kept}
+                scope = {**scope, "query_string": kept, EMPTIED: _emptied(query)}
         return self.handle(scope, receive, send)
 
     def check(self, query: bytes) -> bytes | None:

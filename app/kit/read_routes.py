@@ -21,6 +21,7 @@ from app.kit.etags import conditional_list, list_etag, tag_list
 from app.kit.export import export_response, wanted_format
 from app.kit.facets import facet_counts, facet_names, with_facets
 from app.kit.listing import fetch_one, fetch_page, fetch_page_and
+from app.kit.parameters import EMPTIED
 from app.kit.query import DatedQuery, ListQuery, OnDayQuery, Page, Q, SearchQuery, with_sorts
 from app.kit.responses import list_content, page_response, record_response
 from app.kit.search import time_bound
@@ -91,14 +92,16 @@ def parse_query(model: type[M], request: Request) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as error:
+        emptied: frozenset[str] = request.scope.get(EMPTIED, frozenset())
         raise RequestValidationError(
-            [_repeated(e, data) for e in error.errors(include_context=False)]
+            [_repeated(e, data, emptied) for e in error.errors(include_context=False)]
         ) from error
 
 
-def _repeated(error: Any, data: dict[str, Any]) -> Any:
+def _repeated(error: Any, data: dict[str, Any], emptied: frozenset[str]) -> Any:
     """A parameter's error as a 422 reports it; a parameter that takes one value and was given
-    several is said so (its own error read "Input should be a valid string" of `q=a&q=b`)."""
+    several is said so (its own error read "Input should be a valid string" of `q=a&q=b`), and
+    a required one given empty (`emptied`), which is the same as none, too."""
     loc = error["loc"]
     given = data.get(loc[0]) if len(loc) == 1 else None
     if isinstance(given, list):
@@ -109,6 +112,9 @@ def _repeated(error: Any, data: dict[str, Any]) -> Any:
             "msg": f"is given {len(given)} times; it takes one value",
             "input": given,
         }
+    if error["type"] == "missing" and len(loc) == 1 and loc[0] in emptied:
+        # `q=` was answered "Field required" (a new user's trial).
+        return {**error, "loc": ("query", *loc), "msg": "is required, and was given empty"}
     return {**error, "loc": ("query", *loc)}
 
 
