@@ -54,11 +54,13 @@ def _batched(
     first = True
     while True:
         with engine.connect() as connection:
+            # Rid of a limit a search left (which the pool keeps for searches, and this is
+            # one), before a transaction: the first batch's own, set in it, goes with it.
+            untimed(connection)
             if first and q:
                 with time_bound(request, connection, q, kept=False):
                     rows, next_cursor = read(connection, batch_query)
             else:
-                untimed(connection)
                 rows, next_cursor = read(connection, batch_query)
         first = False
         yield rows

@@ -158,12 +158,34 @@ def _ts_group(group: Group) -> str:
 @lru_cache(maxsize=1024)  # a request's query is read by its validator, then searched for
 def parse(text: str) -> Search:
     """The query in `text`; a PydanticCustomError (a ValueError), saying why, when it has
-    nothing to search for or too many terms."""
+    nothing to search for or too many terms.
+
+    Compatibility forms are read as what they stand for (`２０２１`, `ＫＡＢＵＬ`, `ﬁnland`:
+    NFKC), as PostgreSQL's `unaccent` reads them and FTS5's tokenizer does not; and as
+    written too, `or`ed, where that changes no excluded word and stays within `MAX_TERMS`: a
+    text that holds such a form is indexed as written (one word of the data sets,
+    `円周率３パーセント`)."""
+    plain = unicodedata.normalize("NFKC", text)
+    search = _parsed(plain)
+    if plain == text:
+        return search
+    try:
+        written = _parsed(text)
+    except PydanticCustomError:
+        return search
+    excluded = {term for group in search.groups for term in group if term.negated}
+    if excluded != {term for group in written.groups for term in group if term.negated}:
+        return search
+    groups = search.groups + tuple(g for g in written.groups if g not in search.groups)
+    if sum(len(group) for group in groups) > MAX_TERMS:
+        return search
+    return Search(groups)
+
+
+def _parsed(text: str) -> Search:
     groups: list[list[Term]] = [[]]
     count = 0
-    # Compatibility forms read as what they stand for (`２０２１`, `ＫＡＢＵＬ`, `ﬁnland`), as
-    # PostgreSQL's `unaccent` reads them; FTS5's tokenizer does not.
-    tokens = list(_TOKEN.finditer(unicodedata.normalize("NFKC", text).translate(QUOTES)))
+    tokens = list(_TOKEN.finditer(text.translate(QUOTES)))
     for n, match in enumerate(tokens):
         minus_phrase, phrase, minus_word, word = match.groups()
         if phrase is None and word.lower() == "or" and groups[-1] and n + 1 < len(tokens):

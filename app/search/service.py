@@ -19,11 +19,12 @@ from app.sources.licences import OPEN_LICENCES
 
 _NEIGHBOURS = re.compile(f"{CLOSE}([^\\w{OPEN}{CLOSE}]{{1,3}}){OPEN}")
 """Two marked words with only spaces or punctuation between them (up to three characters)."""
-_CUT_RUN = re.compile(f"^…[^\\w\\s{OPEN}<][^\\s{OPEN}<]{{0,23}}\\s+")
+_CUT_RUN = re.compile(f"^…[-./:;,_#?=&%+~@][^\\s{OPEN}{CLOSE}<]{{0,23}}\\s+")
 """A snippet's start inside a run of text without a space, which SQLite's `snippet()` and a
-passage's window gave ("…-10-13 2008-09-14 Declared", "….wikidata.org/entity/Q1792;;"): up to
-the next space, where no word is marked (`OPEN`, or `<mark>` once marked; `snippets._spaced`
-keeps PostgreSQL's own from it)."""
+passage's window gave ("…-10-13 2008-09-14 Declared", "…/entity/Q1792 …"): from a character
+that joins such runs (not `(`, `"` or `$`, which begin words) up to the next space, where no
+word is marked (`OPEN`, or `<mark>` once marked; `snippets._spaced` keeps PostgreSQL's own
+from it)."""
 _HEADLINE = (
     f'StartSel="{OPEN}", StopSel="{CLOSE}", MaxWords={SNIPPET_WORDS}, MinWords=8, '
     'MaxFragments=2, FragmentDelimiter=" … "'
