@@ -241,20 +241,25 @@ def time_limited(connection: Connection, milliseconds: int, kept: bool = False) 
 
 def untimed(connection: Connection) -> None:
     """PostgreSQL: `connection` without a time limit a search left on it (`time_limited`),
-    whoever takes it (an export's batches after its first, which may run long)."""
-    if connection.dialect.name == "postgresql":
-        _untimed(connection.connection.dbapi_connection, connection.connection, None, True)
+    whoever takes it (an export's batches, which may run long)."""
+    if connection.dialect.name == "postgresql" and TIMED in connection.connection.info:
+        _reset(connection.connection.dbapi_connection, connection.connection)
 
 
-def _untimed(dbapi_connection: Any, record: Any, _proxy: Any, anyway: bool = False) -> None:
+def _untimed(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     """PostgreSQL: a connection left with a search's time limit (`time_limited`) is reset when
     anything but a search takes it."""
-    if TIMED in record.info and (anyway or not SEARCHING.get()):
-        autocommit = dbapi_connection.autocommit
-        dbapi_connection.autocommit = True  # not in a transaction that a rollback undoes
-        dbapi_connection.execute("RESET statement_timeout")
-        dbapi_connection.autocommit = autocommit
-        del record.info[TIMED]
+    if TIMED in record.info and not SEARCHING.get():
+        _reset(dbapi_connection, record)
+
+
+def _reset(dbapi_connection: Any, record: Any) -> None:
+    """The connection's `statement_timeout` back to the server's, outside a transaction."""
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True  # not in a transaction that a rollback undoes
+    dbapi_connection.execute("RESET statement_timeout")
+    dbapi_connection.autocommit = autocommit
+    del record.info[TIMED]
 
 
 def timed_out(error: OperationalError) -> bool:

@@ -320,8 +320,7 @@ def _headlines(
             if shown is None and snippet(title, search) is not None:
                 shown = opening(body)
         else:
-            first, then = (title, body)
-            shown = snippet(first, search) or snippet(then, search)
+            shown = snippet(title, search) or snippet(body, search)
         if shown is not None:
             made[row["id"]] = marked(shown)
     left = [row["id"] for row in rows if row["id"] not in made]
