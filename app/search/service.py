@@ -186,17 +186,18 @@ def _ranked_common(
     limit: int,
     after: tuple[float, int] | None,
 ) -> list[dict[str, Any]] | None:
-    """A query of one common word, from its entries kept in the order of their scores
-    (`kit.common_words`): the same hits and scores, without scoring every entry that holds it. None
-    when the word is not kept."""
+    """A query of one common word, or of a few that must all hold, from their entries kept in
+    the order of their scores (`kit.common_words`): the same hits and scores, without scoring
+    every entry that holds them. None when a word is not kept, or the engine is quicker."""
     word = common_words.word_of(search)
-    if word is None:
-        return None
+    words = [word] if word is not None else common_words.words_of(search)
+    if not words or (len(words) > 1 and (filters.country or filters.from_ or filters.to)):
+        return None  # (several words' best entries under a filter: slower than the engine)
     conditions, params = _conditions(filters)
     if filters.kinds:
         conditions.append(kinds_in(filters.kinds))
     where = "".join(f" AND {condition}" for condition in conditions)
-    found = common_words.page(connection, word, where, params, limit, after, filters.kinds)
+    found = common_words.page(connection, words, where, params, limit, after, filters.kinds)
     if found is None:
         return None
     scores = dict(found)
@@ -213,7 +214,7 @@ def _ranked_common(
         marked = _headlines(connection, search, rows)
         for row in rows:
             row["snippet"] = marked.get(row["id"], "")
-    elif word.endswith(common_words.PREFIX):
+    elif len(words) > 1 or words[0].endswith(common_words.PREFIX):
         # The snippets of these entries alone: asked of the index, FTS5 read a prefix's every
         # match for each (`diplomat*`: 86 ms, 1 ms so). A word's are quicker asked of it
         # (`diplomatic` under `wrk -c32`: 195 req/s, 119 so).
