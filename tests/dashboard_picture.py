@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from tests.browser import CHROMIUM, DevTools
-from tests.test_dashboard import LIVE, PAIR, READY
+from tests.test_dashboard import LIVE, PAIR, READY, RESULTS
 from tests.test_faults import serving
 
 SCREENSHOTS = Path(__file__).parent.parent / "screenshots"
@@ -21,7 +21,13 @@ PICTURES = [
     ("world.png", "/dashboard/world?sender=US&year=1950", None),
     ("world-fr.png", "/dashboard/world?sender=FR&year=2022", 1000),
     ("country.png", "/dashboard/country/FR?sender=US", 1900),
+    ("search.png", "/dashboard?q=embassy%20row%20or%20nuland", 1100),
 ]
+# A page is shown once it has drawn its data and follows the change stream; a search's, once
+# its hits are listed (it follows nothing). Or a page saying what it cannot show (an unknown
+# country), which never goes live.
+SHOWN = f"({READY} && {LIVE}) || document.body.dataset.state === 'error'"
+SHOWN_HITS = f"({RESULTS}) || document.body.dataset.state === 'error'"
 # Narrower than the pages' widest layout (1180 px), so that the README, which shows the
 # pictures about 900 px wide, scales their text down little.
 WIDTH = 1024
@@ -43,11 +49,9 @@ def main() -> None:
 
 
 def shoot(url: str, picture: Path, most: int | None) -> None:
-    """The page (or its top `most` pixels), once it has drawn its data and follows the change
-    stream."""
+    """The page (or its top `most` pixels), once it is shown (`SHOWN`, `SHOWN_HITS`)."""
+    shown = SHOWN_HITS if "?q=" in url else SHOWN
     with DevTools() as browser:
-        # Or a page saying what it cannot show (an unknown country), which never goes live.
-        shown = f"({READY} && {LIVE}) || document.body.dataset.state === 'error'"
         png, height = browser.screenshot(url, shown, WIDTH, most=most)
     picture.write_bytes(png)
     print(f"{picture} ({WIDTH}×{height})")

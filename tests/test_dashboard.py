@@ -582,6 +582,9 @@ SHOWN_HITS = """JSON.stringify([...document.querySelectorAll('#results .hit')].m
   href: li.querySelector('a').getAttribute('href'),
   marks: [...li.querySelectorAll('mark')].map(m => m.textContent),
   snippet: li.querySelector('.snippet').textContent,
+  cited: li.querySelector('.cited-for a') && [
+    li.querySelector('.cited-for a').getAttribute('href'),
+    li.querySelector('.cited-for a').textContent],
 })))"""
 RESULTS = f"{READY} && !document.getElementById('results').hidden"
 
@@ -603,6 +606,8 @@ def test_the_search_box_lists_the_apis_hits_with_their_words_marked(
         assert "<" not in hit["snippet"], hit  # text, not markup
         if hit["kind"] == "citations":  # its source's page, the quote marked
             assert hit["href"] == f"/dashboard/citations/{served['id']}", hit
+            record = served["cited_for"]  # and the record it is quoted for
+            assert hit["cited"] == [record["url"], record["title"] or record["url"]], hit
         elif hit["kind"] not in ("texts", "sources"):  # those open on the source's page
             assert hit["href"] == served["url"], hit
     title = browser.evaluate(tab, "document.getElementById('results-title').textContent")

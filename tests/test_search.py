@@ -240,6 +240,31 @@ def test_a_quote_found_by_its_sources_title_shows_the_quote(api: TestClient) -> 
         assert len(shown) >= min(len(quote), 100), hit
 
 
+def test_a_quote_says_what_it_is_quoted_for(api: TestClient) -> None:
+    """Quotes of the same words in one source, each for another record (the seed report's
+    words on the row, for each country's embassy), tell apart by `cited_for`: the record's
+    page, as the quote has it, and the title its own hit has. Other hits have none."""
+    hits = every_hit(api, "row over the functioning")
+    quotes = [hit for hit in hits if hit["kind"] == "citations"]
+    assert all(hit["cited_for"] is None for hit in hits if hit["kind"] != "citations")
+    alike: dict[tuple[str, str], set[str]] = {}
+    for hit in quotes:
+        quote = api.get(hit["url"]).json()
+        record = hit["cited_for"]
+        assert record["url"] == quote["url"], hit
+        if record["title"] is not None:
+            kind, _, record_id = record["url"].removeprefix("/v1/").partition("/")
+            words = " ".join(re.findall(r"[^\W_]+", record["title"])[:6])
+            own = every_hit(api, f'"{words}"', kinds=kind)
+            assert [record["title"]] == [
+                found["title"] for found in own if found["url"] == record["url"]
+            ], (record, own)
+            assert record_id.isdigit()
+        alike.setdefault((hit["title"], hit["snippet"]), set()).add(record["url"])
+    assert {"/v1/missions/1", "/v1/missions/2"} <= set().union(*alike.values())
+    assert any(len(records) > 1 for records in alike.values())  # the same words, told apart
+
+
 def test_a_short_text_is_shown_whole_wherever_its_word_stands(api: TestClient) -> None:
     """A quote or summary of up to 240 characters is its own snippet on both engines, however
     far into it the word is ("Navalny" ends both: SQLite's window showed "…targets and the

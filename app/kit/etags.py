@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 
 from app.kit.changelog import version
 
-API_VERSION = "2"  # bump when the JSON of an unchanged record would change (2: sources' texts)
+API_VERSION = "3"  # bump when the JSON of an unchanged record would change (3: `cited_for`)
 
 
 def _matches(request: Request, etag: str) -> bool:

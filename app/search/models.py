@@ -62,6 +62,16 @@ PASSAGE, STEP = 2000, 1800
 """A source's text is indexed in windows of PASSAGE characters, one every STEP (0016)."""
 
 
+class CitedFor(BaseModel):
+    """The record a quote supports."""
+
+    url: str | None = Field(description="The record's page (`/v1/missions/1`).")
+    title: str | None = Field(
+        description="The line that names the record in search (null for a record that is not "
+        "searched: a headcount, a representation)."
+    )
+
+
 class Hit(BaseModel):
     """One search result."""
 
@@ -76,6 +86,7 @@ class Hit(BaseModel):
                     "snippet": "Suspension of Embassy Operations in <mark>Kabul</mark>, 2021.",
                     "score": 12.47,
                     "date": "2021-08-31",
+                    "cited_for": None,
                 }
             ]
         }
@@ -96,3 +107,8 @@ class Hit(BaseModel):
         "compare scores within one answer only)."
     )
     date: dt.date | None = Field(description="Its date, where it has one.")
+    cited_for: CitedFor | None = Field(
+        default=None,
+        description="A quote's (`citations`): the record it is quoted for, so that two quotes "
+        "of the same words in one source tell apart; null for the other kinds.",
+    )

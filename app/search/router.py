@@ -99,7 +99,7 @@ def _page(
     rows = service.ranked(connection, wanted, filters, query.limit + 1, after)
     more = len(rows) > query.limit
     rows = rows[: query.limit]
-    items = [service.hit(row) for row in rows]
+    items = service.hits(connection, rows)
     last = rows[-1] if rows else None
     next_cursor = encode_cursor(sort, last["score"], last["id"]) if more and last else None
     total = service.count(connection, wanted, filters) if query.count else None

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, text
 
 from app.citations.anchoring import NOTHING
+from app.citations.service import FACT_PATHS
 from app.kit import common_words
 from app.kit.search import BM25, Search, engine_query, kinds_in, matching, score_now
 from app.search.models import PASSAGE, STEP, HitKind
@@ -430,4 +431,59 @@ def hit(row: dict[str, Any]) -> dict[str, Any]:
         "snippet": snippet,
         "score": row["score"],
         "date": row["date"],
+        "cited_for": None,
     }
+
+
+SEARCHED_AS: dict[str, HitKind] = {
+    "official": HitKind.officials,
+    "mission": HitKind.missions,
+    "mission_status": HitKind.missions,
+    "measure": HitKind.measures,
+    "visa_dispute": HitKind.visa_disputes,
+    "talks": HitKind.talks,
+    "talks_statement": HitKind.talks,
+    "event": HitKind.events,
+    "official_post": HitKind.posts,
+}
+"""The kind of entry of the record each kind of quote supports, by the page it is on (a
+status's mission, a statement's round of talks); headcounts and representations have none."""
+_SEARCHED_AS = (
+    "CASE q.record_type "
+    + " ".join(f"WHEN '{fact}' THEN '{kind.value}'" for fact, kind in SEARCHED_AS.items())
+    + " END"
+)
+
+
+def cited_for(connection: Connection, quotes: list[int]) -> dict[int, dict[str, Any]]:
+    """Of each quote (its id), the record it supports: the record's page and its entry's title
+    (a hit's `cited_for`). Two quotes of the same words in one source (the seed report's "in a
+    row over the functioning of their embassies", for each country's embassy) were two hits
+    alike in every word shown (`q=embassy row`: five hits, two pairs of them so)."""
+    if not quotes:
+        return {}
+    rows = connection.execute(
+        text(
+            "SELECT q.id, q.record_type, q.page_id, e.title FROM quotes q "
+            f"LEFT JOIN search_entry e ON e.kind = {_SEARCHED_AS} "
+            "AND e.record = CAST(q.page_id AS VARCHAR(20)) AND e.part = 0 "
+            f"WHERE q.id IN ({common_words.ids(quotes)})"
+        )
+    )
+    found = {}
+    for quote, record_type, page, title in rows:
+        path = FACT_PATHS.get(record_type)
+        url = path.format(id=page) if path and page is not None else None
+        found[int(quote)] = {"url": url, "title": title}
+    return found
+
+
+def hits(connection: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entries as `/v1/search` serves them, each quote with the record it is cited for."""
+    made = [hit(row) for row in rows]
+    quotes = [one["id"] for one in made if one["kind"] == HitKind.citations]
+    cited = cited_for(connection, quotes)
+    for one in made:
+        if one["kind"] == HitKind.citations:
+            one["cited_for"] = cited.get(one["id"])
+    return made

@@ -618,12 +618,22 @@ function quoted(q) {
   return /["“”]/.test(q) ? q : `“${q}”`;
 }
 
+// A quote's hit says what it is quoted for: two quotes of the same words in one source (one
+// for each country's embassy) are otherwise alike.
+function citedFor(hit) {
+  const record = hit.cited_for;
+  if (!record || !record.url) return null;
+  return h("p", { class: "cited-for muted" }, "quoted for ",
+    h("a", { href: record.url }, record.title || record.url));
+}
+
 function hitItem(hit) {
   return h("li", { class: "hit", "data-kind": hit.kind },
     h("span", { class: "kind" }, words(hit.kind)), " ",
     h("a", { href: hitLink(hit) }, hit.title || hit.url),
     hit.date ? h("span", { class: "muted" }, ` · ${hit.date}`) : null,
-    h("p", { class: "snippet" }, snippet(hit.snippet)));
+    h("p", { class: "snippet" }, snippet(hit.snippet)),
+    citedFor(hit));
 }
 
 async function showSearch(q, more = false) {
