@@ -145,6 +145,29 @@ def _names() -> tuple[dict[str, str], list[tuple[str, str]]]:
     return whole, parts
 
 
+NOT_THE_SAME = frozenset({"england", "scotland", "wales", "america", "soviet union", "ussr"})
+"""Names the country filter suggests a code for that are not the country's own (a part of it,
+a continent, the state it continued): a search for them is not a search for it."""
+
+
+@cache
+def other_names() -> dict[str, str]:
+    """Each name of a country (as `_words` writes it) that is not its ISO 3166-1 name, with
+    that name: `russia` → `Russian Federation`, `ivory coast` → `Côte d'Ivoire`, `turkey` →
+    `Türkiye` (what the records' titles say)."""
+    found = {}
+    for words, code in _names()[0].items():
+        entry = lookup(code)
+        if entry is not None and words not in NOT_THE_SAME and words != _words(entry.name):
+            found[words] = entry.name
+    return found
+
+
+def words_of(text: str) -> str:
+    """A text's lower-case ASCII words, as country names are compared (`other_names`)."""
+    return _words(text)
+
+
 def _by_name(text: str) -> list[str]:
     """The codes of the countries whose name is the text, or has a word that starts with it:
     whole words first ('america' is the US before American Samoa)."""

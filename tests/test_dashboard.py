@@ -646,3 +646,7 @@ def test_a_search_with_no_words_says_why(server: tuple[str, str], browser: DevTo
     tab = browser.open(f"{base}/dashboard?q=%28", 1280, "document.body.dataset.state === 'error'")
     status = browser.evaluate(tab, "document.getElementById('status').textContent")
     assert "has no words to search for" in status
+    nothing = browser.open(f"{base}/dashboard?q=zqxjwv", 1280, RESULTS)
+    title = browser.evaluate(nothing, "document.getElementById('results-title').textContent")
+    assert title == "Nothing found for “zqxjwv”"  # not "0 found …, best first"
+    assert json.loads(browser.evaluate(nothing, SHOWN_HITS)) == []

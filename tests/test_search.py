@@ -251,7 +251,7 @@ def test_a_quote_says_what_it_is_quoted_for(api: TestClient) -> None:
     for hit in quotes:
         quote = api.get(hit["url"]).json()
         record = hit["cited_for"]
-        assert record["url"] == quote["url"], hit
+        assert (record["url"], record["record_type"]) == (quote["url"], quote["record_type"])
         if record["title"] is not None:
             kind, _, record_id = record["url"].removeprefix("/v1/").partition("/")
             words = " ".join(re.findall(r"[^\W_]+", record["title"])[:6])
@@ -263,6 +263,77 @@ def test_a_quote_says_what_it_is_quoted_for(api: TestClient) -> None:
         alike.setdefault((hit["title"], hit["snippet"]), set()).add(record["url"])
     assert {"/v1/missions/1", "/v1/missions/2"} <= set().union(*alike.values())
     assert any(len(records) > 1 for records in alike.values())  # the same words, told apart
+
+
+def test_a_quote_for_a_record_not_searched_names_it(loaded_copy: Any) -> None:
+    """A representation or a headcount has no hit of its own: its quote's `cited_for` names
+    it by its countries, and its level and start, or its count and date."""
+    url = loaded_copy()
+    with TestClient(create_app(Settings(database_url=url)), headers=make_key(url, "write")) as w:
+        created = w.post(  # the data sets' headcounts are not quoted: one that is
+            "/v1/headcounts",
+            json={
+                "sending_country": "RU",
+                "host_country": "US",
+                "as_of": "2021-10-12",
+                "category": "diplomatic",
+                "kind": "cap",
+                "count": 300,
+                "citations": [{"source_id": 1, "quote": "expel 300 Russian diplomats"}],
+            },
+        )
+        assert created.status_code == 201, created.text
+        for record_type in ("representation", "headcount"):
+            listed = w.get("/v1/citations", params={"record_type": record_type, "limit": 1})
+            quote = listed.json()["items"][0]
+            words = " ".join(re.findall(r"[^\W_]+", quote["quote"])[:8])
+            hits = every_hit(w, f'"{words}"', kinds="citations")
+            record = next(hit["cited_for"] for hit in hits if hit["id"] == quote["id"])
+            fact = w.get(quote["url"]).json()
+            sending, host = (
+                w.get(f"/v1/countries/{fact[side]}").json()["name"]
+                for side in ("sending_country", "host_country")
+            )
+            assert (record["url"], record["record_type"]) == (quote["url"], record_type)
+            if record_type == "representation":
+                assert f" of {sending} in {host}, from {fact['valid_from']}" in record["title"]
+            else:
+                assert record["title"] == (
+                    f"a cap of 300 diplomatic staff of {sending} in {host}, as of 2021-10-12"
+                )
+
+
+COUNTRIES_NAMED = [
+    ("russia", "RU", "Russian Federation"),
+    ("Ivory Coast", "CI", "Côte d'Ivoire"),
+    ("turkey", "TR", "Türkiye"),
+    ('"south korea"', "KR", "Korea, Republic of"),
+]
+
+
+@pytest.mark.parametrize(("q", "code", "name"), COUNTRIES_NAMED)
+def test_a_countrys_everyday_name_finds_what_its_iso_name_titles(
+    api: TestClient, q: str, code: str, name: str
+) -> None:
+    """The records say `Russian Federation`, `Côte d'Ivoire`, `Türkiye` (ISO 3166-1's names):
+    `russia` found no country, mission or talks (a new user's trial). The name is found as
+    typed too, and marked."""
+    listed = api.get("/v1/countries", params={"q": q})
+    assert listed.status_code == 200, listed.text
+    assert [country["code"] for country in listed.json()["items"]] == [code]
+    hits = search(api, q, kinds="countries,missions")["items"]
+    assert hits[0]["url"] == f"/v1/countries/{code}", hits[0]
+    assert html.unescape(" ".join(MARK.findall(hits[0]["snippet"]))) == name, hits[0]
+
+
+def test_a_country_excluded_by_its_everyday_name_is_excluded_by_its_iso_name(
+    api: TestClient,
+) -> None:
+    """`-russia` leaves out the seed's embassy in `Moscow, Russian Federation` too."""
+    found = every_hit(api, "embassy moscow", kinds="missions")
+    assert "/v1/missions/1" in [hit["url"] for hit in found]
+    assert every_hit(api, "embassy moscow -russia", kinds="missions") == []
+    assert every_hit(api, "embassy moscow -atlantis", kinds="missions") == found
 
 
 def test_a_short_text_is_shown_whole_wherever_its_word_stands(api: TestClient) -> None:

@@ -30,6 +30,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.selectable import TextualSelect
 from starlette.requests import Request
 
+from app.country_codes import other_names, words_of
 from app.db import time_limited, timed_out
 from app.errors import Unprocessable
 
@@ -41,7 +42,9 @@ SYNTAX = (
     "(`charge` finds `Chargé`, `gdansk` finds `Gdańsk`); words are matched whole, not "
     "stemmed (`expel*` finds `expelled`). Nothing else has a meaning: `AND` and `NEAR` are "
     "words, and any other character but a letter or digit (`(`, `.`, `-`) separates words, "
-    'in the query as in the texts (`U.S.` is the phrase `"u s"`).'
+    'in the query as in the texts (`U.S.` is the phrase `"u s"`). A country\'s everyday '
+    "name also finds its ISO 3166-1 name, which the records' titles use (`russia` finds "
+    "`Russian Federation`, `ivory coast` `Côte d'Ivoire`, `-russia` leaves both out)."
 )
 COLUMN_WEIGHTS = {"title": 4.0, "body": 1.0, "kind": 0.0}
 """SQLite's ranking: a word in an entry's title counts four times one in its body (and its
@@ -166,20 +169,75 @@ def parse(text: str) -> Search:
     text that holds such a form is indexed as written (one word of the data sets,
     `円周率３パーセント`)."""
     plain = unicodedata.normalize("NFKC", text)
-    search = _parsed(plain)
+    search = _countries_named(_parsed(plain))
     if plain == text:
         return search
     try:
-        written = _parsed(text)
+        written = _countries_named(_parsed(text))
     except PydanticCustomError:
         return search
     excluded = {term for group in search.groups for term in group if term.negated}
     if excluded != {term for group in written.groups for term in group if term.negated}:
         return search
-    groups = search.groups + tuple(g for g in written.groups if g not in search.groups)
-    if sum(len(group) for group in groups) > MAX_TERMS:
-        return search
-    return Search(groups)
+    return _within_limit(search.groups + written.groups) or search
+
+
+def _within_limit(groups: Sequence[Group]) -> Search | None:
+    """The groups, each once, if their terms are at most `MAX_TERMS`."""
+    once = tuple(dict.fromkeys(groups))
+    return Search(once) if sum(len(group) for group in once) <= MAX_TERMS else None
+
+
+LONGEST_NAME = 6
+"""The most words of a country's name read as one (`_countries_named`)."""
+
+
+def _countries_named(search: Search) -> Search:
+    """A country's everyday name (`russia`, `ivory coast`, `Turkey`) found by its ISO 3166-1
+    name too, which the records' titles say (`embassy of Austria in Moscow, Russian
+    Federation`): `or`ed as a phrase (`app.country_codes.other_names`), and excluded with it
+    where it is excluded. Not past `MAX_TERMS`. (`russia` found no country, mission or
+    talks: a new user's trial.)"""
+    names = other_names()
+    groups: list[Group] = []
+    for group in search.groups:
+        variants: list[list[Term]] = [[]]
+        at = 0
+        while at < len(group):
+            found = _country_at(group, at, names)
+            if found is None:
+                variants = [[*variant, group[at]] for variant in variants]
+                at += 1
+                continue
+            length, name = found
+            span = list(group[at : at + length])
+            other = Term(name, True, False, group[at].negated)
+            if other.negated:
+                variants = [[*variant, *span, other] for variant in variants]
+            else:
+                variants = [
+                    [*variant, *alternative]
+                    for variant in variants
+                    for alternative in (span, [other])
+                ]
+            at += length
+        groups += [tuple(variant) for variant in variants]
+    return _within_limit(groups) or search
+
+
+def _country_at(group: Group, at: int, names: dict[str, str]) -> tuple[int, str] | None:
+    """The longest run of the group's terms from `at` that is a country's other name (a
+    phrase, or words alike in being excluded, none a prefix): its length, and the name."""
+    for length in range(min(LONGEST_NAME, len(group) - at), 0, -1):
+        span = group[at : at + length]
+        if any(term.prefix or term.negated != span[0].negated for term in span):
+            continue
+        if length > 1 and any(term.phrase for term in span):
+            continue
+        name = names.get(words_of(" ".join(term.text for term in span)))
+        if name is not None:
+            return length, name
+    return None
 
 
 def _parsed(text: str) -> Search:

@@ -65,10 +65,14 @@ PASSAGE, STEP = 2000, 1800
 class CitedFor(BaseModel):
     """The record a quote supports."""
 
+    record_type: str = Field(
+        description="What kind of record (the quote's `record_type`: `mission_status` is a "
+        "mission's status, on the mission's page)."
+    )
     url: str | None = Field(description="The record's page (`/v1/missions/1`).")
     title: str | None = Field(
-        description="The line that names the record in search (null for a record that is not "
-        "searched: a headcount, a representation)."
+        description="A line naming it: the title its own hit has; for a representation or a "
+        "headcount, which are not searched, made of its countries, level or count, and date."
     )
 
 

@@ -455,26 +455,69 @@ _SEARCHED_AS = (
 )
 
 
+LEVELS = {
+    "interests": "interests section",
+    "liaison": "liaison office",
+    "ambassador_nonresident": "non-resident ambassador",
+    "envoy_nonresident": "non-resident envoy",
+    "consul_nonresident": "non-resident consul",
+    "none": "no representation",
+}
+"""A representation's level as its label says it (the others as they are written)."""
+STAFF = {"administrative_technical": "administrative and technical staff", "total": "staff"}
+"""A headcount's category as its label says it (the others, then `staff`)."""
+_UNSEARCHED = (
+    "LEFT JOIN representation r ON q.record_type = 'representation' AND r.id = q.page_id "
+    "LEFT JOIN headcount h ON q.record_type = 'headcount' AND h.id = q.page_id "
+    "LEFT JOIN country cs ON cs.code = COALESCE(r.sending_country, h.sending_country) "
+    "LEFT JOIN country ch ON ch.code = COALESCE(r.host_country, h.host_country)"
+)
+
+
 def cited_for(connection: Connection, quotes: list[int]) -> dict[int, dict[str, Any]]:
-    """Of each quote (its id), the record it supports: the record's page and its entry's title
-    (a hit's `cited_for`). Two quotes of the same words in one source (the seed report's "in a
-    row over the functioning of their embassies", for each country's embassy) were two hits
-    alike in every word shown (`q=embassy row`: five hits, two pairs of them so)."""
+    """Of each quote (its id), the record it supports: its kind (the quote's `record_type`),
+    its page, and a line naming it (its entry's title; a representation's or a headcount's,
+    which are not searched, made here). Two quotes of the same words in one source (the seed
+    report's "in a row over the functioning of their embassies", for each country's embassy)
+    were two hits alike in every word shown (`q=embassy row`: five hits, two pairs of them)."""
     if not quotes:
         return {}
     rows = connection.execute(
         text(
-            "SELECT q.id, q.record_type, q.page_id, e.title FROM quotes q "
+            "SELECT q.id, q.record_type, q.page_id, e.title, cs.name, ch.name, r.level, "
+            "r.valid_from, h.kind, h.category, h.count, h.as_of FROM quotes q "
             f"LEFT JOIN search_entry e ON e.kind = {_SEARCHED_AS} "
-            "AND e.record = CAST(q.page_id AS VARCHAR(20)) AND e.part = 0 "
+            f"AND e.record = CAST(q.page_id AS VARCHAR(20)) AND e.part = 0 {_UNSEARCHED} "
             f"WHERE q.id IN ({common_words.ids(quotes)})"
         )
     )
     found = {}
-    for quote, record_type, page, title in rows:
+    for (
+        quote,
+        record_type,
+        page,
+        title,
+        sending,
+        host,
+        level,
+        since,
+        kind,
+        category,
+        count,
+        day,
+    ) in rows:
         path = FACT_PATHS.get(record_type)
-        url = path.format(id=page) if path and page is not None else None
-        found[int(quote)] = {"url": url, "title": title}
+        if level is not None:
+            title = f"{LEVELS.get(level, level)} of {sending} in {host}, from {since}"
+        elif kind is not None:
+            staff = STAFF.get(category, f"{category} staff")
+            cap = "a cap of " if kind == "cap" else ""
+            title = f"{cap}{count} {staff} of {sending} in {host}, as of {day}"
+        found[int(quote)] = {
+            "record_type": record_type,
+            "url": path.format(id=page) if path and page is not None else None,
+            "title": title,
+        }
     return found
 
 

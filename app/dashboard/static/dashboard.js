@@ -623,7 +623,8 @@ function quoted(q) {
 function citedFor(hit) {
   const record = hit.cited_for;
   if (!record || !record.url) return null;
-  return h("p", { class: "cited-for muted" }, "quoted for ",
+  const what = record.record_type === "mission_status" ? "quoted for the status of " : "quoted for ";
+  return h("p", { class: "cited-for muted" }, what,
     h("a", { href: record.url }, record.title || record.url));
 }
 
@@ -655,8 +656,9 @@ async function showSearch(q, more = false) {
     if (!more) {
       list.replaceChildren();
       document.title = `${q} · search · diplomacy-api`;
-      document.getElementById("results-title").textContent =
-        `${page.total} found for ${quoted(q)}, best first`;
+      document.getElementById("results-title").textContent = page.total
+        ? `${page.total} found for ${quoted(q)}, best first`
+        : `Nothing found for ${quoted(q)}`;
     }
     list.append(...page.items.map(hitItem));
     state.search = page.next_cursor ? nextUrl(state.search, page.next_cursor) : null;
