@@ -862,14 +862,11 @@ def _postings_postgres(connection: Connection, entries: str) -> list[dict[str, A
 @contextmanager
 def scratch(connection: Connection, entries: str) -> Iterator[str]:
     """SQLite: these entries alone (ids), in a scratch FTS5 table of the index's columns and
-    tokenizer, `temp.search_scratch` (the name given), emptied after: what FTS5 says of one
+    tokenizer, `temp.search_scratch` (the name given; made when the connection is,
+    `app.db.SCRATCH`), emptied after: what FTS5 says of one
     entry (its words' instances, its snippets) is said of it alone, without the index's
     other entries. (FTS5 reads a prefix's every match for each entry asked of the index:
     the snippets of `diplomat*`'s 50 best, `rowid IN (…)`, took 86 ms; 1 ms here.)"""
-    connection.exec_driver_sql(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_scratch USING fts5(title, body, kind, "
-        "tokenize='unicode61 remove_diacritics 2')"
-    )
     connection.exec_driver_sql("DELETE FROM temp.search_scratch")
     connection.execute(
         text(
@@ -890,10 +887,6 @@ def _postings_sqlite(connection: Connection, entries: str) -> list[dict[str, Any
     weight = " ".join(f"WHEN '{column}' THEN {value}" for column, value in COLUMN_WEIGHTS.items())
     held = _kept_terms("places p", "p.term", "p.doc, p.col", "UNION ALL")
     with scratch(connection, entries):
-        connection.exec_driver_sql(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_scratch_places "
-            "USING fts5vocab(temp, search_scratch, instance)"
-        )
         found = connection.execute(
             text(
                 "WITH places AS MATERIALIZED (SELECT term, doc, col FROM "

@@ -477,48 +477,58 @@ _UNSEARCHED = (
 def cited_for(connection: Connection, quotes: list[int]) -> dict[int, dict[str, Any]]:
     """Of each quote (its id), the record it supports: its kind (the quote's `record_type`),
     its page, and a line naming it (its entry's title; a representation's or a headcount's,
-    which are not searched, made here). Two quotes of the same words in one source (the seed
-    report's "in a row over the functioning of their embassies", for each country's embassy)
-    were two hits alike in every word shown (`q=embassy row`: five hits, two pairs of them)."""
+    which are not searched, `_unsearched`). Two quotes of the same words in one source (the
+    seed report's "in a row over the functioning of their embassies", for each country's
+    embassy) were two hits alike in every word shown (`q=embassy row`: five hits, two pairs)."""
     if not quotes:
         return {}
     rows = connection.execute(
         text(
-            "SELECT q.id, q.record_type, q.page_id, e.title, cs.name, ch.name, r.level, "
-            "r.valid_from, h.kind, h.category, h.count, h.as_of FROM quotes q "
+            "SELECT q.id, q.record_type, q.page_id, e.title FROM quotes q "
             f"LEFT JOIN search_entry e ON e.kind = {_SEARCHED_AS} "
-            f"AND e.record = CAST(q.page_id AS VARCHAR(20)) AND e.part = 0 {_UNSEARCHED} "
+            "AND e.record = CAST(q.page_id AS VARCHAR(20)) AND e.part = 0 "
             f"WHERE q.id IN ({common_words.ids(quotes)})"
         )
     )
     found = {}
-    for (
-        quote,
-        record_type,
-        page,
-        title,
-        sending,
-        host,
-        level,
-        since,
-        kind,
-        category,
-        count,
-        day,
-    ) in rows:
+    for quote, record_type, page, title in rows:
         path = FACT_PATHS.get(record_type)
-        if level is not None:
-            title = f"{LEVELS.get(level, level)} of {sending} in {host}, from {since}"
-        elif kind is not None:
-            staff = STAFF.get(category, f"{category} staff")
-            cap = "a cap of " if kind == "cap" else ""
-            title = f"{cap}{count} {staff} of {sending} in {host}, as of {day}"
         found[int(quote)] = {
             "record_type": record_type,
             "url": path.format(id=page) if path and page is not None else None,
             "title": title,
         }
+    unsearched = [quote for quote, record in found.items() if record["record_type"] in UNSEARCHED]
+    for quote, title in _unsearched(connection, unsearched).items():
+        found[quote]["title"] = title
     return found
+
+
+UNSEARCHED = ("representation", "headcount")
+"""The kinds of record a quote supports that have no entry of their own."""
+
+
+def _unsearched(connection: Connection, quotes: list[int]) -> dict[int, str]:
+    """A line naming the representation or headcount each quote supports: its countries, and
+    its level and start, or its count and date."""
+    if not quotes:
+        return {}
+    rows = connection.execute(
+        text(
+            "SELECT q.id, cs.name, ch.name, r.level, r.valid_from, h.kind, h.category, "
+            f"h.count, h.as_of FROM quotes q {_UNSEARCHED} "
+            f"WHERE q.id IN ({common_words.ids(quotes)})"
+        )
+    )
+    named = {}
+    for quote, sending, host, level, since, kind, category, count, day in rows:
+        if level is not None:
+            named[int(quote)] = f"{LEVELS.get(level, level)} of {sending} in {host}, from {since}"
+        elif kind is not None:
+            staff = STAFF.get(category, f"{category} staff")
+            cap = "a cap of " if kind == "cap" else ""
+            named[int(quote)] = f"{cap}{count} {staff} of {sending} in {host}, as of {day}"
+    return named
 
 
 def hits(connection: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
