@@ -154,11 +154,21 @@ a continent, the state it continued): a search for them is not a search for it."
 def other_names() -> dict[str, str]:
     """Each name of a country (as `_words` writes it) that is not its ISO 3166-1 name, with
     that name: `russia` → `Russian Federation`, `ivory coast` → `Côte d'Ivoire`, `turkey` →
-    `Türkiye` (what the records' titles say)."""
+    `Türkiye` (what the records' titles say). Not of a country whose name another's holds:
+    `Congo` would find the Democratic Republic's too, and `-"republic of the congo"` leave it
+    out."""
+    named = {entry.alpha_2: f" {_words(entry.name)} " for entry in pycountry.countries}
+    within = {  # `Congo`, `Guinea`, `Sudan`, `China`, `Samoa`
+        code
+        for code, name in named.items()
+        if any(name in other for key, other in named.items() if key != code)
+    }
     found = {}
     for words, code in _names()[0].items():
         entry = lookup(code)
-        if entry is not None and words not in NOT_THE_SAME and words != _words(entry.name):
+        if entry is None or code in within or words in NOT_THE_SAME:
+            continue
+        if words != _words(entry.name):
             found[words] = entry.name
     return found
 

@@ -221,16 +221,21 @@ def _countries_named(search: Search) -> Search:
                     for alternative in (span, [other])
                 ]
             at += length
+            # Each name doubles the variants: past `MAX_TERMS` already, the query is read as
+            # typed (`russia russia …`, 32 times, made 2^32 of them).
+            if sum(map(len, variants)) + sum(map(len, groups)) > MAX_TERMS:
+                return search
         groups += [tuple(variant) for variant in variants]
     return _within_limit(groups) or search
 
 
 def _country_at(group: Group, at: int, names: dict[str, str]) -> tuple[int, str] | None:
     """The longest run of the group's terms from `at` that is a country's other name (a
-    phrase, or words alike in being excluded, none a prefix): its length, and the name."""
+    phrase, an excluded word or phrase, or words, none a prefix): its length, and the name.
+    (`-ivory -coast` leaves out each word, not `Côte d'Ivoire`.)"""
     for length in range(min(LONGEST_NAME, len(group) - at), 0, -1):
         span = group[at : at + length]
-        if any(term.prefix or term.negated != span[0].negated for term in span):
+        if any(term.prefix for term in span) or (length > 1 and any(t.negated for t in span)):
             continue
         if length > 1 and any(term.phrase for term in span):
             continue
