@@ -299,7 +299,10 @@ def _page_of_all(
     for depth in (first, DEEPER * first):
         if depth > DEEPEST:
             return None
-        tops = [_best_of(connection, word, where, params, depth, kinds) for word in kept_words]
+        tops = [
+            _best_of(connection, word, figure, where, params, depth, kinds)
+            for word, figure in zip(kept_words, figures, strict=True)
+        ]
         found = in_order(
             [
                 (entry, score)
@@ -323,14 +326,17 @@ def _page_of_all(
 def _best_of(
     connection: Connection,
     held: Kept,
+    figures: dict[str, float],
     where: str,
     params: dict[str, Any],
     limit: int,
     kinds: Sequence[str],
 ) -> list[tuple[int, float]]:
-    """SQLite: the best `limit` entries holding the kept word that meet `where`, best first."""
+    """SQLite: the best `limit` entries holding the kept word that meet `where`, best first
+    (its `figures` read once for every depth)."""
     own = {"term": held.word, "query": own_query(connection, held.word), "limit": limit}
-    return in_order(_sqlite(connection, held, where, params | own, False, kinds), limit)
+    found = _sqlite(connection, held, where, params | own, False, kinds, figures)
+    return in_order(found, limit)
 
 
 def _summed(
@@ -560,10 +566,11 @@ def _sqlite(
     params: dict[str, Any],
     paged: bool,
     kinds: Sequence[str],
+    figures: dict[str, float] | None = None,
 ) -> list[tuple[int, float]]:
     """The best entries holding the word (`best_first`, of each kind in turn if `kinds`);
-    the changed ones scored by FTS5."""
-    params = params | bm25_figures(connection, held)
+    the changed ones scored by FTS5. With its `figures` if already read."""
+    params = params | (figures or bm25_figures(connection, held))
     found: list[tuple[Any, float]] = []
     if held.changed:
         # `+rowid`: FTS5 reads the word's matches once and the changed ones are picked out.
