@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -10,6 +11,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
+from rapidfuzz import fuzz, process
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
@@ -387,12 +389,36 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
         errors.append(
             {
                 "loc": [part if isinstance(part, int) else str(part) for part in error["loc"]],
-                "msg": pydantic_message(error),
+                "msg": pydantic_message(error) + _closest(error),
                 "type": error["type"],
                 "input": error["input"] if plain(error.get("input")) else None,
             }
         )
     return errors
+
+
+CHOICES = frozenset({"enum", "literal_error"})
+"""The errors of a value that must be one of those listed (a `kinds`, a `sort`, a status)."""
+_LISTED = re.compile(r"'([^']*)'")
+
+
+def _closest(error: Mapping[str, Any]) -> str:
+    """`: did you mean 'events'?` of `event` where one of the values listed is close to the
+    one refused (as rapidfuzz scores it), or the only one it begins, else ''."""
+    given = error.get("input")
+    if error["type"] not in CHOICES or not isinstance(given, str) or not given.strip():
+        return ""
+    given = given.strip().lower()
+    listed = _LISTED.findall(error["msg"])
+    begun = [value for value in listed if value.startswith(given)]
+    if len(begun) == 1:  # `-host` of `-host_country`
+        return f": did you mean '{begun[0]}'?"
+    best = process.extractOne(given, listed, scorer=fuzz.ratio, score_cutoff=SIMILAR)
+    return "" if best is None else f": did you mean '{best[0]}'?"
+
+
+SIMILAR = 75
+"""How alike (rapidfuzz's ratio, of 100) a value refused and a listed one are to be named."""
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

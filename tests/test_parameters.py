@@ -193,6 +193,33 @@ def test_a_sort_outside_the_enum_is_a_422_naming_the_allowed_ones(
         assert client.get(_url(path), params={"sort": f"-{field}"}).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("path", "name", "given", "meant"),
+    [
+        ("/v1/search", "kinds", "event", "events"),
+        ("/v1/search", "kinds", "Missions", "missions"),
+        ("/v1/missions", "status", "operatin", "operating"),
+        ("/v1/missions", "sort", "-host", "-host_country"),
+        ("/v1/missions", "facet", "stauts", "status"),
+        ("/v1/missions", "sort", "nme", None),
+        ("/v1/search", "kinds", "planets", None),
+    ],
+)
+def test_a_value_not_listed_names_the_listed_one_it_is_close_to(
+    client: TestClient, path: str, name: str, given: str, meant: str | None
+) -> None:
+    """A typo of one of a parameter's values is a 422 that says which was meant."""
+    params = {name: given} | ({"q": "kabul"} if path == "/v1/search" else {})
+    problem = assert_problem(client.get(path, params=params), 422)
+    [error] = problem["errors"]
+    assert error["input"] == given
+    if meant is None:
+        assert "did you mean" not in problem["detail"]
+    else:
+        assert error["msg"].endswith(f": did you mean '{meant}'?")
+        assert f"did you mean '{meant}'? (got '{given}')" in problem["detail"]
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_a_dashboard_page_ignores_its_query_as_web_pages_do(
     scratch: tuple[TestClient, dict[str, str]], page: str

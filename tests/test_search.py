@@ -453,6 +453,17 @@ def test_odd_input_is_a_200_or_a_422_naming_the_problem(api: TestClient, q: str)
         assert error["type"] in ("no_words_to_find", "too_many_terms", "string_too_long")
 
 
+def test_a_query_of_bytes_that_are_not_utf8_says_so(api: TestClient) -> None:
+    """`%FF` is read as U+FFFD, which has no word: the 422 says why there is none."""
+    for path in ("/v1/search?q=%FF", "/v1/missions?q=%FF%FE"):
+        response = api.get(path)
+        assert response.status_code == 422, response.text
+        [error] = response.json()["errors"]
+        assert error["type"] == "no_words_to_find"
+        assert "bytes that are not UTF-8" in error["msg"]
+    assert "UTF-8" not in api.get("/v1/search", params={"q": "(©)"}).json()["detail"]
+
+
 @pytest.mark.parametrize(
     ("params", "status", "field"),
     [

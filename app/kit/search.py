@@ -67,6 +67,8 @@ def ts_rank(query: str = "query") -> str:
 MAX_TERMS = 32
 NO_WORDS = "no_words_to_find"
 """The 422 type of a query with nothing to find: no letter or digit, or only excluded words."""
+UNREADABLE = "\ufffd"
+"""What a query string's bytes that are not UTF-8 are read as (U+FFFD)."""
 TOO_LONG = "search_took_too_long"
 """The 422 type of a search stopped at `SEARCH_TIME_LIMIT_MS` (`time_bound`)."""
 QUOTES = str.maketrans(dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb\uff02", '"'))
@@ -267,7 +269,12 @@ def _parsed(text: str) -> Search:
         groups[-1].append(Term(value, phrase is not None, prefix, negated))
     kept = [group for group in groups if group]
     if not kept:
-        raise PydanticCustomError(NO_WORDS, "has no words to search for (letters or digits)")
+        unreadable = (
+            ": '\ufffd' stands for bytes that are not UTF-8 (`%FF`); percent-encode the "
+            "text's UTF-8 bytes (`chargé` is `charg%C3%A9`)"
+        )
+        said = "has no words to search for (letters or digits)"
+        raise PydanticCustomError(NO_WORDS, said + (unreadable if UNREADABLE in text else ""))
     if any(all(term.negated for term in group) for group in kept):
         raise PydanticCustomError(
             NO_WORDS,
