@@ -286,14 +286,14 @@ def _page_of_all(
     sum of the last score read of each word, which no entry not read can reach (a tie might
     be an entry not read with a lower id: read deeper); or once a word's every entry is read.
     `united states` (14,476 entries on the bench's data): the engine scored them all, 18 ms;
-    4 ms so. None where the engine answers: on PostgreSQL (`ts_rank_cd` is no such sum), a
-    word not kept or with entries changed since it was, the page not reached deep enough."""
-    if connection.dialect.name != "sqlite":
-        return None
+    4 ms so. None where the engine answers: a word not kept or with entries changed since it
+    was, the page not reached deep enough. PostgreSQL: `_page_of_all_postgres`."""
     held = [kept(connection, word) for word in words]
     kept_words = [word for word in held if word is not None and not word.changed]
     if len(kept_words) < len(words):
         return None
+    if connection.dialect.name == "postgresql":
+        return _page_of_all_postgres(connection, words, where, params, limit, after, kinds)
     figures = [bm25_figures(connection, word) for word in kept_words]
     first = FIRST_DEPTH * limit
     for depth in (first, DEEPER * first):
@@ -303,14 +303,8 @@ def _page_of_all(
             _best_of(connection, word, figure, where, params, depth, kinds)
             for word, figure in zip(kept_words, figures, strict=True)
         ]
-        found = in_order(
-            [
-                (entry, score)
-                for entry, score in _summed(connection, words, figures, tops).items()
-                if after is None or score < after[0] or (score == after[0] and entry > after[1])
-            ],
-            limit,
-        )
+        summed = _summed(connection, words, figures, tops)
+        found = in_order([hit for hit in summed.items() if _after(hit, after)], limit)
         if any(len(top) < depth for top in tops):
             return found  # a word's every entry is read: no other entry holds it
         bound = 0.0
@@ -321,6 +315,114 @@ def _page_of_all(
         if not found or found[-1][1] < bound * (1 - NEAR):
             return None
     return None
+
+
+DEEPEST_POSTGRES = 4096
+"""`_page_of_all_postgres` reads at most this many of each word's kept rows."""
+TOGETHER = 0.25
+"""`_page_of_all_postgres` scores the entries read only if at least this share of a page's
+length is among every word's best (bench data: `united states` 49 of 102, `diplomatic
+relations` 64; `embassy united`, `mission consular` and `diplomat* relations` none)."""
+ROUNDING = 1e-6
+"""A margin for `ts_rank_cd`'s rounding (it sums in doubles and gives a `real`, as the kept
+rows hold it): a bound is taken this much higher."""
+
+
+def _page_of_all_postgres(
+    connection: Connection,
+    words: Sequence[str],
+    where: str,
+    params: dict[str, Any],
+    limit: int,
+    after: tuple[float, int] | None,
+    kinds: Sequence[str],
+) -> list[tuple[int, float]] | None:
+    """PostgreSQL: `_page_of_all`, of any kind (with `kinds`, the engine finds the few entries
+    of theirs at once). `ts_rank_cd` of several words that must all hold is no sum of each
+    word's own, but it is bounded by one (docs/search.md, "Several common words"): of `k`
+    words an entry scores at most `max(1, k/2)` times the sum of each word's own score in it
+    (`ts_rank_cd(document, word, 2)`, kept). So each word's best `FIRST_DEPTH` times the
+    page's length are scored by the engine, and the page's last score then says how deep to
+    read: an entry none of whose words scores its share of it cannot reach the page; every
+    entry read deeper is scored by the engine too. `united states` (14,476
+    entries on the bench's data): the engine scored them all, 43 ms."""
+    if kinds:
+        return None
+    factor = max(1.0, len(words) / 2)
+    query = " & ".join(own_query(connection, word) for word in words)
+    first = FIRST_DEPTH * limit
+    tops = [_kept_best(connection, word, first, None) for word in words]
+    every = all(len(top) == first for top in tops)
+    together = set.intersection(*({entry for entry, _ in top} for top in tops))
+    if every and len(together) < limit * TOGETHER:
+        return None  # best apart (`embassy united`: 0 of 102 each), the engine is quicker
+    read = {entry for top in tops for entry, _ in top}
+    scored = _ranked_of(connection, query, where, params, read)
+    page = in_order([hit for hit in scored.items() if _after(hit, after)], limit)
+    if not every:
+        return page  # a word's every entry is read: no other entry holds it
+    bound = factor * sum(top[-1][1] for top in tops)  # of an entry not read
+    if len(page) < limit or page[-1][1] < bound * REACHED:
+        return None  # the words seldom hold together, or best apart: the engine is quicker
+    share = page[-1][1] / (1 + ROUNDING) / (factor * len(words))
+    deeper = [_kept_best(connection, word, DEEPEST_POSTGRES + 1, share) for word in words]
+    if any(len(top) > DEEPEST_POSTGRES for top in deeper):
+        return None
+    unread = {entry for top in deeper for entry, _ in top} - read
+    scored |= _ranked_of(connection, query, where, params, unread)
+    return in_order([hit for hit in scored.items() if _after(hit, after)], limit)
+
+
+DEEPEST_POSTGRES = 4096
+"""`_page_of_all_postgres` reads at most this many of each word's kept rows."""
+REACHED = 0.4
+"""`_page_of_all_postgres` reads deeper only if the page's last reached this share of the
+bound of an entry not read: lower, the depth to read is a large share of the words' entries
+(bench data: `embassy united` of missions and events 0.13, 34 ms so and 8 by the engine;
+`united states` 0.49, `diplomatic relations` 0.60)."""
+ROUNDING = 1e-6
+"""A margin for `ts_rank_cd`'s rounding (it sums in doubles and gives a `real`, as the kept
+rows hold it): a bound is taken this much higher."""
+
+
+def _kept_best(
+    connection: Connection, word: str, limit: int, least: float | None
+) -> list[tuple[int, float]]:
+    """PostgreSQL: the kept word's best `limit` entries, or those of them that score `least`
+    or more, as (entry, its score), best first."""
+    at_least = "" if least is None else " AND rank >= :least"
+    rows = connection.execute(
+        text(
+            f"SELECT entry, rank FROM search_index_postings WHERE term = :term{at_least} "
+            "ORDER BY rank DESC, entry LIMIT :limit"
+        ),
+        {"term": word, "limit": limit, "least": least},
+    )
+    return [(int(entry), float(score)) for entry, score in rows]
+
+
+def _ranked_of(
+    connection: Connection, query: str, where: str, params: dict[str, Any], entries: set[int]
+) -> dict[int, float]:
+    """PostgreSQL: the engine's score of each of these entries that matches `query` (every
+    word) and meets `where`."""
+    if not entries:
+        return {}
+    rows = connection.execute(
+        text(
+            f"SELECT i.id, {ts_rank()} FROM search_index i JOIN search_entry e ON e.id = i.id "
+            "CROSS JOIN to_tsquery('diplo', :all_words) query "
+            f"WHERE i.id = ANY(CAST(:entries AS BIGINT[])) AND i.document @@ query{where}"
+        ),
+        params | {"all_words": query, "entries": sorted(entries)},
+    )
+    return {int(entry): float(score) for entry, score in rows}
+
+
+def _after(hit: tuple[int, float], after: tuple[float, int] | None) -> bool:
+    """The hit (entry, score) comes after the cursor's (score, entry)."""
+    entry, score = hit
+    return after is None or score < after[0] or (score == after[0] and entry > after[1])
 
 
 def _best_of(
