@@ -317,17 +317,6 @@ def _page_of_all(
     return None
 
 
-DEEPEST_POSTGRES = 4096
-"""`_page_of_all_postgres` reads at most this many of each word's kept rows."""
-TOGETHER = 0.25
-"""`_page_of_all_postgres` scores the entries read only if at least this share of a page's
-length is among every word's best (bench data: `united states` 49 of 102, `diplomatic
-relations` 64; `embassy united`, `mission consular` and `diplomat* relations` none)."""
-ROUNDING = 1e-6
-"""A margin for `ts_rank_cd`'s rounding (it sums in doubles and gives a `real`, as the kept
-rows hold it): a bound is taken this much higher."""
-
-
 def _page_of_all_postgres(
     connection: Connection,
     words: Sequence[str],
@@ -337,18 +326,16 @@ def _page_of_all_postgres(
     after: tuple[float, int] | None,
     kinds: Sequence[str],
 ) -> list[tuple[int, float]] | None:
-    """PostgreSQL: `_page_of_all`, of any kind (with `kinds`, the engine finds the few entries
-    of theirs at once). `ts_rank_cd` of several words that must all hold is no sum of each
-    word's own, but it is bounded by one (docs/search.md, "Several common words"): of `k`
-    words an entry scores at most `max(1, k/2)` times the sum of each word's own score in it
-    (`ts_rank_cd(document, word, 2)`, kept). So each word's best `FIRST_DEPTH` times the
-    page's length are scored by the engine, and the page's last score then says how deep to
-    read: an entry none of whose words scores its share of it cannot reach the page; every
-    entry read deeper is scored by the engine too. `united states` (14,476
-    entries on the bench's data): the engine scored them all, 43 ms."""
-    if kinds:
+    """PostgreSQL: `_page_of_all` of two words, of any kind (with `kinds`, the engine finds
+    their few entries at once). `ts_rank_cd` of two words that must both hold is no sum of each
+    word's own, but it is at most that sum (docs/search.md, "Several common words"), each
+    word's own kept (`ts_rank_cd(document, word, 2)`). So each word's best `FIRST_DEPTH` times
+    the page's length are scored by the engine, and the page's last score then says how deep
+    to read: an entry neither of whose words scores half of it cannot reach the page; every
+    entry read deeper is scored by the engine too. `united states` (14,476 entries on the
+    bench's data): 43 ms, the engine scoring them all."""
+    if kinds or len(words) != 2:
         return None
-    factor = max(1.0, len(words) / 2)
     query = " & ".join(own_query(connection, word) for word in words)
     first = FIRST_DEPTH * limit
     tops = [_kept_best(connection, word, first, None) for word in words]
@@ -361,10 +348,10 @@ def _page_of_all_postgres(
     page = in_order([hit for hit in scored.items() if _after(hit, after)], limit)
     if not every:
         return page  # a word's every entry is read: no other entry holds it
-    bound = factor * sum(top[-1][1] for top in tops)  # of an entry not read
+    bound = sum(top[-1][1] for top in tops)  # of an entry not read
     if len(page) < limit or page[-1][1] < bound * REACHED:
         return None  # the words seldom hold together, or best apart: the engine is quicker
-    share = page[-1][1] / (1 + ROUNDING) / (factor * len(words))
+    share = page[-1][1] / (1 + ROUNDING) / 2
     deeper = [_kept_best(connection, word, DEEPEST_POSTGRES + 1, share) for word in words]
     if any(len(top) > DEEPEST_POSTGRES for top in deeper):
         return None
@@ -375,6 +362,10 @@ def _page_of_all_postgres(
 
 DEEPEST_POSTGRES = 4096
 """`_page_of_all_postgres` reads at most this many of each word's kept rows."""
+TOGETHER = 0.25
+"""`_page_of_all_postgres` scores the entries read only if at least this share of a page's
+length is among both words' best (bench data: `united states` 49 of 102, `diplomatic
+relations` 64; `embassy united`, `mission consular` and `diplomat* relations` none)."""
 REACHED = 0.4
 """`_page_of_all_postgres` reads deeper only if the page's last reached this share of the
 bound of an entry not read: lower, the depth to read is a large share of the words' entries
