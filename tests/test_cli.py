@@ -72,9 +72,16 @@ def served(new_database: NewDatabase) -> Iterator[str]:
 
 
 @contextmanager
-def _serving(url: str, *args: str, said: list[str] | None = None, **env: str) -> Iterator[str]:
+def _serving(
+    url: str,
+    *args: str,
+    said: list[str] | None = None,
+    answering: threading.Event | None = None,
+    **env: str,
+) -> Iterator[str]:
     """`diplo serve` on the database at `url`, until it answers /readyz; yields its base URL
-    (and appends what it printed to `said`, if given, once stopped)."""
+    (and appends what it printed to `said`, if given, once stopped; sets `answering`, if
+    given, once it answers at all, 503 or 200)."""
     port = _free_port()
     environ = os.environ | {"DATABASE_URL": url, "PORT": str(port), "LOG_LEVEL": "warning"}
     process = subprocess.Popen(
@@ -90,7 +97,10 @@ def _serving(url: str, *args: str, said: list[str] | None = None, **env: str) ->
         while time.monotonic() < deadline:
             assert process.poll() is None, process.stdout.read() if process.stdout else ""
             try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                status = httpx.get(f"{base}/readyz", timeout=1).status_code
+                if answering is not None:
+                    answering.set()
+                if status == 200:
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
@@ -105,9 +115,10 @@ def _serving(url: str, *args: str, said: list[str] | None = None, **env: str) ->
 
 
 @contextmanager
-def _busy(url: str, seconds: float) -> Iterator[None]:
-    """Another writer holding the database at `url` for `seconds` from now, in a thread: on
-    SQLite its one writer's lock, on PostgreSQL the sources' table (which a load writes)."""
+def _busy(url: str, seconds: float, after: threading.Event | None = None) -> Iterator[None]:
+    """Another writer holding the database at `url` from now till `seconds` after `after` is
+    set (or after now), in a thread: on SQLite its one writer's lock, on PostgreSQL the
+    sources' table (which a load writes)."""
     locked, done = threading.Event(), threading.Event()
 
     def hold() -> None:
@@ -119,6 +130,8 @@ def _busy(url: str, seconds: float) -> Iterator[None]:
             connection = engine.raw_connection()  # type: ignore[assignment]
             connection.cursor().execute("LOCK TABLE source IN SHARE ROW EXCLUSIVE MODE")
         locked.set()
+        if after is not None:
+            after.wait(120)
         time.sleep(seconds)
         connection.rollback()
         connection.close()
@@ -130,7 +143,7 @@ def _busy(url: str, seconds: float) -> Iterator[None]:
     try:
         yield
     finally:
-        assert done.wait(seconds + 30)
+        assert done.wait(seconds + 150)
 
 
 def test_the_data_sets_load_though_another_writer_holds_the_database_a_while(
@@ -144,9 +157,14 @@ def test_the_data_sets_load_though_another_writer_holds_the_database_a_while(
     _diplo(url, "db", "upgrade")
     _diplo(url, "seed")
     said: list[str] = []
+    # Held till 8 s after the server answers (its load then waiting on the lock): counted from
+    # before it started, a slow start on a loaded machine left less than the load's 5 s wait.
+    answering = threading.Event()
     with (
-        _busy(url, seconds=8),
-        _serving(url, "--no-migrate", DATASETS="us-mission-status", said=said) as base,
+        _busy(url, seconds=8, after=answering),
+        _serving(
+            url, "--no-migrate", DATASETS="us-mission-status", said=said, answering=answering
+        ) as base,
     ):
         datasets = httpx.get(f"{base}/v1/datasets").json()["items"]
         assert [dataset["name"] for dataset in datasets] == ["us-mission-status"]
@@ -160,9 +178,15 @@ def test_no_common_words_are_kept_till_the_data_sets_are_in(new_database: NewDat
     words (they would be kept again after, and on SQLite the two writers queued on each other
     till the load failed): its first word about them comes after the load's."""
     said: list[str] = []
-    settings = {"SEARCH_COMMON_ENTRIES": "10", "SEARCH_REFRESH_SECONDS": "0.2"}
     url = new_database()
-    with _serving(url, DATASETS="us-mission-status", LOG_LEVEL="info", said=said, **settings):
+    with _serving(
+        url,
+        DATASETS="us-mission-status",
+        LOG_LEVEL="info",
+        said=said,
+        SEARCH_COMMON_ENTRIES="10",
+        SEARCH_REFRESH_SECONDS="0.2",
+    ):
         time.sleep(3)  # some turns of the keeper
     loaded = said[0].index("Loaded data set us-mission-status")
     assert loaded < said[0].index("common words ranked ahead"), said
