@@ -288,12 +288,15 @@ def _page_of_all(
     `united states` (14,476 entries on the bench's data): the engine scored them all, 18 ms;
     4 ms so. None where the engine answers: a word not kept or with entries changed since it
     was, the page not reached deep enough. PostgreSQL: `_page_of_all_postgres`."""
+    postgres = connection.dialect.name == "postgresql"
+    if postgres and (kinds or len(words) != 2):
+        return None  # (`_page_of_all_postgres`: before the words' kept rows are looked up)
     held = [kept(connection, word) for word in words]
     kept_words = [word for word in held if word is not None and not word.changed]
     if len(kept_words) < len(words):
         return None
-    if connection.dialect.name == "postgresql":
-        return _page_of_all_postgres(connection, words, where, params, limit, after, kinds)
+    if postgres:
+        return _page_of_all_postgres(connection, words, where, params, limit, after)
     figures = [bm25_figures(connection, word) for word in kept_words]
     first = FIRST_DEPTH * limit
     for depth in (first, DEEPER * first):
@@ -303,8 +306,7 @@ def _page_of_all(
             _best_of(connection, word, figure, where, params, depth, kinds)
             for word, figure in zip(kept_words, figures, strict=True)
         ]
-        summed = _summed(connection, words, figures, tops)
-        found = in_order([hit for hit in summed.items() if _after(hit, after)], limit)
+        found = _page_after(_summed(connection, words, figures, tops), after, limit)
         if any(len(top) < depth for top in tops):
             return found  # a word's every entry is read: no other entry holds it
         bound = 0.0
@@ -324,18 +326,16 @@ def _page_of_all_postgres(
     params: dict[str, Any],
     limit: int,
     after: tuple[float, int] | None,
-    kinds: Sequence[str],
 ) -> list[tuple[int, float]] | None:
     """PostgreSQL: `_page_of_all` of two words, of any kind (with `kinds`, the engine finds
-    their few entries at once). `ts_rank_cd` of two words that must both hold is no sum of each
-    word's own, but it is at most that sum (docs/search.md, "Several common words"), each
-    word's own kept (`ts_rank_cd(document, word, 2)`). So each word's best `FIRST_DEPTH` times
-    the page's length are scored by the engine, and the page's last score then says how deep
-    to read: an entry neither of whose words scores half of it cannot reach the page; every
-    entry read deeper is scored by the engine too. `united states` (14,476 entries on the
+    their few entries at once, and `_page_of_all` leaves them to it). `ts_rank_cd` of two
+    words that must both hold is no sum of each word's own, but it is at most that sum
+    (docs/search.md, "Several kept words"), each word's own kept (`ts_rank_cd(document, word,
+    2)`). So each word's best `FIRST_DEPTH` times the page's length are scored by the engine,
+    and the page's last score then says how deep to read: an entry neither of whose words
+    scores half of it cannot reach the page; every entry read deeper is scored by the engine
+    too. `united states` (14,476 entries on the
     bench's data): 43 ms, the engine scoring them all."""
-    if kinds or len(words) != 2:
-        return None
     query = " & ".join(own_query(connection, word) for word in words)
     first = FIRST_DEPTH * limit
     tops = [_kept_best(connection, word, first, None) for word in words]
@@ -345,7 +345,7 @@ def _page_of_all_postgres(
         return None  # best apart (`embassy united`: 0 of 102 each), the engine is quicker
     read = {entry for top in tops for entry, _ in top}
     scored = _ranked_of(connection, query, where, params, read)
-    page = in_order([hit for hit in scored.items() if _after(hit, after)], limit)
+    page = _page_after(scored, after, limit)
     if not every:
         return page  # a word's every entry is read: no other entry holds it
     bound = sum(top[-1][1] for top in tops)  # of an entry not read
@@ -357,7 +357,7 @@ def _page_of_all_postgres(
         return None
     unread = {entry for top in deeper for entry, _ in top} - read
     scored |= _ranked_of(connection, query, where, params, unread)
-    return in_order([hit for hit in scored.items() if _after(hit, after)], limit)
+    return _page_after(scored, after, limit)
 
 
 DEEPEST_POSTGRES = 4096
@@ -410,10 +410,19 @@ def _ranked_of(
     return {int(entry): float(score) for entry, score in rows}
 
 
-def _after(hit: tuple[int, float], after: tuple[float, int] | None) -> bool:
-    """The hit (entry, score) comes after the cursor's (score, entry)."""
-    entry, score = hit
-    return after is None or score < after[0] or (score == after[0] and entry > after[1])
+def _page_after(
+    scored: dict[int, float], after: tuple[float, int] | None, limit: int
+) -> list[tuple[int, float]]:
+    """The best `limit` of the entries scored (entry: score) that come after the cursor's
+    (score, entry), `in_order`."""
+    return in_order(
+        [
+            (entry, score)
+            for entry, score in scored.items()
+            if after is None or score < after[0] or (score == after[0] and entry > after[1])
+        ],
+        limit,
+    )
 
 
 def _best_of(
