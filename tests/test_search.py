@@ -193,6 +193,36 @@ def test_filters_by_kind_country_and_date(api: TestClient) -> None:
         assert "AF" in (record["sending_country"], record["host_country"])
 
 
+def countries_of(record: dict[str, Any]) -> set[str]:
+    """The countries a record as served names: its sending and host country, an official's,
+    an event's."""
+    found: set[str] = set()
+    for key, value in record.items():
+        if "countr" in key and value:
+            found |= set(value) if isinstance(value, list) else {value}
+    return found
+
+
+@pytest.mark.parametrize("country", ["US", "TR"])
+def test_a_quote_involves_the_countries_of_the_record_it_supports(
+    api: TestClient, country: str
+) -> None:
+    """`country=` keeps the quotes that support a record involving the country, as it keeps
+    the record's own hit, and leaves out the others: a quote names no country itself."""
+    quotes = every_hit(api, "kabul", kinds="citations", limit=100)
+    kept = {hit["id"] for hit in every_hit(api, "kabul", kinds="citations", country=country)}
+    involving = set()
+    for hit in quotes:
+        record = api.get(api.get(hit["url"]).json()["url"]).json()
+        if country in countries_of(record):
+            involving.add(hit["id"])
+    assert involving, "no quote of `kabul` to test with"
+    assert len(involving) < len(quotes), "every quote involves the country: nothing left out"
+    assert kept == involving
+    counted = search(api, "kabul", kinds="citations", country=country, count="true")
+    assert counted["total"] == len(kept)
+
+
 def test_quotes_and_passages_of_texts_link_to_where_they_stand(api: TestClient) -> None:
     quote = search(api, "Nuland", kinds="citations")["items"][0]
     served = api.get(quote["url"]).json()

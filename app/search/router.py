@@ -38,8 +38,9 @@ class SearchParameters(PagingQuery, DateRange):
     country: CountryCode | None = Field(
         default=None,
         description="Only hits involving this country (alpha-2 or alpha-3): a mission's sending "
-        "or host country, a measure's actor or target, an event's countries, … (quotes and "
-        "passages of texts have none: they are left out).",
+        "or host country, a measure's actor or target, an event's countries, …; a quote by "
+        "the record it supports (its `cited_for`). Passages of texts have none: they are left "
+        "out.",
     )
 
     _readable = field_validator("q")(readable)
