@@ -43,11 +43,12 @@ _STOOD_IN = "".join(chr(0x0E + n) for n in range(len(_JOINERS)))
 _PUT_BACK = str.maketrans(_STOOD_IN, _JOINERS)
 ENTRY = (
     "e.id, e.kind, e.record, e.part, CASE WHEN e.kind = 'texts' THEN (SELECT s.title FROM source "
-    "s WHERE s.id = CAST(e.record AS INTEGER)) ELSE e.title END AS title, e.date, "
-    "length(e.body) AS size"
+    "s WHERE s.id = CAST(e.record AS INTEGER)) WHEN e.kind = 'citations' THEN (SELECT s.title "
+    "FROM quotes q JOIN source s ON s.id = q.source_id WHERE q.id = CAST(e.record AS BIGINT)) "
+    "ELSE e.title END AS title, e.date, length(e.body) AS size"
 )
-"""The columns of an entry `e` a hit is made of (`hit`): a passage's title is its source's,
-which it is not searched by (migration 0027)."""
+"""The columns of an entry `e` a hit is made of (`hit`): a passage's title and a quote's are
+their source's, which they are not searched by (migrations 0027, 0030)."""
 CONTENT_IN_BODY = frozenset({HitKind.citations, HitKind.texts})
 """The kinds whose body is what they are (a quote, a passage), not a label of the record the
 title names (an event's kind, a mission's designation and city, a post's notes)."""
@@ -511,7 +512,7 @@ def cited_for(connection: Connection, quotes: list[int]) -> dict[int, dict[str, 
     its page, and a line naming it (its entry's title; a representation's or a headcount's,
     which are not searched, `_unsearched`). Two quotes of the same words in one source (the
     seed report's "in a row over the functioning of their embassies", for each country's
-    embassy) were two hits alike in every word shown (`q=embassy row`: five hits, two pairs)."""
+    embassy) were two hits alike in every word shown (`q=embassies row`: five hits, two pairs)."""
     if not quotes:
         return {}
     rows = connection.execute(
