@@ -358,6 +358,22 @@ def test_a_countrys_everyday_name_finds_what_its_iso_name_titles(
     assert html.unescape(" ".join(MARK.findall(hits[0]["snippet"]))) == name, hits[0]
 
 
+@pytest.mark.parametrize(
+    ("q", "url"),
+    [("U.S. embassy moscow", "/v1/missions/1"), ("usa embassy moscow", "/v1/missions/1")],
+)
+def test_an_abbreviated_country_finds_what_its_iso_name_titles(
+    api: TestClient, q: str, url: str
+) -> None:
+    """`U.S. embassy moscow` found no `embassy of United States in Moscow, Russian Federation`
+    (a new user's trial): the abbreviation is read as the country's name too, and that name
+    marked. `us` stays a word."""
+    first = search(api, q, kinds="missions")["items"][0]
+    assert first["url"] == url, first
+    assert "United States" in html.unescape(" ".join(MARK.findall(first["snippet"]))), first
+    assert all(hit["url"] != url for hit in every_hit(api, "us embassy moscow", kinds="missions"))
+
+
 def test_a_country_excluded_by_its_everyday_name_is_excluded_by_its_iso_name(
     api: TestClient,
 ) -> None:
