@@ -223,6 +223,38 @@ def test_a_quote_involves_the_countries_of_the_record_it_supports(
     assert counted["total"] == len(kept)
 
 
+def test_a_quote_at_talks_involves_what_the_talks_do(loaded_copy: Any) -> None:
+    """A statement at a round of talks and a citation of that round are kept by the same
+    countries: the talks', which are the dispute's where there is one, not the host's (a
+    statement's own entry holds the host: a review found the two told apart)."""
+    url = loaded_copy()
+    with TestClient(create_app(Settings(database_url=url)), headers=make_key(url, "write")) as w:
+        source = w.post("/v1/sources", json={"title": "Behind a paywall", "publisher": "Wire"})
+        assert source.status_code == 201, source.text
+        quote = {"source_id": source.json()["id"]}
+        talks = w.post(
+            "/v1/talks",
+            json={
+                "date": "2021-11-02",
+                "outcome": "unknown",
+                "dispute_id": w.get("/v1/talks/1").json()["dispute_id"],
+                "city": "Geneva",
+                "host_country": "CH",
+                "statements": [{"kind": "reported", "quote": "Zyxwvut talks stalled.", **quote}],
+                "citations": [{"quote": "A zyxwvut round in Geneva.", **quote}],
+            },
+        )
+        assert talks.status_code == 201, talks.text
+        quotes = every_hit(w, "zyxwvut", kinds="citations")
+        assert sorted(hit["cited_for"]["record_type"] for hit in quotes) == [
+            "talks",
+            "talks_statement",
+        ]
+        for country in ("RU", "US"):  # the dispute's
+            assert every_hit(w, "zyxwvut", kinds="citations", country=country) == quotes
+        assert every_hit(w, "zyxwvut", kinds="citations", country="CH") == []
+
+
 def test_quotes_and_passages_of_texts_link_to_where_they_stand(api: TestClient) -> None:
     quote = search(api, "Nuland", kinds="citations")["items"][0]
     served = api.get(quote["url"]).json()

@@ -15,7 +15,7 @@ from app.citations.service import FACT_PATHS
 from app.kit import common_words
 from app.kit.search import BM25, Search, engine_query, kinds_in, matching, score_now
 from app.search.models import PASSAGE, STEP, HitKind
-from app.search.snippets import CLOSE, OPEN, SHORT, SNIPPET_WORDS, opening, snippet
+from app.search.snippets import CLOSE, OPEN, SHORT, SNIPPET_WORDS, snippet
 from app.sources.licences import OPEN_LICENCES
 
 _NEIGHBOURS = re.compile(f"{CLOSE}([^\\w{OPEN}{CLOSE}]{{1,3}}){OPEN}")
@@ -130,7 +130,7 @@ def _involves(entry: str) -> str:
 def _quoted_for() -> str:
     """SQL: the quote of the entry `e` supports a record that involves `:country`: the entry of
     the record on whose page it stands (`cited_for`), or the representation's or headcount's
-    countries. A quote's own entry has none but a statement's (its talks' host), so without
+    countries. A quote's own entry has none (but a statement's: its talks' host), so without
     this `country=` left every quote out, the seed report's among them. One lookup by the
     quote's kind of record (`CASE`): joined to all three, a broad word under a country few
     records involve took twice as long on PostgreSQL (`staff&country=TV&count=true` on the
@@ -343,12 +343,10 @@ def _headlines(
     made: dict[int, str] = {}
     for row in rows:
         title, body = row["title"], row.pop("body", None)
-        if row["kind"] == HitKind.texts:
-            title = None  # its source's, not searched (migration 0027)
+        if row["kind"] in CONTENT_IN_BODY:
+            title = None  # its source's, not searched (migrations 0027, 0030)
         if row["kind"] in CONTENT_IN_BODY and body:  # the quote or passage itself (`_best`)
             shown = snippet(body, search)
-            if shown is None and snippet(title, search) is not None:
-                shown = opening(body)
         else:
             shown = snippet(title, search) or snippet(body, search)
         if shown is not None:
@@ -481,11 +479,10 @@ _SEARCHED_AS = (
     + " ".join(f"WHEN '{fact}' THEN '{kind.value}'" for fact, kind in SEARCHED_AS.items())
     + " END"
 )
-_INVOLVES = (
-    f"(CASE WHEN e.kind = 'citations' THEN e.country_a = :country OR {_quoted_for()} "
-    f"ELSE {_involves('e')} END)"
-)
-"""SQL: the entry `e` involves the country `:country`, a quote by the record it supports."""
+_INVOLVES = f"(CASE WHEN e.kind = 'citations' THEN {_quoted_for()} ELSE {_involves('e')} END)"
+"""SQL: the entry `e` involves the country `:country`, a quote by the record it supports alone
+(a statement's entry holds its talks' host, which the talks' entry holds only without a
+dispute: a statement and a citation of one round were told apart, a review)."""
 
 
 LEVELS = {

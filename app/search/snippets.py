@@ -15,7 +15,6 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import islice
 
 from app.kit.search import Search
 
@@ -170,17 +169,6 @@ def snippet(text: str | None, search: Search) -> str | None:
         spans = _spans(text, search)
         shown = _around(text, spans[0][0], spans[0][1], search) if spans else None
     return shown
-
-
-def opening(text: str) -> str:
-    """A text's snippet where no word of the query is in it (a quote found by its source's
-    title): the whole of a short text, else its first `SNIPPET_WORDS` words and `…`, as
-    SQLite's `snippet()` shows a text it found nothing in."""
-    if len(text) <= SHORT:
-        return text
-    ends = [match.end() for match in islice(_WORD.finditer(text), SNIPPET_WORDS)]
-    stop = _spaced(text, ends[-1], 1) if ends else min(len(text), SHORT)
-    return text[:stop] + ("…" if stop < len(text) else "")
 
 
 def _around(text: str, best: int, last: int, search: Search) -> str | None:
