@@ -150,6 +150,13 @@ NOT_THE_SAME = frozenset({"england", "scotland", "wales", "america", "soviet uni
 a continent, the state it continued): a search for them is not a search for it."""
 
 
+ABBREVIATIONS: dict[str, str] = {"u s": "US", "u s a": "US", "usa": "US", "uk": "GB", "u k": "GB"}
+"""Abbreviations a search reads as the country too (`U.S. embassy moscow` found no `embassy of
+United States in Moscow`: a new user's trial), whose names the records' titles say although
+another country's holds them (`United States Minor Outlying Islands`). Not `us`, a word. The
+country filter reads codes, not these (`UK` there says it is not a code)."""
+
+
 @cache
 def other_names() -> dict[str, str]:
     """Each name of a country (as `_words` writes it) that is not its ISO 3166-1 name, with
@@ -174,13 +181,6 @@ def other_names() -> dict[str, str]:
         if (country := pycountry.countries.get(alpha_2=code)) is not None:
             found[words] = country.name
     return found
-
-
-ABBREVIATIONS: dict[str, str] = {"u s": "US", "u s a": "US", "usa": "US", "uk": "GB", "u k": "GB"}
-"""Abbreviations a search reads as the country too (`U.S. embassy moscow` found no `embassy of
-United States in Moscow`: a new user's trial), whose names the records' titles say although
-another country's holds them (`United States Minor Outlying Islands`). Not `us`, a word. The
-country filter reads codes, not these (`UK` there says it is not a code)."""
 
 
 def words_of(text: str) -> str:

@@ -337,16 +337,14 @@ BODY = "e.body AS body"
 def _headlines(
     connection: Connection, search: Search, rows: list[dict[str, Any]]
 ) -> dict[int, str]:
-    """PostgreSQL: each entry's snippet (`snippets.snippet` of the text its kind shows first,
-    a quote's body or a record's title, else of the other), each row's `body` (`BODY`) taken
-    out; `ts_headline` of the entries in neither of whose texts a word was found."""
+    """PostgreSQL: each entry's snippet (`snippets.snippet` of a quote's or passage's body, of
+    a record's title, else of its body), each row's `body` (`BODY`) taken out; `ts_headline`
+    of the entries where no word was found so."""
     made: dict[int, str] = {}
     for row in rows:
         title, body = row["title"], row.pop("body", None)
-        if row["kind"] in CONTENT_IN_BODY:
-            title = None  # its source's, not searched (migrations 0027, 0030)
-        if row["kind"] in CONTENT_IN_BODY and body:  # the quote or passage itself (`_best`)
-            shown = snippet(body, search)
+        if row["kind"] in CONTENT_IN_BODY:  # the quote or passage itself (`_best`); its title
+            shown = snippet(body, search)  # is its source's, not searched (0027, 0030)
         else:
             shown = snippet(title, search) or snippet(body, search)
         if shown is not None:
