@@ -1052,6 +1052,8 @@ COMMON: list[tuple[str, dict[str, Any]]] = [
     ("Embass*", {"kinds": "citations,events", "limit": 20}),
     ("united states", {}),  # words that must all hold (`common_words._page_of_all`)
     ("diplomatic relations", {"limit": 10}),
+    ("United States", {"country": "US", "limit": 20}),  # PostgreSQL: a pair kept (`kept_pair`)
+    ("States united", {"kinds": "events,citations", "limit": 15, "count": "true"}),
     ("Diplomatic relations", {"kinds": "citations,events,texts", "limit": 20}),
 ]
 COMMON_LISTS: list[tuple[str, dict[str, Any]]] = [
@@ -1065,6 +1067,7 @@ COMMON_LISTS: list[tuple[str, dict[str, Any]]] = [
     ("/v1/events", {"q": "diplomatic", "sort": "-date", "limit": 20, "facet": "kind"}),
     ("/v1/citations", {"q": "diplomat*", "limit": 20, "count": "true"}),
     ("/v1/events", {"q": "embass*", "sort": "-date", "limit": 20, "facet": "kind"}),
+    ("/v1/events", {"q": "united states", "limit": 20, "count": "true"}),
 ]
 """Lists searched for common words: their pages by relevance (`kit.listing._kept_page`),
 totals (`kept_count`), and pages in another order and facets (`kit.filters._matching`)."""
@@ -1099,12 +1102,15 @@ def first_pages(api: TestClient, pages: int = 3) -> dict[str, list[dict[str, Any
     return answers
 
 
-def diplomatic_event(api: TestClient) -> Any:
-    """A new event that `diplomatic` finds first: the word four times in a short summary."""
+def diplomatic_event(
+    api: TestClient, summary: str = "Diplomatic, diplomatic, diplomatic: a diplomatic row."
+) -> Any:
+    """A new event that `diplomatic` finds first: the word four times in a short summary (or
+    another such summary)."""
     event = {
         "date": "2021-10-13",
         "kind": "other",
-        "summary": "Diplomatic, diplomatic, diplomatic: a diplomatic row.",
+        "summary": summary,
         "countries": ["AF"],
         "citations": [{"source_id": 1, "quote": "the number of diplomats they can post"}],
     }
@@ -1125,7 +1131,7 @@ def test_common_words_kept_ranked_ahead_answer_as_the_engine_does(
 
     def noted(connection: Any, words: list[str], *args: Any) -> Any:
         found = page(connection, words, *args)
-        if found is not None and len(words) > 1:
+        if found is not None and (len(words) > 1 or common_words.PAIR in words[0]):
             pages_of_all.append(words)
         return found
 
@@ -1138,13 +1144,18 @@ def test_common_words_kept_ranked_ahead_answer_as_the_engine_does(
         assert refresh(engine, 1000, discover=True)
         with engine.connect() as connection:
             kept = set(connection.execute(text("SELECT term FROM search_index_common")).scalars())
-        # The words, and the prefixes searched since it last looked.
+        # The words, and the prefixes searched since it last looked (and on PostgreSQL the
+        # pairs of words).
         assert {"diplomatic", "embassy", "the", "diplomat*", "embass*", "united"} <= kept
         assert not pages_of_all
         assert first_pages(w) == scored
-        assert ["united", "states"] in pages_of_all
-        if engine.dialect.name == "sqlite":  # (PostgreSQL's engine is quicker with `kinds`)
+        if engine.dialect.name == "sqlite":  # bm25 of two words is the sum of each word's
+            assert ["united", "states"] in pages_of_all
             assert ["diplomatic", "relations"] in pages_of_all
+        else:
+            assert {"states united", "diplomatic relations"} <= kept
+            assert ["states united"] in pages_of_all
+            assert ["diplomatic relations"] in pages_of_all
         assert all(len(hits) > 20 for hits in scored.values()), {
             name: len(hits) for name, hits in scored.items()
         }
@@ -1154,8 +1165,10 @@ def test_common_words_kept_ranked_ahead_answer_as_the_engine_does(
         if top["kind"] == "events":
             gone = w.delete(f"/v1/events/{top['id']}")
             assert gone.status_code == 204, gone.text
+        united = diplomatic_event(w, "United States, United States: the United States.")
         changed = first_pages(w)  # the changed entries scored by the engine, the rest kept
         assert changed["diplomatic {}"][0]["id"] == created.json()["id"]
+        assert changed["united states {}"][0]["id"] == united.json()["id"]
         refresh(engine, 1000, discover=False)  # the changed entries put right in the kept rows
         with engine.connect() as connection:
             assert (
