@@ -1054,6 +1054,10 @@ COMMON: list[tuple[str, dict[str, Any]]] = [
     ("diplomatic relations", {"limit": 10}),
     ("United States", {"country": "US", "limit": 20}),  # PostgreSQL: a pair kept (`kept_pair`)
     ("States united", {"kinds": "events,citations", "limit": 15, "count": "true"}),
+    # A combining mark with no precomposed letter cuts a word in two for the engines: no kept
+    # word or pair answers it (a review: `unite̱d states` found 3,596 hits so, the engine 0).
+    ("Diplomati\u0331c", {"limit": 5}),
+    ("unite\u0331d states", {"limit": 5}),
     ("Diplomatic relations", {"kinds": "citations,events,texts", "limit": 20}),
 ]
 COMMON_LISTS: list[tuple[str, dict[str, Any]]] = [
@@ -1156,9 +1160,8 @@ def test_common_words_kept_ranked_ahead_answer_as_the_engine_does(
             assert {"states united", "diplomatic relations"} <= kept
             assert ["states united"] in pages_of_all
             assert ["diplomatic relations"] in pages_of_all
-        assert all(len(hits) > 20 for hits in scored.values()), {
-            name: len(hits) for name, hits in scored.items()
-        }
+        broad = {name: len(hits) for name, hits in scored.items() if "\u0331" not in name}
+        assert all(hits > 20 for hits in broad.values()), broad
 
         top = scored["diplomatic {}"][0]
         created = diplomatic_event(w)
@@ -1180,6 +1183,25 @@ def test_common_words_kept_ranked_ahead_answer_as_the_engine_does(
         assert first_pages(w) == changed
         refresh(engine, 1000, discover=True)
         assert first_pages(w) == changed
+
+        # An entry of a kept pair deleted: taken out of the pair's rows at the keeper's turn.
+        gone = w.delete(f"/v1/events/{united.json()['id']}")
+        assert gone.status_code == 204, gone.text
+        refresh(engine, 1000, discover=False)
+        pages_of_all.clear()
+        after = first_pages(w)
+        assert after["united states {}"][0]["id"] != united.json()["id"]
+        if engine.dialect.name == "postgresql":
+            assert ["states united"] in pages_of_all  # still read from the pair's rows
+        # No pair kept: on PostgreSQL too, the two kept words are read together.
+        monkeypatch.setattr(common_words, "MAX_PAIRS", 0)
+        refresh(engine, 1000, discover=True)
+        pages_of_all.clear()
+        assert first_pages(w) == after
+        assert ["united", "states"] in pages_of_all
+        with engine.begin() as connection:  # forgotten: the engine's own answers
+            connection.execute(text("DELETE FROM search_index_common"))
+        assert first_pages(w) == after
     engine.dispose()
 
 
@@ -1187,7 +1209,8 @@ def test_the_prefixes_searched_last_are_kept(
     loaded_copy: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A common prefix searched is kept at the keeper's next turn; when as many are kept as
-    may be, the one searched longest ago gives way, so that no one fills them for good."""
+    may be, the one searched longest ago gives way, so that no one fills them for good, nor
+    two-word searches."""
     monkeypatch.setattr(common_words, "KEPT_SECONDS", 0)  # what is kept is used at once
     monkeypatch.setattr(common_words, "MAX_PREFIXES", 2)
     url = loaded_copy()
@@ -1210,6 +1233,13 @@ def test_the_prefixes_searched_last_are_kept(
             refresh(engine, 1000, discover=False)
             assert kept() == expected, prefixes
             assert [search(api, prefix) for prefix in prefixes] == answers
+        # Two words searched (pairs, kept on PostgreSQL) have slots of their own: however many
+        # were searched, the prefix searched after them is kept.
+        for words in ("united states", "diplomatic relations", "embassy kabul", "soviet union"):
+            search(api, words)
+        search(api, "embass*")
+        refresh(engine, 1000, discover=False)
+        assert kept() == {"embass*", "diplomat*"}
     engine.dispose()
 
 

@@ -92,8 +92,8 @@ def word_of(search: Search) -> str | None:
     if len(search.groups) != 1 or len(search.groups[0]) != 1:
         return None
     term = search.groups[0][0]
-    if term.phrase or term.negated:
-        return None
+    if term.phrase or term.negated or not term.text.isalnum():
+        return None  # (`unite̱d`: the engine reads `'unite' <-> 'd'` at its combining mark)
     word = folded(term.text)
     if not (word.isascii() and word.isalnum()):
         return None
@@ -103,10 +103,11 @@ def word_of(search: Search) -> str | None:
 PREFIX = "*"
 """What ends a kept prefix's term (`word_of`)."""
 PAIR = " "
-"""What joins the two words of a kept pair's term (`pair_of`)."""
-MAX_PREFIXES = 32
-"""At most this many prefixes and pairs are kept, those searched last: each keeps a row for
-every entry that holds it, and anyone may search one."""
+"""What joins the two words of a kept pair's term (`kept_pair`)."""
+MAX_PREFIXES = MAX_PAIRS = 32
+"""At most this many prefixes, and as many pairs, are kept, those searched last: each keeps a
+row for every entry that holds it, and anyone may search one. Apart, so that two-word searches
+(any two words are noted) do not crowd out the prefixes (a review)."""
 SHORTEST_PREFIX = 3
 """A shorter prefix is not kept (`a*` holds nearly every entry; FTS5 keeps an index of every
 word's first two and three letters)."""
@@ -115,12 +116,24 @@ PREFIX_SHARE = 4
 to be kept hold it: a prefix costs the engines about twice as much an entry (`charg*`, 4,197
 entries, 2.1 µs each on both; `diplomatic` 1.1), and is kept only once asked for."""
 _ASKED: dict[str, dict[str, None]] = {}
-"""Of each database (its URL), the prefixes searched and not kept since the keeper last
-looked at them (`_asked`), the first searched first."""
+"""Of each database (its URL), the prefixes and pairs searched and not kept since the keeper
+last looked at them (`_asked`), the first searched first."""
 _SEARCHED: dict[str, dict[str, float]] = {}
-"""Of each database, when each prefix was last searched in this worker, kept or not (at most
-`4 * MAX_PREFIXES`, the latest)."""
+"""Of each database, when each prefix or pair was last searched in this worker, kept or not
+(at most `4 * MAX_PREFIXES` prefixes and `4 * MAX_PAIRS` pairs, the latest)."""
 _ASKED_LOCK = threading.Lock()
+
+
+def _most(term: str) -> int:
+    """How many terms of the term's sort (prefixes, pairs) are kept at most."""
+    return MAX_PAIRS if PAIR in term else MAX_PREFIXES
+
+
+def _plain(word: str) -> bool:
+    """The word (of a prefix or a pair) is one PostgreSQL's parser reads whole: letters only,
+    or digits only. It cuts some of letters and digits in two (`1e5x`: `'1e5' <-> 'x'`), which
+    a kept row's update, matching the lexemes an entry holds, would never find (a review)."""
+    return word.isalpha() or word.isdigit()
 
 
 def _search_of(engine: Engine, term: str, held: bool) -> None:
@@ -128,14 +141,18 @@ def _search_of(engine: Engine, term: str, held: bool) -> None:
     `refresh`)."""
     if not (PAIR in term or (term.endswith(PREFIX) and len(term) > SHORTEST_PREFIX)):
         return
+    if not all(_plain(word.removesuffix(PREFIX)) for word in term.split(PAIR)):
+        return
+    pair = PAIR in term
     with _ASKED_LOCK:
         searched = _SEARCHED.setdefault(str(engine.url), {})
         searched.pop(term, None)
         searched[term] = time.monotonic()  # the latest last
-        while len(searched) > 4 * MAX_PREFIXES:
-            del searched[next(iter(searched))]
+        alike = [one for one in searched if (PAIR in one) == pair]
+        for oldest in alike[: max(len(alike) - 4 * _most(term), 0)]:
+            del searched[oldest]
         asked = _ASKED.setdefault(str(engine.url), {})
-        if not held and len(asked) < MAX_PREFIXES:
+        if not held and sum((PAIR in one) == pair for one in asked) < _most(term):
             asked[term] = None
 
 
@@ -1153,8 +1170,8 @@ def _common_prefixes(
     """The prefixes and pairs to keep: those `kept` (looked at `again`, as the words are in
     `refresh`: those still held by at least `common / PREFIX_SHARE` entries) and those
     searched since the last look (`_asked`) so held; `MAX_PREFIXES` at most, those searched
-    last in this worker (a kept one not searched since it started, first to give way), so that
-    no one fills them for good."""
+    last in this worker (a kept one not searched since it started, first to give way), and as
+    many pairs (`MAX_PAIRS`), so that no one fills them for good."""
     enough = max(common // PREFIX_SHARE, 1)
     held = [term for term in kept if _searched_term(term)]
     asked = [term for term in _asked(connection.engine) if term not in kept]
@@ -1175,7 +1192,9 @@ def _common_prefixes(
     chosen += [term for term in asked if term in found]
     searched = _searched(connection.engine)
     chosen.sort(key=lambda term: searched.get(term, -math.inf), reverse=True)
-    return chosen[:MAX_PREFIXES]
+    prefixes = [term for term in chosen if PAIR not in term]
+    pairs = [term for term in chosen if PAIR in term]
+    return prefixes[:MAX_PREFIXES] + pairs[:MAX_PAIRS]
 
 
 def _holding(connection: Connection) -> str:
