@@ -124,11 +124,6 @@ _SEARCHED: dict[str, dict[str, float]] = {}
 _ASKED_LOCK = threading.Lock()
 
 
-def _most(term: str) -> int:
-    """How many terms of the term's sort (prefixes, pairs) are kept at most."""
-    return MAX_PAIRS if PAIR in term else MAX_PREFIXES
-
-
 def _plain(word: str) -> bool:
     """The word (of a prefix or a pair) is one PostgreSQL's parser reads whole: letters only,
     or digits only. It cuts some of letters and digits in two (`1e5x`: `'1e5' <-> 'x'`), which
@@ -139,20 +134,21 @@ def _plain(word: str) -> bool:
 def _search_of(engine: Engine, term: str, held: bool) -> None:
     """A prefix or pair searched, kept (`held`) or not (then for the keeper to look at,
     `refresh`)."""
-    if not (PAIR in term or (term.endswith(PREFIX) and len(term) > SHORTEST_PREFIX)):
+    pair = PAIR in term
+    if not _searched_term(term) or (not pair and len(term) <= SHORTEST_PREFIX):
         return
     if not all(_plain(word.removesuffix(PREFIX)) for word in term.split(PAIR)):
         return
-    pair = PAIR in term
+    most = MAX_PAIRS if pair else MAX_PREFIXES  # of the term's sort
     with _ASKED_LOCK:
         searched = _SEARCHED.setdefault(str(engine.url), {})
         searched.pop(term, None)
         searched[term] = time.monotonic()  # the latest last
         alike = [one for one in searched if (PAIR in one) == pair]
-        for oldest in alike[: max(len(alike) - 4 * _most(term), 0)]:
+        for oldest in alike[: max(len(alike) - 4 * most, 0)]:
             del searched[oldest]
         asked = _ASKED.setdefault(str(engine.url), {})
-        if not held and sum((PAIR in one) == pair for one in asked) < _most(term):
+        if not held and sum((PAIR in one) == pair for one in asked) < most:
             asked[term] = None
 
 
@@ -286,6 +282,12 @@ words are seldom found together and the engine is quicker (bench data: `mission 
 took 50 ms read 1,632 deep, 15 ms by the engine)."""
 DEEPEST = 512
 """`_page_of_all` reads at most this many of each word's best entries."""
+
+
+def kept_term(connection: Connection, search: Search) -> str | None:
+    """The one term a query may be read from the kept rows of: the word or prefix it is
+    (`word_of`; kept or not, which `kept` says), or the kept pair (`kept_pair`)."""
+    return word_of(search) or kept_pair(connection, search)
 
 
 def kept_pair(connection: Connection, search: Search) -> str | None:

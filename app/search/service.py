@@ -218,7 +218,7 @@ def _ranked_common(
     """A query of one common word, or of a few that must all hold, from their entries kept in
     the order of their scores (`kit.common_words`): the same hits and scores, without scoring
     every entry that holds them. None when a word is not kept, or the engine is quicker."""
-    word = common_words.word_of(search) or common_words.kept_pair(connection, search)
+    word = common_words.kept_term(connection, search)
     words = [word] if word is not None else common_words.words_of(search)
     if not words or (len(words) > 1 and (filters.country or filters.from_ or filters.to)):
         return None  # (several words' best entries under a filter: slower than the engine)
@@ -302,7 +302,7 @@ def _ranked_sqlite(
 
 
 def count(connection: Connection, search: Search, filters: Filters) -> int:
-    word = common_words.word_of(search) or common_words.kept_pair(connection, search)
+    word = common_words.kept_term(connection, search)
     if word is not None:  # of one common word (or pair): its kept rows counted
         conditions, params = _conditions(filters)
         where = "".join(f" AND {condition}" for condition in conditions)
