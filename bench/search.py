@@ -63,8 +63,7 @@ SEARCHES = {
 PREFIXES = ["charg*", "diplomat*"]
 """Kept once searched (docs/search.md, "Common words"): searched, then waited for."""
 PAIRS = {"united states": "states united"}
-"""PostgreSQL: two words kept as a pair once searched (docs/search.md, "Pairs"), and the term
-kept."""
+"""Two words kept as a pair once searched (docs/search.md, "Pairs"), and the term kept."""
 LISTS = {
     "officials": ("/v1/officials?limit=50", "kennan"),
     "missions": ("/v1/missions?limit=50", "kabul"),
@@ -128,14 +127,13 @@ def _common_words_kept(url: str) -> None:
 
 
 def _prefixes_kept(url: str, client: httpx.Client) -> None:
-    """Searches each of `PREFIXES` (and on PostgreSQL `PAIRS`) once, then waits till the
+    """Searches each of `PREFIXES` and `PAIRS` once, then waits till the
     server keeps them, as it does at its next turn (`SEARCH_REFRESH_SECONDS`) after a prefix
     of common words, or a pair, is searched."""
     engine = create_engine(url)
     started = time.monotonic()
-    pairs = PAIRS if engine.dialect.name == "postgresql" else {}
-    wanted = set(PREFIXES) | set(pairs.values())
-    for prefix in [*PREFIXES, *pairs]:
+    wanted = set(PREFIXES) | set(PAIRS.values())
+    for prefix in [*PREFIXES, *PAIRS]:
         client.get("/v1/search", params={"q": prefix}).raise_for_status()
     try:
         while time.monotonic() - started < 300:

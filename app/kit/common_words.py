@@ -81,8 +81,14 @@ POSTINGS = table(
     column("size", Integer),
     column("record", BigInteger),
     column("entry", BigInteger),
+    column("other", Float),
 )
-"""The kept rows (migrations 0024, 0025), for statements built with SQLAlchemy."""
+"""The kept rows (migrations 0024, 0025, 0031), for statements built with SQLAlchemy."""
+
+Group = tuple[float, ...]
+"""SQLite: the weighted count of a kept word in an entry (`rank`), or of each word of a kept
+pair (`rank`, `other`): the kept rows of one group, ordered by length, are in the order of
+their scores."""
 
 
 def word_of(search: Search) -> str | None:
@@ -172,19 +178,20 @@ def ids(values: Iterable[int]) -> str:
 @dataclass(frozen=True)
 class Kept:
     """A kept word as a search reads it: the entries that held it when kept, for each kind of
-    entry each weighted count `f` with the shortest length of its entries (SQLite), and the
-    entries changed since (`changed`, which a search scores with the engine and leaves aside
-    in the kept rows)."""
+    entry each group (`Group`) with the shortest length of its entries (SQLite), the entries
+    changed since (`changed`, which a search scores with the engine and leaves aside in the
+    kept rows), and of a pair on SQLite how many entries held each word (`holding`)."""
 
     word: str
     entries: int
-    kinds: dict[str, dict[float, int]]
+    kinds: dict[str, dict[Group, int]]
     changed: list[int]
+    holding: tuple[int, ...] = ()
 
-    def groups(self, kinds: Sequence[str] = ()) -> list[tuple[float, int]]:
-        """Each `f` of the entries of these kinds (of all, if none), with the shortest length
-        of its entries."""
-        shortest: dict[float, int] = {}
+    def groups(self, kinds: Sequence[str] = ()) -> list[tuple[Group, int]]:
+        """Each group of the entries of these kinds (of all, if none), with the shortest
+        length of its entries."""
+        shortest: dict[Group, int] = {}
         for kind, ranks in self.kinds.items():
             if not kinds or kind in kinds:
                 for rank, size in ranks.items():
@@ -208,7 +215,8 @@ def kept(connection: Connection, word: str) -> Kept | None:
     changes_too = f", ARRAY({since.format(seq='c.seq')}) AS changes" if postgres else ""
     row = connection.execute(
         text(
-            f"SELECT seq, entries, ranks{changes_too} FROM search_index_common c WHERE term = :term"
+            f"SELECT seq, entries, ranks, holding{changes_too} FROM search_index_common c "
+            "WHERE term = :term"
         ),
         {"term": word, "most": MAX_CHANGED + 1},
     ).first()
@@ -224,19 +232,26 @@ def kept(connection: Connection, word: str) -> Kept | None:
     if len(changes) > MAX_CHANGED:  # (changes, not entries: the log goes on past the limit)
         return None
     changed = sorted(set(changes))
-    return Kept(word, int(row.entries), _ranks(row.ranks), changed)
+    holding = tuple(json.loads(row.holding)) if row.holding else ()
+    return Kept(word, int(row.entries), _ranks(row.ranks), changed, holding)
 
 
-def _ranks(stored: str) -> dict[str, dict[float, int]]:
-    """`search_index_common.ranks`: for each kind, each `f` and its shortest length."""
+def _ranks(stored: str) -> dict[str, dict[Group, int]]:
+    """`search_index_common.ranks`: for each kind, each group (its counts, then its shortest
+    length: `[f, size]`, or `[f, other, size]` of a pair)."""
     return {
-        kind: {float(rank): int(size) for rank, size in ranks}
-        for kind, ranks in json.loads(stored).items()
+        kind: {tuple(float(f) for f in group[:-1]): int(group[-1]) for group in groups}
+        for kind, groups in json.loads(stored).items()
     }
 
 
-def _ranks_text(kinds: dict[str, dict[float, int]]) -> str:
-    return json.dumps({kind: sorted(ranks.items()) for kind, ranks in sorted(kinds.items())})
+def _ranks_text(kinds: dict[str, dict[Group, int]]) -> str:
+    return json.dumps(
+        {
+            kind: [[*group, size] for group, size in sorted(groups.items())]
+            for kind, groups in sorted(kinds.items())
+        }
+    )
 
 
 def page(
@@ -291,12 +306,13 @@ def kept_term(connection: Connection, search: Search) -> str | None:
 
 
 def kept_pair(connection: Connection, search: Search) -> str | None:
-    """PostgreSQL: the kept pair a query of two words that must both hold is (`words_of`, no
-    prefix), if kept as one term (docs/search.md, "Pairs"): the two words in order, `PAIR`
-    between (`ts_rank_cd` of two words is the same whichever comes first). A pair not kept
-    is noted as searched, for the keeper to keep if common."""
+    """The kept pair a query of two words that must both hold is (`words_of`, no prefix), if
+    kept as one term (docs/search.md, "Pairs"): the two words in order, `PAIR` between (the
+    engines' score of two words is the same whichever comes first: `ts_rank_cd` of `a & b`,
+    and bm25's sum of two). A pair not kept is noted as searched, for the keeper to keep if
+    common."""
     words = words_of(search)
-    if connection.dialect.name != "postgresql" or words is None or len(words) != 2:
+    if words is None or len(words) != 2:
         return None
     if any(word.endswith(PREFIX) for word in words):
         return None
@@ -551,7 +567,7 @@ def _summed(
         )
         place = {word: n for n, word in enumerate(words)}
         for entry, term, rank, size in rows:
-            scores[int(entry)][place[term]] = bm25(figures[place[term]], rank, size)
+            scores[int(entry)][place[term]] = bm25(figures[place[term]], (rank,), size)
     summed = {}
     for entry, found in scores.items():
         total = 0.0
@@ -688,32 +704,71 @@ def _postgres(
     return found
 
 
-SCORE = f"(:idf * ((p.rank * ({K1} + 1.0)) / (p.rank + {K1} * (1 - {B} + {B} * p.size / :avgdl))))"
+def _bm25_sql(idf: str, count: str) -> str:
+    length = f"(1 - {B} + {B} * p.size / :avgdl)"
+    return f"({idf} * (({count} * ({K1} + 1.0)) / ({count} + {K1} * {length})))"
+
+
+SCORE = _bm25_sql(":idf", "p.rank")
 """SQLite: a kept row's bm25 (`p`: its weighted count `rank` and length `size`; `:idf` and
 `:avgdl` from `bm25_figures`), in FTS5's own arithmetic and order (fts5_aux.c,
 fts5Bm25Function), so that it is the same to the last bit as the score FTS5 gives the
 entry."""
+SCORE_PAIR = f"({SCORE} + {_bm25_sql(':idf_other', 'p.other')})"
+"""SQLite: a kept pair's row's bm25, its first word's (`rank`, `:idf`) plus its second's
+(`other`, `:idf_other`): FTS5 sums each word's from 0 (the same whichever comes first)."""
+
+
+def score_of(word: str) -> str:
+    """SQLite: the bm25 of the kept row `p` of the word (or pair), in SQL."""
+    return SCORE_PAIR if PAIR in word else SCORE
+
+
+def in_group(word: str) -> str:
+    """SQLite: the condition that the kept row `p` of the word (or pair) is of one group
+    (`:rank`, and a pair's `:other`: `of_group`)."""
+    return "p.rank = :rank AND p.other = :other" if PAIR in word else "p.rank = :rank"
+
+
+def of_group(group: Group) -> dict[str, float]:
+    """The parameters of `in_group`."""
+    return dict(zip(("rank", "other"), group, strict=False))
 
 
 def bm25_figures(connection: Connection, held: Kept) -> dict[str, float]:
-    """SQLite: today's `idf` of the word and `avgdl` of the index, as bm25 reads them, as the
-    parameters of `SCORE`."""
+    """SQLite: today's `idf` of the word (of a pair's words, `idf` and `idf_other`) and
+    `avgdl` of the index, as bm25 reads them, as the parameters of `SCORE` (`SCORE_PAIR`)."""
     rows, averages = _sizes(connection)
-    holding = held.entries
-    if held.changed:  # entries changed: count what holds the word now, as bm25 does
-        holding = connection.execute(
+    words = held.word.split(PAIR)
+    holding = list(held.holding) if PAIR in held.word else [held.entries]
+    if held.changed:  # entries changed: count what holds each word now, as bm25 does
+        holding = [_holding_now(connection, word) for word in words]
+    figures = {"avgdl": averages}
+    for name, holds in zip(("idf", "idf_other"), holding, strict=False):
+        idf = math.log((rows - holds + 0.5) / (holds + 0.5))
+        figures[name] = idf if idf > 0 else 1e-6
+    return figures
+
+
+def _holding_now(connection: Connection, word: str) -> int:
+    """SQLite: how many entries hold the word, as bm25 counts them."""
+    return int(
+        connection.execute(
             text("SELECT count(*) FROM search_index WHERE search_index MATCH :query"),
-            {"query": own_query(connection, held.word)},
+            {"query": own_query(connection, word)},
         ).scalar_one()
-    idf = math.log((rows - holding + 0.5) / (holding + 0.5))
-    return {"idf": idf if idf > 0 else 1e-6, "avgdl": averages}
+    )
 
 
-def bm25(figures: dict[str, float], rank: float, size: int) -> float:
-    """SQLite: the bm25 of a word with these `figures` (`bm25_figures`) in an entry where its
-    weighted count is `rank` and whose length is `size`: `SCORE`, in Python."""
-    idf, avgdl = figures["idf"], figures["avgdl"]
-    return idf * ((rank * (K1 + 1.0)) / (rank + K1 * (1 - B + B * size / avgdl)))
+def bm25(figures: dict[str, float], group: Group, size: int) -> float:
+    """SQLite: the bm25 of a word (or pair) with these `figures` (`bm25_figures`) in an entry
+    where its weighted count is `group` (each word's, of a pair) and whose length is `size`:
+    `SCORE` (`SCORE_PAIR`), in Python."""
+    avgdl = figures["avgdl"]
+    total = 0.0
+    for f, idf in zip(group, (figures["idf"], figures.get("idf_other", 0.0)), strict=False):
+        total += idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + B * size / avgdl)))
+    return total
 
 
 def best_first(
@@ -721,22 +776,22 @@ def best_first(
     figures: dict[str, float],
     limit: int,
     found: list[tuple[Any, float]],
-    group: Callable[[float], Iterable[tuple[Any, float]]],
+    group: Callable[[Group], Iterable[tuple[Any, float]]],
     ids_descending: bool = False,
     kinds: Sequence[str] = (),
 ) -> list[tuple[Any, float]]:
-    """SQLite: the best `limit` of `found` (hits as (id, score)) and of each weighted count
-    `f`'s kept rows of these kinds (of any, if none; `group(f)`: its rows that count, best
-    first, at most `limit`), read group by group, the group that could score best first, till
-    no group left could beat the page: a group's first row is its best, and none scores above
-    its `f` at its shortest length. In order (`in_order`)."""
+    """SQLite: the best `limit` of `found` (hits as (id, score)) and of each group's kept rows
+    of these kinds (of any, if none; `group(counts)`: its rows that count, best first, at
+    most `limit`), read group by group, the group that could score best first, till no group
+    left could beat the page: a group's first row is its best, and none scores above its
+    counts at its shortest length. In order (`in_order`)."""
     groups = held.groups(kinds)
-    for bound, rank in sorted(((bm25(figures, r, s), r) for r, s in groups), reverse=True):
+    for bound, counts in sorted(((bm25(figures, g, s), g) for g, s in groups), reverse=True):
         if len(found) >= limit:
             found = in_order(found, limit, ids_descending)
             if found[-1][1] > bound * (1 + 1e-9):
                 break  # no entry left can beat the page's last (ties compare ids: go on)
-        found += group(rank)
+        found += group(counts)
     return in_order(found, limit, ids_descending)
 
 
@@ -782,15 +837,16 @@ def _sqlite(
     limit = int(params["limit"])
     walked: list[tuple[str, ...]] = [(kind,) for kind in kinds] or [()]
     for kind, of_kind in zip(walked, _of_kinds(kinds), strict=True):
+        score = score_of(held.word)
         sql = text(
-            f"SELECT p.entry, {SCORE} AS score FROM search_index_postings p "
+            f"SELECT p.entry, {score} AS score FROM search_index_postings p "
             f"JOIN search_entry e ON e.id = p.entry WHERE p.term = :term{of_kind} "
-            f"AND p.rank = :rank{aside}{where}{_later(SCORE, 'p.entry', paged)} "
+            f"AND {in_group(held.word)}{aside}{where}{_later(score, 'p.entry', paged)} "
             "ORDER BY p.size, p.entry LIMIT :limit"
         )
 
-        def group(rank: float, sql: TextClause = sql) -> list[tuple[Any, float]]:
-            rows = connection.execute(sql, params | {"rank": rank})
+        def group(counts: Group, sql: TextClause = sql) -> list[tuple[Any, float]]:
+            rows = connection.execute(sql, params | of_group(counts))
             return [(int(entry), float(value)) for entry, value in rows]
 
         found = best_first(held, params, limit, found, group, kinds=kind)
@@ -920,24 +976,30 @@ def _newest_logged(connection: Connection) -> int:
 
 def _insert(connection: Connection, rows: list[dict[str, Any]]) -> None:
     """Postings (`term`, `rank`, `size`, `entry`, `kind`, and `record` as the entry has it:
-    kept as a number, if it is one)."""
+    kept as a number, if it is one; and a pair's `other` on SQLite)."""
     for row in rows:
         record = row["record"]
         number = record.isascii() and record.isdigit() and len(record) <= 18  # a BIGINT
         row["record"] = int(record) if number else None
+        row.setdefault("other", None)
     if rows:
         connection.execute(
             text(
-                "INSERT INTO search_index_postings (term, rank, size, entry, kind, record) "
-                "VALUES (:term, :rank, :size, :entry, :kind, :record)"
+                "INSERT INTO search_index_postings (term, rank, size, entry, kind, record, other) "
+                "VALUES (:term, :rank, :size, :entry, :kind, :record, :other)"
             ),
             rows,
         )
 
 
-def _shorter(shortest: dict[float, int], rank: float, size: int) -> None:
-    """`shortest` (each weighted count's shortest length) with an entry of `rank`, `size`."""
-    shortest[rank] = min(shortest.get(rank, size), size)
+def _shorter(shortest: dict[Group, int], group: Group, size: int) -> None:
+    """`shortest` (each group's shortest length) with an entry of `group`, `size`."""
+    shortest[group] = min(shortest.get(group, size), size)
+
+
+def _group_of(row: dict[str, Any]) -> Group:
+    """The group of a kept row: its `rank`, and a pair's `other` (on SQLite)."""
+    return (row["rank"],) if row.get("other") is None else (row["rank"], row["other"])
 
 
 def _newest(engine: Engine) -> int:
@@ -998,16 +1060,23 @@ def _apply(engine: Engine) -> None:
             ):
                 groups = _ranks(ranks)
                 for row in by_term.get(term, []):
-                    _shorter(groups.setdefault(row["kind"], {}), row["rank"], row["size"])
+                    _shorter(groups.setdefault(row["kind"], {}), _group_of(row), row["size"])
+                sqlite_pair = not postgres and PAIR in term
+                holding = (
+                    [_holding_now(connection, one) for one in term.split(PAIR)]
+                    if sqlite_pair
+                    else None
+                )
                 connection.execute(
                     text(
                         "UPDATE search_index_common SET entries = entries + :more, "
-                        "ranks = :ranks WHERE term = :term"
+                        "ranks = :ranks, holding = :holding WHERE term = :term"
                     ),
                     {
                         "term": term,
                         "more": counts.get(term, 0),
                         "ranks": "{}" if postgres else _ranks_text(groups),
+                        "holding": None if holding is None else json.dumps(holding),
                     },
                 )
         connection.execute(
@@ -1089,23 +1158,40 @@ def scratch(connection: Connection, entries: str) -> Iterator[str]:
 def _postings_sqlite(connection: Connection, entries: str) -> list[dict[str, Any]]:
     """The kept words' rows of these entries as they are now: the entries tokenized again
     (`scratch`), whose instances give each word's count in each column and each entry's
-    length (its words, all columns)."""
+    length (its words, all columns); a kept pair's where the entry holds both words."""
     weight = " ".join(f"WHEN '{column}' THEN {value}" for column, value in COLUMN_WEIGHTS.items())
+    weighted = f"CASE p.col {weight} ELSE 0.0 END"
     held = _kept_terms("places p", "p.term", "p.doc, p.col", "UNION ALL")
+    places = (
+        "WITH places AS MATERIALIZED (SELECT term, doc, col FROM temp.search_scratch_places), "
+        "sizes AS (SELECT doc, count(*) AS size FROM places GROUP BY doc), "
+    )
     with scratch(connection, entries):
         found = connection.execute(
             text(
-                "WITH places AS MATERIALIZED (SELECT term, doc, col FROM "
-                "temp.search_scratch_places), "
-                "sizes AS (SELECT doc, count(*) AS size FROM places GROUP BY doc), "
-                f"held (term, doc, col) AS ({held}) "
+                f"{places}held (term, doc, col) AS ({held}) "
                 f"SELECT h.term, sum(CASE h.col {weight} ELSE 0.0 END) AS rank, s.size, "
                 "h.doc AS entry, e.kind, e.record FROM held h "
                 "JOIN sizes s ON s.doc = h.doc JOIN search_entry e ON e.id = h.doc "
                 "GROUP BY h.term, h.doc HAVING rank > 0"
             )
         )
-        return [dict(row) for row in found.mappings()]
+        rows = [dict(row) for row in found.mappings()]
+        cut = "instr(term, :pair)"
+        pairs = connection.execute(
+            text(
+                f"{places}pairs (term, a, b) AS (SELECT term, substr(term, 1, {cut} - 1), "
+                f"substr(term, {cut} + 1) FROM search_index_common WHERE {cut} > 0) "
+                f"SELECT q.term, sum(CASE WHEN p.term = q.a THEN {weighted} END) AS rank, "
+                f"sum(CASE WHEN p.term = q.b THEN {weighted} END) AS other, s.size, "
+                "p.doc AS entry, e.kind, e.record "
+                "FROM pairs q JOIN places p ON p.term IN (q.a, q.b) "
+                "JOIN sizes s ON s.doc = p.doc JOIN search_entry e ON e.id = p.doc "
+                "GROUP BY q.term, p.doc HAVING rank > 0 AND other > 0"
+            ),
+            {"pair": PAIR},
+        )
+        return rows + [dict(row) for row in pairs.mappings()]
 
 
 def forget_all(engine: Engine) -> None:
@@ -1247,22 +1333,27 @@ def _bounds(word: str) -> dict[str, str]:
 
 
 def _keep_sqlite(connection: Connection, word: str) -> None:
-    """The word's entries with its weighted count in each and each one's length, in a write
-    transaction (BEGIN IMMEDIATE: SQLite's writer is alone, so what it reads is every change
-    up to the newest)."""
+    """The word's entries with its weighted count in each and each one's length (of a pair,
+    the entries holding both words, each word's count, and how many entries hold each), in a
+    write transaction (BEGIN IMMEDIATE: SQLite's writer is alone, so what it reads is every
+    change up to the newest)."""
     _forget(connection, word)
     seq = _newest_logged(connection)
     connection.exec_driver_sql(
         "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_places "
         "USING fts5vocab(main, search_index, instance)"
     )
-    counts: dict[int, float] = {}
-    for entry, name in connection.execute(
-        text(f"SELECT doc, col FROM temp.search_places WHERE {_terms(word)}"), _bounds(word)
-    ):
-        if weight := COLUMN_WEIGHTS[name]:  # not the kind's (0): it only filters
-            counts[entry] = counts.get(entry, 0.0) + weight
-    entries = sorted(counts)
+    each: list[dict[int, float]] = []  # of each word of a pair; of the word or prefix
+    for one in word.split(PAIR):
+        counts: dict[int, float] = {}
+        for entry, name in connection.execute(
+            text(f"SELECT doc, col FROM temp.search_places WHERE {_terms(one)}"), _bounds(one)
+        ):
+            if weight := COLUMN_WEIGHTS[name]:  # not the kind's (0): it only filters
+                counts[entry] = counts.get(entry, 0.0) + weight
+        each.append(counts)
+    counts, others = each[0], each[1] if len(each) > 1 else None
+    entries = sorted(counts if others is None else counts.keys() & others.keys())
     sizes: dict[int, tuple[int, str, str]] = {}
     for start in range(0, len(entries), 500):
         chunk = ids(entries[start : start + 500])
@@ -1273,30 +1364,36 @@ def _keep_sqlite(connection: Connection, word: str) -> None:
             )
         ):
             sizes[entry] = (sum(_varints(blob)), kind, record)
-    held = [entry for entry in entries if entry in sizes]
-    _insert(
-        connection,
-        [
-            {
-                "term": word,
-                "rank": counts[entry],
-                "size": sizes[entry][0],
-                "entry": entry,
-                "kind": sizes[entry][1],
-                "record": sizes[entry][2],
-            }
-            for entry in held
-        ],
-    )
-    shortest: dict[str, dict[float, int]] = {}
-    for entry in held:
-        _shorter(shortest.setdefault(sizes[entry][1], {}), counts[entry], sizes[entry][0])
+    rows: list[dict[str, Any]] = [
+        {
+            "term": word,
+            "rank": counts[entry],
+            "other": None if others is None else others[entry],
+            "size": sizes[entry][0],
+            "entry": entry,
+            "kind": sizes[entry][1],
+            "record": sizes[entry][2],
+        }
+        for entry in entries
+        if entry in sizes
+    ]
+    shortest: dict[str, dict[Group, int]] = {}
+    for row in rows:
+        _shorter(shortest.setdefault(row["kind"], {}), _group_of(row), row["size"])
+    _insert(connection, rows)
+    holding = None if others is None else json.dumps([len(one) for one in each])
     connection.execute(
         text(
-            "INSERT INTO search_index_common (term, seq, entries, ranks) "
-            "VALUES (:t, :seq, :entries, :ranks)"
+            "INSERT INTO search_index_common (term, seq, entries, ranks, holding) "
+            "VALUES (:t, :seq, :entries, :ranks, :holding)"
         ),
-        {"t": word, "seq": seq, "entries": len(held), "ranks": _ranks_text(shortest)},
+        {
+            "t": word,
+            "seq": seq,
+            "entries": len(rows),
+            "ranks": _ranks_text(shortest),
+            "holding": holding,
+        },
     )
 
 

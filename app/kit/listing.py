@@ -295,14 +295,15 @@ def _kept_page(
     if held.changed:  # scored by the engine, under the same filters
         changed = _changed_page(spec, shape, dialect, after)
         found += [(record, float(score)) for record, score in connection.execute(changed, params)]
-    walk = _kept_walk(spec, shape, dialect, after is not None, bool(held.changed))
+    pair = common_words.PAIR in held.word
+    walk = _kept_walk(spec, shape, dialect, after is not None, bool(held.changed), pair)
     if dialect == "postgresql":
         found += [(record, float(score)) for record, score in connection.execute(walk, params)]
         return common_words.in_order(found, limit, ids_descending=True)
     params |= common_words.bm25_figures(connection, held)
 
-    def group(rank: float) -> list[tuple[Any, float]]:
-        rows = connection.execute(walk, params | {"rank": rank})
+    def group(counts: common_words.Group) -> list[tuple[Any, float]]:
+        rows = connection.execute(walk, params | common_words.of_group(counts))
         return [(record, float(score)) for record, score in rows]
 
     return common_words.best_first(
@@ -368,14 +369,15 @@ def _changed_page(
 
 
 def _kept_walk(
-    spec: ListSpec, shape: tuple[Any, ...], dialect: str, paged: bool, changed: bool
+    spec: ListSpec, shape: tuple[Any, ...], dialect: str, paged: bool, changed: bool, pair: bool
 ) -> Select[Any]:
     """The statement of `_kept_page`'s walk of the kept rows: the list's records whose entry
     holds `:search_word`, under its filters, after the cursor, best first and ties by id
     descending, up to `:limit`, in the order of an index (migration 0025); on SQLite those of
-    one weighted count (`:rank`), whose order by length is their order by score. The entries
-    changed since the word was kept (`:search_changed`) left aside."""
-    key = ("kept", dialect, shape, paged, changed)
+    one weighted count (`:rank`; of a `pair`'s words, `:rank` and `:other`), whose order by
+    length is their order by score. The entries changed since the word was kept
+    (`:search_changed`) left aside."""
+    key = ("kept", dialect, shape, paged, changed, pair)
     if (statement := spec.statements.get(key)) is not None:
         return statement
     kept, conditions = _kept_rows(spec, shape, dialect, changed)
@@ -390,13 +392,16 @@ def _kept_walk(
             ]
         order = [kept.c.rank.desc(), kept.c.record.desc()]
     else:
-        score = text(f"{common_words.SCORE} AS score")
+        scored = common_words.SCORE_PAIR if pair else common_words.SCORE
+        score = text(f"{scored} AS score")
         conditions.append(kept.c.rank == bindparam("rank", type_=Float))
+        if pair:
+            conditions.append(kept.c.other == bindparam("other", type_=Float))
         if paged:
             conditions.append(
                 or_(
-                    text(f"{common_words.SCORE} < :after_value"),
-                    and_(text(f"{common_words.SCORE} = :after_value"), kept.c.record < last_id),
+                    text(f"{scored} < :after_value"),
+                    and_(text(f"{scored} = :after_value"), kept.c.record < last_id),
                 )
             )
         order = [kept.c.size.asc(), kept.c.record.desc()]
@@ -434,7 +439,7 @@ def _kept_statement(
     values (`/v1/citations?q=diplomatic` in one, 3.0 ms against the list's 2.0)."""
     key = ("kept-page", shape, paged, None if extra is None else extra.key)
     if (statement := spec.statements.get(key)) is None:
-        found = _kept_walk(spec, shape, "postgresql", paged, False).subquery("page")
+        found = _kept_walk(spec, shape, "postgresql", paged, False, False).subquery("page")
         rank = found.c.rank
         statement = spec.base_query().add_columns(*inline_columns(spec, "postgresql"))
         if extra is not None:
