@@ -1058,6 +1058,10 @@ COMMON: list[tuple[str, dict[str, Any]]] = [
     # word or pair answers it (a review: `unite̱d states` found 3,596 hits so, the engine 0).
     ("Diplomati\u0331c", {"limit": 5}),
     ("unite\u0331d states", {"limit": 5}),
+    # `ǡ` folds to `a` in Python, and FTS5 keeps it: no kept word or pair answers it (a review:
+    # `diplomǡtic` totalled the 27,596 of `diplomatic` so, FTS5 0).
+    ("Diplom\u01e1tic", {"limit": 5}),
+    ("st\u01e1tes united", {"limit": 5}),
     ("Diplomatic relations", {"kinds": "citations,events,texts", "limit": 20}),
 ]
 COMMON_LISTS: list[tuple[str, dict[str, Any]]] = [
@@ -1078,18 +1082,21 @@ totals (`kept_count`), and pages in another order and facets (`kit.filters._matc
 
 
 def first_pages(api: TestClient, pages: int = 3) -> dict[str, list[dict[str, Any]]]:
-    """The first pages of each of `COMMON`'s searches, page after page by `next_cursor`."""
+    """The first pages of each of `COMMON`'s searches, page after page by `next_cursor`, with
+    their totals; and of `COMMON_LISTS`', with their cursors, totals and facets."""
     answers = {}
     for q, params in COMMON:
         hits: list[dict[str, Any]] = []
+        totals = []  # (`search` asks for them)
         cursor = None
         for _ in range(pages):
             body = search(api, q, cursor=cursor, **params)
             hits += body["items"]
+            totals.append(body["total"])
             cursor = body["next_cursor"]
             if cursor is None:
                 break
-        answers[f"{q} {params}"] = hits
+        answers[f"{q} {params}"] = [*hits, {"totals": totals}]
     for path, params in COMMON_LISTS:
         items: list[dict[str, Any]] = []
         cursors = []
@@ -1157,7 +1164,10 @@ def test_common_words_kept_ranked_ahead_answer_as_the_engine_does(
         assert first_pages(w) == scored
         assert ["states united"] in pages_of_all
         assert ["diplomatic relations"] in pages_of_all
-        broad = {name: len(hits) for name, hits in scored.items() if "\u0331" not in name}
+        odd = ("\u0331", "\u01e1")  # (as the engines read them: few hits, or none)
+        broad = {
+            name: len(hits) for name, hits in scored.items() if not any(c in name for c in odd)
+        }
         assert all(hits > 20 for hits in broad.values()), broad
 
         top = scored["diplomatic {}"][0]

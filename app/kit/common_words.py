@@ -17,7 +17,12 @@ made of what the entry alone holds, so it can be kept in the order it sorts in:
 Entries written since a word was kept (`search_index_changed`) are scored by the engine as
 before and the kept ones of theirs left aside, so an answer is always today's; each worker
 puts the changed entries right in the kept words' rows every few seconds (`refresh`), and a
-word with too many changed entries is searched the usual way till then."""
+word with too many changed entries is searched the usual way till then.
+
+Prefixes (`charg*`) and pairs of words that must both hold (`united states`, kept as
+`states united`) are kept the same way once searched (docs/search.md, "Pairs"): a prefix as
+one word; a pair on PostgreSQL by its `ts_rank_cd`, on SQLite by each word's weighted count
+in the entry, bm25 of two words being the sum of each word's."""
 
 import json
 import logging
@@ -100,12 +105,19 @@ def word_of(search: Search) -> str | None:
     term = search.groups[0][0]
     if term.phrase or term.negated or not term.text.isalnum():
         return None  # (`unite̱d`: the engine reads `'unite' <-> 'd'` at its combining mark)
+    if UNFOLDED & set(term.text):
+        return None
     word = folded(term.text)
     if not (word.isascii() and word.isalnum()):
         return None
     return f"{word}{PREFIX}" if term.prefix else word
 
 
+UNFOLDED = frozenset("\u01e0\u01e1")
+"""Letters FTS5's `remove_diacritics 2` leaves as they are (SQLite 3.40: two marks), which
+`folded` takes to ASCII (`ǡ`, `a`): the only ones of every letter and digit so folded (a
+review). A word holding one is not read from kept rows (`diplomǡtic` found the 27,596 of
+`diplomatic` so, FTS5 none)."""
 PREFIX = "*"
 """What ends a kept prefix's term (`word_of`)."""
 PAIR = " "
@@ -689,7 +701,9 @@ def _postgres(
         "LIMIT :limit)"
         for of_kind in _of_kinds(kinds)
     )
-    found = [(int(entry), float(score)) for entry, score in connection.execute(text(kept), params)]
+    found = [
+        (int(entry), float(score)) for entry, score in connection.execute(text(kept), params).all()
+    ]
     if changed:
         score = ts_rank()
         scored = (
@@ -699,7 +713,8 @@ def _postgres(
             f"{_later(score, 'i.id', paged)}"
         )
         found += [
-            (int(entry), float(value)) for entry, value in connection.execute(text(scored), params)
+            (int(entry), float(value))
+            for entry, value in connection.execute(text(scored), params).all()
         ]
     return found
 
@@ -831,7 +846,8 @@ def _sqlite(
             f"{_later('-search_index.rank', 'e.id', paged)}"
         )
         found += [
-            (int(entry), float(value)) for entry, value in connection.execute(text(scored), params)
+            (int(entry), float(value))
+            for entry, value in connection.execute(text(scored), params).all()
         ]
     aside = f" AND p.entry NOT IN ({ids(held.changed)})" if held.changed else ""
     limit = int(params["limit"])
@@ -846,7 +862,7 @@ def _sqlite(
         )
 
         def group(counts: Group, sql: TextClause = sql) -> list[tuple[Any, float]]:
-            rows = connection.execute(sql, params | of_group(counts))
+            rows = connection.execute(sql, params | of_group(counts)).all()
             return [(int(entry), float(value)) for entry, value in rows]
 
         found = best_first(held, params, limit, found, group, kinds=kind)
@@ -1015,7 +1031,8 @@ def _newest(engine: Engine) -> int:
 def _apply(engine: Engine) -> None:
     """The entries changed since the oldest kept word's `seq`, put right in every kept word's
     postings: their rows taken out, those of the entries as they are now put in (a deleted
-    entry's none), the counts and each `f`'s shortest length (SQLite) brought up to date."""
+    entry's none), the counts, each group's shortest length and the entries holding each word
+    of a pair (SQLite) brought up to date."""
     postgres = engine.dialect.name == "postgresql"
     newest = _newest(engine)
     with write_transaction(engine) as connection:
@@ -1055,6 +1072,13 @@ def _apply(engine: Engine) -> None:
             for row in rows:
                 counts[row["term"]] = counts.get(row["term"], 0) + 1
                 by_term.setdefault(row["term"], []).append(row)
+            holding_now: dict[str, int] = {}  # each word of SQLite's pairs, counted once
+
+            def holds(word: str) -> int:
+                if word not in holding_now:
+                    holding_now[word] = _holding_now(connection, word)
+                return holding_now[word]
+
             for term, ranks in connection.execute(
                 text("SELECT term, ranks FROM search_index_common")
             ):
@@ -1062,11 +1086,7 @@ def _apply(engine: Engine) -> None:
                 for row in by_term.get(term, []):
                     _shorter(groups.setdefault(row["kind"], {}), _group_of(row), row["size"])
                 sqlite_pair = not postgres and PAIR in term
-                holding = (
-                    [_holding_now(connection, one) for one in term.split(PAIR)]
-                    if sqlite_pair
-                    else None
-                )
+                holding = [holds(one) for one in term.split(PAIR)] if sqlite_pair else None
                 connection.execute(
                     text(
                         "UPDATE search_index_common SET entries = entries + :more, "

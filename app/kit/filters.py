@@ -79,9 +79,10 @@ one: `kit.listing` reads its page and total from its kept rows."""
 
 
 def _kept(connection: Connection, spec: ListSpec, search: Search) -> common_words.Kept | None:
-    """The kept word the query is, if it is one and the list's records have one entry each of
-    one kind and numbers for ids (the kept rows' `record`): not `sources`, whose texts are
-    windows, nor `countries`, whose ids are codes (292: the engine is quick)."""
+    """The kept word (or prefix, or pair) the query is, if it is one and the list's records
+    have one entry each of one kind and numbers for ids (the kept rows' `record`): not
+    `sources`, whose texts are windows, nor `countries`, whose ids are codes (292: the engine
+    is quick)."""
     word = common_words.kept_term(connection, search)
     one_each = len(spec.search_kinds) == 1 and spec.search_kinds[0] != "texts"
     if word is None or not one_each or not isinstance(spec.id_column.type, Integer):

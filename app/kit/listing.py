@@ -282,10 +282,10 @@ def _kept_page(
     params: dict[str, Any],
     after: tuple[Any, Any] | None,
 ) -> list[tuple[Any, float]]:
-    """A page by relevance for a `q` of one common word (`kit.common_words`), from the
-    word's entries kept in the order of their scores: the page's (record, score), best first
-    and ties by id descending as the engine's page has them, up to `limit + 1`, without
-    scoring every record that holds the word (`/v1/citations?q=diplomatic`: 39,000 quotes).
+    """A page by relevance for a `q` of one common word, prefix or pair (`kit.common_words`),
+    from the word's entries kept in the order of their scores: the page's (record, score),
+    best first and ties by id descending as the engine's page has them, up to `limit + 1`,
+    without scoring every record that holds the word (`/v1/citations?q=diplomatic`: 39,000 quotes).
     The word is `params[KEPT]` (kit/filters.py says which lists read kept rows)."""
     held = params[KEPT]
     dialect = connection.dialect.name
@@ -294,16 +294,20 @@ def _kept_page(
     found: list[tuple[Any, float]] = []
     if held.changed:  # scored by the engine, under the same filters
         changed = _changed_page(spec, shape, dialect, after)
-        found += [(record, float(score)) for record, score in connection.execute(changed, params)]
+        found += [
+            (record, float(score)) for record, score in connection.execute(changed, params).all()
+        ]
     pair = common_words.PAIR in held.word
     walk = _kept_walk(spec, shape, dialect, after is not None, bool(held.changed), pair)
     if dialect == "postgresql":
-        found += [(record, float(score)) for record, score in connection.execute(walk, params)]
+        found += [
+            (record, float(score)) for record, score in connection.execute(walk, params).all()
+        ]
         return common_words.in_order(found, limit, ids_descending=True)
     params |= common_words.bm25_figures(connection, held)
 
     def group(counts: common_words.Group) -> list[tuple[Any, float]]:
-        rows = connection.execute(walk, params | common_words.of_group(counts))
+        rows = connection.execute(walk, params | common_words.of_group(counts)).all()
         return [(record, float(score)) for record, score in rows]
 
     return common_words.best_first(
@@ -314,8 +318,9 @@ def _kept_page(
 def kept_count(
     connection: Connection, spec: ListSpec, shape: tuple[Any, ...], params: dict[str, Any]
 ) -> int | None:
-    """The total of a list whose `q` is one common word, counted from the kept rows (and the
-    changed entries by the engine), as `_kept_page` reads them; None when it reads none.
+    """The total of a list whose `q` is one common word (or prefix, or pair), counted from the
+    kept rows (and the changed entries by the engine), as `_kept_page` reads them; None when
+    it reads none.
     (Counted by the engine, `/v1/citations?q=diplomatic&count=true` scored every quote that
     holds the word: 88 ms.)"""
     held = params.get(KEPT)
