@@ -24,6 +24,7 @@ Prefixes (`charg*`) and pairs of words that must both hold (`united states`, kep
 one word; a pair on PostgreSQL by its `ts_rank_cd`, on SQLite by each word's weighted count
 in the entry, bm25 of two words being the sum of each word's."""
 
+import functools
 import json
 import logging
 import math
@@ -220,32 +221,33 @@ def kept(connection: Connection, word: str) -> Kept | None:
         return None
     # The changes in the order of the log's key, from the word's change on: PostgreSQL walked
     # its heap for a DISTINCT, 2.8 ms over the 150,000 rows a data set's load logged,
-    # forgotten but not yet vacuumed. On PostgreSQL in the same statement as the word (one
-    # round trip: `/v1/citations?q=diplomatic` 1.1 ms in two).
-    since = "SELECT entry FROM search_index_changed WHERE seq > {seq} ORDER BY seq LIMIT :most"
+    # forgotten but not yet vacuumed. In the same statement as the word (one round trip:
+    # `/v1/citations?q=diplomatic` 1.1 ms in two on PostgreSQL).
     postgres = connection.dialect.name == "postgresql"
-    changes_too = f", ARRAY({since.format(seq='c.seq')}) AS changes" if postgres else ""
-    row = connection.execute(
-        text(
-            f"SELECT seq, entries, ranks, holding{changes_too} FROM search_index_common c "
-            "WHERE term = :term"
-        ),
-        {"term": word, "most": MAX_CHANGED + 1},
-    ).first()
+    row = connection.execute(_KEPT_ROW[postgres], {"term": word, "most": MAX_CHANGED + 1}).first()
     if row is None:
         return None
-    if postgres:
-        changes = list(row.changes)
-    else:
-        logged = connection.execute(
-            text(since.format(seq=":seq")), {"seq": row.seq, "most": MAX_CHANGED + 1}
-        ).scalars()
-        changes = list(logged)
+    changes = list(row.changes) if postgres else json.loads(row.changes)
     if len(changes) > MAX_CHANGED:  # (changes, not entries: the log goes on past the limit)
         return None
     changed = sorted(set(changes))
     holding = tuple(json.loads(row.holding)) if row.holding else ()
-    return Kept(word, int(row.entries), _ranks(row.ranks), changed, holding)
+    return Kept(word, int(row.entries), _ranks_read(row.ranks), changed, holding)
+
+
+_SINCE = "SELECT entry FROM search_index_changed WHERE seq > c.seq ORDER BY seq LIMIT :most"
+_KEPT_ROW = {
+    postgres: text(
+        f"SELECT seq, entries, ranks, holding, {changes} AS changes FROM search_index_common c "
+        "WHERE term = :term"
+    )
+    for postgres, changes in (
+        (True, f"ARRAY({_SINCE})"),
+        (False, f"(SELECT json_group_array(entry) FROM ({_SINCE}))"),
+    )
+}
+"""`kept`'s statement on PostgreSQL (True) and SQLite: the kept word's row, and the entries
+changed since (an array; on SQLite a JSON list)."""
 
 
 def _ranks(stored: str) -> dict[str, dict[Group, int]]:
@@ -255,6 +257,10 @@ def _ranks(stored: str) -> dict[str, dict[Group, int]]:
         kind: {tuple(float(f) for f in group[:-1]): int(group[-1]) for group in groups}
         for kind, groups in json.loads(stored).items()
     }
+
+
+_ranks_read = functools.lru_cache(maxsize=256)(_ranks)
+"""`_ranks` of a search (`kept`), which changes none: each stored text parsed once."""
 
 
 def _ranks_text(kinds: dict[str, dict[Group, int]]) -> str:
