@@ -858,8 +858,8 @@ def _sqlite(
     aside = f" AND p.entry NOT IN ({ids(held.changed)})" if held.changed else ""
     limit = int(params["limit"])
     walked: list[tuple[str, ...]] = [(kind,) for kind in kinds] or [()]
+    score = score_of(held.word)
     for kind, of_kind in zip(walked, _of_kinds(kinds), strict=True):
-        score = score_of(held.word)
         sql = text(
             f"SELECT p.entry, {score} AS score FROM search_index_postings p "
             f"JOIN search_entry e ON e.id = p.entry WHERE p.term = :term{of_kind} "
@@ -1188,26 +1188,20 @@ def _postings_sqlite(connection: Connection, entries: str) -> list[dict[str, Any
     weight = " ".join(f"WHEN '{column}' THEN {value}" for column, value in COLUMN_WEIGHTS.items())
     weighted = f"CASE p.col {weight} ELSE 0.0 END"
     held = _kept_terms("places p", "p.term", "p.doc, p.col", "UNION ALL")
-    places = (
-        "WITH places AS MATERIALIZED (SELECT term, doc, col FROM temp.search_scratch_places), "
-        "sizes AS (SELECT doc, count(*) AS size FROM places GROUP BY doc), "
-    )
+    cut = "instr(term, :pair)"
     with scratch(connection, entries):
         found = connection.execute(
             text(
-                f"{places}held (term, doc, col) AS ({held}) "
-                f"SELECT h.term, sum(CASE h.col {weight} ELSE 0.0 END) AS rank, s.size, "
-                "h.doc AS entry, e.kind, e.record FROM held h "
-                "JOIN sizes s ON s.doc = h.doc JOIN search_entry e ON e.id = h.doc "
-                "GROUP BY h.term, h.doc HAVING rank > 0"
-            )
-        )
-        rows = [dict(row) for row in found.mappings()]
-        cut = "instr(term, :pair)"
-        pairs = connection.execute(
-            text(
-                f"{places}pairs (term, a, b) AS (SELECT term, substr(term, 1, {cut} - 1), "
+                "WITH places AS MATERIALIZED (SELECT term, doc, col FROM "
+                "temp.search_scratch_places), "
+                "sizes AS (SELECT doc, count(*) AS size FROM places GROUP BY doc), "
+                f"held (term, doc, col) AS ({held}), "
+                f"pairs (term, a, b) AS (SELECT term, substr(term, 1, {cut} - 1), "
                 f"substr(term, {cut} + 1) FROM search_index_common WHERE {cut} > 0) "
+                f"SELECT h.term, sum(CASE h.col {weight} ELSE 0.0 END) AS rank, NULL AS other, "
+                "s.size, h.doc AS entry, e.kind, e.record FROM held h "
+                "JOIN sizes s ON s.doc = h.doc JOIN search_entry e ON e.id = h.doc "
+                "GROUP BY h.term, h.doc HAVING rank > 0 UNION ALL "
                 f"SELECT q.term, sum(CASE WHEN p.term = q.a THEN {weighted} END) AS rank, "
                 f"sum(CASE WHEN p.term = q.b THEN {weighted} END) AS other, s.size, "
                 "p.doc AS entry, e.kind, e.record "
@@ -1217,7 +1211,7 @@ def _postings_sqlite(connection: Connection, entries: str) -> list[dict[str, Any
             ),
             {"pair": PAIR},
         )
-        return rows + [dict(row) for row in pairs.mappings()]
+        return [dict(row) for row in found.mappings()]
 
 
 def forget_all(engine: Engine) -> None:
